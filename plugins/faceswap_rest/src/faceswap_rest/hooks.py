@@ -1,0 +1,7 @@
+"""Entry point of faceswap-rest: registers this plugin's components.
+
+It registers nothing yet: the components land with their own issues, and a
+placeholder that pretends to work would be worse than an honest empty plugin.
+"""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""faceswap-retinaface: face analysis components (detectors, recognizers, landmarkers)."""

@@ -1,0 +1,27 @@
+"""Errors raised by faceswap; all subclass :class:`FaceswapError` and a builtin."""
+
+from faceswap_core.errors import (
+    ComponentClashError,
+    ConfigError,
+    FaceswapError,
+    InputError,
+    InvalidImageError,
+    MissingPluginError,
+    ModelFileError,
+    NoFaceError,
+    PluginError,
+    UnknownComponentError,
+)
+
+__all__ = [
+    "ComponentClashError",
+    "ConfigError",
+    "FaceswapError",
+    "InputError",
+    "InvalidImageError",
+    "MissingPluginError",
+    "ModelFileError",
+    "NoFaceError",
+    "PluginError",
+    "UnknownComponentError",
+]

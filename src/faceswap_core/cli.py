@@ -1,0 +1,82 @@
+"""The ``faceswap`` command line: a click group built by a factory.
+
+Built per call (``make_cli()``) so tests get a fresh group with their own
+plugin manager and no module reloads. Core commands live one per module in
+:mod:`faceswap_core.commands`; plugins add theirs through ``register_commands``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from faceswap_core import __version__
+from faceswap_core.errors import EXIT_CODES, FaceswapError
+from faceswap_core.plugins import FaceswapPlugins, get_plugins, set_plugins
+
+# Each module exposes ``command`` (a click command or group).
+CORE_COMMANDS: tuple[str, ...] = (
+    "faceswap_core.commands.plugins",
+    "faceswap_core.commands.components",
+)
+
+
+class FaceswapGroup(click.Group):
+    """Turns :class:`FaceswapError` into one ``Error: ...`` line and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except FaceswapError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                traceback.print_exc()
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+def _exit_code_epilog() -> str:
+    return "Exit codes: " + "; ".join(f"{code} {text}" for code, text in EXIT_CODES.items())
+
+
+def make_cli(plugins: FaceswapPlugins | None = None) -> click.Group:
+    """Build the root group; ``plugins`` defaults to the process-wide manager."""
+
+    @click.group(cls=FaceswapGroup, epilog=_exit_code_epilog())
+    @click.version_option(__version__, prog_name="faceswap")
+    @click.option("--debug", is_flag=True, help="Show full tracebacks for errors.")
+    @click.pass_context
+    def cli(ctx: click.Context, debug: bool) -> None:
+        """Face swap with pluggable detectors, recognizers and swap models."""
+        ctx.ensure_object(dict)
+        ctx.obj["debug"] = debug
+        ctx.obj["plugins"] = manager
+
+    manager = plugins if plugins is not None else get_plugins()
+    if plugins is not None:
+        set_plugins(plugins)
+    for module_name in CORE_COMMANDS:
+        module = importlib.import_module(module_name)
+        cli.add_command(module.command)
+    manager.add_commands(cli)
+    return cli
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    try:
+        cli = make_cli()
+    except FaceswapError as exc:  # e.g. strict plugin loading failed
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    cli.main(args=argv, prog_name="faceswap")
+
+
+def plugins_from(ctx: click.Context) -> FaceswapPlugins:
+    """The plugin manager of the running command."""
+    root = ctx.find_root()
+    manager = (root.obj or {}).get("plugins")
+    return manager if isinstance(manager, FaceswapPlugins) else get_plugins()

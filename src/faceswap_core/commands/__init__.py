@@ -1,0 +1,1 @@
+"""Core subcommands of ``faceswap``, one module each, each exposing ``command``."""

@@ -1,0 +1,1 @@
+"""Swap models registered by core: ``classic`` (default), ``inswapper`` and ``onnx``."""

@@ -13,7 +13,7 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 import numpy as np
 
-from faceswap_core.types import Face, FloatArray, Image
+from faceswap_core.face import Face, FloatArray, Image
 
 
 @attrs.frozen

@@ -1,0 +1,72 @@
+"""Alignment templates agree with insightface and the inverse transform is exact."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from faceswap_core import align
+from faceswap_core.face import Face
+
+KPS = np.array([[100, 120], [160, 118], [130, 150], [105, 180], [155, 178]], np.float64)
+
+
+@pytest.mark.parametrize(("size", "kind"), [(112, "arcface"), (224, "arcface"), (128, "inswapper"), (256, "inswapper")])
+def test_estimate_matches_insightface_face_align(size: int, kind: str) -> None:
+    from insightface.utils import face_align
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = face_align.estimate_norm(KPS, size)
+    np.testing.assert_allclose(align.estimate(KPS, size, kind), expected, atol=1e-4)
+
+
+def test_inswapper_template_is_shifted_eight_pixels_per_128() -> None:
+    shift = align.template(256, "inswapper") - align.template(256, "arcface") * np.float32(112 / 128)
+    np.testing.assert_allclose(shift[:, 0], 16.0, atol=1e-4)
+    np.testing.assert_allclose(shift[:, 1], 0.0, atol=1e-4)
+
+
+def test_template_rejects_unknown_kind_and_tiny_size() -> None:
+    with pytest.raises(ValueError, match="unknown alignment template"):
+        align.template(112, "nope")
+    with pytest.raises(ValueError, match="at least 16"):
+        align.template(8)
+
+
+def test_classic_template_keeps_the_face_inside_the_crop() -> None:
+    points = align.template(256, "classic")
+    assert points.min() > 256 * 0.25
+    assert points.max() < 256 * 0.75
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    scale=st.floats(0.3, 4.0),
+    angle=st.floats(-1.0, 1.0),
+    tx=st.floats(-300, 300),
+    ty=st.floats(-300, 300),
+)
+def test_inverse_maps_template_back_to_keypoints(scale: float, angle: float, tx: float, ty: float) -> None:
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    kps = (align.template(112) @ rotation.T) * scale + [tx, ty]
+    matrix = align.estimate(kps, 112)
+    np.testing.assert_allclose(align.transform_points(kps, matrix), align.template(112), atol=1e-2)
+    back = align.transform_points(align.template(112), align.invert(matrix))
+    np.testing.assert_allclose(back, kps, atol=1e-2 * max(scale, 1))
+
+
+def test_align_puts_face_keypoints_on_the_template(astronaut_image: np.ndarray) -> None:
+    kps = align.template(112) * 1.5 + np.float32([170, 80])  # a similarity image of the template
+    face = Face(bbox=[150, 60, 360, 280], score=0.9, kps=kps, landmarks=np.tile(kps, (2, 1)))
+    aligned = align.align(astronaut_image, face, 128, "inswapper")
+    assert aligned.crop.shape == (128, 128, 3)
+    assert aligned.crop.dtype == np.uint8
+    np.testing.assert_allclose(aligned.face.kps, align.template(128, "inswapper"), atol=0.05)
+    assert aligned.face.landmarks is not None
+    assert aligned.face.landmarks.shape == (10, 2)
+    np.testing.assert_allclose(aligned.inverse, align.invert(aligned.matrix))

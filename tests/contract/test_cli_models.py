@@ -1,0 +1,195 @@
+"""``faceswap models list|verify|add|pull`` through the CLI: output, JSON and exit codes."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import json
+import threading
+import zipfile
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from faceswap_core.cli import make_cli
+from faceswap_core.models import url_env_var
+from faceswap_core.plugins import FaceswapPlugins
+
+EMBEDDED = {
+    "retinaface_mnet025",
+    "dlib_shape_predictor_5",
+    "dlib_shape_predictor_68",
+    "dlib_resnet_v1",
+}
+
+
+@pytest.fixture(scope="module")
+def plugins() -> FaceswapPlugins:
+    return FaceswapPlugins(strict=True)
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private FACESWAP_HOME, so the user's real store is never read or written."""
+    monkeypatch.setenv("FACESWAP_HOME", str(tmp_path / "fshome"))
+    return tmp_path / "fshome"
+
+
+def run(plugins: FaceswapPlugins, *args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(make_cli(plugins), ["models", *args], env=env)
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def static_server(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """A plain static file server on 127.0.0.1 over a temporary folder."""
+    folder = tmp_path / "www"
+    folder.mkdir()
+    httpd = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder))
+    )
+    httpd.daemon_threads = True
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
+    thread.start()
+    try:
+        yield folder, f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_list_json_has_every_catalog_model(plugins: FaceswapPlugins, home: Path) -> None:
+    result = run(plugins, "list", "--json")
+    assert result.exit_code == 0, result.output
+    rows = {row["name"]: row for row in json.loads(result.stdout)}
+    assert {"inswapper_128", "det_10g", "w600k_r50"} | EMBEDDED <= set(rows)
+    assert rows["inswapper_128"]["status"] == "missing"
+    assert rows["inswapper_128"]["path"] == str(home / "models" / "inswapper_128.onnx")
+    assert rows["inswapper_128"]["sha256"].startswith("e4a3f08c753c")
+    for name in EMBEDDED:
+        assert rows[name]["status"] == "embedded"
+        assert rows[name]["verified"] is True
+    assert set(rows["det_10g"]) >= {"file", "size", "sha256", "license", "status", "kind"}
+
+
+def test_list_table_is_readable(plugins: FaceswapPlugins, home: Path) -> None:
+    result = run(plugins, "list")
+    assert result.exit_code == 0, result.output
+    header = result.stdout.splitlines()[0].split()
+    assert header == ["NAME", "KIND", "FILE", "SIZE", "SHA256", "LICENSE", "STATUS"]
+    line = next(row for row in result.stdout.splitlines() if row.startswith("inswapper_128"))
+    assert "missing" in line
+    assert "e4a3f08c753c" in line
+
+
+def test_verify_named_missing_model_exits_5(plugins: FaceswapPlugins, home: Path) -> None:
+    result = run(plugins, "verify", "inswapper_128")
+    assert result.exit_code == 5
+    assert "model file missing:" in result.stdout
+    assert "faceswap models add inswapper_128 PATH" in result.stdout
+    assert result.stderr.startswith("Error: 1 model file(s) failed verification: inswapper_128")
+
+
+def test_verify_all_passes_when_nothing_is_corrupt(plugins: FaceswapPlugins, home: Path) -> None:
+    result = run(plugins, "verify", "--json")
+    assert result.exit_code == 0, result.output
+    statuses = {row["name"]: row["status"] for row in json.loads(result.stdout)}
+    assert {statuses[name] for name in EMBEDDED} == {"embedded"}
+
+
+def test_add_verify_and_tamper(plugins: FaceswapPlugins, home: Path, tmp_path: Path) -> None:
+    model = tmp_path / "det.onnx"
+    model.write_bytes(b"detector bytes" * 100)
+    result = run(plugins, "add", "det_10g", str(model))
+    assert result.exit_code == 0, result.output
+    assert "unverified" in result.stdout
+    assert result.stderr.startswith("Warning: model det_10g")
+    stored = home / "models" / "buffalo_l" / "det_10g.onnx"
+    assert stored.read_bytes() == model.read_bytes()
+    assert run(plugins, "verify", "det_10g").exit_code == 0
+    stored.write_bytes(b"tampered bytes" * 100)
+    result = run(plugins, "verify", "det_10g")
+    assert result.exit_code == 5
+    assert "det_10g: corrupt" in result.stdout
+    listed = {r["name"]: r["status"] for r in json.loads(run(plugins, "list", "--json").stdout)}
+    assert listed["det_10g"] == "corrupt"
+    # A corrupt file also fails an unnamed verify.
+    assert run(plugins, "verify").exit_code == 5
+
+
+def test_add_wrong_file_for_pinned_model_exits_5(
+    plugins: FaceswapPlugins, home: Path, tmp_path: Path
+) -> None:
+    fake = tmp_path / "inswapper_128.onnx"
+    fake.write_bytes(b"not the real model")
+    result = run(plugins, "add", "inswapper_128", str(fake))
+    assert result.exit_code == 5
+    assert "expected 554253681" in result.stderr
+    assert not (home / "models" / "inswapper_128.onnx").exists()
+
+
+def test_add_unknown_name_exits_2_and_lists_names(
+    plugins: FaceswapPlugins, home: Path, tmp_path: Path
+) -> None:
+    model = tmp_path / "m.onnx"
+    model.write_bytes(b"x")
+    result = run(plugins, "add", "inswapper", str(model))
+    assert result.exit_code == 2
+    assert "unknown model 'inswapper'. Available:" in result.stderr
+    assert "inswapper_128" in result.stderr
+
+
+def test_add_embedded_model_exits_2(plugins: FaceswapPlugins, home: Path, tmp_path: Path) -> None:
+    model = tmp_path / "m.dat"
+    model.write_bytes(b"x")
+    result = run(plugins, "add", "dlib_shape_predictor_68", str(model))
+    assert result.exit_code == 2
+    assert "pip install face-recognition-models" in result.stderr
+
+
+def test_pull_member_of_zip_from_url(
+    plugins: FaceswapPlugins, home: Path, static_server: tuple[Path, str]
+) -> None:
+    folder, base = static_server
+    weights = b"recognizer weights" * 1000
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as bundle:
+        bundle.writestr("w600k_r50.onnx", weights)
+    (folder / "buffalo_l.zip").write_bytes(buffer.getvalue())
+    result = run(plugins, "pull", "w600k_r50", "--url", f"{base}/buffalo_l.zip", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert (home / "models" / "buffalo_l" / "w600k_r50.onnx").read_bytes() == weights
+    rows = {r["name"]: r for r in json.loads(run(plugins, "list", "--json").stdout)}
+    assert rows["w600k_r50"]["status"] == "present"
+    assert rows["w600k_r50"]["sha256"] == hashlib.sha256(weights).hexdigest()
+
+
+def test_pull_wrong_bytes_exits_5_and_leaves_nothing(
+    plugins: FaceswapPlugins, home: Path, static_server: tuple[Path, str]
+) -> None:
+    folder, base = static_server
+    (folder / "inswapper_128.onnx").write_bytes(b"definitely not inswapper")
+    env = {url_env_var("inswapper_128"): f"{base}/inswapper_128.onnx"}
+    result = run(plugins, "pull", "inswapper_128", "--quiet", env=env)
+    assert result.exit_code == 5
+    assert result.stderr.startswith("Error: download of")
+    assert sorted(p.name for p in (home / "models").iterdir() if p.suffix != ".json") == []
+
+
+def test_pull_404_exits_5(
+    plugins: FaceswapPlugins, home: Path, static_server: tuple[Path, str]
+) -> None:
+    _, base = static_server
+    result = run(plugins, "pull", "det_10g", "--url", f"{base}/missing.zip", "--quiet")
+    assert result.exit_code == 5
+    assert "HTTP 404" in result.stderr

@@ -1,0 +1,171 @@
+"""``faceswap bench``: a tiny real run through the CLI, the JSON schema, the frame it builds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from click.testing import CliRunner, Result
+from hypothesis import given
+from hypothesis import strategies as st
+
+from faceswap_core.bench import (
+    STAGES,
+    BenchOptions,
+    face_crop,
+    make_frame,
+    parse_size,
+    percentiles,
+)
+from faceswap_core.cli import make_cli
+from faceswap_core.errors import ConfigError
+from faceswap_core.face import Image
+from faceswap_core.pipeline import Pipeline
+from faceswap_core.plugins import FaceswapPlugins
+
+
+@pytest.fixture(scope="module")
+def plugins() -> FaceswapPlugins:
+    return FaceswapPlugins(strict=True)
+
+
+def run(plugins: FaceswapPlugins, *args: str) -> Result:
+    return CliRunner().invoke(make_cli(plugins), ["bench", *args])
+
+
+@pytest.fixture(scope="module")
+def tiny_run(
+    plugins: FaceswapPlugins, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Result, Path]:
+    """One real bench run shared by the schema tests (it costs a few seconds)."""
+    output = tmp_path_factory.mktemp("bench") / "out" / "bench.json"
+    result = run(
+        plugins, "--size", "320x240", "--repeat", "2", "--warmup", "1", "--json",
+        "--output", str(output),
+    )  # fmt: skip
+    return result, output
+
+
+def _assert_timing(row: dict[str, Any], where: str) -> None:
+    assert set(row) >= {"p50_ms", "p95_ms"}, where
+    for key, value in row.items():
+        assert isinstance(value, float), (where, key)
+        assert value >= 0, (where, key)
+    assert row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"], where
+
+
+def test_tiny_bench_json_schema(tiny_run: tuple[Result, Path]) -> None:
+    result, _ = tiny_run
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert list(record["stages"]) == list(STAGES)
+    for stage, row in record["stages"].items():
+        _assert_timing(row, stage)
+    for stage in ("decode", "detect", "swap", "paste", "encode"):
+        assert record["stages"][stage]["p50_ms"] > 0, stage
+    _assert_timing(record["total"], "total")
+    assert record["total"]["p50_ms"] > 0
+    assert record["fps"] > 0
+    assert record["size"] == "320x240"
+    assert record["faces"] == 1
+    assert record["faces_found"] == 1  # the real face in the frame was detected
+    assert (record["repeat"], record["warmup"]) == (2, 1)
+    assert record["model"] == "classic"
+    assert isinstance(record["device"], str)
+    assert record["device"]
+    assert isinstance(record["threads"], int)
+    assert record["threads"] >= 1
+    assert record["peak_rss_mb"] > 0
+    versions = record["versions"]
+    for name in ("numpy", "opencv", "onnxruntime", "dlib", "faceswap-core"):
+        assert isinstance(versions[name], str), name
+    assert versions["numpy"] == np.__version__
+
+
+def test_tiny_bench_writes_the_same_record_to_output(tiny_run: tuple[Result, Path]) -> None:
+    result, output = tiny_run
+    assert json.loads(output.read_text()) == json.loads(result.stdout)
+    assert [p.name for p in output.parent.iterdir()] == ["bench.json"]
+
+
+def test_bench_table_output(plugins: FaceswapPlugins) -> None:
+    result = run(plugins, "--size", "160x120", "--repeat", "1", "--warmup", "0", "--faces", "2")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    for stage in (*STAGES, "total"):
+        assert any(line.split("│")[1].strip() == stage for line in lines if "│" in line), stage
+    assert "FPS" in result.stdout
+    assert "faces found" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--size", "720p"), "not WIDTHxHEIGHT"),
+        (("--size", "8x8"), "out of range"),
+        (("--faces", "0"), "--faces 0"),
+        (("--repeat", "0"), "--repeat >= 1"),
+    ],
+)
+def test_bad_options_exit_2(plugins: FaceswapPlugins, args: tuple[str, ...], message: str) -> None:
+    result = run(plugins, *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_unknown_swapper_model_exits_2(plugins: FaceswapPlugins) -> None:
+    result = run(plugins, "--size", "160x120", "--repeat", "1", "--model", "nope")
+    assert result.exit_code == 2
+    assert "unknown swapper 'nope'" in result.stderr
+
+
+@given(st.integers(1, 9999), st.integers(1, 9999))
+def test_parse_size_round_trips(width: int, height: int) -> None:
+    assert parse_size(f"{width}x{height}") == (width, height)
+    assert parse_size(f" {width} X {height} ") == (width, height)
+
+
+@given(st.text(max_size=12))
+def test_parse_size_rejects_garbage(text: str) -> None:
+    stripped = text.strip().lower().replace(" ", "")
+    parts = stripped.split("x")
+    valid = len(parts) == 2 and all(p.isascii() and p.isdigit() and len(p) <= 5 for p in parts)
+    if valid:
+        assert parse_size(text) == (int(parts[0]), int(parts[1]))
+    else:
+        with pytest.raises(ConfigError):
+            parse_size(text)
+
+
+@given(st.lists(st.floats(0, 1e4, allow_nan=False), min_size=1, max_size=50))
+def test_percentiles_are_ordered_and_bounded(samples: list[float]) -> None:
+    row = percentiles(samples)
+    assert min(samples) - 1e-3 <= row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"]
+    assert row["p99_ms"] <= max(samples) + 1e-3
+
+
+def test_options_validate() -> None:
+    assert BenchOptions().size == "1280x720"
+    with pytest.raises(ConfigError, match="--warmup >= 0"):
+        BenchOptions(warmup=-1)
+
+
+@pytest.fixture(scope="module")
+def astronaut_face(plugins: FaceswapPlugins, astronaut_image: Image) -> tuple[Pipeline, Image]:
+    pipeline = Pipeline(plugins=plugins)
+    (face,) = pipeline.detector.detect(astronaut_image)
+    return pipeline, face_crop(astronaut_image, face)
+
+
+@pytest.mark.parametrize("faces", [1, 3, 4])
+def test_frame_holds_the_requested_number_of_real_faces(
+    astronaut_face: tuple[Pipeline, Image], astronaut_image: Image, faces: int
+) -> None:
+    pipeline, crop = astronaut_face
+    frame = make_frame(astronaut_image, crop, 640, 360, faces)
+    assert frame.shape == (360, 640, 3)
+    assert frame.dtype == np.uint8
+    assert len(pipeline.detector.detect(frame)) == faces

@@ -1,0 +1,114 @@
+"""Atomic writes: a failed writer leaves the old file and no temporary behind."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from faceswap_core.atomic import (
+    atomic_path,
+    atomic_write,
+    atomic_write_bytes,
+    atomic_write_json,
+    atomic_write_text,
+    is_temp_path,
+    temp_path_for,
+)
+
+
+class WriterFailedError(RuntimeError):
+    pass
+
+
+def test_failing_writer_keeps_old_file_and_leaves_no_temp(tmp_path: Path) -> None:
+    target = tmp_path / "state.json"
+    atomic_write_text(target, "old")
+
+    def write_half() -> None:
+        with atomic_write(target) as handle:
+            handle.write("half of the new content")
+            raise WriterFailedError
+
+    with pytest.raises(WriterFailedError):
+        write_half()
+    assert target.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]
+
+
+def test_failing_path_writer_keeps_old_file(tmp_path: Path) -> None:
+    target = tmp_path / "model.onnx"
+    atomic_write_bytes(target, b"v1")
+
+    def write_partial() -> None:
+        with atomic_path(target) as temp:
+            temp.write_bytes(b"partial")
+            raise WriterFailedError
+
+    with pytest.raises(WriterFailedError):
+        write_partial()
+    assert target.read_bytes() == b"v1"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.onnx"]
+
+
+def test_unserialisable_json_writes_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "out.json"
+    atomic_write_json(target, {"a": 1})
+    with pytest.raises(TypeError):
+        atomic_write_json(target, {"a": object()})
+    assert json.loads(target.read_text()) == {"a": 1}
+    assert len(list(tmp_path.iterdir())) == 1
+
+
+def test_writer_that_creates_nothing_is_an_error(tmp_path: Path) -> None:
+    target = tmp_path / "x.bin"
+    with pytest.raises(FileNotFoundError), atomic_path(target):
+        pass
+    assert not target.exists()
+
+
+def test_temp_path_is_a_hidden_sibling_keeping_the_suffix(tmp_path: Path) -> None:
+    target = tmp_path / "sub" / "frame.png"
+    temp = temp_path_for(target)
+    assert temp.parent == target.parent
+    assert temp.suffix == ".png"
+    assert is_temp_path(temp)
+    assert not is_temp_path(target)
+    assert temp != temp_path_for(target)
+
+
+def test_atomic_path_accepts_a_folder_and_creates_parents(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b" / "ckpt"
+    with atomic_path(target) as temp:
+        temp.mkdir()
+        (temp / "weights.bin").write_bytes(b"w")
+    assert (target / "weights.bin").read_bytes() == b"w"
+
+
+def test_replacing_keeps_the_existing_file_mode(tmp_path: Path) -> None:
+    target = tmp_path / "script.sh"
+    atomic_write_text(target, "echo 1")
+    os.chmod(target, 0o751)
+    atomic_write_text(target, "echo 2")
+    assert target.read_text() == "echo 2"
+    assert target.stat().st_mode & 0o777 == 0o751
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.binary(max_size=2048))
+def test_bytes_round_trip(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
+    target = tmp_path_factory.mktemp("rt") / "blob.bin"
+    atomic_write_bytes(target, data)
+    assert target.read_bytes() == data
+
+
+@settings(max_examples=25, deadline=None)
+@given(text=st.text(max_size=300))
+def test_text_round_trip(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+    target = tmp_path_factory.mktemp("rt") / "note.txt"
+    atomic_write_text(target, text)
+    assert target.read_bytes().decode("utf-8") == text

@@ -1,0 +1,367 @@
+"""The classic swapper on real faces: t1's six faces and the astronaut.
+
+Faces, landmarks and identity embeddings come from the real components
+(RetinaFace, dlib 68-point, dlib ResNet) built through the plugin manager.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import cv2
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from faceswap_core.align import AlignedFace, align
+from faceswap_core.config import structure
+from faceswap_core.errors import ConfigError, FaceswapError, InvalidImageError
+from faceswap_core.face import Face, Image
+from faceswap_core.interfaces import Swapper
+from faceswap_core.plugins import FaceswapPlugins
+from faceswap_core.swappers import masks, symmetry
+from faceswap_core.swappers.classic import ClassicSource, ClassicSwapper
+from faceswap_core.swappers.color import region_stats, to_lab
+from faceswap_core.swappers.configs import ClassicConfig
+from faceswap_core.swappers.warp import remap_fields, triangulate
+
+SIZE = 256
+
+
+@attrs.frozen(eq=False)
+class Analysis:
+    """The real face-analysis components, built once for the module."""
+
+    detector: Any
+    landmarker: Any
+    recognizer: Any
+
+
+@pytest.fixture(scope="module")
+def analysis() -> Analysis:
+    plugins = FaceswapPlugins(strict=True)
+    return Analysis(
+        detector=plugins.build("detector", "retinaface"),
+        landmarker=plugins.build("landmarker", "dlib68"),
+        recognizer=plugins.build("recognizer", "dlib"),
+    )
+
+
+def _detect(image: Image, analysis: Analysis) -> list[Face]:
+    """Faces left to right, with their 68 landmarks in image coordinates."""
+    faces = sorted(analysis.detector.detect(image), key=lambda face: float(face.bbox[0]))
+    return [face.evolve(landmarks=analysis.landmarker.landmarks(image, face)) for face in faces]
+
+
+@pytest.fixture(scope="module")
+def t1_detections(t1_image: Image, analysis: Analysis) -> list[Face]:
+    faces = _detect(t1_image, analysis)
+    assert len(faces) == 6
+    return faces
+
+
+@pytest.fixture(scope="module")
+def t1_faces(t1_image: Image, t1_detections: list[Face]) -> list[AlignedFace]:
+    return [align(t1_image, face, SIZE, "classic") for face in t1_detections]
+
+
+@pytest.fixture(scope="module")
+def largest_t1(t1_faces: list[AlignedFace], t1_detections: list[Face]) -> AlignedFace:
+    """The face the pipeline (and ``faceswap demo``) takes as the source of t1."""
+    return t1_faces[int(np.argmax([face.area for face in t1_detections]))]
+
+
+@pytest.fixture(scope="module")
+def astronaut(astronaut_image: Image, analysis: Analysis) -> AlignedFace:
+    (face,) = _detect(astronaut_image, analysis)
+    return align(astronaut_image, face, SIZE, "classic")
+
+
+def _landmarks(aligned: AlignedFace) -> np.ndarray[Any, Any]:
+    assert aligned.face.landmarks is not None
+    return aligned.face.landmarks
+
+
+def _swap(
+    source: AlignedFace, target: AlignedFace, **options: Any
+) -> tuple[Image, np.ndarray[Any, Any]]:
+    swapper = ClassicSwapper(ClassicConfig(**options))
+    prepared = swapper.prepare_source(source.crop, source.face)
+    result = swapper.swap(target.crop, target.face, prepared)
+    assert result.mask is not None
+    return result.image, result.mask
+
+
+# -- contract -------------------------------------------------------------------
+
+
+def test_built_through_plugins_with_the_protocol_attributes() -> None:
+    swapper = FaceswapPlugins(strict=True).build("swapper", {"type": "classic", "feather": 9})
+    assert isinstance(swapper, ClassicSwapper)
+    assert isinstance(swapper, Swapper)
+    assert (swapper.crop_size, swapper.template) == (256, "classic")
+    assert swapper.recognizer is None
+    assert swapper.needs_landmarks is True
+    assert swapper.config.feather == 9
+
+
+@pytest.mark.parametrize("blend", ["feather", "poisson"])
+def test_output_crop_and_mask(blend: str, largest_t1: AlignedFace, astronaut: AlignedFace) -> None:
+    image, mask = _swap(largest_t1, astronaut, blend=blend)
+    assert image.shape == (SIZE, SIZE, 3)
+    assert image.dtype == np.uint8
+    assert mask.shape == (SIZE, SIZE)
+    assert mask.dtype == np.float32
+    assert float(mask.min()) >= 0.0
+    assert float(mask.max()) == pytest.approx(1.0)
+    border = np.concatenate([mask[0], mask[-1], mask[:, 0], mask[:, -1]])
+    assert not border.any()
+    # The face (its hull is about a seventh of the crop) is pasted, not a sliver.
+    assert 0.05 < float((mask > 0.5).mean()) < 0.3
+
+    outside = mask == 0
+    assert np.array_equal(image[outside], astronaut.crop[outside])
+    inside = mask > 0.99
+    change = np.abs(image[inside].astype(int) - astronaut.crop[inside].astype(int)).mean()
+    assert change > 5.0
+
+
+def test_mask_stays_inside_the_target_face(largest_t1: AlignedFace, astronaut: AlignedFace) -> None:
+    config = ClassicConfig()
+    _, mask = _swap(largest_t1, astronaut)
+    assert astronaut.face.landmarks is not None
+    hull = masks.face_region(SIZE, astronaut.face.landmarks, config.forehead)
+    assert not mask[hull == 0].any()
+
+
+def test_byte_identical_on_repeat(t1_faces: list[AlignedFace], astronaut: AlignedFace) -> None:
+    turned = min(t1_faces, key=lambda a: symmetry.yaw(_landmarks(a)))  # uses mirror fill
+    for source in (turned, t1_faces[2]):
+        first = _swap(source, astronaut, blend="poisson")
+        second = _swap(source, astronaut, blend="poisson")
+        assert np.array_equal(first[0], second[0])
+        assert np.array_equal(first[1], second[1])
+
+
+# -- mouth ----------------------------------------------------------------------
+
+
+def test_open_source_mouth_keeps_the_closed_target_mouth(t1_faces: list[AlignedFace]) -> None:
+    opening = [masks.mouth_opening(_landmarks(a)) for a in t1_faces]
+    source = t1_faces[int(np.argmax(opening))]
+    target = t1_faces[int(np.argmin(opening))]
+    assert max(opening) > 2 * min(opening)  # really open against really closed
+    assert target.face.landmarks is not None
+    mouth = masks.mouth_region(SIZE, target.face.landmarks, 0) > 0
+    assert mouth.sum() >= 10
+
+    kept, mask = _swap(source, target, keep_target_mouth=True)
+    assert not mask[mouth].any()
+    assert np.array_equal(kept[mouth], target.crop[mouth])
+
+    smeared, mask = _swap(source, target, keep_target_mouth=False)
+    assert mask[mouth].min() > 0.5
+    assert not np.array_equal(smeared[mouth], target.crop[mouth])
+
+
+# -- colour ---------------------------------------------------------------------
+
+
+def test_color_transfer_moves_the_face_toward_the_target_colour(
+    t1_faces: list[AlignedFace], astronaut: AlignedFace
+) -> None:
+    assert astronaut.face.landmarks is not None
+    goal = region_stats(
+        to_lab(astronaut.crop), masks.face_region(SIZE, astronaut.face.landmarks, 0)
+    )
+    for source in t1_faces:
+        matched, mask = _swap(source, astronaut, color_transfer=True)
+        raw, _ = _swap(source, astronaut, color_transfer=False)
+        pasted = (mask > 0.99).astype(np.float32)
+        with_transfer = region_stats(to_lab(matched), pasted).mean
+        without = region_stats(to_lab(raw), pasted).mean
+        assert np.linalg.norm(with_transfer - goal.mean) < np.linalg.norm(without - goal.mean)
+
+
+# -- identity -------------------------------------------------------------------
+
+
+def _embed_crop(crop: Image, analysis: Analysis) -> np.ndarray[Any, Any]:
+    faces = analysis.detector.detect(crop)
+    assert faces, "the swapped crop must still look like a face to the detector"
+    face = max(faces, key=lambda f: f.area)
+    return np.asarray(analysis.recognizer.embed(crop, face))
+
+
+def test_swapped_face_is_closer_to_the_source_identity(
+    largest_t1: AlignedFace,
+    t1_faces: list[AlignedFace],
+    astronaut: AlignedFace,
+    analysis: Analysis,
+) -> None:
+    astronaut_embedding = _embed_crop(astronaut.crop, analysis)
+    gains = []
+    for source in t1_faces:  # every t1 face onto the astronaut, as in ``faceswap demo``
+        swapped, _ = _swap(source, astronaut)
+        source_embedding = _embed_crop(source.crop, analysis)
+        before = float(np.linalg.norm(astronaut_embedding - source_embedding))
+        after = float(np.linalg.norm(_embed_crop(swapped, analysis) - source_embedding))
+        assert after < before
+        gains.append(before - after)
+    assert float(np.mean(gains)) > 0.03
+
+    swapped, _ = _swap(astronaut, largest_t1)  # and the other way round
+    target_embedding = _embed_crop(largest_t1.crop, analysis)
+    before = float(np.linalg.norm(target_embedding - astronaut_embedding))
+    after = float(np.linalg.norm(_embed_crop(swapped, analysis) - astronaut_embedding))
+    assert after < before
+
+
+# -- bad inputs -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("landmarks", [None, np.zeros((5, 2), np.float32)])
+def test_missing_68_landmarks_is_a_clear_error(
+    landmarks: Any, astronaut: AlignedFace, largest_t1: AlignedFace
+) -> None:
+    swapper = ClassicSwapper()
+    bare = astronaut.face.evolve(landmarks=landmarks)
+    with pytest.raises(FaceswapError, match=r"68-point landmarks.*dlib68"):
+        swapper.prepare_source(astronaut.crop, bare)
+    prepared = swapper.prepare_source(largest_t1.crop, largest_t1.face)
+    with pytest.raises(FaceswapError, match=r"68-point landmarks.*dlib68"):
+        swapper.swap(astronaut.crop, bare, prepared)
+
+
+def test_non_finite_landmarks_are_rejected(astronaut: AlignedFace) -> None:
+    assert astronaut.face.landmarks is not None
+    broken = astronaut.face.landmarks.copy()
+    broken[30] = np.nan
+    with pytest.raises(FaceswapError, match="non-finite"):
+        ClassicSwapper().prepare_source(astronaut.crop, astronaut.face.evolve(landmarks=broken))
+
+
+def test_a_source_from_elsewhere_is_rejected(astronaut: AlignedFace) -> None:
+    with pytest.raises(FaceswapError, match="prepare_source"):
+        ClassicSwapper().swap(astronaut.crop, astronaut.face, {"not": "prepared"})
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    crop=hnp.arrays(
+        dtype=st.sampled_from([np.uint8, np.float32, np.uint16, np.int64]),
+        shape=hnp.array_shapes(min_dims=2, max_dims=3, min_side=1, max_side=300),
+    ).filter(lambda a: not (a.dtype == np.uint8 and a.shape == (SIZE, SIZE, 3)))
+)
+def test_wrong_crop_shape_or_dtype_is_an_image_error(crop: np.ndarray[Any, Any]) -> None:
+    face = Face(
+        bbox=[60, 60, 200, 200],
+        score=1.0,
+        kps=np.full((5, 2), 128.0),
+        landmarks=np.full((68, 2), 128.0),
+    )
+    swapper = ClassicSwapper()
+    with pytest.raises(InvalidImageError, match="crop must be"):
+        swapper.prepare_source(crop, face)
+
+
+def test_not_an_array_is_an_image_error(astronaut: AlignedFace) -> None:
+    with pytest.raises(InvalidImageError, match="numpy array"):
+        ClassicSwapper().prepare_source("face.png", astronaut.face)  # type: ignore[arg-type]
+
+
+@settings(max_examples=12, deadline=None)
+@given(dx=st.integers(-200, 200), dy=st.integers(-200, 200))
+def test_a_face_leaving_the_crop_never_touches_the_border(
+    dx: int, dy: int, prepared_astronaut: tuple[ClassicSwapper, ClassicSource, AlignedFace]
+) -> None:
+    swapper, source, target = prepared_astronaut
+    assert target.face.landmarks is not None
+    shift = np.array([dx, dy], dtype=np.float32)
+    moved = target.face.evolve(landmarks=_landmarks(target) + shift)
+    result = swapper.swap(target.crop, moved, source)
+    assert result.mask is not None
+    mask = result.mask
+    assert not np.concatenate([mask[0], mask[-1], mask[:, 0], mask[:, -1]]).any()
+    outside = mask == 0
+    assert np.array_equal(result.image[outside], target.crop[outside])
+
+
+@pytest.fixture(scope="module")
+def prepared_astronaut(
+    largest_t1: AlignedFace, astronaut: AlignedFace
+) -> tuple[ClassicSwapper, ClassicSource, AlignedFace]:
+    swapper = ClassicSwapper()
+    return swapper, swapper.prepare_source(largest_t1.crop, largest_t1.face), astronaut
+
+
+@pytest.mark.parametrize(
+    ("data", "path"),
+    [
+        ({"blend": "alpha"}, "blend"),
+        ({"feather": -1}, "feather"),
+        ({"crop_size": 32}, "crop_size"),
+        ({"forehead": 0.9}, "forehead"),
+        ({"feathr": 3}, "feathr"),
+    ],
+)
+def test_config_errors_name_the_key(data: dict[str, Any], path: str) -> None:
+    # Validator messages name the key after the path, unknown keys inside it.
+    with pytest.raises(ConfigError, match=rf"\$\.swapper.*{path}"):
+        structure(data, ClassicConfig, path="$.swapper")
+
+
+# -- geometry helpers -----------------------------------------------------------
+
+
+def test_turned_source_gets_a_mirror_and_frontal_does_not(t1_faces: list[AlignedFace]) -> None:
+    swapper = ClassicSwapper()
+    yaws = [symmetry.yaw(_landmarks(a)) for a in t1_faces]
+    turned = t1_faces[int(np.argmax(np.abs(yaws)))]
+    frontal = t1_faces[int(np.argmin(np.abs(yaws)))]
+    assert swapper.prepare_source(turned.crop, turned.face).mirror is not None
+    assert swapper.prepare_source(frontal.crop, frontal.face).mirror is None
+
+
+@given(
+    landmarks=hnp.arrays(np.float32, (68, 2), elements=st.floats(0, 255, width=32)),
+    width=st.integers(16, 300),
+)
+def test_mirroring_twice_is_the_identity(landmarks: np.ndarray[Any, Any], width: int) -> None:
+    crop = np.arange(width * 4 * 3, dtype=np.int64).reshape(4, width, 3).astype(np.uint8)
+    flipped, points = symmetry.mirror(crop, landmarks)
+    back, again = symmetry.mirror(flipped, points)
+    assert np.array_equal(back, crop)
+    np.testing.assert_allclose(again, landmarks, atol=1e-4)
+    assert sorted(symmetry.MIRROR_68) == list(range(68))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    angle=st.floats(-0.5, 0.5),
+    scale=st.floats(0.7, 1.3),
+    shift=st.tuples(st.floats(-20, 20), st.floats(-20, 20)),
+    seed=st.integers(0, 2**16),
+)
+def test_piecewise_warp_of_a_global_affine_is_that_affine(
+    angle: float, scale: float, shift: tuple[float, float], seed: int
+) -> None:
+    size = 96
+    rng = np.random.default_rng(seed)
+    inner = rng.uniform(24, 72, size=(20, 2)).astype(np.float32)
+    cos, sin = scale * np.cos(angle), scale * np.sin(angle)
+    matrix = np.array([[cos, -sin], [sin, cos]])
+    center = np.array([size / 2, size / 2])
+    dst_inner = ((inner - center) @ matrix.T + center + np.array(shift)).astype(np.float32)
+    map_x, map_y = remap_fields(inner, dst_inner, triangulate(inner), (0, 0, size, size))
+    hull = np.zeros((size, size), np.uint8)
+    cv2.fillConvexPoly(hull, cv2.convexHull(np.round(dst_inner).astype(np.int32)), 1)
+    hull = np.asarray(cv2.erode(hull, np.ones((3, 3), np.uint8)), dtype=np.uint8)
+    ys, xs = np.nonzero(hull)
+    expected = (np.stack([xs, ys], axis=1) - center - np.array(shift)) @ np.linalg.inv(matrix).T
+    expected += center
+    np.testing.assert_allclose(map_x[ys, xs], expected[:, 0], atol=1e-2)
+    np.testing.assert_allclose(map_y[ys, xs], expected[:, 1], atol=1e-2)

@@ -10,18 +10,27 @@ from __future__ import annotations
 import importlib
 import sys
 import traceback
+import warnings
+from collections.abc import Callable
 from typing import Any
 
 import click
 
 from faceswap_core import __version__
 from faceswap_core.errors import EXIT_CODES, FaceswapError
-from faceswap_core.plugins import FaceswapPlugins, get_plugins, set_plugins
+from faceswap_core.plugins import FaceswapPlugins, PluginWarning, get_plugins, set_plugins
 
 # Each module exposes ``command`` (a click command or group).
 CORE_COMMANDS: tuple[str, ...] = (
     "faceswap_core.commands.plugins",
     "faceswap_core.commands.components",
+    "faceswap_core.commands.inspect",
+    "faceswap_core.commands.models",
+    "faceswap_core.commands.bench",
+    "faceswap_core.commands.swap",
+    "faceswap_core.commands.detect",
+    "faceswap_core.commands.demo",
+    "faceswap_core.commands.config",
 )
 
 
@@ -65,14 +74,31 @@ def make_cli(plugins: FaceswapPlugins | None = None) -> click.Group:
     return cli
 
 
+def _plugin_warnings_as_lines(fallback: Callable[..., None]) -> Callable[..., None]:
+    """Plugin warnings are for users: one ``Warning: ...`` line, no source location."""
+
+    def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, PluginWarning):
+            click.echo(f"Warning: {message}", err=True)
+        else:
+            fallback(message, category, *args, **kwargs)
+
+    return show
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
-    try:
-        cli = make_cli()
-    except FaceswapError as exc:  # e.g. strict plugin loading failed
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    cli.main(args=argv, prog_name="faceswap")
+    args = sys.argv[1:] if argv is None else argv
+    with warnings.catch_warnings():
+        warnings.showwarning = _plugin_warnings_as_lines(warnings.showwarning)
+        try:
+            cli = make_cli()
+        except FaceswapError as exc:  # e.g. strict plugin loading failed
+            if "--debug" in args:
+                traceback.print_exc()
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        cli.main(args=args, prog_name="faceswap")
 
 
 def plugins_from(ctx: click.Context) -> FaceswapPlugins:

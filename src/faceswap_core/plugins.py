@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata as metadata
 import os
+import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,7 @@ import attrs
 import pluggy
 
 from faceswap_core import hookspecs
-from faceswap_core.errors import ConfigError, PluginError
+from faceswap_core.errors import ComponentClashError, ConfigError, PluginError
 from faceswap_core.registry import KINDS, Component, Registry
 
 if TYPE_CHECKING:
@@ -48,6 +49,13 @@ HOOK_FOR_KIND: dict[str, str] = {
     "runner": "register_runners",
 }
 
+HOOK_NAMES: tuple[str, ...] = (*HOOK_FOR_KIND.values(), "register_commands")
+"""Every hook a plugin may implement, in documentation order."""
+
+
+class PluginWarning(RuntimeWarning):
+    """A plugin was skipped or misbehaved; the rest keeps working (strict mode raises instead)."""
+
 
 @attrs.frozen
 class PluginRecord:
@@ -60,20 +68,30 @@ class PluginRecord:
     error: str | None = None
 
 
+class _HookFailedError(Exception):
+    """A plugin's hook raised while core called it; carries the plugin's name."""
+
+    def __init__(self, plugin: str, hook: str, error: BaseException) -> None:
+        super().__init__(f"{hook} raised {type(error).__name__}: {error}")
+        self.plugin = plugin
+        self.hook = hook
+        self.error = error
+
+
 def _strict_from_env() -> bool:
     return os.environ.get(STRICT_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _selected_distributions() -> set[str] | None:
-    """``None`` means all; an empty set means none (``FACESWAP_LOAD_PLUGINS=""``)."""
-    value = os.environ.get(LOAD_ENV)
+def normalise_name(name: str) -> str:
+    """A distribution name in PEP 503 form, so ``faceswap_foo`` selects ``faceswap-foo``."""
+    return re.sub(r"[-_.]+", "-", name.strip()).lower()
+
+
+def selected_distributions(value: str | None) -> frozenset[str] | None:
+    """Parse ``FACESWAP_LOAD_PLUGINS``: ``None`` means all, an empty set means none."""
     if value is None:
         return None
-    return {_normalise(part) for part in value.split(",") if part.strip()}
-
-
-def _normalise(name: str) -> str:
-    return name.strip().lower().replace("_", "-").replace(".", "-")
+    return frozenset(normalise_name(part) for part in value.split(",") if part.strip())
 
 
 class FaceswapPlugins:
@@ -83,6 +101,8 @@ class FaceswapPlugins:
     :param default_plugins: module names of built-in plugins registered first.
     :param strict: raise on a broken plugin instead of reporting it; defaults to
         ``FACESWAP_STRICT_PLUGINS``.
+    :param only: load only these distributions; defaults to ``FACESWAP_LOAD_PLUGINS``
+        (unset: all, empty: none, ``a,b``: those).
     """
 
     def __init__(
@@ -91,6 +111,7 @@ class FaceswapPlugins:
         load_entry_points: bool = True,
         default_plugins: Iterable[str] = DEFAULT_PLUGINS,
         strict: bool | None = None,
+        only: Iterable[str] | None = None,
     ) -> None:
         self.strict = _strict_from_env() if strict is None else strict
         self.pm = pluggy.PluginManager("faceswap")
@@ -99,44 +120,72 @@ class FaceswapPlugins:
         self._registries: dict[str, Registry[Any]] = {}
         for module_name in default_plugins:
             module = importlib.import_module(module_name)
-            self._register_checked(module, CORE_DISTRIBUTION, builtin=True, entry_point=None)
+            self._register_checked(
+                module, CORE_DISTRIBUTION, builtin=True, entry_point=None, strict=True
+            )
         if load_entry_points:
-            self.load_entry_points()
+            selection = (
+                selected_distributions(os.environ.get(LOAD_ENV))
+                if only is None
+                else frozenset(normalise_name(name) for name in only)
+            )
+            self.load_entry_points(selection)
 
     # -- loading -------------------------------------------------------------
 
-    def load_entry_points(self) -> None:
-        """Import and register every selected ``faceswap`` entry point, each in isolation."""
-        selected = _selected_distributions()
-        seen: set[str] = set()
+    def load_entry_points(self, selection: frozenset[str] | None = None) -> None:
+        """Import and register every selected ``faceswap`` entry point, each in isolation.
+
+        :param selection: normalised distribution names to load; ``None`` loads all.
+        """
+        found: set[str] = set()
         for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
             dist = entry_point.dist
             dist_name = dist.name if dist is not None else entry_point.name
-            if selected is not None and _normalise(dist_name) not in selected:
+            found.add(normalise_name(dist_name))
+            if selection is not None and normalise_name(dist_name) not in selection:
                 continue
-            key = f"{dist_name}:{entry_point.value}"
-            if key in seen:  # the same distribution visible twice on sys.path
-                continue
-            seen.add(key)
+            # One distribution may declare several entry points; the first keeps its name.
+            name = dist_name
+            if name in self.records or self.pm.has_plugin(name):
+                name = f"{dist_name}:{entry_point.name}"
             version = dist.version if dist is not None else None
             target = f"{entry_point.name} = {entry_point.value}"
             try:
                 module = entry_point.load()
             except Exception as exc:  # a plugin's import failure must not be fatal
-                self._fail(dist_name, version, target, f"import failed: {type(exc).__name__}: {exc}")
+                self._fail(name, version, target, f"import failed: {type(exc).__name__}: {exc}")
                 continue
-            self._register_checked(
-                module, dist_name, builtin=False, entry_point=target, version=version
+            self._register_checked(module, name, builtin=False, entry_point=target, version=version)
+        missing = sorted((selection or frozenset()) - found)
+        if missing:
+            message = (
+                f"plugin selection ({LOAD_ENV} or only=) names {', '.join(missing)}, which "
+                f"is not installed as a '{ENTRY_POINT_GROUP}' plugin; "
+                "check the spelling or pip install it"
             )
+            if self.strict:
+                raise PluginError(message)
+            warnings.warn(message, PluginWarning, stacklevel=2)
 
     def register(self, plugin: object, name: str | None = None) -> str:
-        """Register an in-process plugin object or module (tests, applications)."""
+        """Register an in-process plugin object or module (tests, applications).
+
+        Always strict: a caller that registers a plugin explicitly wants to know
+        when it is broken.
+        """
         plugin_name = name or getattr(plugin, "__name__", None) or type(plugin).__name__
-        self._register_checked(plugin, plugin_name, builtin=False, entry_point=None)
+        if plugin_name in self.records or self.pm.has_plugin(plugin_name):
+            raise PluginError(
+                f"plugin name {plugin_name!r} is already registered; pass another name="
+            )
+        self._register_checked(plugin, plugin_name, builtin=False, entry_point=None, strict=True)
         return plugin_name
 
     def unregister(self, name: str) -> None:
-        self.pm.unregister(name=name)
+        """Remove a plugin and its components; unknown names are ignored."""
+        if self.pm.has_plugin(name):
+            self.pm.unregister(name=name)
         self.records.pop(name, None)
         self._registries.clear()
 
@@ -148,57 +197,96 @@ class FaceswapPlugins:
         builtin: bool,
         entry_point: str | None,
         version: str | None = None,
+        strict: bool | None = None,
     ) -> None:
         if version is None and builtin:
             version = _distribution_version(CORE_DISTRIBUTION)
         try:
             self.pm.register(plugin, name=name)
-        except ValueError as exc:
-            self._fail(name, version, entry_point, f"registration failed: {exc}")
+        except (ValueError, pluggy.PluginValidationError) as exc:
+            # ValueError: name or object already registered; PluginValidationError:
+            # a hookimpl asks for an argument its hook does not have.
+            self._fail(name, version, entry_point, f"registration failed: {exc}", strict=strict)
             return
         try:
             self.pm.check_pending()
         except pluggy.PluginValidationError as exc:
-            self.pm.unregister(plugin)
-            self._fail(name, version, entry_point, f"unknown hook: {exc}")
+            self.pm.unregister(name=name)
+            self._fail(name, version, entry_point, f"{exc}", strict=strict)
             return
         self.records[name] = PluginRecord(name, version, entry_point, builtin)
         self._registries.clear()
 
-    def _fail(self, name: str, version: str | None, entry_point: str | None, error: str) -> None:
+    def _fail(
+        self,
+        name: str,
+        version: str | None,
+        entry_point: str | None,
+        error: str,
+        *,
+        strict: bool | None = None,
+    ) -> None:
         message = f"plugin {name} was not loaded: {error}"
-        if self.strict:
+        if self.strict if strict is None else strict:
             raise PluginError(message)
-        warnings.warn(message, RuntimeWarning, stacklevel=3)
+        warnings.warn(message, PluginWarning, stacklevel=3)
         self.records[name] = PluginRecord(name, version, entry_point, False, error)
+
+    def _drop(self, failure: _HookFailedError) -> None:
+        """Unload a plugin whose hook raised, keeping its record with the error."""
+        message = f"plugin {failure.plugin} was dropped: {failure}"
+        if self.strict:
+            raise PluginError(message) from failure.error
+        warnings.warn(message, PluginWarning, stacklevel=4)
+        record = self.records.get(failure.plugin)
+        if self.pm.has_plugin(failure.plugin):
+            self.pm.unregister(name=failure.plugin)
+        if record is not None:
+            self.records[failure.plugin] = attrs.evolve(record, error=str(failure))
+        self._registries.clear()
 
     # -- typed hook wrappers ---------------------------------------------------
 
     def _collect(self, kind: str) -> Registry[Any]:
         registry: Registry[Any] = Registry(kind)
-        hook = getattr(self.pm.hook, HOOK_FOR_KIND[kind])
-        # Walk implementations ourselves so each component records its plugin.
-        for impl in reversed(hook.get_hookimpls()):
-            plugin_name = impl.plugin_name
+        hook_name = HOOK_FOR_KIND[kind]
+        hook = getattr(self.pm.hook, hook_name)
+        # Walk implementations ourselves (first registered first) so each
+        # component records its plugin and one raising plugin can be dropped.
+        for impl in hook.get_hookimpls():
+            added: list[tuple[str, Callable[..., Any], type[Any] | None]] = []
 
             def register(
                 name: str,
                 factory: Callable[..., Any],
                 *,
                 config: type[Any] | None = None,
-                _plugin: str = plugin_name,
+                _added: list[tuple[str, Callable[..., Any], type[Any] | None]] = added,
             ) -> None:
-                registry.add(name, factory, config=config, plugin=_plugin)
+                _added.append((name, factory, config))
 
-            impl.function(**_arguments(impl, {"register": register}))
+            try:
+                impl.function(**_arguments(impl, {"register": register}))
+            except Exception as exc:
+                raise _HookFailedError(impl.plugin_name, hook_name, exc) from exc
+            for name, factory, config in added:
+                try:
+                    registry.add(name, factory, config=config, plugin=impl.plugin_name)
+                except ComponentClashError:
+                    raise
+                except (TypeError, ValueError) as exc:
+                    raise _HookFailedError(impl.plugin_name, hook_name, exc) from exc
         return registry
 
     def registry(self, kind: str) -> Registry[Any]:
         """The registry of one component kind, built once per manager."""
         if kind not in KINDS:
             raise ConfigError(f"unknown component kind {kind!r}; kinds are {', '.join(KINDS)}")
-        if kind not in self._registries:
-            self._registries[kind] = self._collect(kind)
+        while kind not in self._registries:
+            try:
+                self._registries[kind] = self._collect(kind)
+            except _HookFailedError as failure:
+                self._drop(failure)  # raises in strict mode; otherwise retry without it
         return self._registries[kind]
 
     def detectors(self) -> Registry[Any]:
@@ -232,18 +320,33 @@ class FaceswapPlugins:
         return self.registry("runner")
 
     def add_commands(self, cli: click.Group) -> None:
-        """Let every plugin add its subcommands (``register_commands`` hook)."""
-        for impl in reversed(self.pm.hook.register_commands.get_hookimpls()):
+        """Let every plugin add its subcommands (``register_commands`` hook).
+
+        A plugin may not replace a command that is already there (core's or an
+        earlier plugin's): that is a clash naming both, like component names.
+        """
+        owners = {name: "faceswap-core" for name in cli.commands}
+        for impl in self.pm.hook.register_commands.get_hookimpls():
+            before = dict(cli.commands)
             try:
                 impl.function(**_arguments(impl, {"cli": cli}))
             except Exception as exc:
+                cli.commands.clear()
+                cli.commands.update(before)
+                message = f"plugin {impl.plugin_name} failed to add commands: {exc}"
                 if self.strict:
-                    raise
-                warnings.warn(
-                    f"plugin {impl.plugin_name} failed to add commands: {exc}",
-                    RuntimeWarning,
-                    stacklevel=2,
-                )
+                    raise PluginError(message) from exc
+                warnings.warn(message, PluginWarning, stacklevel=2)
+                continue
+            for name, command in list(cli.commands.items()):
+                if name in before and before[name] is not command:
+                    cli.commands[name] = before[name]
+                    raise ComponentClashError(
+                        f"command {name!r} is registered by both {owners.get(name, '?')} and "
+                        f"{impl.plugin_name}; uninstall one of them or select plugins with "
+                        f"{LOAD_ENV}"
+                    )
+                owners.setdefault(name, impl.plugin_name)
 
     # -- building -------------------------------------------------------------
 
@@ -277,11 +380,14 @@ class FaceswapPlugins:
         component = self.registry(kind).get(name)
         if component.config is None:
             if params:
-                raise ConfigError(f"{where}: {kind} {name!r} takes no parameters, got {sorted(params)}")
+                raise ConfigError(
+                    f"{where}: {kind} {name!r} takes no parameters, got {sorted(params)}"
+                )
             return component, None
         return component, structure(params, component.config, path=where)
 
     def plugin_hooks(self, name: str) -> list[str]:
+        """Names of the hooks one registered plugin implements."""
         plugin = self.pm.get_plugin(name)
         if plugin is None:
             return []
@@ -330,9 +436,12 @@ def set_plugins(plugins: FaceswapPlugins | None) -> FaceswapPlugins | None:
 __all__ = [
     "DEFAULT_PLUGINS",
     "ENTRY_POINT_GROUP",
+    "HOOK_NAMES",
     "FaceswapPlugins",
     "PluginRecord",
+    "PluginWarning",
     "get_plugins",
+    "normalise_name",
+    "selected_distributions",
     "set_plugins",
 ]
-

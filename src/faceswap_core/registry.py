@@ -78,6 +78,8 @@ class Registry(Generic[T]):
             raise ValueError(f"{self.kind} names must be non-empty strings, got {name!r}")
         if not callable(factory):
             raise TypeError(f"{self.kind} {name!r} from {plugin}: factory is not callable")
+        if config is not None and not isinstance(config, type):
+            raise TypeError(f"{self.kind} {name!r} from {plugin}: config must be a class")
         existing = self._components.get(name)
         if existing is not None:
             raise ComponentClashError(
@@ -97,6 +99,7 @@ class Registry(Generic[T]):
             raise UnknownComponentError(self.kind, name, self.names(), hint) from None
 
     def names(self) -> list[str]:
+        """Registered names, sorted."""
         return sorted(self._components)
 
     def __contains__(self, name: object) -> bool:

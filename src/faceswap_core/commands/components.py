@@ -22,7 +22,13 @@ def command(ctx: click.Context, kind: str | None) -> None:
         for k in ([kind] if kind else list(KINDS))
         for component in manager.registry(k)
     ]
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(("NAME", "KIND", "PLUGIN"))]
-    click.echo("  ".join(h.ljust(w) for h, w in zip(("NAME", "KIND", "PLUGIN"), widths, strict=True)).rstrip())
+    widths = [
+        max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(("NAME", "KIND", "PLUGIN"))
+    ]
+    click.echo(
+        "  ".join(
+            h.ljust(w) for h, w in zip(("NAME", "KIND", "PLUGIN"), widths, strict=True)
+        ).rstrip()
+    )
     for row in rows:
         click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())

@@ -8,7 +8,8 @@ from typing import Any
 import click
 
 from faceswap_core.cli import plugins_from
-from faceswap_core.plugins import FaceswapPlugins
+from faceswap_core.errors import ConfigError
+from faceswap_core.plugins import HOOK_NAMES, FaceswapPlugins
 
 
 def plugin_listing(
@@ -45,6 +46,10 @@ def plugin_listing(
 @click.pass_context
 def command(ctx: click.Context, include_all: bool, hook: str | None, requirements: bool) -> None:
     """List installed plugins as JSON: name, version, entry point, hooks, components."""
+    if hook is not None and hook not in HOOK_NAMES:
+        raise ConfigError(
+            f"--hook {hook!r} is not a faceswap hook; hooks are {', '.join(HOOK_NAMES)}"
+        )
     rows = plugin_listing(plugins_from(ctx), include_builtin=include_all, hook=hook)
     if requirements:
         for row in rows:

@@ -1,0 +1,12 @@
+"""Repository-wide pytest setup: load faceswap_core.testing after coverage starts.
+
+pyproject's addopts block the ``faceswap`` pytest11 entry point (``-p no:faceswap``)
+because entry-point plugins are imported before pytest-cov starts measuring,
+which would hide faceswap_core's module-level lines. Loading the same module
+here, from the root conftest, keeps its fixtures available to tests/ and to
+every plugin's tests/ while coverage sees the imports.
+"""
+
+from __future__ import annotations
+
+pytest_plugins = ["faceswap_core.testing"]

@@ -1,0 +1,5 @@
+"""faceswap-hello: an example faceswap plugin with one detector, ``hog``."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,129 @@
+"""Meta-tests: every hook is documented, specified properly and tested; docs match the example.
+
+Adding a hook to faceswap_core.hookspecs without a ``## register_xxx`` section
+in docs/plugin-hooks.md, without ``:param:`` / ``.. versionadded::`` in its
+docstring, or without a ``test_hook_register_xxx`` test fails here.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from faceswap_core import hookspecs, testing
+from faceswap_core.plugins import HOOK_FOR_KIND, HOOK_NAMES
+
+REPO = Path(__file__).resolve().parents[2]
+HOOKS_DOC = REPO / "docs" / "plugin-hooks.md"
+GUIDE = REPO / "docs" / "writing-plugins.md"
+EXAMPLE = REPO / "examples" / "faceswap-hello"
+
+
+def _hookspecs() -> dict[str, Callable[..., Any]]:
+    return {
+        name: function
+        for name, function in inspect.getmembers(hookspecs, inspect.isfunction)
+        if hasattr(function, "faceswap_spec")
+    }
+
+
+HOOKS = sorted(_hookspecs())
+
+
+def _sections(path: Path) -> dict[str, str]:
+    """``## heading`` -> the text up to the next ``## ``."""
+    parts = re.split(r"^## +(.+?) *$", path.read_text(), flags=re.MULTILINE)
+    return {parts[i]: parts[i + 1] for i in range(1, len(parts), 2)}
+
+
+def _test_functions() -> set[str]:
+    names: set[str] = set()
+    for path in (REPO / "tests").rglob("test_*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_hook_"):
+                names.add(node.name)
+    return names
+
+
+def _code_blocks(path: Path, language: str) -> list[str]:
+    return re.findall(
+        rf"^```{language}\n(.*?)^```", path.read_text(), flags=re.MULTILINE | re.DOTALL
+    )
+
+
+def test_hookspecs_are_found() -> None:
+    assert len(HOOKS) == 11
+    assert set(HOOKS) == set(HOOK_NAMES)
+    assert set(HOOK_FOR_KIND.values()) | {"register_commands"} == set(HOOKS)
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_hook_is_documented_with_its_signature(hook: str) -> None:
+    sections = _sections(HOOKS_DOC)
+    assert hook in sections, f"docs/plugin-hooks.md has no '## {hook}' section"
+    parameters = list(inspect.signature(_hookspecs()[hook]).parameters)
+    signature = re.search(rf"def {hook}\(([^)]*)\)", sections[hook])
+    assert signature, f"the {hook} section shows no 'def {hook}(...)' signature"
+    documented = [
+        part.split(":")[0].strip() for part in signature.group(1).split(",") if part.strip()
+    ]
+    assert documented == parameters
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_hook_docstring_has_params_and_versionadded(hook: str) -> None:
+    function = _hookspecs()[hook]
+    doc = inspect.getdoc(function) or ""
+    for parameter in inspect.signature(function).parameters:
+        assert f":param {parameter}:" in doc, f"{hook} docstring lacks ':param {parameter}:'"
+    assert re.search(r"^\.\. versionadded:: \d+\.\d+", doc, flags=re.MULTILINE), hook
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_hook_has_a_test(hook: str) -> None:
+    assert f"test_hook_{hook}" in _test_functions(), f"no test named test_hook_{hook} under tests/"
+
+
+def test_docs_document_no_hook_that_does_not_exist() -> None:
+    documented = {heading for heading in _sections(HOOKS_DOC) if heading.startswith("register_")}
+    assert documented == set(HOOKS)
+
+
+def test_guide_documents_the_testing_helpers_and_environment() -> None:
+    guide = GUIDE.read_text()
+    for name in ("faceswap_plugins", "register_plugin", "faceswap_cli", *testing.__all__):
+        assert f"`{name}" in guide, f"docs/writing-plugins.md does not mention {name}"
+    for variable in ("FACESWAP_STRICT_PLUGINS", "FACESWAP_LOAD_PLUGINS"):
+        assert variable in guide
+
+
+def test_guide_python_snippets_parse() -> None:
+    blocks = _code_blocks(GUIDE, "python")
+    assert blocks
+    for block in blocks:
+        ast.parse(block)
+
+
+def test_guide_pyproject_matches_the_example() -> None:
+    (shown,) = (tomllib.loads(block) for block in _code_blocks(GUIDE, "toml"))
+    actual = tomllib.loads((EXAMPLE / "pyproject.toml").read_text())
+    assert shown["project"]["entry-points"] == actual["project"]["entry-points"]
+    assert shown["project"]["dependencies"] == actual["project"]["dependencies"]
+    assert shown["project"]["name"] == actual["project"]["name"]
+    assert "faceswap-core>=0.1,<0.2" in actual["project"]["dependencies"]
+
+
+def test_guide_hooks_module_is_the_real_one() -> None:
+    real = (EXAMPLE / "src" / "faceswap_hello" / "hooks.py").read_text()
+    shown = [block for block in _code_blocks(GUIDE, "python") if "def register_detectors" in block]
+    assert shown, "the guide shows no hooks module"
+    assert shown[0].strip() in real, (
+        "docs/writing-plugins.md shows a hooks.py that differs from the example"
+    )

@@ -67,18 +67,12 @@ def estimate(kps: npt.ArrayLike, size: int, kind: str = "arcface") -> Matrix:
 
     src = np.asarray(kps, dtype=np.float64).reshape(5, 2)
     dst = template(size, kind).astype(np.float64)
-    tform = SimilarityTransform.from_estimate(src, dst) if hasattr(
-        SimilarityTransform, "from_estimate"
-    ) else _legacy_estimate(src, dst)
+    if hasattr(SimilarityTransform, "from_estimate"):
+        tform = SimilarityTransform.from_estimate(src, dst)
+    else:  # scikit-image < 0.26
+        tform = SimilarityTransform()  # type: ignore[no-untyped-call]
+        tform.estimate(src, dst)
     return np.asarray(tform.params[:2, :], dtype=np.float64)
-
-
-def _legacy_estimate(src: npt.NDArray[np.float64], dst: npt.NDArray[np.float64]) -> object:
-    from skimage.transform import SimilarityTransform
-
-    tform = SimilarityTransform()
-    tform.estimate(src, dst)
-    return tform
 
 
 def invert(matrix: Matrix) -> Matrix:

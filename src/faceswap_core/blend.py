@@ -25,10 +25,10 @@ def soften(mask: FloatArray, *, erode: float, blur: float) -> FloatArray:
     out = np.asarray(mask, dtype=np.float32)
     if erode >= 1:
         k = _odd(erode)
-        out = cv2.erode(out, np.ones((k, k), np.uint8))
+        out = np.asarray(cv2.erode(out, np.ones((k, k), np.uint8)), np.float32)
     if blur >= 1:
         k = _odd(blur * 2 + 1)
-        out = cv2.GaussianBlur(out, (k, k), 0)
+        out = np.asarray(cv2.GaussianBlur(out, (k, k), 0), np.float32)
     return np.clip(out, 0.0, 1.0)
 
 

@@ -14,14 +14,19 @@ Image = npt.NDArray[np.uint8]
 FloatArray = npt.NDArray[np.float32]
 
 
-def _as_float32(shape: tuple[int, ...]) -> Any:
-    def convert(value: Any) -> FloatArray:
-        array = np.asarray(value, dtype=np.float32)
-        if array.shape != shape:
-            raise ValueError(f"expected shape {shape}, got {array.shape}")
-        return array
+def _float32_of_shape(value: Any, shape: tuple[int, ...], what: str) -> FloatArray:
+    array = np.asarray(value, dtype=np.float32)
+    if array.shape != shape:
+        raise ValueError(f"{what} must have shape {shape}, got {array.shape}")
+    return array
 
-    return convert
+
+def _bbox(value: Any) -> FloatArray:
+    return _float32_of_shape(value, (4,), "bbox")
+
+
+def _kps(value: Any) -> FloatArray:
+    return _float32_of_shape(value, (5, 2), "kps")
 
 
 def _optional_landmarks(value: Any) -> FloatArray | None:
@@ -50,9 +55,9 @@ class Face:
     ``embedding`` is always stored L2-normalised.
     """
 
-    bbox: FloatArray = attrs.field(converter=_as_float32((4,)))
+    bbox: FloatArray = attrs.field(converter=_bbox)
     score: float = attrs.field(converter=float)
-    kps: FloatArray = attrs.field(converter=_as_float32((5, 2)))
+    kps: FloatArray = attrs.field(converter=_kps)
     landmarks: FloatArray | None = attrs.field(default=None, converter=_optional_landmarks)
     embedding: FloatArray | None = attrs.field(default=None, converter=_optional_embedding)
     track_id: int | None = None

@@ -42,7 +42,7 @@ def load_sample(name: str) -> Image:
     if name == "astronaut":
         from skimage import data
 
-        return np.ascontiguousarray(data.astronaut(), dtype=np.uint8)
+        return np.ascontiguousarray(data.astronaut(), dtype=np.uint8)  # type: ignore[no-untyped-call]
     if name not in SAMPLES:
         raise InputError(f"unknown sample {name!r}; samples are {', '.join(SAMPLES)}")
     from PIL import Image as PILImage

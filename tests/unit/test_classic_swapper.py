@@ -22,7 +22,7 @@ from faceswap_core.errors import ConfigError, FaceswapError, InvalidImageError
 from faceswap_core.face import Face, Image
 from faceswap_core.interfaces import Swapper
 from faceswap_core.plugins import FaceswapPlugins
-from faceswap_core.swappers import masks, symmetry
+from faceswap_core.swappers import masks, shape, symmetry
 from faceswap_core.swappers.classic import ClassicSource, ClassicSwapper
 from faceswap_core.swappers.color import region_stats, to_lab
 from faceswap_core.swappers.configs import ClassicConfig
@@ -130,11 +130,37 @@ def test_output_crop_and_mask(blend: str, largest_t1: AlignedFace, astronaut: Al
 
 
 def test_mask_stays_inside_the_target_face(largest_t1: AlignedFace, astronaut: AlignedFace) -> None:
+    """Texture only: the mask is the target's face; with shape transfer, the morph ring."""
     config = ClassicConfig()
-    _, mask = _swap(largest_t1, astronaut)
+    _, mask = _swap(largest_t1, astronaut, shape_transfer=0.0)
     assert astronaut.face.landmarks is not None
     hull = masks.face_region(SIZE, astronaut.face.landmarks, config.forehead)
     assert not mask[hull == 0].any()
+
+    image, bent = _swap(largest_t1, astronaut)
+    anchors = shape.ring(astronaut.face.landmarks, config.morph_margin, SIZE)
+    inside_ring = shape.ring_mask(anchors, SIZE, 0)
+    assert not bent[inside_ring == 0].any()
+    assert bent[hull > 0].min() > 0.0
+    assert np.array_equal(image[bent == 0], astronaut.crop[bent == 0])
+
+
+def test_blended_shape_moves_features_but_keeps_the_target_mouth_expression(
+    t1_faces: list[AlignedFace], astronaut: AlignedFace
+) -> None:
+    source, target = _landmarks(t1_faces[2]), _landmarks(astronaut)
+    np.testing.assert_allclose(shape.blended_shape(source, target, 0.0), target, atol=1e-4)
+    full = shape.blended_shape(source, target, 1.0)
+    fitted = shape.fit_onto(source, target)
+    np.testing.assert_allclose(full[:48], fitted[:48], atol=1e-3)
+    # The mouth has the target's shape (a scaled, shifted copy), at the source's place.
+    mouth_t, mouth_new = target[48:68], full[48:68]
+    scale = np.linalg.norm(mouth_new[6] - mouth_new[0]) / np.linalg.norm(mouth_t[6] - mouth_t[0])
+    expected = (mouth_t - mouth_t.mean(axis=0)) * scale + mouth_new.mean(axis=0)
+    np.testing.assert_allclose(mouth_new, expected, atol=1e-3)
+    np.testing.assert_allclose(mouth_new.mean(axis=0), fitted[48:68].mean(axis=0), atol=1e-3)
+    half = shape.blended_shape(source, target, 0.5)
+    assert np.abs(half[:17] - target[:17]).max() < np.abs(full[:17] - target[:17]).max()
 
 
 def test_byte_identical_on_repeat(t1_faces: list[AlignedFace], astronaut: AlignedFace) -> None:
@@ -158,11 +184,12 @@ def test_open_source_mouth_keeps_the_closed_target_mouth(t1_faces: list[AlignedF
     mouth = masks.mouth_region(SIZE, target.face.landmarks, 0) > 0
     assert mouth.sum() >= 10
 
-    kept, mask = _swap(source, target, keep_target_mouth=True)
+    # Without shape transfer the target's mouth pixels stay exactly where they were.
+    kept, mask = _swap(source, target, keep_target_mouth=True, shape_transfer=0.0)
     assert not mask[mouth].any()
     assert np.array_equal(kept[mouth], target.crop[mouth])
 
-    smeared, mask = _swap(source, target, keep_target_mouth=False)
+    smeared, mask = _swap(source, target, keep_target_mouth=False, shape_transfer=0.0)
     assert mask[mouth].min() > 0.5
     assert not np.array_equal(smeared[mouth], target.crop[mouth])
 
@@ -178,8 +205,8 @@ def test_color_transfer_moves_the_face_toward_the_target_colour(
         to_lab(astronaut.crop), masks.face_region(SIZE, astronaut.face.landmarks, 0)
     )
     for source in t1_faces:
-        matched, mask = _swap(source, astronaut, color_transfer=True)
-        raw, _ = _swap(source, astronaut, color_transfer=False)
+        matched, mask = _swap(source, astronaut, color_transfer=True, shape_transfer=0.0)
+        raw, _ = _swap(source, astronaut, color_transfer=False, shape_transfer=0.0)
         pasted = (mask > 0.99).astype(np.float32)
         with_transfer = region_stats(to_lab(matched), pasted).mean
         without = region_stats(to_lab(raw), pasted).mean

@@ -23,6 +23,33 @@ def _face_panel(image: Image, face: Face, height: int) -> Image:
     return np.asarray(cv2.resize(crop, (height, height), interpolation=cv2.INTER_AREA), np.uint8)
 
 
+def best_source_face(image: Image, faces: list[Face], pipeline: Pipeline) -> Face:
+    """The face that makes the clearest source: frontal, with open eyes.
+
+    Scored by the eye aspect ratio (eyelid gap over eye width, from the
+    68 landmarks) minus the head's yaw, so a turned or blinking face loses.
+    """
+    from faceswap_core.swappers.symmetry import yaw
+
+    def eye_open(eye: np.ndarray) -> float:
+        gap = np.linalg.norm(eye[1] - eye[5]) + np.linalg.norm(eye[2] - eye[4])
+        return float(gap / (2.0 * (np.linalg.norm(eye[0] - eye[3]) or 1.0)))
+
+    def score(face: Face) -> float:
+        points = pipeline.landmarker.landmarks(image, face)
+        return (eye_open(points[36:42]) + eye_open(points[42:48])) / 2 - abs(yaw(points))
+
+    return max(faces, key=score)
+
+
+def crop_around(image: Image, face: Face, margin: float = 0.8) -> Image:
+    """``image`` cut to the face box grown by ``margin`` on every side."""
+    w, h = face.width * margin, face.height * margin
+    x1, y1 = int(max(face.bbox[0] - w, 0)), int(max(face.bbox[1] - h, 0))
+    x2, y2 = int(min(face.bbox[2] + w, image.shape[1])), int(min(face.bbox[3] + h, image.shape[0]))
+    return np.ascontiguousarray(image[y1:y2, x1:x2])
+
+
 def side_by_side(panels: list[Image], height: int) -> Image:
     """Panels resized to one height and joined left to right with a 4 px gap."""
     resized = []
@@ -48,7 +75,9 @@ def command(ctx: click.Context, output: str, model: str | None) -> None:
 
     config = PipelineConfig() if model is None else PipelineConfig(swapper={"type": model})
     pipeline = Pipeline(config, plugins_from(ctx))
-    source, target = load_sample("t1"), load_sample("astronaut")
+    group, target = load_sample("t1"), load_sample("astronaut")
+    # t1 is a group photo: take its clearest face as the source identity.
+    source = crop_around(group, best_source_face(group, pipeline.detect(group), pipeline))
     identity = pipeline.prepare_source(source)
     result = pipeline.swap(target, identity)
     folder = Path(output)

@@ -39,7 +39,7 @@ import numpy as np
 from faceswap_core.errors import FaceswapError, InvalidImageError
 from faceswap_core.face import Face, FloatArray, Image
 from faceswap_core.interfaces import SwapOutput
-from faceswap_core.swappers import masks, symmetry
+from faceswap_core.swappers import masks, shape, symmetry
 from faceswap_core.swappers.color import ColorStats, region_stats, to_lab, transfer
 from faceswap_core.swappers.configs import ClassicConfig
 from faceswap_core.swappers.warp import (
@@ -241,6 +241,24 @@ class ClassicSwapper:
                 "classic swapper got a source it did not prepare; "
                 "call prepare_source() of a swapper with the same crop_size first"
             )
+        amount = self.config.shape_transfer * shape.pose_weight(source.landmarks, landmarks)
+        if amount <= 0.0:
+            return self._paste_face(target, landmarks, source)
+        # Bend the target to the source's face shape first (see :mod:`.shape`).
+        new_landmarks = shape.blended_shape(source.landmarks, landmarks, amount)
+        anchors = shape.ring(landmarks, self.config.morph_margin, self.crop_size)
+        morphed = shape.morph(target, landmarks, new_landmarks, anchors)
+        pasted = self._paste_face(morphed, new_landmarks, source)
+        assert pasted.mask is not None
+        bent = shape.ring_mask(anchors, self.crop_size, self.config.feather)
+        mask = np.maximum(pasted.mask, bent)
+        untouched = mask <= 0.0
+        out = pasted.image.copy()
+        out[untouched] = target[untouched]
+        return SwapOutput(image=out, mask=mask)
+
+    def _paste_face(self, target: Image, landmarks: FloatArray, source: ClassicSource) -> SwapOutput:
+        """Warp, recolour and blend the source texture onto ``target``'s landmarks."""
         size = self.crop_size
         cfg = self.config
         empty = SwapOutput(image=target.copy(), mask=np.zeros((size, size), np.float32))

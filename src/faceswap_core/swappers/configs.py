@@ -21,6 +21,13 @@ class ClassicConfig:
     :ivar forehead: at most how far the brow line of the mask is raised, as a
         fraction of the brow-to-chin distance (0 stops the mask at the brows);
         less is used where either face has hair above the brows.
+    :ivar shape_transfer: how far the target's face shape (jaw line, brows,
+        eyes, nose, mouth position) moves to the source's: 0 keeps the target's
+        outline and only transfers texture, 1 takes the source's proportions.
+        Face shape carries much of a person's identity; the target's mouth
+        keeps its own expression either way.
+    :ivar morph_margin: how far around the face the surrounding pixels are
+        allowed to bend to the new outline, as a scale of the face outline.
     """
 
     crop_size: int = attrs.field(default=256, validator=attrs.validators.ge(64))
@@ -34,6 +41,12 @@ class ClassicConfig:
     )
     forehead: float = attrs.field(
         default=0.12, validator=[attrs.validators.ge(0.0), attrs.validators.le(0.5)]
+    )
+    shape_transfer: float = attrs.field(
+        default=1.0, validator=[attrs.validators.ge(0.0), attrs.validators.le(1.0)]
+    )
+    morph_margin: float = attrs.field(
+        default=1.3, validator=[attrs.validators.ge(1.05), attrs.validators.le(2.0)]
     )
 
 

@@ -90,8 +90,12 @@ def transform_points(points: npt.ArrayLike, matrix: Matrix) -> FloatArray:
 def transform_face(face: Face, matrix: Matrix) -> Face:
     """The same face expressed in another coordinate frame (keypoints, landmarks, box)."""
     corners = np.array(
-        [[face.bbox[0], face.bbox[1]], [face.bbox[2], face.bbox[1]],
-         [face.bbox[0], face.bbox[3]], [face.bbox[2], face.bbox[3]]],
+        [
+            [face.bbox[0], face.bbox[1]],
+            [face.bbox[2], face.bbox[1]],
+            [face.bbox[0], face.bbox[3]],
+            [face.bbox[2], face.bbox[3]],
+        ],
         dtype=np.float32,
     )
     moved = transform_points(corners, matrix)

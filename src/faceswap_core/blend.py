@@ -16,7 +16,7 @@ from faceswap_core.pipeline_config import PasteConfig
 
 
 def _odd(value: float) -> int:
-    k = max(int(round(value)), 1)
+    k = max(round(value), 1)
     return k if k % 2 == 1 else k + 1
 
 
@@ -35,7 +35,7 @@ def soften(mask: FloatArray, *, erode: float, blur: float) -> FloatArray:
 def box_mask(size: int, *, erode: float, blur: float) -> FloatArray:
     """The whole crop, eroded and blurred at the edges (insightface's paste mask)."""
     mask = np.ones((size, size), np.float32)
-    border = max(int(round(size / 128 * 2)), 1)
+    border = max(round(size / 128 * 2), 1)
     mask[:border, :] = mask[-border:, :] = 0
     mask[:, :border] = mask[:, -border:] = 0
     # Erode by the blur radius too, so the feathered edge ends inside the crop.

@@ -50,5 +50,3 @@ def register_swappers(register: RegisterCallback) -> None:
 @hookimpl
 def register_runtimes(register: RegisterCallback) -> None:
     register("onnxruntime", _onnxruntime, config=OnnxRuntimeConfig)
-
-

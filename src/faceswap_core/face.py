@@ -90,7 +90,9 @@ class Face:
             "kps": [[round(float(x), 2), round(float(y), 2)] for x, y in self.kps],
         }
         if self.landmarks is not None:
-            data["landmarks"] = [[round(float(x), 2), round(float(y), 2)] for x, y in self.landmarks]
+            data["landmarks"] = [
+                [round(float(x), 2), round(float(y), 2)] for x, y in self.landmarks
+            ]
         if self.track_id is not None:
             data["track_id"] = self.track_id
         return data

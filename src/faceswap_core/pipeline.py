@@ -92,7 +92,9 @@ class Pipeline:
 
     source_cache_size = 8
 
-    def __init__(self, config: PipelineConfig | None = None, plugins: FaceswapPlugins | None = None):
+    def __init__(
+        self, config: PipelineConfig | None = None, plugins: FaceswapPlugins | None = None
+    ):
         self.config = config or PipelineConfig()
         self.plugins = plugins or get_plugins()
         self._components: dict[str, Any] = {}
@@ -104,7 +106,7 @@ class Pipeline:
         config: PipelineConfig | Mapping[str, Any] | str | Path | None = None,
         plugins: FaceswapPlugins | None = None,
     ) -> Pipeline:
-        """From a :class:`PipelineConfig`, a mapping, a YAML file (its ``pipeline:`` section) or None."""
+        """From a :class:`PipelineConfig`, a mapping, a YAML file (``pipeline:``) or None."""
         if config is None or isinstance(config, PipelineConfig):
             return cls(config, plugins)
         if isinstance(config, str | Path):
@@ -182,7 +184,9 @@ class Pipeline:
             return cached
         face = largest(self.detector.detect(image))
         if face is None:
-            raise NoFaceError("no face found in the source image; use a photo with a clear, frontal face")
+            raise NoFaceError(
+                "no face found in the source image; use a photo with a clear, frontal face"
+            )
         face = self._enrich(image, face, embedding=self.swap_recognizer())
         swapper = self.swapper
         aligned = alignment.align(image, face, swapper.crop_size, swapper.template)
@@ -260,5 +264,8 @@ class Pipeline:
         embedded = [f.evolve(embedding=recognizer.embed(frame, f)) for f in found]
         limit = threshold if threshold is not None else self.config.threshold
         return select_faces(
-            embedded, "reference", reference=ref, threshold=recognizer.threshold if limit is None else limit
+            embedded,
+            "reference",
+            reference=ref,
+            threshold=recognizer.threshold if limit is None else limit,
         )

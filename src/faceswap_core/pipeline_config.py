@@ -16,10 +16,6 @@ DEFAULT_MAX_PIXELS = 50_000_000
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 
 
-def _ref(name: str) -> Any:
-    return attrs.Factory(lambda: {"type": name})
-
-
 @attrs.frozen
 class PasteConfig:
     """How a swapped crop goes back into the frame.
@@ -59,11 +55,11 @@ class PipelineConfig:
         recognizer's own same-person threshold.
     """
 
-    detector: ComponentRef = _ref("retinaface")
-    recognizer: ComponentRef = _ref("dlib")
-    landmarker: ComponentRef = _ref("dlib68")
-    swapper: ComponentRef = _ref("classic")
-    runtime: ComponentRef = _ref("onnxruntime")
+    detector: ComponentRef = attrs.field(factory=lambda: {"type": "retinaface"})
+    recognizer: ComponentRef = attrs.field(factory=lambda: {"type": "dlib"})
+    landmarker: ComponentRef = attrs.field(factory=lambda: {"type": "dlib68"})
+    swapper: ComponentRef = attrs.field(factory=lambda: {"type": "classic"})
+    runtime: ComponentRef = attrs.field(factory=lambda: {"type": "onnxruntime"})
     faces: Literal["all", "largest", "reference"] = "all"
     threshold: float | None = None
     paste: PasteConfig = attrs.Factory(PasteConfig)

@@ -30,7 +30,9 @@ def _package_dir(name: str) -> Path:
 def sample_path(name: str) -> Path:
     """The file of an insightface sample (``t1`` or ``tom_hanks``)."""
     if name not in _INSIGHTFACE_FILES:
-        raise InputError(f"no file for sample {name!r}; files exist for {', '.join(_INSIGHTFACE_FILES)}")
+        raise InputError(
+            f"no file for sample {name!r}; files exist for {', '.join(_INSIGHTFACE_FILES)}"
+        )
     path = _package_dir("insightface") / "data" / "images" / _INSIGHTFACE_FILES[name]
     if not path.is_file():
         raise InputError(f"sample image missing from the insightface package: {path}")

@@ -28,7 +28,9 @@ def run(plugins: FaceswapPlugins, *args: str) -> Result:
 
 
 @pytest.fixture(scope="module")
-def images(tmp_path_factory: pytest.TempPathFactory, t1_image: np.ndarray, astronaut_image: np.ndarray) -> dict[str, Path]:
+def images(
+    tmp_path_factory: pytest.TempPathFactory, t1_image: np.ndarray, astronaut_image: np.ndarray
+) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("images")
     paths = {
         "t1": folder / "t1.jpg",
@@ -41,9 +43,13 @@ def images(tmp_path_factory: pytest.TempPathFactory, t1_image: np.ndarray, astro
     return paths
 
 
-def test_swap_one_target_writes_the_file_with_provenance(plugins: FaceswapPlugins, images: dict[str, Path], tmp_path: Path) -> None:
+def test_swap_one_target_writes_the_file_with_provenance(
+    plugins: FaceswapPlugins, images: dict[str, Path], tmp_path: Path
+) -> None:
     out = tmp_path / "out.png"
-    result = run(plugins, "swap", "-s", str(images["t1"]), "-t", str(images["astronaut"]), "-o", str(out))
+    result = run(
+        plugins, "swap", "-s", str(images["t1"]), "-t", str(images["astronaut"]), "-o", str(out)
+    )
     assert result.exit_code == 0, result.output
     assert "1/1 faces swapped" in result.output
     with PILImage.open(out) as handle:
@@ -53,57 +59,143 @@ def test_swap_one_target_writes_the_file_with_provenance(plugins: FaceswapPlugin
     assert provenance.digital_source_type.endswith("compositeWithTrainedAlgorithmicMedia")
 
 
-def test_swap_no_provenance_and_jpeg(plugins: FaceswapPlugins, images: dict[str, Path], tmp_path: Path) -> None:
+def test_swap_no_provenance_and_jpeg(
+    plugins: FaceswapPlugins, images: dict[str, Path], tmp_path: Path
+) -> None:
     out = tmp_path / "out.jpg"
-    result = run(plugins, "swap", "-s", str(images["t1"]), "-t", str(images["astronaut"]), "-o", str(out), "--no-provenance")
+    result = run(
+        plugins,
+        "swap",
+        "-s",
+        str(images["t1"]),
+        "-t",
+        str(images["astronaut"]),
+        "-o",
+        str(out),
+        "--no-provenance",
+    )
     assert result.exit_code == 0, result.output
     assert out.read_bytes()[:2] == b"\xff\xd8"
     assert read_provenance(out) is None
 
 
-def test_swap_several_targets_into_a_folder_with_json(plugins: FaceswapPlugins, images: dict[str, Path], tmp_path: Path) -> None:
+def test_swap_several_targets_into_a_folder_with_json(
+    plugins: FaceswapPlugins, images: dict[str, Path], tmp_path: Path
+) -> None:
     out = tmp_path / "results"
     result = run(
-        plugins, "swap", "-s", str(images["astronaut"]), "-t", str(images["t1"]), "-t", str(images["blank"]),
-        "-o", str(out), "--json", "--format", "webp", "--faces", "largest",
+        plugins,
+        "swap",
+        "-s",
+        str(images["astronaut"]),
+        "-t",
+        str(images["t1"]),
+        "-t",
+        str(images["blank"]),
+        "-o",
+        str(out),
+        "--json",
+        "--format",
+        "webp",
+        "--faces",
+        "largest",
     )
     assert result.exit_code == 0, result.output
     reports = json.loads(result.output)
     assert [Path(r["output"]).name for r in reports] == ["t1.webp", "blank.webp"]
-    assert reports[0]["faces_found"] == 6 and reports[0]["faces_swapped"] == 1
-    assert reports[1]["faces_found"] == 0 and reports[1]["faces_swapped"] == 0
+    assert reports[0]["faces_found"] == 6
+    assert reports[0]["faces_swapped"] == 1
+    assert reports[1]["faces_found"] == 0
+    assert reports[1]["faces_swapped"] == 0
     assert set(reports[0]["timings_ms"]) >= {"detect", "landmarks", "align", "swap", "paste"}
-    assert (out / "t1.webp").is_file() and (out / "blank.webp").is_file()
+    assert (out / "t1.webp").is_file()
+    assert (out / "blank.webp").is_file()
 
 
 @pytest.mark.parametrize(
     ("make_args", "code", "message"),
     [
-        (lambda p, o: ["-s", str(p["blank"]), "-t", str(p["astronaut"]), "-o", o], 4, "no face found in the source"),
+        (
+            lambda p, o: ["-s", str(p["blank"]), "-t", str(p["astronaut"]), "-o", o],
+            4,
+            "no face found in the source",
+        ),
         (lambda p, o: ["-s", str(p["t1"]), "-t", str(p["t1"]) + ".missing", "-o", o], 3, "missing"),
-        (lambda p, o: ["-s", str(p["t1"]), "-t", str(p["astronaut"]), "-o", o, "--model", "inswapper", "--model-path", "/nonexistent/inswapper.onnx"], 5, "model file not found"),
-        (lambda p, o: ["-s", str(p["t1"]), "-t", str(p["astronaut"]), "-o", o, "--model", "warpface"], 2, "unknown swapper 'warpface'"),
-        (lambda p, o: ["-s", str(p["t1"]), "-t", str(p["astronaut"]), "-o", o, "--set", "pipeline.faces=some"], 2, "pipeline.faces"),
+        (
+            lambda p, o: [
+                "-s",
+                str(p["t1"]),
+                "-t",
+                str(p["astronaut"]),
+                "-o",
+                o,
+                "--model",
+                "inswapper",
+                "--model-path",
+                "/nonexistent/inswapper.onnx",
+            ],
+            5,
+            "model file not found",
+        ),
+        (
+            lambda p, o: [
+                "-s",
+                str(p["t1"]),
+                "-t",
+                str(p["astronaut"]),
+                "-o",
+                o,
+                "--model",
+                "warpface",
+            ],
+            2,
+            "unknown swapper 'warpface'",
+        ),
+        (
+            lambda p, o: [
+                "-s",
+                str(p["t1"]),
+                "-t",
+                str(p["astronaut"]),
+                "-o",
+                o,
+                "--set",
+                "pipeline.faces=some",
+            ],
+            2,
+            "pipeline.faces",
+        ),
     ],
 )
 def test_swap_errors_have_exit_codes_and_leave_no_output(
-    plugins: FaceswapPlugins, images: dict[str, Path], tmp_path: Path, make_args: object, code: int, message: str
+    plugins: FaceswapPlugins,
+    images: dict[str, Path],
+    tmp_path: Path,
+    make_args: object,
+    code: int,
+    message: str,
 ) -> None:
     out = tmp_path / "out.png"
     args = make_args(images, str(out))  # type: ignore[operator]
     result = CliRunner().invoke(make_cli(plugins), ["swap", *args])
     assert result.exit_code == code, result.output
     lines = [line for line in result.output.splitlines() if line.strip()]
-    assert lines and lines[-1].startswith("Error: ") and message in lines[-1]
+    assert lines
+    assert lines[-1].startswith("Error: ")
+    assert message in lines[-1]
     assert "Traceback" not in result.output
     assert not out.exists()
 
 
-def test_swap_undecodable_target_exits_3(plugins: FaceswapPlugins, images: dict[str, Path], tmp_path: Path) -> None:
+def test_swap_undecodable_target_exits_3(
+    plugins: FaceswapPlugins, images: dict[str, Path], tmp_path: Path
+) -> None:
     bad = tmp_path / "bad.jpg"
     bad.write_bytes(images["t1"].read_bytes()[:5000])
     out = tmp_path / "out.png"
-    result = CliRunner().invoke(make_cli(plugins), ["swap", "-s", str(images["t1"]), "-t", str(bad), "-o", str(out)])
+    result = CliRunner().invoke(
+        make_cli(plugins), ["swap", "-s", str(images["t1"]), "-t", str(bad), "-o", str(out)]
+    )
     assert result.exit_code == 3, result.output
     assert "bad.jpg" in result.output
     assert not out.exists()
@@ -115,7 +207,9 @@ def test_swap_help_documents_exit_codes(plugins: FaceswapPlugins) -> None:
         assert f"  {code}  " in result.output
 
 
-def test_detect_json_and_draw(plugins: FaceswapPlugins, images: dict[str, Path], tmp_path: Path) -> None:
+def test_detect_json_and_draw(
+    plugins: FaceswapPlugins, images: dict[str, Path], tmp_path: Path
+) -> None:
     drawn = tmp_path / "drawn.png"
     result = run(plugins, "detect", str(images["t1"]), "--json", "--draw", str(drawn))
     assert result.exit_code == 0, result.output
@@ -133,14 +227,27 @@ def test_demo_writes_swap_and_side_by_side(plugins: FaceswapPlugins, tmp_path: P
     with PILImage.open(tmp_path / "demo" / "swap.png") as swap:
         assert swap.size == (512, 512)
     with PILImage.open(tmp_path / "demo" / "side_by_side.png") as side:
-        assert side.size[1] == 512 and side.size[0] > 3 * 512
+        assert side.size[1] == 512
+        assert side.size[0] > 3 * 512
 
 
 def test_installed_script_exit_code_for_missing_source(tmp_path: Path) -> None:
     script = shutil.which("faceswap") or str(Path(sys.executable).parent / "faceswap")
     completed = subprocess.run(
-        [script, "swap", "-s", str(tmp_path / "nope.jpg"), "-t", str(tmp_path / "x.jpg"), "-o", str(tmp_path / "o.png")],
-        capture_output=True, text=True, timeout=120, check=False,
+        [
+            script,
+            "swap",
+            "-s",
+            str(tmp_path / "nope.jpg"),
+            "-t",
+            str(tmp_path / "x.jpg"),
+            "-o",
+            str(tmp_path / "o.png"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert completed.returncode == 3, completed.stderr
     assert completed.stderr.strip().startswith("Error: ")

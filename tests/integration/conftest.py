@@ -19,7 +19,9 @@ def _save(model: onnx.ModelProto, path: Path) -> Path:
     return path
 
 
-def build_inswapper_like(path: Path, *, seed: int = 0, size: int = 128) -> tuple[Path, dict[str, np.ndarray]]:
+def build_inswapper_like(
+    path: Path, *, seed: int = 0, size: int = 128
+) -> tuple[Path, dict[str, np.ndarray]]:
     """target (1x3xSxS) + source (1x512) -> output; the emap is the LAST initializer.
 
     output = 0.5 * target + 0.5 * sigmoid(source @ P) per channel, so the
@@ -66,7 +68,7 @@ def build_faceswap_export(
     metadata: bool = True,
     seed: int = 1,
 ) -> tuple[Path, dict[str, np.ndarray]]:
-    """The faceswap export contract: target NxCxSxS + source NxD -> output (+ mask) with metadata."""
+    """The export contract: target NxCxSxS + source NxD -> output (+ mask), with metadata."""
     rng = np.random.default_rng(seed)
     proj = (rng.standard_normal((dim, 3)) * 2.0).astype(np.float32)
     mask = np.zeros((1, 1, size, size), np.float32)
@@ -119,7 +121,9 @@ def build_arcface_like(path: Path, *, seed: int = 2) -> Path:
     rng = np.random.default_rng(seed)
     weight = rng.standard_normal((3 * 16 * 16, 512)).astype(np.float32)
     nodes = [
-        helper.make_node("AveragePool", ["input.1"], ["pooled"], kernel_shape=[7, 7], strides=[7, 7]),
+        helper.make_node(
+            "AveragePool", ["input.1"], ["pooled"], kernel_shape=[7, 7], strides=[7, 7]
+        ),
         helper.make_node("Flatten", ["pooled"], ["flat"]),
         helper.make_node("MatMul", ["flat", "w"], ["683"]),
     ]

@@ -6,6 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.integration.conftest import (
+    build_arcface_like,
+    build_faceswap_export,
+    build_inswapper_like,
+)
 
 from faceswap_core.align import align
 from faceswap_core.errors import ModelFileError
@@ -14,14 +19,14 @@ from faceswap_core.pipeline import Pipeline
 from faceswap_core.pipeline_config import PipelineConfig
 from faceswap_core.plugins import FaceswapPlugins
 
-from tests.integration.conftest import build_arcface_like, build_faceswap_export, build_inswapper_like
-
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _changed_outside(before: np.ndarray, after: np.ndarray, faces: list[Face], margin: float) -> int:
+def _changed_outside(
+    before: np.ndarray, after: np.ndarray, faces: list[Face], margin: float
+) -> int:
     changed = np.any(before != after, axis=2)
     allowed = np.zeros_like(changed)
     for face in faces:
@@ -55,7 +60,8 @@ def test_inswapper_feeds_the_emap_latent(
 
     identity = pipeline.prepare_source(t1_image)
     embedding = identity.face.embedding
-    assert embedding is not None and embedding.shape == (512,)
+    assert embedding is not None
+    assert embedding.shape == (512,)
     emap = inswapper_files["emap"]
     assert isinstance(emap, np.ndarray)
     latent = embedding @ emap
@@ -93,8 +99,12 @@ def test_inswapper_missing_model_file_says_where_to_put_it(tmp_path: Path) -> No
     assert info.value.exit_code == 5
 
 
-def test_onnx_export_uses_metadata_and_model_mask(tmp_path: Path, t1_image: np.ndarray, astronaut_image: np.ndarray) -> None:
-    path, weights = build_faceswap_export(tmp_path / "export.onnx", size=112, dim=128, recognizer="dlib")
+def test_onnx_export_uses_metadata_and_model_mask(
+    tmp_path: Path, t1_image: np.ndarray, astronaut_image: np.ndarray
+) -> None:
+    path, weights = build_faceswap_export(
+        tmp_path / "export.onnx", size=112, dim=128, recognizer="dlib"
+    )
     plugins = FaceswapPlugins(strict=True)
     pipeline = Pipeline(PipelineConfig(swapper={"type": "onnx", "model": str(path)}), plugins)
     swapper = pipeline.swapper
@@ -113,13 +123,16 @@ def test_onnx_export_uses_metadata_and_model_mask(tmp_path: Path, t1_image: np.n
     from faceswap_core.align import transform_points
 
     in_crop = transform_points(np.stack([xs, ys], axis=1).astype(np.float32), aligned.matrix)
-    assert in_crop.min() >= 112 / 4 - 2 and in_crop.max() <= 3 * 112 / 4 + 2
+    assert in_crop.min() >= 112 / 4 - 2
+    assert in_crop.max() <= 3 * 112 / 4 + 2
     assert weights["mask"].shape == (1, 1, 112, 112)
 
 
 def test_onnx_export_without_metadata_is_rejected(tmp_path: Path) -> None:
     path, _ = build_faceswap_export(tmp_path / "plain.onnx", metadata=False)
-    with pytest.raises(ModelFileError, match=r"not a faceswap export: metadata faceswap\.crop_size"):
+    with pytest.raises(
+        ModelFileError, match=r"not a faceswap export: metadata faceswap\.crop_size"
+    ):
         FaceswapPlugins(strict=True).build("swapper", {"type": "onnx", "model": str(path)})
 
 

@@ -68,13 +68,18 @@ def test_classic_swap_moves_identity_towards_the_source(
     print("dlib distances (to source, to original target):", report)
 
 
-def test_pixels_outside_the_faces_are_unchanged(pipeline: Pipeline, t1_image: Image, astronaut_image: Image) -> None:
+def test_pixels_outside_the_faces_are_unchanged(
+    pipeline: Pipeline, t1_image: Image, astronaut_image: Image
+) -> None:
     result = pipeline.swap(astronaut_image, t1_image)
-    assert result.image.shape == astronaut_image.shape and result.image.dtype == np.uint8
+    assert result.image.shape == astronaut_image.shape
+    assert result.image.dtype == np.uint8
     assert _changed_outside(astronaut_image, result.image, result.faces, margin=0.35) == 0
 
 
-def test_all_six_faces_of_t1_are_swapped(pipeline: Pipeline, t1_image: Image, astronaut_image: Image) -> None:
+def test_all_six_faces_of_t1_are_swapped(
+    pipeline: Pipeline, t1_image: Image, astronaut_image: Image
+) -> None:
     result = pipeline.swap(t1_image, astronaut_image, faces="all")
     assert len(result.faces) == 6
     assert sorted(result.swapped) == list(range(6))
@@ -86,7 +91,9 @@ def test_all_six_faces_of_t1_are_swapped(pipeline: Pipeline, t1_image: Image, as
         assert result.timings[stage] > 0
 
 
-def test_largest_swaps_one_face(pipeline: Pipeline, t1_image: Image, astronaut_image: Image) -> None:
+def test_largest_swaps_one_face(
+    pipeline: Pipeline, t1_image: Image, astronaut_image: Image
+) -> None:
     result = pipeline.swap(t1_image, astronaut_image, faces="largest")
     assert len(result.swapped) == 1
     biggest = max(range(6), key=lambda i: result.faces[i].area)
@@ -103,7 +110,9 @@ def test_reference_selection_swaps_only_the_matching_face(
     assert result.swapped == [2]
 
 
-def test_same_inputs_give_identical_output(pipeline: Pipeline, t1_image: Image, astronaut_image: Image) -> None:
+def test_same_inputs_give_identical_output(
+    pipeline: Pipeline, t1_image: Image, astronaut_image: Image
+) -> None:
     first = pipeline.swap(astronaut_image, t1_image).image
     fresh = Pipeline(PipelineConfig(), FaceswapPlugins(strict=True))
     second = fresh.swap(astronaut_image, t1_image).image
@@ -113,11 +122,14 @@ def test_same_inputs_give_identical_output(pipeline: Pipeline, t1_image: Image, 
 def test_target_without_faces_is_returned_unchanged(pipeline: Pipeline, t1_image: Image) -> None:
     blank = np.full((240, 320, 3), 127, np.uint8)
     result = pipeline.swap(blank, t1_image)
-    assert result.faces == [] and result.swapped == []
+    assert result.faces == []
+    assert result.swapped == []
     assert np.array_equal(result.image, blank)
 
 
-def test_source_without_a_face_raises_no_face_error(pipeline: Pipeline, astronaut_image: Image) -> None:
+def test_source_without_a_face_raises_no_face_error(
+    pipeline: Pipeline, astronaut_image: Image
+) -> None:
     blank = np.zeros((200, 200, 3), np.uint8)
     with pytest.raises(NoFaceError, match="no face found in the source") as info:
         pipeline.swap(astronaut_image, blank)
@@ -127,10 +139,12 @@ def test_source_without_a_face_raises_no_face_error(pipeline: Pipeline, astronau
 
 def test_facade_swap_and_detect(t1_image: Image, astronaut_image: Image) -> None:
     out = faceswap.swap(astronaut_image, t1_image)
-    assert out.shape == astronaut_image.shape and out.dtype == np.uint8
+    assert out.shape == astronaut_image.shape
+    assert out.dtype == np.uint8
     assert np.any(out != astronaut_image)
     faces = faceswap.detect(t1_image)
-    assert len(faces) == 6 and all(isinstance(f, Face) for f in faces)
+    assert len(faces) == 6
+    assert all(isinstance(f, Face) for f in faces)
     loaded = faceswap.load({"pipeline": {"faces": "largest"}})
     assert loaded.config.faces == "largest"
 

@@ -15,7 +15,9 @@ from faceswap_core.face import Face
 KPS = np.array([[100, 120], [160, 118], [130, 150], [105, 180], [155, 178]], np.float64)
 
 
-@pytest.mark.parametrize(("size", "kind"), [(112, "arcface"), (224, "arcface"), (128, "inswapper"), (256, "inswapper")])
+@pytest.mark.parametrize(
+    ("size", "kind"), [(112, "arcface"), (224, "arcface"), (128, "inswapper"), (256, "inswapper")]
+)
 def test_estimate_matches_insightface_face_align(size: int, kind: str) -> None:
     from insightface.utils import face_align
 
@@ -26,7 +28,9 @@ def test_estimate_matches_insightface_face_align(size: int, kind: str) -> None:
 
 
 def test_inswapper_template_is_shifted_eight_pixels_per_128() -> None:
-    shift = align.template(256, "inswapper") - align.template(256, "arcface") * np.float32(112 / 128)
+    shift = align.template(256, "inswapper") - align.template(256, "arcface") * np.float32(
+        112 / 128
+    )
     np.testing.assert_allclose(shift[:, 0], 16.0, atol=1e-4)
     np.testing.assert_allclose(shift[:, 1], 0.0, atol=1e-4)
 
@@ -51,7 +55,9 @@ def test_classic_template_keeps_the_face_inside_the_crop() -> None:
     tx=st.floats(-300, 300),
     ty=st.floats(-300, 300),
 )
-def test_inverse_maps_template_back_to_keypoints(scale: float, angle: float, tx: float, ty: float) -> None:
+def test_inverse_maps_template_back_to_keypoints(
+    scale: float, angle: float, tx: float, ty: float
+) -> None:
     rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     kps = (align.template(112) @ rotation.T) * scale + [tx, ty]
     matrix = align.estimate(kps, 112)

@@ -27,19 +27,28 @@ def test_pixels_outside_the_pasted_region_are_byte_identical(astronaut_image: np
     ys, xs = np.nonzero(changed)
     # Everything that changed lies inside the crop's footprint in the frame.
     corners = align.transform_points([[0, 0], [128, 0], [0, 128], [128, 128]], aligned.inverse)
-    assert xs.min() >= corners[:, 0].min() - 1 and xs.max() <= corners[:, 0].max() + 1
-    assert ys.min() >= corners[:, 1].min() - 1 and ys.max() <= corners[:, 1].max() + 1
-    assert out.dtype == np.uint8 and out.shape == astronaut_image.shape
+    assert xs.min() >= corners[:, 0].min() - 1
+    assert xs.max() <= corners[:, 0].max() + 1
+    assert ys.min() >= corners[:, 1].min() - 1
+    assert ys.max() <= corners[:, 1].max() + 1
+    assert out.dtype == np.uint8
+    assert out.shape == astronaut_image.shape
 
 
-def test_full_mask_paste_reproduces_the_original_where_crop_is_unchanged(astronaut_image: np.ndarray) -> None:
+def test_full_mask_paste_reproduces_the_original_where_crop_is_unchanged(
+    astronaut_image: np.ndarray,
+) -> None:
     aligned = align.align(astronaut_image, _face(), 256, "arcface")
     mask = blend.box_mask(256, erode=12, blur=0)
     out = blend.paste_back(astronaut_image, aligned.crop, aligned.matrix, mask)
     inner = mask > 0.999
     # Round trip through warp and inverse warp: close to the original inside the mask.
     warped_mask = np.zeros(astronaut_image.shape[:2], bool)
-    pts = align.transform_points(np.argwhere(inner)[:, ::-1] + 0.0, aligned.inverse).round().astype(int)
+    pts = (
+        align.transform_points(np.argwhere(inner)[:, ::-1] + 0.0, aligned.inverse)
+        .round()
+        .astype(int)
+    )
     warped_mask[pts[:, 1].clip(0, 511), pts[:, 0].clip(0, 511)] = True
     diff = np.abs(out.astype(int) - astronaut_image.astype(int))[warped_mask]
     assert np.median(diff) <= 6
@@ -48,24 +57,36 @@ def test_full_mask_paste_reproduces_the_original_where_crop_is_unchanged(astrona
 def test_paste_outside_the_frame_is_a_no_op(astronaut_image: np.ndarray) -> None:
     face = Face(bbox=[0, 0, 10, 10], score=1, kps=KPS + 5000)
     aligned = align.align(astronaut_image, face, 128, "arcface")
-    out = blend.paste_back(astronaut_image, aligned.crop, aligned.matrix, blend.box_mask(128, erode=2, blur=2))
+    out = blend.paste_back(
+        astronaut_image, aligned.crop, aligned.matrix, blend.box_mask(128, erode=2, blur=2)
+    )
     assert np.array_equal(out, astronaut_image)
 
 
 def test_masks_are_soft_and_bounded() -> None:
-    landmarks = np.array([[40 + 48 * np.cos(t), 64 + 40 * np.sin(t)] for t in np.linspace(0, 6.2, 68)], np.float32)
+    landmarks = np.array(
+        [[40 + 48 * np.cos(t), 64 + 40 * np.sin(t)] for t in np.linspace(0, 6.2, 68)], np.float32
+    )
     landmarks[:, 0] += 24
-    for mask in (blend.box_mask(128, erode=6, blur=9), blend.hull_mask(128, landmarks, erode=3, blur=5)):
-        assert mask.dtype == np.float32 and mask.shape == (128, 128)
-        assert mask.min() >= 0.0 and mask.max() <= 1.0
-        assert mask[0, 0] == 0.0 and mask[64, 64] > 0.99
+    for mask in (
+        blend.box_mask(128, erode=6, blur=9),
+        blend.hull_mask(128, landmarks, erode=3, blur=5),
+    ):
+        assert mask.dtype == np.float32
+        assert mask.shape == (128, 128)
+        assert mask.min() >= 0.0
+        assert mask.max() <= 1.0
+        assert mask[0, 0] == 0.0
+        assert mask[64, 64] > 0.99
         assert ((mask > 0.05) & (mask < 0.95)).any()  # a feathered edge
 
 
 def test_paste_mask_fallbacks_and_errors() -> None:
     model_mask = np.zeros((128, 128), np.float32)
     auto = PasteConfig()
-    assert np.array_equal(blend.paste_mask(auto, 128, model_mask=model_mask, landmarks=None), model_mask)
+    assert np.array_equal(
+        blend.paste_mask(auto, 128, model_mask=model_mask, landmarks=None), model_mask
+    )
     box = blend.paste_mask(auto, 128, model_mask=None, landmarks=None)
     assert box[64, 64] > 0.99
     with pytest.raises(ConfigError, match="mask 'model'"):

@@ -19,14 +19,19 @@ def draw_faces(image: Image, faces: list[Face]) -> Image:
     canvas = np.ascontiguousarray(image.copy())
     thickness = max(1, round(max(image.shape[:2]) / 400))
     for face in faces:
-        x1, y1, x2, y2 = (int(round(v)) for v in face.bbox)
+        x1, y1, x2, y2 = (round(v) for v in face.bbox)
         cv2.rectangle(canvas, (x1, y1), (x2, y2), (0, 255, 0), thickness)
         cv2.putText(
-            canvas, f"{face.score:.2f}", (x1, max(y1 - 4, 10)), cv2.FONT_HERSHEY_SIMPLEX,
-            0.4 * thickness, (0, 255, 0), thickness,
+            canvas,
+            f"{face.score:.2f}",
+            (x1, max(y1 - 4, 10)),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.4 * thickness,
+            (0, 255, 0),
+            thickness,
         )
         for x, y in face.kps:
-            cv2.circle(canvas, (int(round(x)), int(round(y))), thickness + 1, (255, 0, 0), -1)
+            cv2.circle(canvas, (round(x), round(y)), thickness + 1, (255, 0, 0), -1)
     return canvas
 
 
@@ -50,4 +55,6 @@ def command(ctx: click.Context, image: str, as_json: bool, draw: str | None) -> 
     click.echo(f"{image}: {len(faces)} face(s)")
     for index, face in enumerate(faces):
         x1, y1, x2, y2 = face.bbox
-        click.echo(f"  #{index}: box ({x1:.0f}, {y1:.0f}, {x2:.0f}, {y2:.0f}) score {face.score:.3f}")
+        click.echo(
+            f"  #{index}: box ({x1:.0f}, {y1:.0f}, {x2:.0f}, {y2:.0f}) score {face.score:.3f}"
+        )

@@ -18,7 +18,9 @@ from faceswap_core.pipeline_config import PipelineConfig
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 FORMATS = ("png", "jpg", "webp")
 
-EXIT_HELP = "\b\nExit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in EXIT_CODES.items())
+EXIT_HELP = "\b\nExit codes:\n" + "\n".join(
+    f"  {code}  {text}" for code, text in EXIT_CODES.items()
+)
 
 
 def expand_targets(targets: Sequence[str]) -> tuple[list[Path], bool]:
@@ -31,7 +33,9 @@ def expand_targets(targets: Sequence[str]) -> tuple[list[Path], bool]:
             folder = True
             found = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
             if not found:
-                raise InputError(f"target folder {path} has no images ({', '.join(IMAGE_SUFFIXES)})")
+                raise InputError(
+                    f"target folder {path} has no images ({', '.join(IMAGE_SUFFIXES)})"
+                )
             files.extend(found)
         else:
             files.append(path)
@@ -63,24 +67,62 @@ def _output_path(out: Path, target: Path, folder: bool, fmt: str | None) -> tupl
     suffix = out.suffix.lower().lstrip(".")
     chosen = fmt or ({"jpeg": "jpg"}.get(suffix, suffix) if suffix else "png")
     if chosen not in FORMATS:
-        raise ConfigError(f"unknown output format {chosen!r} for {out}; choose one of {', '.join(FORMATS)}")
+        raise ConfigError(
+            f"unknown output format {chosen!r} for {out}; choose one of {', '.join(FORMATS)}"
+        )
     return out, chosen
 
 
 @click.command("swap", epilog=EXIT_HELP)
 @click.option("-s", "--source", required=True, help="Image whose (largest) face identity is used.")
-@click.option("-t", "--target", "targets", required=True, multiple=True, help="Target image or folder; repeatable.")
+@click.option(
+    "-t",
+    "--target",
+    "targets",
+    required=True,
+    multiple=True,
+    help="Target image or folder; repeatable.",
+)
 @click.option("-o", "--output", required=True, help="Output file, or folder for several targets.")
-@click.option("--model", default=None, help="Swapper: classic (default), inswapper, onnx, or a plugin's.")
-@click.option("--model-path", default=None, help="Model file (or model-store name) for inswapper/onnx.")
-@click.option("--faces", type=click.Choice(["all", "largest", "reference"]), default=None, help="Which target faces to swap.")
-@click.option("--reference", default=None, help="Image of the person to replace (with --faces reference).")
-@click.option("--threshold", type=float, default=None, help="Identity distance for --faces reference.")
-@click.option("--format", "fmt", type=click.Choice(["png", "jpg", "webp"]), default=None, help="Output format.")
-@click.option("--no-provenance", is_flag=True, help="Do not write the AI-composite provenance metadata.")
-@click.option("--json", "as_json", is_flag=True, help="Print per-target faces and stage timings as JSON.")
+@click.option(
+    "--model", default=None, help="Swapper: classic (default), inswapper, onnx, or a plugin's."
+)
+@click.option(
+    "--model-path", default=None, help="Model file (or model-store name) for inswapper/onnx."
+)
+@click.option(
+    "--faces",
+    type=click.Choice(["all", "largest", "reference"]),
+    default=None,
+    help="Which target faces to swap.",
+)
+@click.option(
+    "--reference", default=None, help="Image of the person to replace (with --faces reference)."
+)
+@click.option(
+    "--threshold", type=float, default=None, help="Identity distance for --faces reference."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["png", "jpg", "webp"]),
+    default=None,
+    help="Output format.",
+)
+@click.option(
+    "--no-provenance", is_flag=True, help="Do not write the AI-composite provenance metadata."
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print per-target faces and stage timings as JSON."
+)
 @click.option("--config", default=None, help="YAML config file (its pipeline section is used).")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config value, e.g. pipeline.faces=largest.")
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a config value, e.g. pipeline.faces=largest.",
+)
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -127,8 +169,12 @@ def command(
         progress = tqdm(total=len(files), desc="swap", unit="img", file=sys.stderr)
     for target in files:
         destination, chosen = _output_path(out, target, folder, fmt)
-        result = pipeline.swap(target, identity, faces=faces, reference=reference, threshold=threshold)
-        write_image(destination, result.image, format=chosen, provenance=provenance, model=model_name)
+        result = pipeline.swap(
+            target, identity, faces=faces, reference=reference, threshold=threshold
+        )
+        write_image(
+            destination, result.image, format=chosen, provenance=provenance, model=model_name
+        )
         reports.append({"target": str(target), "output": str(destination), **result.summary()})
         if progress is not None:
             progress.update(1)

@@ -257,7 +257,9 @@ class ClassicSwapper:
         out[untouched] = target[untouched]
         return SwapOutput(image=out, mask=mask)
 
-    def _paste_face(self, target: Image, landmarks: FloatArray, source: ClassicSource) -> SwapOutput:
+    def _paste_face(
+        self, target: Image, landmarks: FloatArray, source: ClassicSource
+    ) -> SwapOutput:
         """Warp, recolour and blend the source texture onto ``target``'s landmarks."""
         size = self.crop_size
         cfg = self.config

@@ -32,7 +32,9 @@ def read_emap(path: Path) -> FloatArray:
         raise ModelFileError(f"{path} has no initializers, so no emap: not an inswapper graph")
     emap = numpy_helper.to_array(graph.initializer[-1]).astype(np.float32)
     if emap.ndim != 2 or emap.shape[0] != emap.shape[1]:
-        raise ModelFileError(f"{path}: last initializer has shape {emap.shape}, expected a square emap")
+        raise ModelFileError(
+            f"{path}: last initializer has shape {emap.shape}, expected a square emap"
+        )
     return emap
 
 
@@ -61,14 +63,20 @@ class InswapperSwapper:
             four = [n for n, r in ranks.items() if r == 4]
             two = [n for n, r in ranks.items() if r == 2]
             if len(four) != 1 or len(two) != 1:
-                raise ModelFileError(f"{origin}: cannot tell target and source inputs apart: {ranks}")
+                raise ModelFileError(
+                    f"{origin}: cannot tell target and source inputs apart: {ranks}"
+                )
             self.target_name, self.source_name = four[0], two[0]
         target_shape = tuple(shapes.get(self.target_name, ()))
         size = target_shape[-1] if target_shape and isinstance(target_shape[-1], int) else 128
         self.crop_size = int(size)
         self.emap = read_emap(Path(origin))
         source_shape = tuple(shapes.get(self.source_name, ()))
-        if source_shape and isinstance(source_shape[-1], int) and source_shape[-1] != self.emap.shape[0]:
+        if (
+            source_shape
+            and isinstance(source_shape[-1], int)
+            and source_shape[-1] != self.emap.shape[0]
+        ):
             raise ModelFileError(
                 f"{origin}: source input is {source_shape[-1]}-d but emap is {self.emap.shape}"
             )
@@ -77,7 +85,8 @@ class InswapperSwapper:
         embedding = _require_embedding(face, "inswapper")
         if embedding.shape[0] != self.emap.shape[0]:
             raise ModelFileError(
-                f"inswapper expects {self.emap.shape[0]}-d ArcFace embeddings (buffalo_l w600k_r50); "
+                f"inswapper expects {self.emap.shape[0]}-d ArcFace embeddings "
+                "(buffalo_l w600k_r50); "
                 f"the recognizer {self.recognizer!r} gave {embedding.shape[0]}-d"
             )
         latent = embedding.reshape(1, -1) @ self.emap

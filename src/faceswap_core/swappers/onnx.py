@@ -80,11 +80,14 @@ class OnnxSwapper:
             self.crop_size = int(meta["faceswap.crop_size"])
             self.embedding_dim = int(meta["faceswap.embedding_dim"])
         except ValueError:
-            raise ModelFileError(f"{origin}: faceswap.crop_size/embedding_dim must be integers") from None
+            raise ModelFileError(
+                f"{origin}: faceswap.crop_size/embedding_dim must be integers"
+            ) from None
         self.template = meta["faceswap.template"]
         if self.template not in TEMPLATES:
             raise ModelFileError(
-                f"{origin}: unknown faceswap.template {self.template!r}; known: {', '.join(TEMPLATES)}"
+                f"{origin}: unknown faceswap.template {self.template!r}; "
+                f"known: {', '.join(TEMPLATES)}"
             )
         self.recognizer: str | None = meta["faceswap.recognizer"]
         names = set(self.session.input_names)
@@ -108,5 +111,9 @@ class OnnxSwapper:
         outputs = self.session.run({"target": to_blob(crop, self.crop_size), "source": source})
         mask = None
         if self.has_mask:
-            mask = np.clip(np.asarray(outputs["mask"], np.float32).reshape(self.crop_size, self.crop_size), 0, 1)
+            mask = np.clip(
+                np.asarray(outputs["mask"], np.float32).reshape(self.crop_size, self.crop_size),
+                0,
+                1,
+            )
         return SwapOutput(from_blob(outputs["output"]), mask)

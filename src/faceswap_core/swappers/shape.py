@@ -72,7 +72,8 @@ def ring(landmarks: FloatArray, margin: float, size: int) -> FloatArray:
     outline = masks.outline(landmarks, MESH_FOREHEAD)
     centre = outline.mean(axis=0)
     anchors = centre + (outline - centre) * np.float32(margin)
-    return np.clip(anchors, 1.0, size - 2.0).astype(np.float32)
+    clipped: FloatArray = np.clip(anchors, 1.0, size - 2.0).astype(np.float32)
+    return clipped
 
 
 def morph(crop: Image, before: FloatArray, after: FloatArray, anchors: FloatArray) -> Image:
@@ -82,7 +83,8 @@ def morph(crop: Image, before: FloatArray, after: FloatArray, anchors: FloatArra
     src = np.vstack([before, masks.forehead_points(before, MESH_FOREHEAD), fixed])
     dst = np.vstack([after, masks.forehead_points(after, MESH_FOREHEAD), fixed])
     src, dst = src.astype(np.float32), dst.astype(np.float32)
-    return warp(crop, remap_fields(src, dst, triangulate(dst), (0, 0, size, size)))
+    fields = remap_fields(src, dst, triangulate(dst), (0, 0, size, size))
+    return np.asarray(warp(crop, fields), dtype=np.uint8)
 
 
 def ring_mask(anchors: FloatArray, size: int, feather: int) -> FloatArray:

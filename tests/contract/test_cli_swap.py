@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image as PILImage
 
 from faceswap_core.cli import make_cli
@@ -252,3 +254,75 @@ def test_installed_script_exit_code_for_missing_source(tmp_path: Path) -> None:
     assert completed.returncode == 3, completed.stderr
     assert completed.stderr.strip().startswith("Error: ")
     assert "Traceback" not in completed.stderr
+
+
+def _png_header_claiming(width: int, height: int) -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 64)  # a few rows' worth; the header alone must be refused
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty"),
+        (b"GIF89a not really", "target"),
+        (_png_header_claiming(100_000, 100_000), "pixels"),
+    ],
+    ids=["zero-byte", "fake-gif", "png-bomb-header"],
+)
+def test_swap_bad_target_files_exit_3_without_output(
+    plugins: FaceswapPlugins, images: dict[str, Path], tmp_path: Path, content: bytes, message: str
+) -> None:
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(content)
+    out = tmp_path / "out.png"
+    result = CliRunner().invoke(
+        make_cli(plugins), ["swap", "-s", str(images["t1"]), "-t", str(bad), "-o", str(out)]
+    )
+    assert result.exit_code == 3, result.output
+    (line,) = [line for line in result.output.splitlines() if line.strip()]
+    assert line.startswith("Error: ")
+    assert "bad.png" in line
+    assert message in line
+    assert not out.exists()
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(content=st.binary(min_size=1, max_size=2048))
+def test_swap_random_bytes_target_exits_3(
+    plugins: FaceswapPlugins, images: dict[str, Path], tmp_path: Path, content: bytes
+) -> None:
+    bad = tmp_path / "random.jpg"
+    bad.write_bytes(content)
+    out = tmp_path / "random-out.png"
+    result = CliRunner().invoke(
+        make_cli(plugins), ["swap", "-s", str(images["t1"]), "-t", str(bad), "-o", str(out)]
+    )
+    assert result.exit_code == 3, result.output
+    assert result.output.strip().startswith("Error: ")
+    assert not out.exists()
+
+
+def test_swap_one_pixel_target_is_returned_unchanged(
+    plugins: FaceswapPlugins, images: dict[str, Path], tmp_path: Path
+) -> None:
+    tiny = tmp_path / "tiny.png"
+    PILImage.fromarray(np.array([[[10, 20, 30]]], np.uint8)).save(tiny)
+    out = tmp_path / "tiny-out.png"
+    result = run(
+        plugins, "swap", "-s", str(images["t1"]), "-t", str(tiny), "-o", str(out), "--json"
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)[0]["faces_found"] == 0
+    with PILImage.open(out) as handle:
+        assert np.array_equal(np.asarray(handle.convert("RGB")), [[[10, 20, 30]]])

@@ -142,9 +142,12 @@ def test_wrong_shape_is_invalid_image(
     retinaface: RetinaFaceDetector, shape: tuple[int, ...]
 ) -> None:
     image = np.zeros(shape, np.uint8)
-    valid = len(shape) == 3 and shape[2] == 3 and min(shape[:2]) >= 8
+    valid = len(shape) == 3 and shape[2] == 3
     if valid:
-        assert isinstance(retinaface.detect(image), list)
+        faces = retinaface.detect(image)
+        assert isinstance(faces, list)
+        if min(shape[:2]) < 8:  # too small to hold a face: no faces, not an error
+            assert faces == []
     else:
         with pytest.raises(InvalidImageError):
             retinaface.detect(image)

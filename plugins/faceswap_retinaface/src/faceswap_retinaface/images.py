@@ -10,7 +10,12 @@ from faceswap_core.errors import InvalidImageError
 from faceswap_core.face import Image
 
 MIN_SIDE = 8
-"""Smaller images hold no detectable face; they are refused rather than upscaled."""
+"""Smaller images hold no detectable face: detectors return no faces for them."""
+
+
+def too_small(image: Image) -> bool:
+    """Whether ``image`` is below the size any face could be detected at."""
+    return image.shape[0] < MIN_SIDE or image.shape[1] < MIN_SIDE
 
 
 def check_image(image: Any, what: str = "image") -> Image:
@@ -33,10 +38,5 @@ def check_image(image: Any, what: str = "image") -> Image:
         raise InvalidImageError(
             f"{what}: expected shape (H, W, 3) RGB, got {image.shape}; "
             f"convert grayscale or RGBA images to RGB first"
-        )
-    if image.shape[0] < MIN_SIDE or image.shape[1] < MIN_SIDE:
-        raise InvalidImageError(
-            f"{what}: image of {image.shape[1]}x{image.shape[0]} px is too small; "
-            f"each side must be at least {MIN_SIDE} px"
         )
     return np.ascontiguousarray(image)

@@ -18,7 +18,7 @@ from faceswap_core.errors import ModelFileError
 from faceswap_core.face import Face, Image
 from faceswap_core.interfaces import ModelInfo
 from faceswap_retinaface.configs import InsightFaceConfig
-from faceswap_retinaface.images import check_image
+from faceswap_retinaface.images import check_image, too_small
 from faceswap_retinaface.model_files import (
     INSIGHTFACE_LICENSE,
     INSIGHTFACE_SOURCE,
@@ -95,7 +95,10 @@ class InsightFaceDetector:
 
     def detect(self, image: Image) -> list[Face]:
         """Faces in one RGB image, best score first (or by prominence with ``max_faces``)."""
-        bgr = np.ascontiguousarray(check_image(image)[:, :, ::-1])
+        checked = check_image(image)
+        if too_small(checked):
+            return []
+        bgr = np.ascontiguousarray(checked[:, :, ::-1])
         size = self.config.det_size
         boxes, kpss = self.model.detect(bgr, input_size=(size, size), max_num=self.config.max_faces)
         if kpss is None:

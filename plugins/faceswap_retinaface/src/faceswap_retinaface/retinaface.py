@@ -24,7 +24,7 @@ from faceswap_core.interfaces import InferenceSession, ModelInfo
 from faceswap_core.runtime import OnnxRuntime
 from faceswap_core.runtime_config import OnnxRuntimeConfig
 from faceswap_retinaface.configs import RetinaFaceConfig
-from faceswap_retinaface.images import check_image
+from faceswap_retinaface.images import check_image, too_small
 from faceswap_retinaface.model_files import RETINAFACE_INFO, check_file
 from faceswap_retinaface.selection import nms, rank_faces
 
@@ -119,7 +119,8 @@ class RetinaFaceDetector:
 
     def detect(self, image: Image) -> list[Face]:
         """Faces in one RGB image, best score first (or by prominence with ``max_faces``)."""
-        return self._run([check_image(image)])[0]
+        checked = check_image(image)
+        return [] if too_small(checked) else self._run([checked])[0]
 
     def detect_batch(self, images: Sequence[Image]) -> list[list[Face]]:
         """Faces per image; frames of the same size share one network call."""
@@ -127,7 +128,8 @@ class RetinaFaceDetector:
         results: list[list[Face]] = [[] for _ in checked]
         groups: dict[tuple[int, ...], list[int]] = {}
         for index, image in enumerate(checked):
-            groups.setdefault(image.shape, []).append(index)
+            if not too_small(image):  # tiny frames keep their empty result
+                groups.setdefault(image.shape, []).append(index)
         for indices in groups.values():
             for start in range(0, len(indices), MAX_BATCH):
                 chunk = indices[start : start + MAX_BATCH]

@@ -90,7 +90,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on core and every plugin."""
     install_all(session)
-    session.install("mypy>=1.11", "types-PyYAML")
+    session.install("mypy>=1.11", "types-PyYAML", "types-defusedxml")
     session.run("mypy", "--strict", "src", *[f"{path}/src" for path in PLUGIN_PATHS])
 
 

@@ -15,7 +15,7 @@ MIN_SIDE = 8
 
 def too_small(image: Image) -> bool:
     """Whether ``image`` is below the size any face could be detected at."""
-    return image.shape[0] < MIN_SIDE or image.shape[1] < MIN_SIDE
+    return bool(image.shape[0] < MIN_SIDE or image.shape[1] < MIN_SIDE)
 
 
 def check_image(image: Any, what: str = "image") -> Image:

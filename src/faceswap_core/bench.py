@@ -39,7 +39,7 @@ import attrs
 import numpy as np
 
 from faceswap_core.errors import ConfigError, NoFaceError
-from faceswap_core.face import Face, Image
+from faceswap_core.face import Image, crop_around
 from faceswap_core.pipeline_config import PipelineConfig
 
 STAGES: tuple[str, ...] = ("decode", "detect", "landmarks", "align", "swap", "paste", "encode")
@@ -114,17 +114,6 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 # -- the frame ---------------------------------------------------------------------------
-
-
-def face_crop(image: Image, face: Face, *, margin: float = 0.6) -> Image:
-    """The detected face with ``margin`` x its size of context on each side (hair, chin)."""
-    x1, y1, x2, y2 = (float(v) for v in face.bbox)
-    w, h = x2 - x1, y2 - y1
-    left = max(math.floor(x1 - margin * w), 0)
-    top = max(math.floor(y1 - margin * h), 0)
-    right = min(math.ceil(x2 + margin * w), image.shape[1])
-    bottom = min(math.ceil(y2 + margin * h), image.shape[0])
-    return np.ascontiguousarray(image[top:bottom, left:right])
 
 
 def _background(image: Image, width: int, height: int) -> Image:
@@ -269,7 +258,11 @@ def run_bench(
     if found is None:
         raise NoFaceError("bench: the detector found no face in the astronaut sample image")
     frame = make_frame(
-        target_person, face_crop(target_person, found), options.width, options.height, options.faces
+        target_person,
+        crop_around(target_person, found),
+        options.width,
+        options.height,
+        options.faces,
     )
     identity = pipeline.prepare_source(load_sample("t1"))  # once, as in video
     encoded = encode(frame, "jpg", quality=90, provenance=False)

@@ -10,6 +10,8 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
+from faceswap_core.face import Face, grown_box
+
 
 def _save(model: onnx.ModelProto, path: Path) -> Path:
     model.opset_import[0].version = 17
@@ -135,6 +137,16 @@ def build_arcface_like(path: Path, *, seed: int = 2) -> Path:
         initializer=[numpy_helper.from_array(weight, "w")],
     )
     return _save(helper.make_model(graph), path)
+
+
+def changed_outside(before: np.ndarray, after: np.ndarray, faces: list[Face], margin: float) -> int:
+    """How many pixels changed outside the face boxes grown by ``margin``."""
+    changed = np.any(before != after, axis=2)
+    allowed = np.zeros_like(changed)
+    for face in faces:
+        left, top, right, bottom = grown_box(face, margin, before.shape)
+        allowed[top : bottom + 1, left : right + 1] = True
+    return int((changed & ~allowed).sum())
 
 
 @pytest.fixture

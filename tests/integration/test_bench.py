@@ -15,14 +15,13 @@ from hypothesis import strategies as st
 from faceswap_core.bench import (
     STAGES,
     BenchOptions,
-    face_crop,
     make_frame,
     parse_size,
     percentiles,
 )
 from faceswap_core.cli import make_cli
 from faceswap_core.errors import ConfigError
-from faceswap_core.face import Image
+from faceswap_core.face import Image, crop_around
 from faceswap_core.pipeline import Pipeline
 from faceswap_core.plugins import FaceswapPlugins
 
@@ -157,7 +156,7 @@ def test_options_validate() -> None:
 def astronaut_face(plugins: FaceswapPlugins, astronaut_image: Image) -> tuple[Pipeline, Image]:
     pipeline = Pipeline(plugins=plugins)
     (face,) = pipeline.detector.detect(astronaut_image)
-    return pipeline, face_crop(astronaut_image, face)
+    return pipeline, crop_around(astronaut_image, face)
 
 
 @pytest.mark.parametrize("faces", [1, 3, 4])

@@ -10,11 +10,11 @@ from tests.integration.conftest import (
     build_arcface_like,
     build_faceswap_export,
     build_inswapper_like,
+    changed_outside,
 )
 
 from faceswap_core.align import align
 from faceswap_core.errors import ModelFileError
-from faceswap_core.face import Face
 from faceswap_core.pipeline import Pipeline
 from faceswap_core.pipeline_config import PipelineConfig
 from faceswap_core.plugins import FaceswapPlugins
@@ -22,19 +22,6 @@ from faceswap_core.plugins import FaceswapPlugins
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
-
-
-def _changed_outside(
-    before: np.ndarray, after: np.ndarray, faces: list[Face], margin: float
-) -> int:
-    changed = np.any(before != after, axis=2)
-    allowed = np.zeros_like(changed)
-    for face in faces:
-        w, h = face.width * margin, face.height * margin
-        x1, y1 = int(max(face.bbox[0] - w, 0)), int(max(face.bbox[1] - h, 0))
-        x2, y2 = int(face.bbox[2] + w) + 1, int(face.bbox[3] + h) + 1
-        allowed[y1:y2, x1:x2] = True
-    return int((changed & ~allowed).sum())
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +69,7 @@ def test_inswapper_feeds_the_emap_latent(
     assert result.image.shape == astronaut_image.shape
     assert result.swapped == [0]
     assert np.any(result.image != astronaut_image)
-    assert _changed_outside(astronaut_image, result.image, result.faces, margin=0.6) == 0
+    assert changed_outside(astronaut_image, result.image, result.faces, margin=0.6) == 0
 
 
 def test_inswapper_rejects_a_graph_with_the_wrong_signature(tmp_path: Path) -> None:

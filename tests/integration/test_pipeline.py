@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.integration.conftest import changed_outside
 
 import faceswap
 from faceswap_core.errors import InvalidImageError, NoFaceError
-from faceswap_core.face import Face, Image
+from faceswap_core.face import Face, Image, crop_around
 from faceswap_core.pipeline import Pipeline
 from faceswap_core.pipeline_config import PipelineConfig
 from faceswap_core.plugins import FaceswapPlugins
@@ -18,22 +19,6 @@ def pipeline() -> Pipeline:
     return Pipeline(PipelineConfig(), FaceswapPlugins(strict=True))
 
 
-def _changed_outside(before: Image, after: Image, faces: list[Face], margin: float) -> int:
-    changed = np.any(before != after, axis=2)
-    allowed = np.zeros_like(changed)
-    for face in faces:
-        w, h = face.width * margin, face.height * margin
-        x1, y1 = int(max(face.bbox[0] - w, 0)), int(max(face.bbox[1] - h, 0))
-        allowed[y1 : int(face.bbox[3] + h) + 1, x1 : int(face.bbox[2] + w) + 1] = True
-    return int((changed & ~allowed).sum())
-
-
-def _crop(image: Image, face: Face, margin: float = 0.5) -> Image:
-    w, h = face.width * margin, face.height * margin
-    x1, y1 = int(max(face.bbox[0] - w, 0)), int(max(face.bbox[1] - h, 0))
-    return np.ascontiguousarray(image[y1 : int(face.bbox[3] + h), x1 : int(face.bbox[2] + w)])
-
-
 def test_classic_swap_moves_identity_towards_the_source(
     pipeline: Pipeline, t1_image: Image, astronaut_image: Image
 ) -> None:
@@ -41,7 +26,7 @@ def test_classic_swap_moves_identity_towards_the_source(
     recognizer = pipeline.plugins.build("recognizer", "dlib")
     t1_faces = sorted(pipeline.detect(t1_image), key=lambda f: -f.area)
     astronaut_face = pipeline.detect(astronaut_image)[0]
-    t1_crops = [_crop(t1_image, f) for f in t1_faces]
+    t1_crops = [crop_around(t1_image, f, 0.5) for f in t1_faces]
     # Near-frontal faces: the two largest of t1 are frontal, the others turned
     # past the yaw where the classic swapper stops transferring face shape.
     pairs = [
@@ -74,7 +59,7 @@ def test_pixels_outside_the_faces_are_unchanged(
     result = pipeline.swap(astronaut_image, t1_image)
     assert result.image.shape == astronaut_image.shape
     assert result.image.dtype == np.uint8
-    assert _changed_outside(astronaut_image, result.image, result.faces, margin=0.35) == 0
+    assert changed_outside(astronaut_image, result.image, result.faces, margin=0.35) == 0
 
 
 def test_all_six_faces_of_t1_are_swapped(
@@ -105,7 +90,7 @@ def test_reference_selection_swaps_only_the_matching_face(
 ) -> None:
     faces = pipeline.detect(t1_image)
     chosen = faces[2]
-    reference = _crop(t1_image, chosen, margin=0.6)
+    reference = crop_around(t1_image, chosen, 0.6)
     result = pipeline.swap(t1_image, astronaut_image, faces="reference", reference=reference)
     assert result.swapped == [2]
 

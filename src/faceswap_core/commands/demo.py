@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from faceswap_core.cli import plugins_from
-from faceswap_core.face import Face, Image
+from faceswap_core.face import Face, Image, crop_around
 from faceswap_core.pipeline import Pipeline
 
 
@@ -40,14 +40,6 @@ def best_source_face(image: Image, faces: list[Face], pipeline: Pipeline) -> Fac
         return (eye_open(points[36:42]) + eye_open(points[42:48])) / 2 - abs(yaw(points))
 
     return max(faces, key=score)
-
-
-def crop_around(image: Image, face: Face, margin: float = 0.8) -> Image:
-    """``image`` cut to the face box grown by ``margin`` on every side."""
-    w, h = face.width * margin, face.height * margin
-    x1, y1 = int(max(face.bbox[0] - w, 0)), int(max(face.bbox[1] - h, 0))
-    x2, y2 = int(min(face.bbox[2] + w, image.shape[1])), int(min(face.bbox[3] + h, image.shape[0]))
-    return np.ascontiguousarray(image[y1:y2, x1:x2])
 
 
 def side_by_side(panels: list[Image], height: int) -> Image:

@@ -250,12 +250,14 @@ class ClassicSwapper:
         morphed = shape.morph(target, landmarks, new_landmarks, anchors)
         pasted = self._paste_face(morphed, new_landmarks, source)
         assert pasted.mask is not None
+        # Two layers: the face is feathered onto the morphed target here, and
+        # the pipeline feathers the morphed ring onto the original frame.
+        face_on_morphed = _alpha_blend(morphed, pasted.image, pasted.mask)
         bent = shape.ring_mask(anchors, self.crop_size, self.config.feather)
         mask = np.maximum(pasted.mask, bent)
         untouched = mask <= 0.0
-        out = pasted.image.copy()
-        out[untouched] = target[untouched]
-        return SwapOutput(image=out, mask=mask)
+        face_on_morphed[untouched] = target[untouched]
+        return SwapOutput(image=face_on_morphed, mask=mask)
 
     def _paste_face(
         self, target: Image, landmarks: FloatArray, source: ClassicSource
@@ -293,19 +295,21 @@ class ClassicSwapper:
         if cfg.blend == "poisson":
             composite = _poisson(warped, target, region if keep is None else region * (1 - keep))
 
-        # The mask lies inside the face region, so only its box is blended;
-        # pixels the mask leaves at 0 are copied back to stay byte-identical.
-        inside = (slice(y, y + h), slice(x, x + w))
-        alpha = mask[inside][..., None]
-        before = target[inside]
-        mixed = before.astype(np.float32) * (1.0 - alpha)
-        mixed += composite[inside].astype(np.float32) * alpha
-        patch = np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
-        untouched = alpha[..., 0] <= 0.0
-        patch[untouched] = before[untouched]
+        # The soft mask is applied once, by whoever pastes the crop (the
+        # pipeline's paste-back); here the face replaces the crop wherever the
+        # mask is above 0, and everything else stays byte-identical.
         out = target.copy()
-        out[inside] = patch
+        pasted = mask > 0.0
+        out[pasted] = composite[pasted]
         return SwapOutput(image=out, mask=mask)
+
+
+def _alpha_blend(base: Image, top: Image, alpha: FloatArray) -> Image:
+    """``top`` over ``base`` with a per-pixel ``alpha`` in [0, 1]."""
+    weight = alpha[..., None]
+    mixed = base.astype(np.float32) * (1.0 - weight) + top.astype(np.float32) * weight
+    out: Image = np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
+    return out
 
 
 def _poisson(warped: Image, target: Image, region: FloatArray) -> Image:

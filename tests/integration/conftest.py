@@ -21,6 +21,18 @@ def _save(model: onnx.ModelProto, path: Path) -> Path:
     return path
 
 
+def _blend_with_source_colour() -> list[onnx.NodeProto]:
+    """output = 0.5 * target + 0.5 * sigmoid(source @ proj), broadcast over pixels."""
+    return [
+        helper.make_node("MatMul", ["source", "proj"], ["colour"]),
+        helper.make_node("Sigmoid", ["colour"], ["colour_sig"]),
+        helper.make_node("Reshape", ["colour_sig", "shape"], ["colour_img"]),
+        helper.make_node("Mul", ["target", "half"], ["t_half"]),
+        helper.make_node("Mul", ["colour_img", "half"], ["c_half"]),
+        helper.make_node("Add", ["t_half", "c_half"], ["output"]),
+    ]
+
+
 def build_inswapper_like(
     path: Path, *, seed: int = 0, size: int = 128
 ) -> tuple[Path, dict[str, np.ndarray]]:
@@ -32,14 +44,7 @@ def build_inswapper_like(
     rng = np.random.default_rng(seed)
     proj = (rng.standard_normal((512, 3)) * 2.0).astype(np.float32)
     emap = rng.standard_normal((512, 512)).astype(np.float32) / np.float32(np.sqrt(512))
-    nodes = [
-        helper.make_node("MatMul", ["source", "proj"], ["colour"]),
-        helper.make_node("Sigmoid", ["colour"], ["colour_sig"]),
-        helper.make_node("Reshape", ["colour_sig", "shape"], ["colour_img"]),
-        helper.make_node("Mul", ["target", "half"], ["t_half"]),
-        helper.make_node("Mul", ["colour_img", "half"], ["c_half"]),
-        helper.make_node("Add", ["t_half", "c_half"], ["output"]),
-    ]
+    nodes = _blend_with_source_colour()
     graph = helper.make_graph(
         nodes,
         "inswapper_like",
@@ -75,14 +80,7 @@ def build_faceswap_export(
     proj = (rng.standard_normal((dim, 3)) * 2.0).astype(np.float32)
     mask = np.zeros((1, 1, size, size), np.float32)
     mask[..., size // 4 : 3 * size // 4, size // 4 : 3 * size // 4] = 1.0
-    nodes = [
-        helper.make_node("MatMul", ["source", "proj"], ["colour"]),
-        helper.make_node("Sigmoid", ["colour"], ["colour_sig"]),
-        helper.make_node("Reshape", ["colour_sig", "shape"], ["colour_img"]),
-        helper.make_node("Mul", ["target", "half"], ["t_half"]),
-        helper.make_node("Mul", ["colour_img", "half"], ["c_half"]),
-        helper.make_node("Add", ["t_half", "c_half"], ["output"]),
-    ]
+    nodes = _blend_with_source_colour()
     outputs = [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 3, size, size])]
     initializers = [
         numpy_helper.from_array(proj, "proj"),

@@ -9,4 +9,10 @@ every plugin's tests/ while coverage sees the imports.
 
 from __future__ import annotations
 
+from hypothesis import settings
+
 pytest_plugins = ["faceswap_core.testing"]
+
+# CI runs with --hypothesis-profile=ci: the same examples on every run, so a
+# red CI is a real regression, not a new random draw. Locally, draws vary.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)

@@ -34,6 +34,7 @@ def tests(session: nox.Session) -> None:
         "tests",
         *[f"{path}/tests" for path in PLUGIN_PATHS],
         *[f"--cov={name}" for name in PLUGINS],
+        "--hypothesis-profile=ci",
         *session.posargs,
         env=TEST_ENV,
     )
@@ -46,7 +47,7 @@ def core(session: nox.Session) -> None:
     session.run(
         "python",
         "-c",
-        "import sys, faceswap, faceswap_core, faceswap_core.pipeline, faceswap_core.cli;"
+        "import sys, faceswap, faceswap_core, faceswap_core.pipeline.image, faceswap_core.cli.main;"
         "assert 'torch' not in sys.modules, 'core imported torch';"
         "import importlib.util as u; assert u.find_spec('torch') is None, 'torch is installed';"
         "print('faceswap-core', faceswap.__version__, 'imports without torch')",
@@ -78,12 +79,30 @@ def plugin(session: nox.Session, plugin: str) -> None:
         session.run("faceswap", "plugins")
 
 
+SOURCE_PATH = os.pathsep.join(["src", *(f"{path}/src" for path in PLUGIN_PATHS)])
+"""Where import-linter finds core and every plugin without installing them."""
+
+
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff check and format check."""
-    session.install("ruff>=0.6")
+    """ruff check, ruff format check, and the import-linter layer contracts."""
+    session.install("ruff>=0.6", "import-linter>=2.1")
     session.run("ruff", "check", "src", "plugins", "tests", "examples", "noxfile.py")
     session.run("ruff", "format", "--check", "src", "plugins", "tests", "examples", "noxfile.py")
+    session.run("lint-imports", "--no-cache", env={"PYTHONPATH": SOURCE_PATH})
+
+
+@nox.session(python=PYTHON)
+def directory(session: nox.Session) -> None:
+    """Regenerate src/faceswap_core/plugin/directory.json from the plugins' declarations."""
+    session.install("-e", ".")
+    session.run(
+        "python",
+        "-m",
+        "faceswap_core.plugin.directory",
+        "src/faceswap_core/plugin/directory.json",
+        *[f"{path}/pyproject.toml" for path in PLUGIN_PATHS],
+    )
 
 
 @nox.session(python=PYTHON)

@@ -2,7 +2,7 @@
 
 Usage: ``python requirements/make_lock.py requirements/lock-py311.txt``.
 
-A thin wrapper over ``python -m faceswap_core.env_info lock PATH`` for the
+A thin wrapper over ``python -m faceswap_core.experiment.env lock PATH`` for the
 ``nox -s lock`` session; run it in an environment where the five faceswap
 distributions are installed.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 
-from faceswap_core.env_info import main
+from faceswap_core.experiment.env import main
 
 if __name__ == "__main__":
     raise SystemExit(main(["lock", *sys.argv[1:]]))

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from faceswap_core.face import Image
-from faceswap_core.plugins import FaceswapPlugins, set_plugins
-from faceswap_core.samples import load_sample, sample_path
+from faceswap_core.interfaces.face import Image
+from faceswap_core.plugin.manager import FaceswapPlugins, set_plugins
+from faceswap_core.tools.samples import load_sample, sample_path
 
 os.environ.setdefault("FACESWAP_STRICT_PLUGINS", "1")
 

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from faceswap import errors
-from faceswap_core import __version__
-from faceswap_core.face import Face, Image
-from faceswap_core.pipeline import Pipeline, SourceIdentity, SwapResult
-from faceswap_core.pipeline_config import PipelineConfig
+from faceswap_core.config.schema import PipelineConfig
+from faceswap_core.interfaces.face import Face, Image
+from faceswap_core.pipeline.image import Pipeline, SourceIdentity, SwapResult
+from faceswap_core.version import __version__
 
 __all__ = [
     "Face",

@@ -1,14 +1,102 @@
-"""faceswap-core: hook specs, plugin manager, registry, configs and the inference pipeline."""
+"""faceswap-core: the plugin kernel, typed configs, the inference pipeline and its tools.
+
+Plugin authors import what they need from here: ``hookimpl``, the
+interfaces their components implement, the data types they exchange and the
+build context their factories receive. The sub-packages and their layers are
+mapped in ``docs/architecture.md``; ``faceswap_core.testing`` is the opt-in
+pytest plugin for plugin tests.
+
+Only ``hookimpl`` and ``Register`` are imported eagerly: a plugin's thin
+``hooks`` module does ``from faceswap_core import hookimpl`` and must not pull
+in numpy. The other names load on first access.
+"""
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from faceswap_core.hookspecs import hookimpl
+from faceswap_core.plugin.hookspecs import Register, hookimpl
+from faceswap_core.version import __version__
 
-try:
-    __version__ = version("faceswap-core")
-except PackageNotFoundError:  # running from a source tree without install
-    __version__ = "0.0.0"
+if TYPE_CHECKING:
+    from faceswap_core.interfaces import (
+        Dataset,
+        Detector,
+        Exporter,
+        Face,
+        FloatArray,
+        Image,
+        InferenceSession,
+        Landmarker,
+        Loss,
+        Metric,
+        ModelInfo,
+        ModelLocator,
+        Recognizer,
+        Runner,
+        Runtime,
+        SwapOutput,
+        Swapper,
+    )
+    from faceswap_core.plugin.context import BuildContext
 
-__all__ = ["__version__", "hookimpl"]
+_LAZY: dict[str, str] = {
+    "BuildContext": "faceswap_core.plugin.context",
+    **dict.fromkeys(
+        (
+            "Dataset",
+            "Detector",
+            "Exporter",
+            "Face",
+            "FloatArray",
+            "Image",
+            "InferenceSession",
+            "Landmarker",
+            "Loss",
+            "Metric",
+            "ModelInfo",
+            "ModelLocator",
+            "Recognizer",
+            "Runner",
+            "Runtime",
+            "SwapOutput",
+            "Swapper",
+        ),
+        "faceswap_core.interfaces",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'faceswap_core' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "BuildContext",
+    "Dataset",
+    "Detector",
+    "Exporter",
+    "Face",
+    "FloatArray",
+    "Image",
+    "InferenceSession",
+    "Landmarker",
+    "Loss",
+    "Metric",
+    "ModelInfo",
+    "ModelLocator",
+    "Recognizer",
+    "Register",
+    "Runner",
+    "Runtime",
+    "SwapOutput",
+    "Swapper",
+    "__version__",
+    "hookimpl",
+]

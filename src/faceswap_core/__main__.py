@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from faceswap_core.cli import main
+from faceswap_core.cli.main import main
 
 if __name__ == "__main__":
     main()

@@ -45,16 +45,16 @@ class UnknownComponentError(FaceswapError, KeyError):
     exit_code = 2
 
     def __init__(
-        self, kind: str, name: str, available: Iterable[str], install_hint: str | None = None
+        self, kind: str, name: str, available: Iterable[str], hint: str | None = None
     ) -> None:
         self.kind = kind
         self.name = name
         self.available = tuple(available)
-        self.install_hint = install_hint
+        self.hint = hint
         listing = ", ".join(self.available) if self.available else "none"
         message = f"unknown {kind} {name!r}. Available: {listing}."
-        if install_hint:
-            message += f" Install it with: pip install {install_hint}"
+        if hint:
+            message += f" {hint}"
         super().__init__(message)
 
 

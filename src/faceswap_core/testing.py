@@ -13,8 +13,10 @@ happens unless a test asks for one of:
   command line on ``faceswap_plugins`` (or ``manager=``) in-process and returns
   click's :class:`~click.testing.Result`.
 
-Outside fixtures, :func:`register_plugin` is a context manager and
-:func:`isolated_plugins` builds a manager with chosen installed distributions.
+Outside fixtures, :func:`register_plugin` is a context manager,
+:func:`isolated_plugins` builds a manager with chosen installed distributions,
+and :func:`build_component` builds one component the way a pipeline does
+(through its factory, with a real build context).
 """
 
 from __future__ import annotations
@@ -28,12 +30,13 @@ import pytest
 if TYPE_CHECKING:
     from click.testing import Result
 
-    from faceswap_core.plugins import FaceswapPlugins
+    from faceswap_core.plugin.manager import FaceswapPlugins
 
 # Core modules are imported inside the helpers: pytest loads this module before
 # coverage starts, and an import here would hide their module-level lines.
 
 __all__ = [
+    "build_component",
     "isolated_plugins",
     "register_plugin",
     "run_cli",
@@ -48,16 +51,38 @@ def isolated_plugins(load: Iterable[str] = (), *, strict: bool = True) -> Facesw
         empty loads none, whatever ``FACESWAP_LOAD_PLUGINS`` says.
     :param strict: raise :class:`~faceswap_core.errors.PluginError` on a broken plugin.
     """
-    from faceswap_core.plugins import FaceswapPlugins
+    from faceswap_core.plugin.manager import FaceswapPlugins
 
     names = list(load)
     return FaceswapPlugins(load_entry_points=bool(names), strict=strict, only=names)
 
 
+def build_component(
+    kind: str,
+    ref: str | Mapping[str, Any],
+    *,
+    manager: FaceswapPlugins | None = None,
+    runtime: str | Mapping[str, Any] = "onnxruntime",
+) -> Any:
+    """Build a component by kind and reference, as a pipeline would.
+
+    :param kind: ``detector``, ``swapper``... (see ``faceswap components``).
+    :param ref: its name or ``{type: NAME, **params}``.
+    :param manager: the plugin manager; defaults to the process-wide one.
+    :param runtime: the runtime reference the component loads its models with.
+    """
+    from faceswap_core.pipeline.context import build_context
+    from faceswap_core.plugin.manager import get_plugins
+
+    target = manager if manager is not None else get_plugins()
+    context = build_context(target, runtime=runtime)
+    return target.build(kind, ref, context=context)
+
+
 @contextmanager
 def use_plugins(manager: FaceswapPlugins) -> Iterator[FaceswapPlugins]:
     """Install ``manager`` as the process-wide one (``get_plugins()``) inside the block."""
-    from faceswap_core.plugins import set_plugins
+    from faceswap_core.plugin.manager import set_plugins
 
     previous = set_plugins(manager)
     try:
@@ -76,7 +101,7 @@ def register_plugin(
     :param name: its plugin name; defaults to the module or class name.
     :param manager: where to register it; defaults to the process-wide manager.
     """
-    from faceswap_core.plugins import get_plugins
+    from faceswap_core.plugin.manager import get_plugins
 
     target = manager if manager is not None else get_plugins()
     registered = target.register(plugin, name=name)
@@ -96,8 +121,8 @@ def run_cli(
     """Run ``faceswap ARGS`` in-process on ``manager`` (default: the process-wide one)."""
     from click.testing import CliRunner
 
-    from faceswap_core.cli import make_cli
-    from faceswap_core.plugins import get_plugins
+    from faceswap_core.cli.main import make_cli
+    from faceswap_core.plugin.manager import get_plugins
 
     target = manager if manager is not None else get_plugins()
     with use_plugins(target):  # make_cli installs its manager; put the old one back after

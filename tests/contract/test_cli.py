@@ -15,7 +15,7 @@ from typing import Any
 import click
 import pytest
 
-from faceswap_core import hookimpl
+from faceswap_core import Register, hookimpl
 from faceswap_core.errors import (
     ConfigError,
     FaceswapError,
@@ -25,16 +25,16 @@ from faceswap_core.errors import (
     NoFaceError,
     UnknownComponentError,
 )
-from faceswap_core.hookspecs import RegisterCallback
-from faceswap_core.plugins import FaceswapPlugins
+from faceswap_core.plugin.manager import FaceswapPlugins
+from faceswap_core.testing import build_component
 
 Cli = Callable[..., Any]
 
 
 class DetectorPlugin:
     @hookimpl
-    def register_detectors(self, register: RegisterCallback) -> None:
-        register("cli-test-detector", lambda: "detector")
+    def register_detectors(self, register: Register[Any]) -> None:
+        register("cli-test-detector", lambda config, context: "detector")
 
 
 class FailingCommandsPlugin:
@@ -46,10 +46,10 @@ class FailingCommandsPlugin:
         @click.argument("kind")
         @click.pass_context
         def fail(ctx: click.Context, kind: str) -> None:
-            from faceswap_core.cli import plugins_from
+            from faceswap_core.cli.context import plugins_from
 
             if kind == "unknown-component":
-                plugins_from(ctx).build("detector", "scrfd")
+                build_component("detector", "scrfd", manager=plugins_from(ctx))
             errors: dict[str, FaceswapError] = {
                 "config": ConfigError("$.pipeline.faces: expected one of all, largest, reference"),
                 "image": InvalidImageError("cannot decode target 'frame.jpg': file is truncated"),

@@ -12,10 +12,10 @@ import yaml
 from click.testing import CliRunner
 
 from faceswap_core import hookimpl
-from faceswap_core.cli import make_cli
-from faceswap_core.config import structure
-from faceswap_core.experiment import ExperimentConfig
-from faceswap_core.plugins import FaceswapPlugins, set_plugins
+from faceswap_core.cli.main import make_cli
+from faceswap_core.config.convert import structure
+from faceswap_core.config.schema import ExperimentConfig
+from faceswap_core.plugin.manager import FaceswapPlugins, set_plugins
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
@@ -30,15 +30,15 @@ class ProbePlugin:
 
     @hookimpl
     def register_detectors(self, register: Callable[..., None]) -> None:
-        register("probe-det", lambda config: None, config=ProbeConfig)
+        register("probe-det", lambda config, context: None, config=ProbeConfig)
 
     @hookimpl
     def register_recognizers(self, register: Callable[..., None]) -> None:
-        register("probe-rec", lambda config: None, config=ProbeConfig)
+        register("probe-rec", lambda config, context: None, config=ProbeConfig)
 
     @hookimpl
     def register_landmarkers(self, register: Callable[..., None]) -> None:
-        register("probe-lm", lambda: None)
+        register("probe-lm", lambda config, context: None)
 
 
 @pytest.fixture

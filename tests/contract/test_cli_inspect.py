@@ -10,11 +10,11 @@ import numpy.typing as npt
 import pytest
 from click.testing import CliRunner, Result
 
-from faceswap_core import __version__
-from faceswap_core.cli import make_cli
-from faceswap_core.imageio import write_image
-from faceswap_core.plugins import FaceswapPlugins
-from faceswap_core.provenance import DIGITAL_SOURCE_TYPE
+from faceswap_core.cli.main import make_cli
+from faceswap_core.io.encode import write_image
+from faceswap_core.io.provenance import DIGITAL_SOURCE_TYPE
+from faceswap_core.plugin.manager import FaceswapPlugins
+from faceswap_core.version import __version__
 
 
 @pytest.fixture(scope="module")

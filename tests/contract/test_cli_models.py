@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from faceswap_core.cli import make_cli
-from faceswap_core.models import url_env_var
-from faceswap_core.plugins import FaceswapPlugins
+from faceswap_core.cli.main import make_cli
+from faceswap_core.models.store import url_env_var
+from faceswap_core.plugin.manager import FaceswapPlugins
 
 EMBEDDED = {
     "retinaface_mnet025",

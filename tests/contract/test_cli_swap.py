@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image as PILImage
 
-from faceswap_core.cli import make_cli
-from faceswap_core.plugins import FaceswapPlugins
-from faceswap_core.provenance import read_provenance
+from faceswap_core.cli.main import make_cli
+from faceswap_core.io.provenance import read_provenance
+from faceswap_core.plugin.manager import FaceswapPlugins
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """Meta-tests: every hook is documented, specified properly and tested; docs match the example.
 
-Adding a hook to faceswap_core.hookspecs without a ``## register_xxx`` section
+Adding a hook to faceswap_core.plugin.hookspecs without a ``## register_xxx`` section
 in docs/plugin-hooks.md, without ``:param:`` / ``.. versionadded::`` in its
 docstring, or without a ``test_hook_register_xxx`` test fails here.
 """
@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
-from faceswap_core import hookspecs, testing
-from faceswap_core.plugins import HOOK_FOR_KIND, HOOK_NAMES
+from faceswap_core import testing
+from faceswap_core.plugin import hookspecs
+from faceswap_core.plugin.kinds import HOOK_NAMES, KINDS
 
 REPO = Path(__file__).resolve().parents[2]
 HOOKS_DOC = REPO / "docs" / "plugin-hooks.md"
@@ -61,7 +62,7 @@ def _code_blocks(path: Path, language: str) -> list[str]:
 def test_hookspecs_are_found() -> None:
     assert len(HOOKS) == 11
     assert set(HOOKS) == set(HOOK_NAMES)
-    assert set(HOOK_FOR_KIND.values()) | {"register_commands"} == set(HOOKS)
+    assert {kind.hook for kind in KINDS} | {"register_commands"} == set(HOOKS)
 
 
 @pytest.mark.parametrize("hook", HOOKS)

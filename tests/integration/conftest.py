@@ -10,7 +10,8 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from faceswap_core.face import Face, grown_box
+from faceswap_core.interfaces.face import Face
+from faceswap_core.vision.crop import grown_box
 
 
 def _save(model: onnx.ModelProto, path: Path) -> Path:

@@ -12,18 +12,13 @@ from click.testing import CliRunner, Result
 from hypothesis import given
 from hypothesis import strategies as st
 
-from faceswap_core.bench import (
-    STAGES,
-    BenchOptions,
-    make_frame,
-    parse_size,
-    percentiles,
-)
-from faceswap_core.cli import make_cli
+from faceswap_core.cli.main import make_cli
 from faceswap_core.errors import ConfigError
-from faceswap_core.face import Image, crop_around
-from faceswap_core.pipeline import Pipeline
-from faceswap_core.plugins import FaceswapPlugins
+from faceswap_core.interfaces.face import Image
+from faceswap_core.pipeline.image import Pipeline
+from faceswap_core.plugin.manager import FaceswapPlugins
+from faceswap_core.tools.bench import STAGES, BenchOptions, make_frame, parse_size, percentiles
+from faceswap_core.vision.crop import crop_around
 
 
 @pytest.fixture(scope="module")

@@ -19,15 +19,10 @@ from pathlib import Path
 import attrs
 import pytest
 
-from faceswap_core.download import (
-    ChecksumMismatchError,
-    DownloadError,
-    download,
-    part_path,
-)
 from faceswap_core.errors import ModelFileError
-from faceswap_core.model_catalog import ModelSpec
-from faceswap_core.models import ModelStore, UnverifiedModelWarning, url_env_var
+from faceswap_core.models.catalog import ModelSpec
+from faceswap_core.models.download import ChecksumMismatchError, DownloadError, download, part_path
+from faceswap_core.models.store import ModelStore, UnverifiedModelWarning, url_env_var
 
 PAYLOAD = bytes(range(256)) * 1024  # 256 KiB, several read chunks on the wire
 PAYLOAD_SHA = hashlib.sha256(PAYLOAD).hexdigest()

@@ -13,11 +13,13 @@ from tests.integration.conftest import (
     changed_outside,
 )
 
-from faceswap_core.align import align
+from faceswap_core.config.schema import PipelineConfig
 from faceswap_core.errors import ModelFileError
-from faceswap_core.pipeline import Pipeline
-from faceswap_core.pipeline_config import PipelineConfig
-from faceswap_core.plugins import FaceswapPlugins
+from faceswap_core.pipeline.context import build_context
+from faceswap_core.pipeline.image import Pipeline
+from faceswap_core.plugin.manager import FaceswapPlugins
+from faceswap_core.testing import build_component
+from faceswap_core.vision.align import align
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -76,13 +78,19 @@ def test_inswapper_rejects_a_graph_with_the_wrong_signature(tmp_path: Path) -> N
     export, _ = build_faceswap_export(tmp_path / "export.onnx", with_mask=True)
     plugins = FaceswapPlugins(strict=True)
     with pytest.raises(ModelFileError, match="2 inputs and 1 output"):
-        plugins.build("swapper", {"type": "inswapper", "model": str(export)})
+        plugins.build(
+            "swapper", {"type": "inswapper", "model": str(export)}, context=build_context(plugins)
+        )
 
 
 def test_inswapper_missing_model_file_says_where_to_put_it(tmp_path: Path) -> None:
     plugins = FaceswapPlugins(strict=True)
     with pytest.raises(ModelFileError, match="model file not found") as info:
-        plugins.build("swapper", {"type": "inswapper", "model": str(tmp_path / "nope.onnx")})
+        plugins.build(
+            "swapper",
+            {"type": "inswapper", "model": str(tmp_path / "nope.onnx")},
+            context=build_context(plugins),
+        )
     assert info.value.exit_code == 5
 
 
@@ -107,7 +115,7 @@ def test_onnx_export_uses_metadata_and_model_mask(
     face = result.faces[0]
     aligned = align(astronaut_image, face, 112, "arcface")
     ys, xs = np.nonzero(changed)
-    from faceswap_core.align import transform_points
+    from faceswap_core.vision.align import transform_points
 
     in_crop = transform_points(np.stack([xs, ys], axis=1).astype(np.float32), aligned.matrix)
     assert in_crop.min() >= 112 / 4 - 2
@@ -120,7 +128,9 @@ def test_onnx_export_without_metadata_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(
         ModelFileError, match=r"not a faceswap export: metadata faceswap\.crop_size"
     ):
-        FaceswapPlugins(strict=True).build("swapper", {"type": "onnx", "model": str(path)})
+        build_component(
+            "swapper", {"type": "onnx", "model": str(path)}, manager=FaceswapPlugins(strict=True)
+        )
 
 
 def test_onnx_export_with_truncated_file_is_rejected(tmp_path: Path) -> None:
@@ -128,4 +138,6 @@ def test_onnx_export_with_truncated_file_is_rejected(tmp_path: Path) -> None:
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 3])
     with pytest.raises(ModelFileError, match="invalid ONNX model"):
-        FaceswapPlugins(strict=True).build("swapper", {"type": "onnx", "model": str(path)})
+        build_component(
+            "swapper", {"type": "onnx", "model": str(path)}, manager=FaceswapPlugins(strict=True)
+        )

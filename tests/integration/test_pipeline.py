@@ -7,11 +7,13 @@ import pytest
 from tests.integration.conftest import changed_outside
 
 import faceswap
+from faceswap_core.config.schema import PipelineConfig
 from faceswap_core.errors import InvalidImageError, NoFaceError
-from faceswap_core.face import Face, Image, crop_around
-from faceswap_core.pipeline import Pipeline
-from faceswap_core.pipeline_config import PipelineConfig
-from faceswap_core.plugins import FaceswapPlugins
+from faceswap_core.interfaces.face import Face, Image
+from faceswap_core.pipeline.context import build_context
+from faceswap_core.pipeline.image import Pipeline
+from faceswap_core.plugin.manager import FaceswapPlugins
+from faceswap_core.vision.crop import crop_around
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +25,9 @@ def test_classic_swap_moves_identity_towards_the_source(
     pipeline: Pipeline, t1_image: Image, astronaut_image: Image
 ) -> None:
     """Measured with the dlib recognizer on three source/target pairs of real faces."""
-    recognizer = pipeline.plugins.build("recognizer", "dlib")
+    recognizer = pipeline.plugins.build(
+        "recognizer", "dlib", context=build_context(pipeline.plugins)
+    )
     t1_faces = sorted(pipeline.detect(t1_image), key=lambda f: -f.area)
     astronaut_face = pipeline.detect(astronaut_image)[0]
     t1_crops = [crop_around(t1_image, f, 0.5) for f in t1_faces]

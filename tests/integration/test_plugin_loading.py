@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from faceswap_core.cli import main
-from faceswap_core.commands.plugins import plugin_listing
+from faceswap_core.cli.main import main
 from faceswap_core.errors import ComponentClashError, PluginError
-from faceswap_core.plugins import FaceswapPlugins, PluginWarning, set_plugins
+from faceswap_core.pipeline.context import build_context
+from faceswap_core.plugin.listing import plugin_listing
+from faceswap_core.plugin.manager import FaceswapPlugins, PluginWarning, set_plugins
 from faceswap_core.testing import run_cli
 
 GOOD_PLUGIN = """
@@ -36,7 +37,7 @@ class FakeConfig:
 
 
 class FakeDetector:
-    def __init__(self, config: FakeConfig) -> None:
+    def __init__(self, config: FakeConfig, context: object) -> None:
         self.config = config
 
 
@@ -100,7 +101,9 @@ def test_good_plugin_registers_a_detector_and_is_listed(make_dist: MakeDist) -> 
 
     component = manager.detectors().get("fakedet")
     assert component.plugin == "faceswap-fake-good"
-    built = manager.build("detector", {"type": "fakedet", "size": 7})
+    built = manager.build(
+        "detector", {"type": "fakedet", "size": 7}, context=build_context(manager)
+    )
     assert built.config.size == 7
 
     (row,) = plugin_listing(manager)

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from faceswap_core import align
-from faceswap_core.face import Face
+from faceswap_core.interfaces.face import Face
+from faceswap_core.vision import align
 
 KPS = np.array([[100, 120], [160, 118], [130, 150], [105, 180], [155, 178]], np.float64)
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from faceswap_core.atomic import (
+from faceswap_core.io.atomic import (
     atomic_path,
     atomic_write,
     atomic_write_bytes,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from faceswap_core import align, blend
+from faceswap_core.config.schema import PasteConfig
 from faceswap_core.errors import ConfigError
-from faceswap_core.face import Face
-from faceswap_core.pipeline_config import PasteConfig
+from faceswap_core.interfaces.face import Face
+from faceswap_core.vision import align, blend
 
 KPS = np.array([[200, 150], [260, 148], [230, 185], [205, 215], [255, 213]], np.float32)
 

@@ -14,22 +14,16 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from faceswap_core.config import (
-    apply_overrides,
-    apply_seed,
-    check_plugin_requirements,
-    deep_merge,
-    dump_config,
-    load_config,
-    load_raw,
-    structure,
-    unstructure,
-    validate_components,
-)
+from faceswap_core.config.convert import structure, unstructure
+from faceswap_core.config.loader import deep_merge, dump_config, load_config, load_raw
+from faceswap_core.config.overrides import apply_overrides
+from faceswap_core.config.requirements import check_plugin_requirements
+from faceswap_core.config.schema import ExperimentConfig, PasteConfig, PipelineConfig
 from faceswap_core.errors import ConfigError, MissingPluginError
-from faceswap_core.experiment import ExperimentConfig
-from faceswap_core.pipeline_config import LimitsConfig, PasteConfig, PipelineConfig
-from faceswap_core.plugins import FaceswapPlugins
+from faceswap_core.experiment.seeding import apply_seed
+from faceswap_core.io.limits import LimitsConfig
+from faceswap_core.plugin.manager import FaceswapPlugins
+from faceswap_core.plugin.references import validate_components
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
@@ -305,12 +299,13 @@ def test_validate_components_reports_unknown_names_and_bad_params_with_paths() -
     assert "$.pipeline.swapper.crop_size: expected int, got 'big'" in text
     assert "$.pipeline.swapper.blendd: unknown key" in text
     assert "$.pipeline.detector: unknown detector 'retinaface'" in text
-    assert "pip install faceswap-retinaface" in text
+    # The test's manager loads no entry points, so the installed plugin is named as unloaded.
+    assert "It comes from faceswap-retinaface, which is installed but not loaded" in text
     assert "$.pipeline.runtime" not in text
 
 
 def test_validate_components_structures_params_without_building() -> None:
-    from faceswap_core.runtime_config import OnnxRuntimeConfig
+    from faceswap_core.runtime.config import OnnxRuntimeConfig
     from faceswap_core.swappers.configs import ClassicConfig
 
     plugins = FaceswapPlugins(load_entry_points=False, strict=True)
@@ -325,7 +320,7 @@ def test_validate_components_structures_params_without_building() -> None:
 
 def validate_components_for(pipeline: PipelineConfig, plugins: FaceswapPlugins) -> dict[str, Any]:
     """Validate only core's own components (detector etc. come from a plugin)."""
-    from faceswap_core.config import component_refs
+    from faceswap_core.plugin.references import component_refs
 
     config = ExperimentConfig(pipeline=pipeline)
     out = {}
@@ -431,7 +426,7 @@ def test_experiment_config_round_trips_through_yaml(config: ExperimentConfig) ->
 
 
 def test_pipeline_defaults_with_overrides_without_a_file() -> None:
-    from faceswap_core.config import load_pipeline_config
+    from faceswap_core.config.loader import load_pipeline_config
 
     assert load_pipeline_config() == PipelineConfig()
     pipeline = load_pipeline_config(["pipeline.faces=largest", "threshold=0.3", "paste.blur=1"])

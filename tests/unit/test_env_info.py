@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from faceswap_core.env_info import (
+from faceswap_core.experiment.env import (
     PROJECT_DISTRIBUTIONS,
     capture_env,
     conda_info,
@@ -160,14 +160,14 @@ def test_committed_lock_pins_the_runtime_stack_only() -> None:
     for name in ("pluggy", "attrs", "cattrs", "click", "pyyaml", "numpy", "onnxruntime"):
         assert name in pins
     assert not [n for n in pins if n.startswith("faceswap")]
-    assert "python -m faceswap_core.env_info lock requirements/lock-py311.txt" in text
+    assert "python -m faceswap_core.experiment.env lock requirements/lock-py311.txt" in text
     assert "faceswap-core==" not in freeze()
 
 
 def test_lock_command_writes_a_file(tmp_path: Path) -> None:
     out = tmp_path / "lock.txt"
     done = subprocess.run(
-        [sys.executable, "-m", "faceswap_core.env_info", "lock", str(out)],
+        [sys.executable, "-m", "faceswap_core.experiment.env", "lock", str(out)],
         capture_output=True,
         text=True,
         check=False,

@@ -1,7 +1,7 @@
 """One test per hook: an in-test plugin implements it and the component shows up.
 
 tests/contract/test_docs.py requires a ``test_hook_<name>`` function here for
-every hook in :mod:`faceswap_core.hookspecs`.
+every hook in :mod:`faceswap_core.plugin.hookspecs`.
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ import attrs
 import click
 import pytest
 
-from faceswap_core import hookimpl
-from faceswap_core.hookspecs import RegisterCallback
-from faceswap_core.plugins import HOOK_FOR_KIND, FaceswapPlugins
-from faceswap_core.registry import Registry
+from faceswap_core import Register, hookimpl
+from faceswap_core.pipeline.context import build_context
+from faceswap_core.plugin import hookspecs
+from faceswap_core.plugin.kinds import KIND_NAMES, KINDS, kind_named
+from faceswap_core.plugin.manager import FaceswapPlugins
+from faceswap_core.plugin.registry import Registry
 
 
 @attrs.frozen
@@ -35,8 +37,8 @@ class Echo:
 def _plugin_for(hook: str, kind: str) -> object:
     """A plugin object implementing ``hook`` with one component named ``test-<kind>``."""
 
-    def implementation(register: RegisterCallback) -> None:
-        register(f"test-{kind}", lambda config: Echo(kind, config), config=EchoConfig)
+    def implementation(register: Register[Any]) -> None:
+        register(f"test-{kind}", lambda config, context: Echo(kind, config), config=EchoConfig)
 
     implementation.__name__ = hook
     return type(f"{kind.title()}Plugin", (), {hook: staticmethod(hookimpl(implementation))})()
@@ -48,7 +50,7 @@ def _check(
     manager: FaceswapPlugins,
     register_plugin: Callable[..., str],
 ) -> None:
-    hook = HOOK_FOR_KIND[kind]
+    hook = kind_named(kind).hook
     assert f"test-{kind}" not in wrapper(manager)
     name = register_plugin(_plugin_for(hook, kind), name=f"{kind}-plugin")
     registry = wrapper(manager)
@@ -58,7 +60,9 @@ def _check(
     assert component.config is EchoConfig
     assert manager.plugin_hooks(name) == [hook]
     assert manager.components_of(name) == {kind: [f"test-{kind}"]}
-    built = manager.build(kind, {"type": f"test-{kind}", "level": 3})
+    built = manager.build(
+        kind, {"type": f"test-{kind}", "level": 3}, context=build_context(manager)
+    )
     assert built == Echo(kind, EchoConfig(level=3))
 
 
@@ -148,7 +152,7 @@ def test_hook_register_commands(
     assert faceswap_plugins.plugin_hooks(name) == ["register_commands"]
 
 
-@pytest.mark.parametrize("kind", sorted(HOOK_FOR_KIND))
+@pytest.mark.parametrize("kind", sorted(KIND_NAMES))
 def test_every_kind_has_a_typed_wrapper(faceswap_plugins: FaceswapPlugins, kind: str) -> None:
     wrapper_names = {
         "detector": "detectors",
@@ -165,3 +169,13 @@ def test_every_kind_has_a_typed_wrapper(faceswap_plugins: FaceswapPlugins, kind:
     registry = getattr(faceswap_plugins, wrapper_names[kind])()
     assert registry is faceswap_plugins.registry(kind)
     assert registry.kind == kind
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.name)
+def test_hookspecs_agree_with_the_kinds_table(kind: Any) -> None:
+    """The spec of each kind's hook takes ``register: Register[<the kind's interface>]``."""
+    spec = getattr(hookspecs, kind.hook)
+    annotation = spec.__annotations__["register"]
+    assert annotation == f"Register[{kind.interface.__name__}]"
+    wrapper = getattr(FaceswapPlugins, kind.plural)
+    assert wrapper.__annotations__["return"] == f"Registry[{kind.interface.__name__}]"

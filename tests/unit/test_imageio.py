@@ -20,8 +20,9 @@ from PIL import Image as PILImage
 from PIL import ImageOps
 
 from faceswap_core.errors import ConfigError, InputError, InvalidImageError
-from faceswap_core.imageio import ENCODE_FORMATS, decode, encode, probe, write_image
-from faceswap_core.pipeline_config import DEFAULT_MAX_PIXELS
+from faceswap_core.io.decode import decode, probe
+from faceswap_core.io.encode import ENCODE_FORMATS, encode, write_image
+from faceswap_core.io.limits import DEFAULT_MAX_PIXELS
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from faceswap_core.errors import ConfigError, InputError
-from faceswap_core.manifest import (
+from faceswap_core.experiment.manifest import (
     SCHEMA,
     Label,
     build_manifest,

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from faceswap_core.errors import ConfigError, InputError, ModelFileError, UnknownComponentError
-from faceswap_core.model_catalog import DEFAULT_CATALOG, EmbeddedFile, ModelSpec, as_catalog
-from faceswap_core.models import (
+from faceswap_core.models.catalog import DEFAULT_CATALOG, EmbeddedFile, ModelSpec, as_catalog
+from faceswap_core.models.store import (
     ModelStore,
     UnverifiedModelWarning,
     default_root,

@@ -16,15 +16,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from faceswap_core import hookimpl
+from faceswap_core import Register, hookimpl
 from faceswap_core.errors import (
     ComponentClashError,
     ConfigError,
     PluginError,
     UnknownComponentError,
 )
-from faceswap_core.hookspecs import RegisterCallback
-from faceswap_core.plugins import (
+from faceswap_core.pipeline.context import build_context
+from faceswap_core.plugin.manager import (
     FaceswapPlugins,
     PluginWarning,
     get_plugins,
@@ -48,38 +48,38 @@ class Toy:
 
 class ToyPlugin:
     @hookimpl
-    def register_detectors(self, register: RegisterCallback) -> None:
-        register("toy", Toy, config=ToyConfig)
-        register("bare", lambda: "bare detector")
+    def register_detectors(self, register: Register[Any]) -> None:
+        register("toy", lambda config, context: Toy(config), config=ToyConfig)
+        register("bare", lambda config, context: "bare detector")
 
 
 class OtherToyPlugin:
     @hookimpl
-    def register_detectors(self, register: RegisterCallback) -> None:
-        register("toy", Toy, config=ToyConfig)
+    def register_detectors(self, register: Register[Any]) -> None:
+        register("toy", lambda config, context: Toy(config), config=ToyConfig)
 
 
 class RaisingPlugin:
     @hookimpl
-    def register_detectors(self, register: RegisterCallback) -> None:
+    def register_detectors(self, register: Register[Any]) -> None:
         raise RuntimeError("model table is corrupt")
 
 
 class NonCallablePlugin:
     @hookimpl
-    def register_detectors(self, register: RegisterCallback) -> None:
+    def register_detectors(self, register: Register[Any]) -> None:
         register("broken", "not a factory")  # type: ignore[arg-type]
 
 
 class TypoPlugin:
     @hookimpl
-    def register_detektors(self, register: RegisterCallback) -> None:
+    def register_detektors(self, register: Register[Any]) -> None:
         register("x", Toy)
 
 
 class WrongArgumentPlugin:
     @hookimpl
-    def register_detectors(self, registr: RegisterCallback) -> None:
+    def register_detectors(self, registr: Register[Any]) -> None:
         registr("x", Toy)
 
 
@@ -172,10 +172,17 @@ def test_build_structures_params_into_the_components_config(
     register_plugin: Callable[..., str], faceswap_plugins: FaceswapPlugins
 ) -> None:
     register_plugin(ToyPlugin())
-    toy = faceswap_plugins.build("detector", {"type": "toy", "size": 128})
+    toy = faceswap_plugins.build(
+        "detector", {"type": "toy", "size": 128}, context=build_context(faceswap_plugins)
+    )
     assert toy == Toy(ToyConfig(threshold=0.5, size=128))
-    assert faceswap_plugins.build("detector", "toy") == Toy(ToyConfig())
-    assert faceswap_plugins.build("detector", "bare") == "bare detector"
+    assert faceswap_plugins.build(
+        "detector", "toy", context=build_context(faceswap_plugins)
+    ) == Toy(ToyConfig())
+    assert (
+        faceswap_plugins.build("detector", "bare", context=build_context(faceswap_plugins))
+        == "bare detector"
+    )
     component, config = faceswap_plugins.resolve("detector", {"type": "toy", "threshold": 0.9})
     assert component.name == "toy"
     assert config == ToyConfig(threshold=0.9)
@@ -200,7 +207,9 @@ def test_bad_references_are_config_errors_with_their_path(
 ) -> None:
     register_plugin(ToyPlugin())
     with pytest.raises(ConfigError) as caught:
-        faceswap_plugins.build("detector", ref, path="$.pipeline.detector")
+        faceswap_plugins.build(
+            "detector", ref, path="$.pipeline.detector", context=build_context(faceswap_plugins)
+        )
     assert message in str(caught.value)
 
 
@@ -209,13 +218,16 @@ def test_build_of_an_unknown_name_says_what_is_there_and_what_to_install(
 ) -> None:
     register_plugin(ToyPlugin())
     with pytest.raises(UnknownComponentError) as caught:
-        faceswap_plugins.build("detector", {"type": "retinaface"})
+        faceswap_plugins.build(
+            "detector", {"type": "retinaface"}, context=build_context(faceswap_plugins)
+        )
     assert str(caught.value) == (
         "unknown detector 'retinaface'. Available: bare, toy. "
-        "Install it with: pip install faceswap-retinaface"
+        "It comes from faceswap-retinaface, which is installed but not loaded; "
+        "add it to FACESWAP_LOAD_PLUGINS or unset that variable."
     )
     with pytest.raises(UnknownComponentError, match=r"Available: bare, toy\.$"):
-        faceswap_plugins.build("detector", "nope")
+        faceswap_plugins.build("detector", "nope", context=build_context(faceswap_plugins))
 
 
 def test_unknown_kind_is_a_config_error(faceswap_plugins: FaceswapPlugins) -> None:
@@ -352,19 +364,22 @@ def test_the_pytest_plugin_is_inert_until_its_fixtures_are_requested(tmp_path: P
 
 
             def test_nothing_happens_without_fixtures():
-                assert "faceswap_core.plugins" not in sys.modules
+                assert "faceswap_core.plugin.manager" not in sys.modules
                 assert not [key for key in os.environ if key.startswith("FACESWAP_")]
 
 
             class Plugin:
                 @hookimpl
                 def register_metrics(self, register):
-                    register("author-metric", lambda: 1.0)
+                    register("author-metric", lambda config, context: 1.0)
 
 
             def test_fixtures_work(faceswap_plugins, register_plugin, faceswap_cli):
                 register_plugin(Plugin(), name="author")
-                assert faceswap_plugins.build("metric", "author-metric") == 1.0
+                from faceswap_core.testing import build_component
+
+                built = build_component("metric", "author-metric", manager=faceswap_plugins)
+                assert built == 1.0
                 result = faceswap_cli("components", "metric")
                 assert result.exit_code == 0
                 assert "author-metric" in result.stdout

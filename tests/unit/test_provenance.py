@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from PIL import Image as PILImage
 from PIL.PngImagePlugin import PngImageFile, PngInfo
 
-from faceswap_core import __version__
 from faceswap_core.errors import InputError, InvalidImageError
-from faceswap_core.imageio import decode, encode, write_image
-from faceswap_core.provenance import (
+from faceswap_core.io.decode import decode
+from faceswap_core.io.encode import encode, write_image
+from faceswap_core.io.provenance import (
     DIGITAL_SOURCE_TYPE,
     XMP_PNG_KEYWORD,
     Provenance,
@@ -28,6 +28,7 @@ from faceswap_core.provenance import (
     read_provenance,
     software_string,
 )
+from faceswap_core.version import __version__
 
 IPTC_URI = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
 FORMATS = ("png", "jpg", "webp")

@@ -8,10 +8,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from faceswap_core.errors import ComponentClashError, FaceswapError, UnknownComponentError
-from faceswap_core.registry import KINDS, KNOWN_PROVIDERS, Registry
+from faceswap_core.plugin.kinds import KIND_NAMES
+from faceswap_core.plugin.registry import Registry
 
 names = st.text(min_size=1, max_size=30)
-kinds = st.sampled_from(KINDS)
+kinds = st.sampled_from(KIND_NAMES)
 
 
 @attrs.frozen
@@ -19,7 +20,7 @@ class _Config:
     value: int = 0
 
 
-def _factory(config: _Config) -> tuple[str, int]:
+def _factory(config: _Config, context: object = None) -> tuple[str, int]:
     return ("built", config.value)
 
 
@@ -83,25 +84,28 @@ def test_unknown_name_lists_what_is_available(kind: str, present: set[str], miss
     assert "\n" not in message
 
 
-@pytest.mark.parametrize(("kind", "name"), sorted(KNOWN_PROVIDERS))
-def test_unknown_name_of_our_own_plugins_says_what_to_install(kind: str, name: str) -> None:
-    registry: Registry[object] = Registry(kind)
-    registry.add("something-else", object, plugin="p")
+def test_unknown_name_ends_with_the_hint_the_registry_was_given() -> None:
+    asked: list[tuple[str, str]] = []
+
+    def hint(kind: str, name: str) -> str | None:
+        asked.append((kind, name))
+        return "Install it with: pip install faceswap-unet" if name == "unet" else None
+
+    registry: Registry[object] = Registry("swapper", hint=hint)
+    registry.add("classic", _factory, plugin="faceswap-core")
     with pytest.raises(UnknownComponentError) as caught:
-        registry.get(name)
-    assert caught.value.install_hint == KNOWN_PROVIDERS[(kind, name)]
-    assert str(caught.value).endswith(f"pip install {KNOWN_PROVIDERS[(kind, name)]}")
-    assert "something-else" in str(caught.value)
+        registry.get("unet")
+    assert str(caught.value) == (
+        "unknown swapper 'unet'. Available: classic. Install it with: pip install faceswap-unet"
+    )
+    assert caught.value.hint == "Install it with: pip install faceswap-unet"
+    with pytest.raises(UnknownComponentError) as other:
+        registry.get("simswap")
+    assert str(other.value) == "unknown swapper 'simswap'. Available: classic."
+    assert asked == [("swapper", "unet"), ("swapper", "simswap")]
 
 
-def test_known_providers_name_real_kinds_and_our_distributions() -> None:
-    ours = {"faceswap-retinaface", "faceswap-unet", "faceswap-trt", "faceswap-rest"}
-    for (kind, _name), dist in KNOWN_PROVIDERS.items():
-        assert kind in KINDS
-        assert dist in ours
-
-
-@given(kind=st.text(max_size=12).filter(lambda k: k not in KINDS))
+@given(kind=st.text(max_size=12).filter(lambda k: k not in KIND_NAMES))
 def test_unknown_kind_is_refused(kind: str) -> None:
     with pytest.raises(ValueError, match="unknown component kind"):
         Registry(kind)

@@ -11,13 +11,13 @@ import pytest
 
 from faceswap_core import errors
 from faceswap_core.errors import ConfigError, InputError
-from faceswap_core.logging import JsonFormatter, JsonLogger, error_code, read_jsonl
-from faceswap_core.runner import (
+from faceswap_core.experiment.jsonlog import JsonFormatter, JsonLogger, error_code, read_jsonl
+from faceswap_core.experiment.loop import (
     POINTER_NAME,
-    BaseRunnerHook,
+    BaseLoopHook,
     CheckpointPolicy,
     EarlyStopping,
-    Runner,
+    TrainingLoop,
     improved,
     read_pointer,
 )
@@ -51,7 +51,7 @@ def names(folder: Path) -> list[str]:
 def test_keeps_best_plus_last_k(tmp_path: Path) -> None:
     model = Model()
     val = {1: 5.0, 2: 1.0, 3: 4.0, 4: 3.0, 5: 6.0, 6: 7.0}
-    runner = Runner(
+    runner = TrainingLoop(
         model.step,
         max_steps=6,
         eval_fn=losses(val),
@@ -77,7 +77,7 @@ def test_keeps_best_plus_last_k(tmp_path: Path) -> None:
 def test_max_mode_and_save_on_best_only(tmp_path: Path) -> None:
     model = Model()
     acc = {2: 0.5, 4: 0.9, 6: 0.7}
-    runner = Runner(
+    runner = TrainingLoop(
         model.step,
         max_steps=6,
         eval_fn=lambda s: {"acc": acc[s]},
@@ -104,7 +104,7 @@ def test_pointer_is_written_only_after_the_checkpoint_is_complete(tmp_path: Path
             raise OSError("disk full")
         model.save(path, step)
 
-    runner = Runner(
+    runner = TrainingLoop(
         model.step,
         max_steps=4,
         save_fn=save,
@@ -128,12 +128,12 @@ def test_early_stopping_with_patience_and_min_delta(tmp_path: Path) -> None:
     val = {1: 1.0, 2: 0.95, 3: 0.96, 4: 0.949, 5: 0.5, 6: 0.1}
     stops: list[int] = []
 
-    class Record(BaseRunnerHook):
-        def on_early_stop(self, runner: Runner, step: int, reason: str) -> None:
+    class Record(BaseLoopHook):
+        def on_early_stop(self, runner: TrainingLoop, step: int, reason: str) -> None:
             stops.append(step)
 
     model = Model()
-    runner = Runner(
+    runner = TrainingLoop(
         model.step,
         max_steps=6,
         eval_fn=losses(val),
@@ -157,14 +157,14 @@ def test_resume_continues_from_the_pointer_with_state(tmp_path: Path) -> None:
     val = {2: 3.0, 4: 1.0, 6: 2.0, 8: 0.5}
     log = tmp_path / "run.jsonl"
 
-    class Crash(BaseRunnerHook):
-        def after_checkpoint(self, runner: Runner, step: int, path: Path) -> None:
+    class Crash(BaseLoopHook):
+        def after_checkpoint(self, runner: TrainingLoop, step: int, path: Path) -> None:
             if step == 4:
                 raise KeyboardInterrupt
 
     first = Model()
     policy = CheckpointPolicy(every=2, keep_last=1, best_metric="val_loss")
-    runner = Runner(
+    runner = TrainingLoop(
         first.step,
         max_steps=8,
         eval_fn=losses(val),
@@ -185,7 +185,7 @@ def test_resume_continues_from_the_pointer_with_state(tmp_path: Path) -> None:
         return second.step(n)
 
     with JsonLogger(log) as logger:
-        resumed = Runner(
+        resumed = TrainingLoop(
             step,
             max_steps=8,
             eval_fn=losses(val),
@@ -211,8 +211,8 @@ def test_resume_keeps_the_restored_best_checkpoint(tmp_path: Path) -> None:
     model = Model()
     policy = CheckpointPolicy(every=1, keep_last=1, best_metric="val_loss")
     args = {"eval_fn": losses(val), "eval_every": 1, "save_fn": model.save, "load_fn": model.load}
-    Runner(model.step, max_steps=2, checkpoint_dir=tmp_path, checkpoint=policy, **args).run()  # type: ignore[arg-type]
-    result = Runner(
+    TrainingLoop(model.step, max_steps=2, checkpoint_dir=tmp_path, checkpoint=policy, **args).run()  # type: ignore[arg-type]
+    result = TrainingLoop(
         model.step,
         max_steps=4,
         checkpoint_dir=tmp_path,
@@ -227,11 +227,11 @@ def test_resume_without_pointer_starts_fresh_and_missing_checkpoint_is_an_error(
     tmp_path: Path,
 ) -> None:
     model = Model()
-    runner = Runner(model.step, max_steps=2, save_fn=model.save, checkpoint_dir=tmp_path)
+    runner = TrainingLoop(model.step, max_steps=2, save_fn=model.save, checkpoint_dir=tmp_path)
     assert runner.run(resume=True).last_step == 2
     (tmp_path / "step-00000002.ckpt").unlink()
     with pytest.raises(InputError, match="is missing"):
-        Runner(model.step, max_steps=3, save_fn=model.save, checkpoint_dir=tmp_path).run(
+        TrainingLoop(model.step, max_steps=3, save_fn=model.save, checkpoint_dir=tmp_path).run(
             resume=True
         )
 
@@ -239,29 +239,29 @@ def test_resume_without_pointer_starts_fresh_and_missing_checkpoint_is_an_error(
 def test_hooks_are_called_in_order_and_can_stop(tmp_path: Path) -> None:
     calls: list[str] = []
 
-    class Trace(BaseRunnerHook):
-        def before_run(self, runner: Runner) -> None:
+    class Trace(BaseLoopHook):
+        def before_run(self, runner: TrainingLoop) -> None:
             calls.append("before_run")
 
-        def before_step(self, runner: Runner, step: int) -> None:
+        def before_step(self, runner: TrainingLoop, step: int) -> None:
             calls.append(f"before_step {step}")
 
-        def after_step(self, runner: Runner, step: int, metrics: Mapping[str, float]) -> None:
+        def after_step(self, runner: TrainingLoop, step: int, metrics: Mapping[str, float]) -> None:
             calls.append(f"after_step {step}")
             if step == 2:
                 runner.stop("enough")
 
-        def after_eval(self, runner: Runner, step: int, metrics: Mapping[str, float]) -> None:
+        def after_eval(self, runner: TrainingLoop, step: int, metrics: Mapping[str, float]) -> None:
             calls.append(f"after_eval {step}")
 
-        def after_checkpoint(self, runner: Runner, step: int, path: Path) -> None:
+        def after_checkpoint(self, runner: TrainingLoop, step: int, path: Path) -> None:
             calls.append(f"after_checkpoint {step} {path.exists()}")
 
-        def after_run(self, runner: Runner, result: object) -> None:
+        def after_run(self, runner: TrainingLoop, result: object) -> None:
             calls.append("after_run")
 
     model = Model()
-    Runner(
+    TrainingLoop(
         model.step,
         max_steps=5,
         eval_fn=lambda s: {"x": 0.0},
@@ -281,7 +281,7 @@ def test_hooks_are_called_in_order_and_can_stop(tmp_path: Path) -> None:
 def test_missing_metric_and_bad_setup_are_config_errors(tmp_path: Path) -> None:
     model = Model()
     with pytest.raises(ConfigError, match="no metric 'val_loss'"):
-        Runner(
+        TrainingLoop(
             model.step,
             max_steps=1,
             eval_fn=lambda s: {"loss": 1.0},
@@ -289,9 +289,9 @@ def test_missing_metric_and_bad_setup_are_config_errors(tmp_path: Path) -> None:
             early_stopping=EarlyStopping(metric="val_loss"),
         ).run()
     with pytest.raises(ConfigError, match="needs an eval_fn"):
-        Runner(model.step, max_steps=1, early_stopping=EarlyStopping(metric="x"))
+        TrainingLoop(model.step, max_steps=1, early_stopping=EarlyStopping(metric="x"))
     with pytest.raises(ConfigError, match="checkpoint_dir"):
-        Runner(model.step, max_steps=1, save_fn=model.save)
+        TrainingLoop(model.step, max_steps=1, save_fn=model.save)
     with pytest.raises(ValueError, match="keep_last"):
         CheckpointPolicy(keep_last=0)
 
@@ -313,7 +313,7 @@ def test_improved(
     assert improved(value, best, mode, delta) is expected  # type: ignore[arg-type]
 
 
-# -- structured logging (faceswap_core.logging) ------------------------------------------
+# -- structured logging (faceswap_core.experiment.jsonlog) ----------------------------------
 
 
 @pytest.mark.parametrize(

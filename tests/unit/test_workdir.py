@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from faceswap_core.config import structure
-from faceswap_core.env_info import capture_env, env_hash, installed_distributions
-from faceswap_core.experiment import ExperimentConfig
-from faceswap_core.logging import read_jsonl
-from faceswap_core.plugins import FaceswapPlugins
-from faceswap_core.workdir import claim_dir, create_work_dir, resolve_work_dir
+from faceswap_core.config.convert import structure
+from faceswap_core.config.schema import ExperimentConfig
+from faceswap_core.experiment.env import capture_env, env_hash, installed_distributions
+from faceswap_core.experiment.jsonlog import read_jsonl
+from faceswap_core.experiment.workdir import claim_dir, create_work_dir, resolve_work_dir
+from faceswap_core.plugin.manager import FaceswapPlugins
 
 NOW = dt.datetime(2024, 5, 1, 12, 30, 5)
 ARGV = ["faceswap", "train", "configs/face_swap/smoke.yaml", "--set", "seed=3"]
@@ -64,7 +64,7 @@ def test_layout(tmp_path: Path, plugins: FaceswapPlugins) -> None:
 
 
 def test_logger_appends_json_lines_to_run_log(tmp_path: Path) -> None:
-    from faceswap_core.workdir import WorkDir
+    from faceswap_core.experiment.workdir import WorkDir
 
     folder = WorkDir(tmp_path)
     with folder.logger(run="x") as log:
@@ -136,7 +136,7 @@ def test_env_json_hash_is_stable_and_tracks_packages(
     assert first["env_hash"] == second["env_hash"] == env_hash(installed_distributions())
     real = installed_distributions()
     monkeypatch.setattr(
-        "faceswap_core.env_info.installed_distributions",
+        "faceswap_core.experiment.env.installed_distributions",
         lambda: {**real, "numpy": real["numpy"] + ".post1"},
     )
     assert run()["env_hash"] != first["env_hash"]

@@ -15,15 +15,15 @@ import numpy as np
 import pytest
 
 from faceswap_core.errors import InvalidImageError
-from faceswap_core.plugins import FaceswapPlugins
-from faceswap_core.samples import load_sample
-from faceswap_core.testing import isolated_plugins
+from faceswap_core.plugin.manager import FaceswapPlugins
+from faceswap_core.testing import build_component, isolated_plugins
+from faceswap_core.tools.samples import load_sample
 
 
 @pytest.fixture
 def hog(faceswap_plugins: FaceswapPlugins, register_plugin: Callable[..., str]) -> Any:
     register_plugin(faceswap_hello.hooks, name="faceswap-hello")
-    return faceswap_plugins.build("detector", {"type": "hog"})
+    return build_component("detector", {"type": "hog"}, manager=faceswap_plugins)
 
 
 def test_detects_the_astronauts_face(hog: Any) -> None:
@@ -57,11 +57,11 @@ def test_config_comes_from_yaml_style_params(
     faceswap_plugins: FaceswapPlugins, register_plugin: Callable[..., str]
 ) -> None:
     register_plugin(faceswap_hello.hooks, name="faceswap-hello")
-    one = faceswap_plugins.build("detector", {"type": "hog", "max_faces": 1})
+    one = build_component("detector", {"type": "hog", "max_faces": 1}, manager=faceswap_plugins)
     faces = one.detect(load_sample("t1"))
     assert len(faces) == 1
     with pytest.raises(ValueError, match="upsample"):
-        faceswap_plugins.build("detector", {"type": "hog", "upsample": 9})
+        build_component("detector", {"type": "hog", "upsample": 9}, manager=faceswap_plugins)
 
 
 def test_rejects_images_that_are_not_rgb_uint8(hog: Any) -> None:

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from faceswap_core.face import Face, Image
-from faceswap_core.samples import load_sample
+from faceswap_core import Face, Image
+from faceswap_core.tools.samples import load_sample
 
 os.environ.setdefault("FACESWAP_STRICT_PLUGINS", "1")
 

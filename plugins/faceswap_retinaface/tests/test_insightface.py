@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from faceswap_core import Face, Image
 from faceswap_core.errors import InvalidImageError, ModelFileError
-from faceswap_core.face import Face, Image
 from faceswap_retinaface.configs import InsightFaceConfig
 from faceswap_retinaface.insightface_detector import InsightFaceDetector
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from faceswap_core.face import Face, Image
+from faceswap_core import Face, Image
 from faceswap_retinaface.landmarkers import DlibLandmarker
 
 

@@ -8,9 +8,10 @@ import sys
 
 import pytest
 
+from faceswap_core import Detector, Landmarker, Recognizer
 from faceswap_core.errors import ConfigError
-from faceswap_core.interfaces import Detector, Landmarker, Recognizer
-from faceswap_core.plugins import FaceswapPlugins
+from faceswap_core.pipeline.context import build_context
+from faceswap_core.plugin.manager import FaceswapPlugins
 from faceswap_retinaface.configs import RetinaFaceConfig
 
 PLUGIN = "faceswap-retinaface"
@@ -35,12 +36,18 @@ def test_plugin_is_installed_and_lists_its_components(plugins: FaceswapPlugins) 
 
 
 def test_components_build_from_config_and_satisfy_protocols(plugins: FaceswapPlugins) -> None:
-    detector = plugins.build("detector", {"type": "retinaface", "det_size": 320, "max_faces": 2})
+    detector = plugins.build(
+        "detector",
+        {"type": "retinaface", "det_size": 320, "max_faces": 2},
+        context=build_context(plugins),
+    )
     assert isinstance(detector, Detector)
     assert detector.config == RetinaFaceConfig(det_size=320, max_faces=2)
-    assert isinstance(plugins.build("recognizer", "dlib"), Recognizer)
+    assert isinstance(
+        plugins.build("recognizer", "dlib", context=build_context(plugins)), Recognizer
+    )
     for name, points in (("dlib68", 68), ("dlib5", 5)):
-        landmarker = plugins.build("landmarker", name)
+        landmarker = plugins.build("landmarker", name, context=build_context(plugins))
         assert isinstance(landmarker, Landmarker)
         assert landmarker.num_points == points
         assert landmarker.model_info.file.endswith(f"shape_predictor_{points}_face_landmarks.dat")
@@ -48,7 +55,11 @@ def test_components_build_from_config_and_satisfy_protocols(plugins: FaceswapPlu
 
 def test_config_typo_names_the_key(plugins: FaceswapPlugins) -> None:
     with pytest.raises(ConfigError, match=r"\$\.detector\.scor_threshold: unknown key"):
-        plugins.build("detector", {"type": "retinaface", "scor_threshold": 0.5})
+        plugins.build(
+            "detector",
+            {"type": "retinaface", "scor_threshold": 0.5},
+            context=build_context(plugins),
+        )
 
 
 @pytest.mark.parametrize("bad", [{"det_size": 100}, {"score_threshold": 1.5}, {"max_faces": -1}])
@@ -56,7 +67,7 @@ def test_config_rejects_out_of_range_values(
     plugins: FaceswapPlugins, bad: dict[str, object]
 ) -> None:
     with pytest.raises(ConfigError, match=next(iter(bad))):
-        plugins.build("detector", {"type": "retinaface", **bad})
+        plugins.build("detector", {"type": "retinaface", **bad}, context=build_context(plugins))
 
 
 def test_hooks_module_imports_nothing_heavy() -> None:

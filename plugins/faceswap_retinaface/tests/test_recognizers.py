@@ -11,9 +11,9 @@ import cv2
 import numpy as np
 import pytest
 
-from faceswap_core import align
+from faceswap_core import Face, Image
 from faceswap_core.errors import ModelFileError
-from faceswap_core.face import Face, Image
+from faceswap_core.vision import align
 from faceswap_retinaface.configs import ArcFaceConfig
 from faceswap_retinaface.recognizers import ArcFaceRecognizer, DlibRecognizer
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from skimage import data
 
+from faceswap_core import Face, Image
 from faceswap_core.errors import InvalidImageError
-from faceswap_core.face import Face, Image
 from faceswap_retinaface.configs import RetinaFaceConfig
 from faceswap_retinaface.retinaface import RetinaFaceDetector, prior_boxes
 
@@ -53,7 +53,7 @@ def test_keypoints_follow_the_arcface_template_on_an_aligned_face(
     retinaface: RetinaFaceDetector, tom_hanks_image: Image
 ) -> None:
     # The Tom Hanks sample is already an ArcFace-aligned 112 px crop.
-    from faceswap_core.align import ARCFACE_TEMPLATE_112
+    from faceswap_core.vision.align import ARCFACE_TEMPLATE_112
 
     (face,) = retinaface.detect(tom_hanks_image)
     assert np.abs(face.kps - ARCFACE_TEMPLATE_112).max() < 8.0

@@ -6,8 +6,8 @@ import json
 
 from click.testing import CliRunner
 
-from faceswap_core.cli import make_cli
-from faceswap_core.plugins import FaceswapPlugins
+from faceswap_core.cli.main import make_cli
+from faceswap_core.plugin.manager import FaceswapPlugins
 
 
 def test_plugin_is_installed_and_loads_without_error() -> None:

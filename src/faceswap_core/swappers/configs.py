@@ -56,12 +56,13 @@ class InswapperConfig:
 
     :ivar model: a model-store name (``inswapper_128``) or a path to the ``.onnx`` file.
     :ivar recognizer: the recognizer whose 512-d embeddings the graph expects.
-    :ivar runtime: inference runtime name (``onnxruntime``, ``tensorrt``).
+    :ivar runtime: a runtime name for this model only (``onnxruntime``,
+        ``tensorrt``); by default the pipeline's runtime (``pipeline.runtime``).
     """
 
     model: str = "inswapper_128"
     recognizer: str = "arcface"
-    runtime: str = "onnxruntime"
+    runtime: str | None = None
 
 
 @attrs.frozen
@@ -69,8 +70,8 @@ class OnnxSwapperConfig:
     """Any swapper exported by this project (``target``/``source`` -> ``output`` [+ ``mask``]).
 
     :ivar model: path to the exported ``.onnx`` file (or a model-store name).
-    :ivar runtime: inference runtime name.
+    :ivar runtime: a runtime name for this model only; by default the pipeline's.
     """
 
     model: str
-    runtime: str = "onnxruntime"
+    runtime: str | None = None

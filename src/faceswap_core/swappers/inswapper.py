@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 
 from faceswap_core.errors import ModelFileError
-from faceswap_core.face import Face, FloatArray, Image
 from faceswap_core.interfaces import SwapOutput
+from faceswap_core.interfaces.face import Face, FloatArray, Image
+from faceswap_core.plugin.context import BuildContext
+from faceswap_core.swappers.blobs import from_blob, load_model, require_embedding, to_blob
 from faceswap_core.swappers.configs import InswapperConfig
-from faceswap_core.swappers.onnx import _require_embedding, from_blob, load_model, to_blob
 
 
 def read_emap(path: Path) -> FloatArray:
@@ -44,10 +45,10 @@ class InswapperSwapper:
     template = "inswapper"
     needs_landmarks = False
 
-    def __init__(self, config: InswapperConfig) -> None:
+    def __init__(self, config: InswapperConfig, context: BuildContext) -> None:
         self.config = config
         self.recognizer: str | None = config.recognizer
-        self.session, origin = load_model(config.model, config.runtime)
+        self.session, origin = load_model(config.model, config.runtime, context)
         shapes = getattr(self.session, "input_shapes", {})
         inputs = list(self.session.input_names)
         if len(inputs) != 2 or len(self.session.output_names) != 1:
@@ -82,7 +83,7 @@ class InswapperSwapper:
             )
 
     def prepare_source(self, crop: Image, face: Face) -> FloatArray:
-        embedding = _require_embedding(face, "inswapper")
+        embedding = require_embedding(face, "inswapper")
         if embedding.shape[0] != self.emap.shape[0]:
             raise ModelFileError(
                 f"inswapper expects {self.emap.shape[0]}-d ArcFace embeddings "

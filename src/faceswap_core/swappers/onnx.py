@@ -12,15 +12,14 @@ The export contract (what ``faceswap-unet``'s exporter writes):
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from faceswap_core.align import TEMPLATES
-from faceswap_core.errors import ConfigError, InvalidImageError, ModelFileError
-from faceswap_core.face import Face, FloatArray, Image
-from faceswap_core.interfaces import InferenceSession, SwapOutput
+from faceswap_core.errors import ModelFileError
+from faceswap_core.interfaces import Face, FloatArray, Image, SwapOutput
+from faceswap_core.plugin.context import BuildContext
+from faceswap_core.swappers.blobs import from_blob, load_model, require_embedding, to_blob
 from faceswap_core.swappers.configs import OnnxSwapperConfig
+from faceswap_core.vision.align import TEMPLATES
 
 METADATA_KEYS: tuple[str, ...] = (
     "faceswap.crop_size",
@@ -30,45 +29,14 @@ METADATA_KEYS: tuple[str, ...] = (
 )
 
 
-def load_model(model: str, runtime: str) -> tuple[InferenceSession, str]:
-    """Resolve ``model`` (a path or a model-store name) and load it with the named runtime."""
-    from faceswap_core.models import ModelStore
-    from faceswap_core.plugins import get_plugins
-
-    path = ModelStore().resolve(model)
-    session = get_plugins().build("runtime", {"type": runtime}, path="$.pipeline.swapper.runtime")
-    return session.load(path), str(path)
-
-
-def to_blob(crop: Image, size: int) -> FloatArray:
-    """RGB uint8 crop -> 1 x 3 x S x S float32 in [0, 1]."""
-    if crop.dtype != np.uint8 or crop.shape != (size, size, 3):
-        raise InvalidImageError(
-            f"swap crop must be uint8 {size}x{size}x3, got {crop.dtype} {crop.shape}"
-        )
-    return np.ascontiguousarray(crop.transpose(2, 0, 1)[None], dtype=np.float32) / np.float32(255.0)
-
-
-def from_blob(blob: np.ndarray[Any, Any]) -> Image:
-    """1 x 3 x S x S in [0, 1] -> RGB uint8 S x S x 3."""
-    image = np.clip(np.asarray(blob, np.float32)[0].transpose(1, 2, 0) * 255.0 + 0.5, 0, 255)
-    return np.ascontiguousarray(image.astype(np.uint8))
-
-
-def _require_embedding(face: Face, who: str) -> FloatArray:
-    if face.embedding is None:
-        raise ConfigError(f"{who} needs the source face's embedding; configure a recognizer")
-    return face.embedding
-
-
 class OnnxSwapper:
     """A faceswap export: metadata says how to feed it; validated on load."""
 
     needs_landmarks = False
 
-    def __init__(self, config: OnnxSwapperConfig) -> None:
+    def __init__(self, config: OnnxSwapperConfig, context: BuildContext) -> None:
         self.config = config
-        self.session, origin = load_model(config.model, config.runtime)
+        self.session, origin = load_model(config.model, config.runtime, context)
         meta = self.session.metadata
         missing = [key for key in METADATA_KEYS if key not in meta]
         if missing:
@@ -99,7 +67,7 @@ class OnnxSwapper:
         self.has_mask = "mask" in self.session.output_names
 
     def prepare_source(self, crop: Image, face: Face) -> FloatArray:
-        embedding = _require_embedding(face, "onnx swapper")
+        embedding = require_embedding(face, "onnx swapper")
         if embedding.shape != (self.embedding_dim,):
             raise ModelFileError(
                 f"swap model expects {self.embedding_dim}-d embeddings from {self.recognizer}, "

@@ -9,10 +9,9 @@ from typing import Any
 import dlib
 import numpy as np
 
-from faceswap_core.align import template
+from faceswap_core import Face, FloatArray, Image, ModelInfo
 from faceswap_core.errors import InvalidImageError
-from faceswap_core.face import Face, FloatArray, Image
-from faceswap_core.interfaces import ModelInfo
+from faceswap_core.vision.align import template
 from faceswap_hello.config import HogConfig
 
 # Where the eyes sit in a dlib HOG box (fractions of its width and height),

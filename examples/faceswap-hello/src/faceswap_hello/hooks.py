@@ -9,19 +9,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from faceswap_core import hookimpl
-from faceswap_core.hookspecs import RegisterCallback
 from faceswap_hello.config import HogConfig
 
 if TYPE_CHECKING:
-    from faceswap_core.interfaces import Detector
+    from faceswap_core import BuildContext, Detector, Register
 
 
-def _build_hog(config: HogConfig) -> Detector:
+def _build_hog(config: HogConfig, context: BuildContext) -> Detector:
     from faceswap_hello.detector import HogDetector
 
     return HogDetector(config)
 
 
 @hookimpl
-def register_detectors(register: RegisterCallback) -> None:
+def register_detectors(register: Register[Detector]) -> None:
     register("hog", _build_hog, config=HogConfig)

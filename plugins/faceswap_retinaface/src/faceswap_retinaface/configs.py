@@ -37,9 +37,10 @@ class RetinaFaceConfig:
     :ivar score_threshold: minimum face probability kept.
     :ivar nms_threshold: IoU above which the weaker of two boxes is dropped.
     :ivar max_faces: keep only this many faces, ranked by size and centrality (0 = all).
-    :ivar threads: ONNX Runtime intra-op threads (0 lets it decide).
-    :ivar providers: ONNX Runtime execution providers in order of preference.
     :ivar model_path: an ONNX file to use instead of the embedded weights.
+
+    The session runs on the pipeline's runtime (``pipeline.runtime``: providers,
+    threads, or another runtime plugin such as TensorRT).
     """
 
     det_size: int = attrs.field(default=640, validator=_det_size)
@@ -48,8 +49,6 @@ class RetinaFaceConfig:
     )
     nms_threshold: float = attrs.field(default=0.4, validator=_unit_interval)
     max_faces: int = attrs.field(default=0, validator=_non_negative)
-    threads: int = attrs.field(default=0, validator=_non_negative)
-    providers: list[str] = attrs.field(factory=lambda: ["CPUExecutionProvider"])
     model_path: str | None = None
 
 
@@ -63,7 +62,8 @@ class InsightFaceConfig:
     :ivar score_threshold: minimum face score kept.
     :ivar nms_threshold: IoU above which the weaker of two boxes is dropped.
     :ivar max_faces: keep only this many faces, ranked by size and centrality (0 = all).
-    :ivar providers: ONNX Runtime execution providers in order of preference.
+    :ivar providers: ONNX Runtime execution providers in order of preference (insightface's
+        ``model_zoo`` creates this session itself, so ``pipeline.runtime`` does not apply).
     """
 
     model: str = "det_10g"
@@ -94,13 +94,11 @@ class ArcFaceConfig:
 
     :ivar model: an ``.onnx`` file, an insightface pack folder, a model-store name
         (``w600k_r50``, verified by the store) or a pack folder in the store (``buffalo_l``).
-    :ivar threads: ONNX Runtime intra-op threads (0 lets it decide).
-    :ivar providers: ONNX Runtime execution providers in order of preference.
+
+    The session runs on the pipeline's runtime (``pipeline.runtime``).
     """
 
     model: str = "w600k_r50"
-    threads: int = attrs.field(default=0, validator=_non_negative)
-    providers: list[str] = attrs.field(factory=lambda: ["CPUExecutionProvider"])
 
 
 @attrs.frozen

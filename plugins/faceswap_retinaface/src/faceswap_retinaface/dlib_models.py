@@ -20,9 +20,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from faceswap_core import align
+from faceswap_core import Face, FloatArray, Image
 from faceswap_core.errors import ModelFileError
-from faceswap_core.face import Face, FloatArray, Image
+from faceswap_core.vision import align
 
 # The upright frame: ArcFace 112 px template coordinates, cropped to
 # [FRAME_LOW, FRAME_HIGH] in both axes and rendered at FRAME_SIZE pixels.

@@ -19,59 +19,58 @@ from faceswap_retinaface.configs import (
 )
 
 if TYPE_CHECKING:
-    from faceswap_core.hookspecs import RegisterCallback
-    from faceswap_core.interfaces import Detector, Landmarker, Recognizer
+    from faceswap_core import BuildContext, Detector, Landmarker, Recognizer, Register
 
 
-def _retinaface(config: RetinaFaceConfig) -> Detector:
+def _retinaface(config: RetinaFaceConfig, context: BuildContext) -> Detector:
     from faceswap_retinaface.retinaface import RetinaFaceDetector
 
-    return RetinaFaceDetector(config)
+    return RetinaFaceDetector(config, context.runtime)
 
 
-def _insightface(config: InsightFaceConfig) -> Detector:
+def _insightface(config: InsightFaceConfig, context: BuildContext) -> Detector:
     from faceswap_retinaface.insightface_detector import InsightFaceDetector
 
-    return InsightFaceDetector(config)
+    return InsightFaceDetector(config, context.models)
 
 
-def _dlib_recognizer(config: DlibRecognizerConfig) -> Recognizer:
+def _dlib_recognizer(config: DlibRecognizerConfig, context: BuildContext) -> Recognizer:
     from faceswap_retinaface.recognizers import DlibRecognizer
 
     return DlibRecognizer(config)
 
 
-def _arcface(config: ArcFaceConfig) -> Recognizer:
+def _arcface(config: ArcFaceConfig, context: BuildContext) -> Recognizer:
     from faceswap_retinaface.recognizers import ArcFaceRecognizer
 
-    return ArcFaceRecognizer(config)
+    return ArcFaceRecognizer(config, context.runtime, context.models)
 
 
-def _dlib68(config: DlibLandmarkerConfig) -> Landmarker:
+def _dlib68(config: DlibLandmarkerConfig, context: BuildContext) -> Landmarker:
     from faceswap_retinaface.landmarkers import DlibLandmarker
 
     return DlibLandmarker(68, config)
 
 
-def _dlib5(config: DlibLandmarkerConfig) -> Landmarker:
+def _dlib5(config: DlibLandmarkerConfig, context: BuildContext) -> Landmarker:
     from faceswap_retinaface.landmarkers import DlibLandmarker
 
     return DlibLandmarker(5, config)
 
 
 @hookimpl
-def register_detectors(register: RegisterCallback) -> None:
+def register_detectors(register: Register[Detector]) -> None:
     register("retinaface", _retinaface, config=RetinaFaceConfig)
     register("insightface", _insightface, config=InsightFaceConfig)
 
 
 @hookimpl
-def register_recognizers(register: RegisterCallback) -> None:
+def register_recognizers(register: Register[Recognizer]) -> None:
     register("dlib", _dlib_recognizer, config=DlibRecognizerConfig)
     register("arcface", _arcface, config=ArcFaceConfig)
 
 
 @hookimpl
-def register_landmarkers(register: RegisterCallback) -> None:
+def register_landmarkers(register: Register[Landmarker]) -> None:
     register("dlib68", _dlib68, config=DlibLandmarkerConfig)
     register("dlib5", _dlib5, config=DlibLandmarkerConfig)

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from faceswap_core import Image
 from faceswap_core.errors import InvalidImageError
-from faceswap_core.face import Image
 
 MIN_SIDE = 8
 """Smaller images hold no detectable face: detectors return no faces for them."""

@@ -14,9 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from faceswap_core import Face, Image, ModelInfo, ModelLocator
 from faceswap_core.errors import ModelFileError
-from faceswap_core.face import Face, Image
-from faceswap_core.interfaces import ModelInfo
 from faceswap_retinaface.configs import InsightFaceConfig
 from faceswap_retinaface.images import check_image, too_small
 from faceswap_retinaface.model_files import (
@@ -58,9 +57,13 @@ def _output_count(path: Path) -> int:
 class InsightFaceDetector:
     """An insightface SCRFD / RetinaFace detector run through ``insightface.model_zoo``."""
 
-    def __init__(self, config: InsightFaceConfig | None = None) -> None:
+    def __init__(
+        self, config: InsightFaceConfig | None = None, models: ModelLocator | None = None
+    ) -> None:
+        """:param models: the model store that resolves ``config.model`` names."""
         self.config = config or InsightFaceConfig()
-        self.path = find_detection_model(resolve_user_model(self.config.model, "detection"))
+        spec = resolve_user_model(self.config.model, "detection", models)
+        self.path = find_detection_model(spec)
         self.model = self._load(self.path)
         self.model_info = ModelInfo(
             name=f"insightface {type(self.model).__name__}",

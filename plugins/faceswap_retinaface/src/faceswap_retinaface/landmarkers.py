@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import attrs
 
+from faceswap_core import Face, FloatArray, Image, ModelInfo
 from faceswap_core.errors import ModelFileError
-from faceswap_core.face import Face, FloatArray, Image
-from faceswap_core.interfaces import ModelInfo
 from faceswap_retinaface.configs import DlibLandmarkerConfig
 from faceswap_retinaface.dlib_models import load_shape_predictor, predict_shape, predictor_points
 from faceswap_retinaface.images import check_image

@@ -9,13 +9,13 @@ against their published SHA-256 so a truncated or tampered copy fails with
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import importlib.util
 from pathlib import Path
 
+from faceswap_core import ModelInfo, ModelLocator
 from faceswap_core.errors import ModelFileError
-from faceswap_core.interfaces import ModelInfo
+from faceswap_core.io.hashing import cached_sha256_file
+from faceswap_core.models.store import ModelStore
 
 _DLIB_PACKAGE = "face_recognition_models"
 _DLIB_SOURCE = "pip install face-recognition-models (files from dlib.net/files, by Davis King)"
@@ -68,13 +68,6 @@ INSIGHTFACE_SOURCE = (
 )
 
 
-def model_store_dir() -> Path:
-    """The model store folder: ``$FACESWAP_HOME/models`` or ``~/.cache/faceswap/models``."""
-    from faceswap_core.models import default_root
-
-    return default_root()
-
-
 def dlib_models_dir() -> Path:
     """The ``models/`` folder of ``face-recognition-models``, found without importing it.
 
@@ -112,7 +105,7 @@ def check_file(path: Path, *, hint: str) -> None:
         raise ModelFileError(f"model file is empty: {path}; {hint}")
     known = KNOWN_SHA256.get(path.name)
     if known is not None:
-        digest = _sha256(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+        digest = cached_sha256_file(path)
         if digest != known:
             raise ModelFileError(
                 f"model file fails its SHA-256 check: {path} (got {digest[:12]}..., "
@@ -120,32 +113,21 @@ def check_file(path: Path, *, hint: str) -> None:
             )
 
 
-@functools.lru_cache(maxsize=32)
-def _sha256(path: str, size: int, mtime_ns: int) -> str:
-    """SHA-256 of a file, cached per (path, size, mtime) so each file is hashed once."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def resolve_user_model(spec: str, what: str) -> Path:
+def resolve_user_model(spec: str, what: str, models: ModelLocator | None = None) -> Path:
     """A user-given model: an existing path, a model-store name, or a pack in the store.
 
     :param spec: a file, a folder (insightface pack), a catalog name such as
         ``det_10g`` (verified by the store), or a pack folder name such as ``buffalo_l``.
     :param what: the model's role, for the error message (``detection``, ``recognition``).
+    :param models: the model store of the build context (default: the user's store).
     """
+    store = models if models is not None else ModelStore()
     candidate = Path(spec).expanduser()
     if candidate.exists():
         return candidate
     if not candidate.is_absolute() and len(candidate.parts) == 1:
-        from faceswap_core.models import ModelStore
-
-        store = ModelStore()
-        if spec in store.catalog:
-            return store.path_for(spec)  # checks the file and says where to put it
+        if store.knows(spec):
+            return store.resolve(spec)  # checks the file and says where to put it
         stored = store.root / candidate
         if stored.exists():
             return stored
@@ -154,5 +136,5 @@ def resolve_user_model(spec: str, what: str) -> Path:
         where = f"{candidate} does not exist"
     raise ModelFileError(
         f"insightface {what} model not found: {where}; download the insightface pack "
-        f"(e.g. buffalo_l) and pass model=PATH, or put it in the model store {model_store_dir()}"
+        f"(e.g. buffalo_l) and pass model=PATH, or put it in the model store {store.root}"
     )

@@ -12,12 +12,18 @@ from typing import Any
 import attrs
 import numpy as np
 
-from faceswap_core import align
+from faceswap_core import (
+    Face,
+    FloatArray,
+    Image,
+    InferenceSession,
+    ModelInfo,
+    ModelLocator,
+    Runtime,
+)
 from faceswap_core.errors import ModelFileError
-from faceswap_core.face import Face, FloatArray, Image
-from faceswap_core.interfaces import InferenceSession, ModelInfo
-from faceswap_core.runtime import OnnxRuntime
-from faceswap_core.runtime_config import OnnxRuntimeConfig
+from faceswap_core.runtime.onnxruntime import OnnxRuntime
+from faceswap_core.vision import align
 from faceswap_retinaface.configs import ArcFaceConfig, DlibRecognizerConfig
 from faceswap_retinaface.dlib_models import (
     load_face_recognizer,
@@ -156,9 +162,18 @@ class ArcFaceRecognizer:
 
     threshold = ARCFACE_THRESHOLD
 
-    def __init__(self, config: ArcFaceConfig | None = None) -> None:
+    def __init__(
+        self,
+        config: ArcFaceConfig | None = None,
+        runtime: Runtime | None = None,
+        models: ModelLocator | None = None,
+    ) -> None:
+        """:param runtime: loads the network (the pipeline's); default ONNX Runtime on CPU.
+        :param models: the model store that resolves ``config.model`` names.
+        """
         self.config = config or ArcFaceConfig()
-        path = find_recognition_model(resolve_user_model(self.config.model, "recognition"))
+        spec = resolve_user_model(self.config.model, "recognition", models)
+        path = find_recognition_model(spec)
         self.model_info = ModelInfo(
             name="insightface ArcFace",
             file=str(path),
@@ -167,20 +182,16 @@ class ArcFaceRecognizer:
         )
         raw = _embeds_normalisation(path)
         self._mean, self._std = (0.0, 1.0) if raw else (127.5, 127.5)
-        runtime = OnnxRuntime(
-            OnnxRuntimeConfig(providers=list(self.config.providers), threads=self.config.threads)
-        )
-        self.session: InferenceSession = runtime.load(path)
+        loader = runtime if runtime is not None else OnnxRuntime()
+        self.session: InferenceSession = loader.load(path)
         if len(self.session.input_names) != 1 or len(self.session.output_names) != 1:
             raise ModelFileError(
                 f"{path} is not an ArcFace recognizer (expects one input and one output); "
                 f"pass model= the w600k_r50.onnx of an insightface pack"
             )
-        shapes: dict[str, tuple[Any, ...]] = getattr(self.session, "input_shapes", {})
-        in_shape = shapes.get(self.session.input_names[0], (1, 3, 112, 112))
+        in_shape = self.session.input_shapes.get(self.session.input_names[0], (1, 3, 112, 112))
         self.input_size = in_shape[2] if isinstance(in_shape[2], int) else 112
-        out_shapes: dict[str, tuple[Any, ...]] = getattr(self.session, "output_shapes", {})
-        out_shape = out_shapes.get(self.session.output_names[0], (1, 512))
+        out_shape = self.session.output_shapes.get(self.session.output_names[0], (1, 512))
         self.embedding_dim = out_shape[-1] if isinstance(out_shape[-1], int) else 512
 
     def blob(self, image: Image, face: Face) -> FloatArray:

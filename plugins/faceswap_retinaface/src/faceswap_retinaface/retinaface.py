@@ -19,10 +19,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from faceswap_core.face import Face, Image
-from faceswap_core.interfaces import InferenceSession, ModelInfo
-from faceswap_core.runtime import OnnxRuntime
-from faceswap_core.runtime_config import OnnxRuntimeConfig
+from faceswap_core import Face, Image, InferenceSession, ModelInfo, Runtime
+from faceswap_core.runtime.onnxruntime import OnnxRuntime
 from faceswap_retinaface.configs import RetinaFaceConfig
 from faceswap_retinaface.images import check_image, too_small
 from faceswap_retinaface.model_files import RETINAFACE_INFO, check_file
@@ -71,12 +69,13 @@ class RetinaFaceDetector:
 
     model_info: ModelInfo = RETINAFACE_INFO
 
-    def __init__(self, config: RetinaFaceConfig | None = None) -> None:
+    def __init__(
+        self, config: RetinaFaceConfig | None = None, runtime: Runtime | None = None
+    ) -> None:
+        """:param runtime: loads the network (the pipeline's); default ONNX Runtime on CPU."""
         self.config = config or RetinaFaceConfig()
-        runtime = OnnxRuntime(
-            OnnxRuntimeConfig(providers=list(self.config.providers), threads=self.config.threads)
-        )
-        self.session: InferenceSession = runtime.load(self._model_source())
+        loader = runtime if runtime is not None else OnnxRuntime()
+        self.session: InferenceSession = loader.load(self._model_source())
         if self.config.model_path:
             self.model_info = attrs.evolve(RETINAFACE_INFO, file=self.config.model_path)
 

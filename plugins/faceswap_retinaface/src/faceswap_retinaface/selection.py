@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from faceswap_core.face import Face
+from faceswap_core import Face
 
 Boxes = npt.NDArray[np.float32]
 

@@ -1,0 +1,59 @@
+"""``faceswap detect``: faces with boxes, scores and five keypoints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import cv2
+import numpy as np
+
+from faceswap_core.cli.context import plugins_from
+from faceswap_core.interfaces.face import Face, Image
+from faceswap_core.io.encode import write_image
+from faceswap_core.pipeline.image import Pipeline
+
+
+def draw_faces(image: Image, faces: list[Face]) -> Image:
+    """A copy of ``image`` with boxes, scores and keypoints drawn on it."""
+    canvas = np.ascontiguousarray(image.copy())
+    thickness = max(1, round(max(image.shape[:2]) / 400))
+    for face in faces:
+        x1, y1, x2, y2 = (round(v) for v in face.bbox)
+        cv2.rectangle(canvas, (x1, y1), (x2, y2), (0, 255, 0), thickness)
+        cv2.putText(
+            canvas,
+            f"{face.score:.2f}",
+            (x1, max(y1 - 4, 10)),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.4 * thickness,
+            (0, 255, 0),
+            thickness,
+        )
+        for x, y in face.kps:
+            cv2.circle(canvas, (round(x), round(y)), thickness + 1, (255, 0, 0), -1)
+    return canvas
+
+
+@click.command("detect")
+@click.argument("image")
+@click.option("--json", "as_json", is_flag=True, help="Print faces as JSON.")
+@click.option("--draw", default=None, help="Write a copy of IMAGE with the faces drawn on it.")
+@click.pass_context
+def command(ctx: click.Context, image: str, as_json: bool, draw: str | None) -> None:
+    """Detect faces in IMAGE."""
+    pipeline = Pipeline(plugins=plugins_from(ctx))
+    frame = pipeline.decode(Path(image), name="image")
+    faces = pipeline.detector.detect(frame)
+    if draw is not None:
+        write_image(Path(draw), draw_faces(frame, faces), provenance=False)
+    if as_json:
+        click.echo(json.dumps({"image": image, "faces": [f.to_dict() for f in faces]}, indent=2))
+        return
+    click.echo(f"{image}: {len(faces)} face(s)")
+    for index, face in enumerate(faces):
+        x1, y1, x2, y2 = face.bbox
+        click.echo(
+            f"  #{index}: box ({x1:.0f}, {y1:.0f}, {x2:.0f}, {y2:.0f}) score {face.score:.3f}"
+        )

@@ -1,0 +1,52 @@
+"""``faceswap inspect IMAGE``: size, format and provenance metadata of an image file."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from faceswap_core.io.decode import decode, probe
+from faceswap_core.io.provenance import read_provenance
+
+NO_PROVENANCE = "no provenance metadata"
+
+
+def _report(path: str) -> dict[str, Any]:
+    info = probe(path)
+    decode(path)  # a truncated or corrupt file fails here with exit code 3
+    record = read_provenance(path)
+    return {
+        "path": path,
+        "format": info.format,
+        "width": info.width,
+        "height": info.height,
+        "provenance": record.to_dict() if record is not None else None,
+    }
+
+
+@click.command("inspect")
+@click.argument("image")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object instead of text.")
+def command(image: str, as_json: bool) -> None:
+    """Show IMAGE's size, format and provenance (IPTC digital source type, software, model).
+
+    Exit code 0 with or without provenance; 3 when IMAGE cannot be read or decoded.
+    """
+    report = _report(image)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    click.echo(f"{image}: {report['format']} {report['width']}x{report['height']}")
+    record = report["provenance"]
+    if record is None:
+        click.echo(NO_PROVENANCE)
+        return
+    if record["digital_source_type"] is None:
+        click.echo("XMP metadata present, but no IPTC digital source type")
+    else:
+        kind = "AI-made or AI-altered" if record["synthetic"] else "not marked as AI-made"
+        click.echo(f"digital source type: {record['digital_source_type']} ({kind})")
+    click.echo(f"software: {record['software'] or 'unknown'}")
+    click.echo(f"model: {record['model'] or 'unknown'}")

@@ -1,0 +1,192 @@
+"""``faceswap models``: list, verify, add and pull the model files faceswap uses."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from faceswap_core.errors import ModelFileError
+from faceswap_core.models.download import ProgressCallback
+from faceswap_core.models.store import ModelStatus, ModelStore, UnverifiedModelWarning, display_path
+
+
+def _store(ctx: click.Context) -> ModelStore:
+    root = ctx.find_object(dict)
+    override = (root or {}).get("models_root")
+    return ModelStore(override)
+
+
+def _size(value: int | None) -> str:
+    if value is None:
+        return "?"
+    size = float(value)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{value} B"
+
+
+def _print_table(statuses: list[ModelStatus], root: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for header in ("NAME", "KIND", "FILE", "SIZE", "SHA256", "LICENSE", "STATUS"):
+        table.add_column(header, overflow="fold")
+    colours = {"present": "green", "embedded": "cyan", "missing": "yellow", "corrupt": "red"}
+    for status in statuses:
+        state = status.status if status.verified or not status.ok else f"{status.status}*"
+        table.add_row(
+            status.name,
+            status.kind,
+            status.file,
+            _size(status.size if status.size is not None else _file_size(status.path)),
+            (status.sha256 or "-")[:12],
+            status.license,
+            f"[{colours[status.status]}]{state}[/]",
+        )
+    console = Console()
+    if not console.is_terminal:  # piped: do not squeeze the table into 80 columns
+        console = Console(width=200)
+    console.print(table)
+    console.print(f"store: {display_path(root)}", highlight=False)
+    if any(s.ok and not s.verified for s in statuses):
+        console.print("* unverified: no pinned checksum; the hash first seen is recorded")
+
+
+def _file_size(path: Path | None) -> int | None:
+    try:
+        return path.stat().st_size if path is not None else None
+    except OSError:
+        return None
+
+
+@click.group("models")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Store folder (default: $FACESWAP_HOME/models or ~/.cache/faceswap/models).",
+)
+@click.pass_context
+def command(ctx: click.Context, root: Path | None) -> None:
+    """Model files: which are known, present, verified; add or download them."""
+    ctx.ensure_object(dict)
+    ctx.obj["models_root"] = root
+
+
+@command.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+@click.pass_context
+def list_command(ctx: click.Context, as_json: bool) -> None:
+    """Known models: name, file, size, sha256, license, status."""
+    store = _store(ctx)
+    statuses = store.list()
+    if as_json:
+        click.echo(json.dumps([s.to_dict() for s in statuses], indent=2))
+    else:
+        _print_table(statuses, store.root)
+
+
+@command.command("verify")
+@click.argument("names", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of lines.")
+@click.pass_context
+def verify_command(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
+    """Re-hash model files. Exit 5 if a named one is missing or any file is corrupt."""
+    statuses = _store(ctx).verify(names or None)
+    if as_json:
+        click.echo(json.dumps([s.to_dict() for s in statuses], indent=2))
+    else:
+        for status in statuses:
+            line = f"{status.name}: {status.status}"
+            if status.detail:
+                line += f" ({status.detail})"
+            click.echo(line)
+    failed = [s for s in statuses if s.status == "corrupt" or (names and not s.ok)]
+    if failed:
+        raise ModelFileError(
+            f"{len(failed)} model file(s) failed verification: "
+            + ", ".join(f"{s.name} ({s.status})" for s in failed)
+        )
+
+
+@command.command("add")
+@click.argument("name")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--move", is_flag=True, help="Move the file into the store instead of copying it.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Accept a file whose hash differs from the one recorded (only for unpinned models).",
+)
+@click.pass_context
+def add_command(ctx: click.Context, name: str, path: Path, move: bool, force: bool) -> None:
+    """Put the model file at PATH into the store as NAME, after checking its hash."""
+    with _warnings_as_lines():
+        status = _store(ctx).add(name, path, copy=not move, force=force)
+    note = "" if status.verified else " (unverified: checksum recorded, not pinned)"
+    click.echo(f"{status.name}: {status.path}{note}")
+
+
+@contextmanager
+def _warnings_as_lines() -> Iterator[None]:
+    """Show the store's warnings as one ``Warning: ...`` line each, not Python's format."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UnverifiedModelWarning)
+        yield
+    for item in caught:
+        click.echo(f"Warning: {item.message}", err=True)
+
+
+@contextmanager
+def _progress(enabled: bool, label: str) -> Iterator[ProgressCallback | None]:
+    if not enabled:
+        yield None
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(desc=label, unit="B", unit_scale=True, disable=None, leave=False)
+    try:
+
+        def update(done: int, total: int | None) -> None:
+            if total is not None and bar.total != total:
+                bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        yield update
+    finally:
+        bar.close()
+
+
+@command.command("pull")
+@click.argument("name")
+@click.option("--url", default=None, help="Download from this URL instead of the catalog's.")
+@click.option("--force", is_flag=True, help="Download again even if a good file is present.")
+@click.option("--retries", type=click.IntRange(0, 20), default=4, show_default=True)
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+def pull_command(
+    ctx: click.Context,
+    name: str,
+    url: str | None,
+    force: bool,
+    retries: int,
+    timeout: float,
+    quiet: bool,
+) -> None:
+    """Download NAME into the store (resumable; verified before it is kept)."""
+    with _warnings_as_lines(), _progress(not quiet, name) as progress:
+        status = _store(ctx).pull(
+            name, url, force=force, retries=retries, timeout=timeout, progress=progress
+        )
+    note = "" if status.verified else " (unverified: checksum recorded, not pinned)"
+    click.echo(f"{status.name}: {status.path}{note}")

@@ -1,0 +1,142 @@
+"""Config files: YAML read safely, ``_base_`` inheritance, and the typed experiment config.
+
+A config file is YAML (PyYAML's safe loader, duplicate keys refused) whose top
+level is a mapping. ``_base_: other.yaml`` (or a list of files) inherits from
+files relative to it, deep-merged, later files winning; ``_delete_: true`` in
+a mapping replaces the inherited one instead of merging. The merged data, with
+``--set`` overrides applied, is structured into
+:class:`~faceswap_core.config.schema.ExperimentConfig`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import yaml
+
+from faceswap_core.config.convert import structure, unstructure
+from faceswap_core.config.overrides import apply_overrides
+from faceswap_core.config.requirements import check_plugin_requirements
+from faceswap_core.config.schema import ExperimentConfig, PipelineConfig
+from faceswap_core.config.yaml_safe import parse_yaml, read_yaml
+from faceswap_core.errors import ConfigError
+
+BASE_KEY = "_base_"
+DELETE_KEY = "_delete_"
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``override`` into a copy of ``base``: mappings recursively, anything else replaced.
+
+    A mapping with ``_delete_: true`` replaces the base mapping instead of merging into it.
+    """
+    merged: dict[str, Any] = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and value.get(DELETE_KEY) is True:
+            merged[key] = {k: v for k, v in value.items() if k != DELETE_KEY}
+        elif isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _strip_delete(data: Any) -> Any:
+    if isinstance(data, Mapping):
+        return {k: _strip_delete(v) for k, v in data.items() if k != DELETE_KEY}
+    return data
+
+
+def load_raw(path: str | Path) -> dict[str, Any]:
+    """Read a config file with its ``_base_`` chain resolved and merged (plain data)."""
+    return _strip_delete(_load_with_bases(Path(path), ()))  # type: ignore[no-any-return]
+
+
+def _load_with_bases(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+    resolved = path.resolve()
+    if resolved in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, resolved))
+        raise ConfigError(f"config inheritance cycle: {cycle}; remove one of the _base_ entries")
+    data = read_yaml(path)
+    bases = data.pop(BASE_KEY, None)
+    if bases is None:
+        return data
+    if isinstance(bases, str):
+        bases = [bases]
+    if not isinstance(bases, list) or not all(isinstance(b, str) for b in bases):
+        raise ConfigError(
+            f"{path}: $.{BASE_KEY}: expected a file name or a list of file names, got {bases!r}"
+        )
+    merged: dict[str, Any] = {}
+    for base in bases:
+        base_path = path.parent / base
+        if not base_path.exists():
+            raise ConfigError(
+                f"{path}: base config not found: {base} (looked for {base_path}); "
+                f"_base_ paths are relative to the file that names them"
+            )
+        merged = deep_merge(merged, _load_with_bases(base_path, (*chain, resolved)))
+    return deep_merge(merged, data)
+
+
+def load_config(
+    path: str | Path,
+    overrides: Iterable[str] = (),
+    *,
+    check_plugins: bool = True,
+) -> tuple[ExperimentConfig, dict[str, Any]]:
+    """Load, inherit, override and structure an experiment config file.
+
+    Returns the typed config and the merged plain data it came from. Plugin
+    requirements (``plugins:``) are checked against installed distributions;
+    component params are checked by :func:`validate_components`.
+    """
+    raw = apply_overrides(load_raw(path), overrides, ExperimentConfig)
+    config = structure(raw, ExperimentConfig)
+    if check_plugins:
+        check_plugin_requirements(config.plugins)
+    return config, raw
+
+
+def load_pipeline_config(overrides: Iterable[str] = ()) -> PipelineConfig:
+    """The default pipeline with ``--set`` overrides, for commands run without a config file.
+
+    Keys may be written from the experiment root (``pipeline.faces=largest``)
+    or from the pipeline section (``faces=largest``).
+    """
+    sections = {f.name for f in attrs.fields(PipelineConfig)}
+    rooted = [
+        f"pipeline.{text}" if text.partition("=")[0].split(".")[0].strip() in sections else text
+        for text in overrides
+    ]
+    raw = apply_overrides({}, rooted, ExperimentConfig)
+    return structure(raw, ExperimentConfig).pipeline
+
+
+def dump_config(config: Any) -> str:
+    """YAML of a resolved config object, keys in declaration order.
+
+    Non-ASCII text is written as is when it reads back unchanged; strings with
+    characters YAML treats as line breaks (NEL, U+2028) are escaped instead.
+    """
+    data = unstructure(config)
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    if yaml.safe_load(text) != data:
+        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=False)
+    return text
+
+
+__all__ = [
+    "BASE_KEY",
+    "DELETE_KEY",
+    "deep_merge",
+    "dump_config",
+    "load_config",
+    "load_pipeline_config",
+    "load_raw",
+    "parse_yaml",
+    "read_yaml",
+]

@@ -1,0 +1,111 @@
+"""The typed shape of a config file: the experiment and its ``pipeline:`` section.
+
+Plain attrs classes: later sections (training, evaluation, export) are added
+to :class:`ExperimentConfig` as fields, each with its own attrs class and
+defaults, so old config files stay valid and an unknown section is still an
+error. Components are references ``{type: NAME, **params}``; their params are
+structured into the component's own config class when something builds it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import attrs
+from packaging.requirements import InvalidRequirement, Requirement
+
+from faceswap_core.config.convert import FieldValueError
+from faceswap_core.io.limits import LimitsConfig
+
+ComponentRef = dict[str, Any]
+"""``{type: NAME, **params}`` as written in a config file."""
+
+SEED_MAX = 2**32 - 1
+"""Largest seed (numpy accepts seeds below 2**32)."""
+
+
+@attrs.frozen
+class PasteConfig:
+    """How a swapped crop goes back into the frame.
+
+    :ivar mask: ``auto`` (the model's mask if it has one, else the landmark
+        hull, else the box), or force ``model``, ``hull`` or ``box``.
+    :ivar erode: erosion of the mask in crop pixels, relative to a 128 px crop.
+    :ivar blur: Gaussian blur of the mask edge in crop pixels, relative to 128 px.
+    :ivar color_match: shift the swapped face's colour statistics to the target's.
+    """
+
+    mask: Literal["auto", "model", "hull", "box"] = "auto"
+    erode: int = 6
+    blur: int = 9
+    color_match: bool = False
+
+
+@attrs.frozen
+class PipelineConfig:
+    """Which components run and how faces are chosen and pasted back.
+
+    :ivar faces: ``all`` faces of the target, the ``largest``, or those within
+        ``threshold`` of a ``reference`` image's face.
+    :ivar threshold: identity distance for ``reference``; ``None`` uses the
+        recognizer's own same-person threshold.
+    """
+
+    detector: ComponentRef = attrs.field(factory=lambda: {"type": "retinaface"})
+    recognizer: ComponentRef = attrs.field(factory=lambda: {"type": "dlib"})
+    landmarker: ComponentRef = attrs.field(factory=lambda: {"type": "dlib68"})
+    swapper: ComponentRef = attrs.field(factory=lambda: {"type": "classic"})
+    runtime: ComponentRef = attrs.field(factory=lambda: {"type": "onnxruntime"})
+    faces: Literal["all", "largest", "reference"] = "all"
+    threshold: float | None = None
+    paste: PasteConfig = attrs.Factory(PasteConfig)
+    limits: LimitsConfig = attrs.Factory(LimitsConfig)
+    provenance: bool = True
+
+
+def _check_seed(_: Any, attribute: attrs.Attribute[int], value: int) -> None:
+    if not 0 <= value <= SEED_MAX:
+        raise FieldValueError(
+            attribute.name, f"expected an int between 0 and {SEED_MAX}, got {value!r}"
+        )
+
+
+def _check_requirements(_: Any, attribute: attrs.Attribute[list[str]], value: list[str]) -> None:
+    for index, text in enumerate(value):
+        try:
+            Requirement(text)
+        except InvalidRequirement:
+            raise FieldValueError(
+                f"{attribute.name}[{index}]",
+                f"expected pip requirements such as 'faceswap-unet>=0.1', got {text!r}",
+            ) from None
+
+
+def _check_name(_: Any, attribute: attrs.Attribute[str | None], value: str | None) -> None:
+    if value is not None and (not value or "/" in value or "\\" in value or value in (".", "..")):
+        raise FieldValueError(
+            attribute.name, f"expected a folder-safe name (no slashes), got {value!r}"
+        )
+
+
+@attrs.frozen
+class ExperimentConfig:
+    """One experiment: which plugins it needs, its seed, where it writes, and the pipeline.
+
+    :ivar name: experiment name, used for the work_dir (defaults to the config file stem).
+    :ivar seed: seeds ``random``, numpy and torch (when present) for reproducible runs.
+    :ivar plugins: pip requirements of plugin distributions the config needs,
+        e.g. ``["faceswap-retinaface>=0.1"]``; checked before anything runs.
+    :ivar work_dir: output folder; ``--work-dir`` wins over it, and without
+        either runs go to ``./work_dirs/<name>-<timestamp>``.
+    :ivar pipeline: the inference pipeline's components and options.
+    """
+
+    name: str | None = attrs.field(default=None, validator=_check_name)
+    seed: int = attrs.field(default=0, validator=_check_seed)
+    plugins: list[str] = attrs.field(factory=list, validator=_check_requirements)
+    work_dir: str | None = None
+    pipeline: PipelineConfig = attrs.Factory(PipelineConfig)
+
+
+__all__ = ["SEED_MAX", "ComponentRef", "ExperimentConfig", "PasteConfig", "PipelineConfig"]

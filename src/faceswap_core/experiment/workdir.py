@@ -1,0 +1,190 @@
+"""Run folders: ``work_dirs/<experiment>-<YYYYmmdd-HHMMSS>/`` and what goes in them.
+
+Every run gets its own folder holding what is needed to understand and
+repeat it: the resolved ``config.yaml``, ``env.json`` (python, packages,
+``env_hash``, git revision), ``plugins.json``, ``logs/run.jsonl`` and a
+``README.md`` with the exact command that reruns it. Folders are created
+exclusively, so two runs started in the same second never share one, and an
+existing run is never overwritten.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import shlex
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from faceswap_core.config.loader import dump_config
+from faceswap_core.errors import ConfigError
+from faceswap_core.experiment.env import capture_env
+from faceswap_core.experiment.jsonlog import JsonLogger
+from faceswap_core.io.atomic import atomic_write_json, atomic_write_text
+from faceswap_core.plugin.listing import plugin_listing
+from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins
+
+if TYPE_CHECKING:
+    from faceswap_core.config.schema import ExperimentConfig
+
+DEFAULT_ROOT = Path("work_dirs")
+TIMESTAMP_FORMAT = "%Y%m%d-%H%M%S"
+MAX_SUFFIX = 1000
+
+
+@attrs.frozen
+class WorkDir:
+    """The files of one run folder."""
+
+    path: Path
+
+    @property
+    def config(self) -> Path:
+        return self.path / "config.yaml"
+
+    @property
+    def env(self) -> Path:
+        return self.path / "env.json"
+
+    @property
+    def plugins(self) -> Path:
+        return self.path / "plugins.json"
+
+    @property
+    def logs(self) -> Path:
+        return self.path / "logs"
+
+    @property
+    def run_log(self) -> Path:
+        return self.logs / "run.jsonl"
+
+    @property
+    def readme(self) -> Path:
+        return self.path / "README.md"
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.path / "checkpoints"
+
+    def logger(self, **context: Any) -> JsonLogger:
+        """A JSON-lines logger appending to ``logs/run.jsonl``."""
+        return JsonLogger(self.run_log, context=context)
+
+
+def experiment_name(config: ExperimentConfig, config_path: str | os.PathLike[str] | None) -> str:
+    """The config's ``name``, else the config file's stem, else ``run``."""
+    if config.name:
+        return config.name
+    if config_path is not None:
+        return Path(config_path).stem
+    return "run"
+
+
+def resolve_work_dir(
+    *,
+    cli_work_dir: str | os.PathLike[str] | None,
+    config_work_dir: str | None,
+    name: str,
+    now: _dt.datetime,
+    root: str | os.PathLike[str] = DEFAULT_ROOT,
+) -> Path:
+    """Where a run goes: ``--work-dir``, then config ``work_dir``, then a timestamped folder."""
+    if cli_work_dir is not None and os.fspath(cli_work_dir):
+        return Path(cli_work_dir)
+    if config_work_dir:
+        return Path(config_work_dir)
+    return Path(root) / f"{name}-{now.strftime(TIMESTAMP_FORMAT)}"
+
+
+def _is_empty_dir(path: Path) -> bool:
+    return path.is_dir() and not any(path.iterdir())
+
+
+def claim_dir(path: Path) -> Path:
+    """Create ``path``, or ``path-1``, ``path-2``... when it is taken; never reuse a used one.
+
+    An existing empty folder (created ahead by a user or a scheduler) is used as is.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for index in range(MAX_SUFFIX):
+        candidate = path if index == 0 else path.with_name(f"{path.name}-{index}")
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            if _is_empty_dir(candidate) and index == 0:
+                return candidate
+            continue
+        return candidate
+    raise ConfigError(
+        f"work_dir {path}: {MAX_SUFFIX} folders with this name exist already; "
+        f"pass another --work-dir"
+    )
+
+
+def rerun_readme(name: str, argv: Sequence[str], work_dir: Path, created: str) -> str:
+    """The README of a run folder: what it is and the exact command that reruns it."""
+    command = shlex.join(argv) if argv else "(the command was not recorded)"
+    return (
+        f"# {name}\n\n"
+        f"Run created {created}.\n\n"
+        "## Rerun\n\n"
+        "From the same checkout and environment (compare `env_hash` in `env.json`):\n\n"
+        f"```sh\n{command}\n```\n\n"
+        "## Files\n\n"
+        "- `config.yaml`: the resolved config (bases and overrides applied)\n"
+        "- `env.json`: python, platform, CPU/GPU, packages, `env_hash`, git revision, lock match\n"
+        "- `plugins.json`: installed plugins and their components\n"
+        "- `logs/run.jsonl`: structured log, one JSON record per line\n"
+        f"\nWork dir: `{work_dir}`\n"
+    )
+
+
+def create_work_dir(
+    config: ExperimentConfig,
+    *,
+    argv: Sequence[str],
+    config_path: str | os.PathLike[str] | None = None,
+    work_dir: str | os.PathLike[str] | None = None,
+    plugins: FaceswapPlugins | None = None,
+    root: str | os.PathLike[str] = DEFAULT_ROOT,
+    now: _dt.datetime | None = None,
+    env: Mapping[str, Any] | None = None,
+    env_factory: Callable[[], dict[str, Any]] = capture_env,
+) -> WorkDir:
+    """Create a run folder and write ``config.yaml``, ``env.json``, ``plugins.json``, ``README.md``.
+
+    :param argv: the command that reruns the experiment, stored verbatim.
+    :param work_dir: ``--work-dir`` from the command line (wins over the config).
+    :param env: a precomputed ``env.json`` body (default: ``env_factory()``).
+    """
+    stamp = now or _dt.datetime.now()
+    name = experiment_name(config, config_path)
+    target = resolve_work_dir(
+        cli_work_dir=work_dir, config_work_dir=config.work_dir, name=name, now=stamp, root=root
+    )
+    folder = WorkDir(claim_dir(target))
+    folder.logs.mkdir(exist_ok=True)
+    atomic_write_text(folder.config, dump_config(config))
+    body = dict(env) if env is not None else env_factory()
+    body["argv"] = list(argv)
+    body["config_path"] = None if config_path is None else os.fspath(config_path)
+    atomic_write_json(folder.env, body)
+    manager = plugins if plugins is not None else get_plugins()
+    atomic_write_json(folder.plugins, plugin_listing(manager, include_builtin=True))
+    created = stamp.isoformat(timespec="seconds")
+    atomic_write_text(folder.readme, rerun_readme(name, argv, folder.path, created))
+    folder.run_log.touch()
+    return folder
+
+
+__all__ = [
+    "DEFAULT_ROOT",
+    "WorkDir",
+    "claim_dir",
+    "create_work_dir",
+    "experiment_name",
+    "resolve_work_dir",
+]

@@ -1,0 +1,39 @@
+"""The Protocols plugins implement and core calls, and the data they exchange.
+
+One module per slot: ``vision`` (detectors, recognizers, landmarkers),
+``swap``, ``runtime``, ``models``, ``train``, ``eval``, ``export``, ``jobs``;
+``face`` holds the data types. Everything is re-exported here (and from
+:mod:`faceswap_core`), so plugins write ``from faceswap_core import Detector``.
+"""
+
+from __future__ import annotations
+
+from faceswap_core.interfaces.eval import Metric
+from faceswap_core.interfaces.export import Exporter
+from faceswap_core.interfaces.face import Face, FloatArray, Image
+from faceswap_core.interfaces.jobs import Runner
+from faceswap_core.interfaces.models import ModelLocator
+from faceswap_core.interfaces.runtime import InferenceSession, Runtime
+from faceswap_core.interfaces.swap import SwapOutput, Swapper
+from faceswap_core.interfaces.train import Dataset, Loss
+from faceswap_core.interfaces.vision import Detector, Landmarker, ModelInfo, Recognizer
+
+__all__ = [
+    "Dataset",
+    "Detector",
+    "Exporter",
+    "Face",
+    "FloatArray",
+    "Image",
+    "InferenceSession",
+    "Landmarker",
+    "Loss",
+    "Metric",
+    "ModelInfo",
+    "ModelLocator",
+    "Recognizer",
+    "Runner",
+    "Runtime",
+    "SwapOutput",
+    "Swapper",
+]

@@ -1,0 +1,40 @@
+"""Swap models: what the pipeline hands a swapper and what it gets back."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+
+import attrs
+
+from faceswap_core.interfaces.face import Face, FloatArray, Image
+
+
+@attrs.frozen(eq=False)
+class SwapOutput:
+    """A swapped aligned crop, and optionally the model's own soft mask (H x W, 0..1)."""
+
+    image: Image
+    mask: FloatArray | None = None
+
+
+@runtime_checkable
+class Swapper(Protocol):
+    """Swaps the identity in one aligned crop.
+
+    The pipeline aligns source and target faces to ``crop_size`` with the
+    named alignment ``template``, computes what the swapper asks for
+    (``recognizer`` embeddings, ``needs_landmarks``) in crop coordinates, and
+    pastes the result back. ``prepare_source`` runs once per source image.
+    """
+
+    crop_size: int
+    template: str
+    recognizer: str | None
+    needs_landmarks: bool
+
+    def prepare_source(self, crop: Image, face: Face) -> Any: ...
+
+    def swap(self, crop: Image, face: Face, source: Any) -> SwapOutput: ...
+
+
+__all__ = ["SwapOutput", "Swapper"]

@@ -1,0 +1,32 @@
+"""Resource limits on untrusted inputs, each with a name, a default and a check.
+
+Limits are checked before the expensive step they guard: the byte limit
+before a file is read, the pixel limit from the header before pixels are
+decoded. The defaults are the values of :class:`LimitsConfig`, which the
+pipeline config embeds as ``pipeline.limits``.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+DEFAULT_MAX_PIXELS = 50_000_000
+"""Largest accepted image, width x height (50 MP)."""
+
+DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+"""Largest accepted encoded input (200 MiB)."""
+
+
+@attrs.frozen
+class LimitsConfig:
+    """Resource limits on inputs, checked before full decode.
+
+    :ivar max_pixels: largest accepted image (width x height), default 50 MP.
+    :ivar max_bytes: largest accepted encoded input, default 200 MiB.
+    """
+
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+
+__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_PIXELS", "LimitsConfig"]

@@ -1,0 +1,1 @@
+"""The inference pipeline: decode -> detect -> select -> align -> swap -> paste -> encode."""

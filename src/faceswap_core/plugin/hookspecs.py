@@ -1,0 +1,178 @@
+"""Hook specifications: one callback-style hook per component kind.
+
+Plugins implement any subset with ``@faceswap_core.hookimpl``. Each
+``register_*`` hook receives a ``register`` callback; calling
+``register(name, factory, config=ConfigClass)`` adds a component, and
+``factory(config, context)`` builds it later from an instance of
+``ConfigClass`` and a :class:`~faceswap_core.plugin.context.BuildContext`.
+A callback can grow keyword options later without breaking plugins, where a
+returned list could not. The hooks mirror :data:`faceswap_core.plugin.kinds.KINDS`
+(a test checks that they agree).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol, TypeVar, overload
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from faceswap_core.interfaces import (
+        Dataset,
+        Detector,
+        Exporter,
+        Landmarker,
+        Loss,
+        Metric,
+        Recognizer,
+        Runner,
+        Runtime,
+        Swapper,
+    )
+    from faceswap_core.plugin.context import BuildContext
+
+hookspec = pluggy.HookspecMarker("faceswap")
+hookimpl = pluggy.HookimplMarker("faceswap")
+
+T = TypeVar("T", contravariant=True)
+C = TypeVar("C")
+
+
+class Register(Protocol[T]):
+    """The ``register`` argument of a ``register_*`` hook, typed by the component it builds.
+
+    ``register("retinaface", build, config=RetinaFaceConfig)`` where
+    ``build(config: RetinaFaceConfig, context: BuildContext) -> Detector``.
+    Without ``config=`` the factory receives ``None`` as its config.
+    """
+
+    @overload
+    def __call__(
+        self, name: str, factory: Callable[[C, BuildContext], T], *, config: type[C]
+    ) -> None: ...
+
+    @overload
+    def __call__(
+        self, name: str, factory: Callable[[None, BuildContext], T], *, config: None = None
+    ) -> None: ...
+
+
+@hookspec
+def register_detectors(register: Register[Detector]) -> None:
+    """Register face detectors (:class:`faceswap_core.interfaces.Detector`).
+
+    Call ``register(name, factory, config=ConfigClass)`` once per detector;
+    ``factory(config, context)`` builds the detector from an instance of
+    ``ConfigClass`` and the build context (plugin manager, runtime, model store).
+
+    :param register: callback that adds one detector to the registry.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_recognizers(register: Register[Recognizer]) -> None:
+    """Register identity recognizers (:class:`faceswap_core.interfaces.Recognizer`).
+
+    :param register: callback that adds one recognizer to the registry.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_landmarkers(register: Register[Landmarker]) -> None:
+    """Register dense landmark models (:class:`faceswap_core.interfaces.Landmarker`).
+
+    :param register: callback that adds one landmarker to the registry.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_swappers(register: Register[Swapper]) -> None:
+    """Register swap models (:class:`faceswap_core.interfaces.Swapper`).
+
+    :param register: callback that adds one swapper to the registry.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_losses(register: Register[Loss]) -> None:
+    """Register training losses (:class:`faceswap_core.interfaces.Loss`), e.g. identity.
+
+    :param register: callback that adds one loss to the registry.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_metrics(register: Register[Metric]) -> None:
+    """Register evaluation metrics (:class:`faceswap_core.interfaces.Metric`): SSIM, LPIPS...
+
+    :param register: callback that adds one metric to the registry.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_datasets(register: Register[Dataset]) -> None:
+    """Register datasets (:class:`faceswap_core.interfaces.Dataset`), such as LFW.
+
+    :param register: callback that adds one dataset to the registry.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_exporters(register: Register[Exporter]) -> None:
+    """Register exporters (:class:`faceswap_core.interfaces.Exporter`), such as ONNX or TensorRT.
+
+    :param register: callback that adds one exporter to the registry.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_runtimes(register: Register[Runtime]) -> None:
+    """Register inference runtimes (:class:`faceswap_core.interfaces.Runtime`).
+
+    :param register: callback that adds one runtime to the registry.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_runners(register: Register[Runner]) -> None:
+    """Register jobs (:class:`faceswap_core.interfaces.Runner`): train, eval, stream.
+
+    :param register: callback that adds one runner to the registry.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add subcommands to the ``faceswap`` command line.
+
+    :param cli: the root click group; call ``cli.add_command(...)`` or decorate
+        functions with ``@cli.command()``.
+
+    .. versionadded:: 0.1
+    """
+
+
+__all__ = ["Register", "hookimpl", "hookspec"]

@@ -1,0 +1,121 @@
+"""The one table of component kinds.
+
+Everything that enumerates kinds is derived from :data:`KINDS`: the hook each
+kind registers through, the registry the plugin manager builds, the typed
+wrapper methods (checked against this table in a test), ``faceswap
+components`` and ``faceswap plugins``. Adding a kind means adding a row here
+and its hook spec in :mod:`faceswap_core.plugin.hookspecs`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from faceswap_core.errors import ConfigError
+from faceswap_core.interfaces import (
+    Dataset,
+    Detector,
+    Exporter,
+    Landmarker,
+    Loss,
+    Metric,
+    Recognizer,
+    Runner,
+    Runtime,
+    Swapper,
+)
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Kind(Generic[T]):
+    """One kind of component: its name, its plural, its hook and its interface.
+
+    :ivar name: singular name used in configs and messages (``detector``).
+    :ivar plural: the word in the hook and wrapper names (``detectors``).
+    :ivar interface: the Protocol components of this kind implement.
+    :ivar summary: one line for listings and docs.
+    """
+
+    name: str
+    plural: str
+    interface: type[Any]
+    summary: str
+
+    @property
+    def hook(self) -> str:
+        """The hook plugins implement to register components of this kind."""
+        return f"register_{self.plural}"
+
+
+DETECTOR: Kind[Detector] = Kind("detector", "detectors", Detector, "find faces and 5 keypoints")
+RECOGNIZER: Kind[Recognizer] = Kind("recognizer", "recognizers", Recognizer, "identity embeddings")
+LANDMARKER: Kind[Landmarker] = Kind(
+    "landmarker", "landmarkers", Landmarker, "dense (68/5-point) landmarks"
+)
+SWAPPER: Kind[Swapper] = Kind("swapper", "swappers", Swapper, "swap models")
+LOSS: Kind[Loss] = Kind("loss", "losses", Loss, "training losses")
+METRIC: Kind[Metric] = Kind("metric", "metrics", Metric, "evaluation metrics")
+DATASET: Kind[Dataset] = Kind("dataset", "datasets", Dataset, "datasets runners read")
+EXPORTER: Kind[Exporter] = Kind("exporter", "exporters", Exporter, "ONNX / TensorRT export")
+RUNTIME: Kind[Runtime] = Kind("runtime", "runtimes", Runtime, "inference runtimes")
+RUNNER: Kind[Runner] = Kind("runner", "runners", Runner, "train / eval / stream jobs")
+
+KINDS: tuple[Kind[Any], ...] = (
+    DETECTOR,
+    RECOGNIZER,
+    LANDMARKER,
+    SWAPPER,
+    LOSS,
+    METRIC,
+    DATASET,
+    EXPORTER,
+    RUNTIME,
+    RUNNER,
+)
+"""Every component kind, in documentation order."""
+
+KIND_NAMES: tuple[str, ...] = tuple(kind.name for kind in KINDS)
+
+COMMANDS_HOOK = "register_commands"
+"""The one hook that is not a component kind: plugins add CLI subcommands."""
+
+HOOK_NAMES: tuple[str, ...] = (*(kind.hook for kind in KINDS), COMMANDS_HOOK)
+"""Every hook a plugin may implement, in documentation order."""
+
+_BY_NAME: dict[str, Kind[Any]] = {kind.name: kind for kind in KINDS}
+
+
+def kind_named(name: str | Kind[T]) -> Kind[Any]:
+    """The :class:`Kind` for a name (``"detector"``); a :class:`Kind` is returned as is."""
+    if isinstance(name, Kind):
+        return name
+    try:
+        return _BY_NAME[name]
+    except (KeyError, TypeError):
+        raise ConfigError(
+            f"unknown component kind {name!r}; kinds are {', '.join(KIND_NAMES)}"
+        ) from None
+
+
+__all__ = [
+    "COMMANDS_HOOK",
+    "DATASET",
+    "DETECTOR",
+    "EXPORTER",
+    "HOOK_NAMES",
+    "KINDS",
+    "KIND_NAMES",
+    "LANDMARKER",
+    "LOSS",
+    "METRIC",
+    "RECOGNIZER",
+    "RUNNER",
+    "RUNTIME",
+    "SWAPPER",
+    "Kind",
+    "kind_named",
+]

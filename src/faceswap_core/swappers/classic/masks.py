@@ -1,0 +1,171 @@
+"""Face and mouth regions from 68-point landmarks (iBUG 300-W order), in crop pixels.
+
+The classic swapper pastes only the face: the convex hull of the jaw and a
+brow line lifted onto the forehead, eroded and blurred so the edge is soft and
+lies on skin, with the target's own mouth interior cut out when asked.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from faceswap_core.interfaces.face import FloatArray
+
+JAW = slice(0, 17)
+BROWS = slice(17, 27)
+OUTER_LIPS = slice(48, 60)
+INNER_LIPS = slice(60, 68)
+
+
+def forehead_points(landmarks: FloatArray, lift: float) -> FloatArray:
+    """The ten brow points raised by ``lift`` times the brow-to-chin distance.
+
+    Lifting along the face's own vertical axis (chin to brows) keeps the
+    forehead band the same shape for tilted heads.
+    """
+    points = np.asarray(landmarks, dtype=np.float32)
+    brows = points[BROWS]
+    up = brows.mean(axis=0) - points[8]
+    lifted: FloatArray = (brows + up * np.float32(lift)).astype(np.float32)
+    return lifted
+
+
+def outline(landmarks: FloatArray, lift: float) -> FloatArray:
+    """Points whose convex hull is the face region: jaw plus the lifted brows."""
+    points = np.asarray(landmarks, dtype=np.float32)
+    return np.vstack([points[JAW], forehead_points(points, lift)])
+
+
+def _fill_hull(size: int, points: FloatArray) -> FloatArray:
+    mask = np.zeros((size, size), dtype=np.float32)
+    hull = cv2.convexHull(np.round(points * 16).astype(np.int32))
+    cv2.fillConvexPoly(mask, hull, 1.0, cv2.LINE_8, 4)
+    return mask
+
+
+def _clear_border(mask: FloatArray, width: int) -> FloatArray:
+    mask[:width, :] = 0
+    mask[-width:, :] = 0
+    mask[:, :width] = 0
+    mask[:, -width:] = 0
+    return mask
+
+
+def face_region(size: int, landmarks: FloatArray, lift: float, border: int = 2) -> FloatArray:
+    """The hard face region (0 or 1), kept ``border`` pixels off the crop edge.
+
+    Poisson cloning fails when its mask touches the image border, and the
+    pasted region must end inside the crop, so the border is always cleared.
+    """
+    return _clear_border(_fill_hull(size, outline(landmarks, lift)), max(border, 1))
+
+
+def soften(mask: FloatArray, feather: int) -> FloatArray:
+    """Erode by ``feather`` then blur with the same radius: a soft edge that stays inside.
+
+    The erosion comes first so that the blurred ramp ends exactly on the
+    original boundary: no pixel outside ``mask`` gets a non-zero weight.
+    """
+    if feather <= 0:
+        return mask.copy()
+    size = 2 * feather + 1
+    kernel = np.ones((size, size), np.uint8)
+    eroded = cv2.erode(mask, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    blurred = cv2.GaussianBlur(eroded, (size, size), feather / 2.0)
+    return np.clip(blurred, 0.0, 1.0).astype(np.float32)
+
+
+def mouth_region(size: int, landmarks: FloatArray, grow: int) -> FloatArray:
+    """The inner-mouth polygon (points 60-67) grown by ``grow`` pixels (0 or 1)."""
+    mask = np.zeros((size, size), dtype=np.float32)
+    polygon = np.round(np.asarray(landmarks, np.float32)[INNER_LIPS] * 16).astype(np.int32)
+    cv2.fillPoly(mask, [polygon], 1.0, cv2.LINE_8, 4)
+    if grow > 0:
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
+        mask = np.asarray(cv2.dilate(mask, kernel), dtype=np.float32)
+    return mask
+
+
+def soft_hole(region: FloatArray, radius: int) -> FloatArray:
+    """Blur a hole's mask outwards only: the region itself stays exactly 1.
+
+    Dilating by ``radius`` before a blur of the same radius means every pixel
+    of the original region sees only ones, so the hole's core is kept exactly.
+    """
+    if radius <= 0:
+        return region.copy()
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    grown = cv2.dilate(region, kernel)
+    blurred = cv2.GaussianBlur(grown, (2 * radius + 1, 2 * radius + 1), radius / 2.0)
+    return np.maximum(blurred, region).astype(np.float32)
+
+
+def mouth_opening(landmarks: FloatArray) -> float:
+    """Inner-lip gap over mouth width: about 0.05 closed, above 0.15 clearly open."""
+    points = np.asarray(landmarks, dtype=np.float32)
+    gap = float(np.mean(np.linalg.norm(points[[61, 62, 63]] - points[[67, 66, 65]], axis=1)))
+    width = float(np.linalg.norm(points[54] - points[48]))
+    return gap / width if width > 0 else 0.0
+
+
+def face_scale(landmarks: FloatArray) -> float:
+    """Inter-ocular distance in pixels: the unit for mask sizes that follow the face."""
+    points = np.asarray(landmarks, dtype=np.float32)
+    left = points[36:42].mean(axis=0)
+    right = points[42:48].mean(axis=0)
+    return float(np.linalg.norm(right - left))
+
+
+def _polygon(size: int, points: FloatArray) -> FloatArray:
+    mask = np.zeros((size, size), dtype=np.float32)
+    cv2.fillPoly(mask, [np.round(points * 16).astype(np.int32)], 1.0, cv2.LINE_8, 4)
+    return mask
+
+
+def _strip_fraction(skin: npt.NDArray[np.bool_], polygon: FloatArray) -> float | None:
+    """Fraction of ``skin`` pixels inside ``polygon``; ``None`` when it covers almost none."""
+    height, width = skin.shape
+    x0, y0 = np.floor(polygon.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(polygon.max(axis=0)).astype(int) + 1
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    local = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
+    shifted = np.round((polygon - np.array([x0, y0], np.float32)) * 16).astype(np.int32)
+    cv2.fillPoly(local, [shifted], 1, cv2.LINE_8, 4)
+    inside = local > 0
+    count = int(inside.sum())
+    if count < 4:
+        return None
+    return float(skin[y0:y1, x0:x1][inside].sum()) / count
+
+
+def skin_lift(lab: FloatArray, landmarks: FloatArray, limit: float, step: float = 0.02) -> float:
+    """How far above the brows the forehead is still skin, up to ``limit``.
+
+    Bangs or a hat just above the brows must not be pasted as forehead, and
+    the seam must not run through hair (Poisson cloning turns a dark source
+    boundary into a bright glare). The band above the brows is walked up in
+    ``step`` strips; each strip must look like the cheek skin in LAB (within
+    three spreads) for most of its pixels.
+    """
+    points = np.asarray(landmarks, dtype=np.float32)
+    size = lab.shape[0]
+    cheeks = _polygon(size, points[[1, 2, 3, 31, 33, 35, 13, 14, 15, 28]]) > 0
+    if cheeks.sum() < 16:
+        return 0.0
+    skin_lab = lab[cheeks]
+    mean = skin_lab.mean(axis=0)
+    spread = np.maximum(skin_lab.std(axis=0), np.array([5.0, 3.0, 3.0], np.float32))
+    skin = (((lab - mean) / spread) ** 2).sum(axis=2) < 9.0  # within three spreads
+    lift = 0.0
+    while lift + step <= limit + 1e-6:
+        lower = forehead_points(points, lift)
+        upper = forehead_points(points, lift + step)
+        fraction = _strip_fraction(skin, np.vstack([lower, upper[::-1]]))
+        if fraction is None or fraction < 0.7:
+            break
+        lift += step
+    return lift

@@ -1,0 +1,1 @@
+"""Geometry and pixels around faces: alignment, face selection, paste-back blending, crops."""

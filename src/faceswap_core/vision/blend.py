@@ -1,0 +1,130 @@
+"""Paste-back: put a swapped aligned crop into the frame through the inverse affine.
+
+Only pixels under the (soft) mask change; everything outside the pasted region
+stays byte-identical to the input frame.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from faceswap_core.config.schema import PasteConfig
+from faceswap_core.errors import ConfigError
+from faceswap_core.interfaces.face import FloatArray, Image
+from faceswap_core.vision.align import Matrix, invert, transform_points
+
+
+def _odd(value: float) -> int:
+    k = max(round(value), 1)
+    return k if k % 2 == 1 else k + 1
+
+
+def soften(mask: FloatArray, *, erode: float, blur: float) -> FloatArray:
+    """Erode then Gaussian-blur a [0, 1] mask (sizes in pixels of this mask)."""
+    out = np.asarray(mask, dtype=np.float32)
+    if erode >= 1:
+        k = _odd(erode)
+        out = np.asarray(cv2.erode(out, np.ones((k, k), np.uint8)), np.float32)
+    if blur >= 1:
+        k = _odd(blur * 2 + 1)
+        out = np.asarray(cv2.GaussianBlur(out, (k, k), 0), np.float32)
+    return np.clip(out, 0.0, 1.0)
+
+
+def box_mask(size: int, *, erode: float, blur: float) -> FloatArray:
+    """The whole crop, eroded and blurred at the edges (insightface's paste mask)."""
+    mask = np.ones((size, size), np.float32)
+    border = max(round(size / 128 * 2), 1)
+    mask[:border, :] = mask[-border:, :] = 0
+    mask[:, :border] = mask[:, -border:] = 0
+    # Erode by the blur radius too, so the feathered edge ends inside the crop.
+    return soften(mask, erode=erode + 2 * blur, blur=blur)
+
+
+def hull_mask(size: int, landmarks: FloatArray, *, erode: float, blur: float) -> FloatArray:
+    """The convex hull of the landmarks, with the brow line raised to cover the forehead."""
+    points = np.asarray(landmarks, np.float32).copy()
+    if len(points) == 68:
+        chin = points[8]
+        brows = points[17:27]
+        # Lift the brows by a fifth of the brow-to-chin distance.
+        lift = (chin - brows.mean(axis=0)) * 0.2
+        points = np.vstack([points, brows - lift])
+    hull = cv2.convexHull(np.round(points).astype(np.int32))
+    mask = np.zeros((size, size), np.float32)
+    cv2.fillConvexPoly(mask, hull, 1.0)
+    return soften(mask, erode=erode, blur=blur)
+
+
+def match_color(source: Image, target: Image, mask: FloatArray) -> Image:
+    """Shift ``source``'s LAB mean and spread under ``mask`` to ``target``'s (Reinhard)."""
+    weights = mask > 0.5
+    if int(weights.sum()) < 16:
+        return source
+    src = cv2.cvtColor(source, cv2.COLOR_RGB2LAB).astype(np.float32)
+    tgt = cv2.cvtColor(target, cv2.COLOR_RGB2LAB).astype(np.float32)
+    s_mean, s_std = src[weights].mean(axis=0), src[weights].std(axis=0) + 1e-3
+    t_mean, t_std = tgt[weights].mean(axis=0), tgt[weights].std(axis=0) + 1e-3
+    out = (src - s_mean) * (t_std / s_std) + t_mean
+    return np.asarray(
+        cv2.cvtColor(np.clip(out, 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB), dtype=np.uint8
+    )
+
+
+def paste_back(frame: Image, crop: Image, matrix: Matrix, mask: FloatArray) -> Image:
+    """Blend ``crop`` (aligned with ``matrix``) into a copy of ``frame`` under ``mask``.
+
+    The inverse warp is computed only over the bounding box of the crop in the
+    frame, so the cost does not grow with the frame size.
+    """
+    height, width = frame.shape[:2]
+    size = crop.shape[0]
+    inverse = invert(matrix)
+    corners = transform_points(
+        np.array([[0, 0], [size, 0], [0, size], [size, size]], np.float32), inverse
+    )
+    x0 = max(int(np.floor(corners[:, 0].min())) - 1, 0)
+    y0 = max(int(np.floor(corners[:, 1].min())) - 1, 0)
+    x1 = min(int(np.ceil(corners[:, 0].max())) + 2, width)
+    y1 = min(int(np.ceil(corners[:, 1].max())) + 2, height)
+    out = frame.copy()
+    if x1 <= x0 or y1 <= y0:
+        return out
+    shifted = inverse.copy()
+    shifted[0, 2] -= x0
+    shifted[1, 2] -= y0
+    roi_size = (x1 - x0, y1 - y0)
+    warped = cv2.warpAffine(crop, shifted, roi_size, flags=cv2.INTER_LINEAR, borderValue=0)
+    alpha = cv2.warpAffine(
+        np.asarray(mask, np.float32), shifted, roi_size, flags=cv2.INTER_LINEAR, borderValue=0.0
+    )
+    alpha = np.clip(alpha, 0.0, 1.0)[..., None]
+    region = out[y0:y1, x0:x1].astype(np.float32)
+    blended = np.round(alpha * warped.astype(np.float32) + (1.0 - alpha) * region)
+    changed = alpha[..., 0] > 0
+    roi = out[y0:y1, x0:x1]
+    roi[changed] = blended[changed].astype(np.uint8)
+    return out
+
+
+def paste_mask(
+    config: PasteConfig,
+    size: int,
+    *,
+    model_mask: FloatArray | None,
+    landmarks: FloatArray | None,
+) -> FloatArray:
+    """The mask the paste config asks for, falling back model -> hull -> box under ``auto``."""
+    scale = size / 128.0
+    erode, blur = config.erode * scale, config.blur * scale
+    mode = config.mask
+    if mode in ("auto", "model") and model_mask is not None:
+        return np.clip(np.asarray(model_mask, np.float32).reshape(size, size), 0.0, 1.0)
+    if mode == "model":
+        raise ConfigError("paste mask 'model' needs a swap model with a mask output")
+    if mode in ("auto", "hull") and landmarks is not None and len(landmarks) >= 5:
+        return hull_mask(size, landmarks, erode=erode, blur=blur)
+    if mode == "hull":
+        raise ConfigError("paste mask 'hull' needs landmarks; configure a landmarker")
+    return box_mask(size, erode=erode, blur=blur)

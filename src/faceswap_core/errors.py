@@ -99,6 +99,10 @@ class RuntimeFallbackWarning(FaceswapWarning, RuntimeWarning):
     TensorRT fell back to ONNX Runtime): numbers and speed will differ from the request."""
 
 
+class BenchTargetError(FaceswapError):
+    """A benchmark missed a budget it was asked to check (``--profile``) (exit code 1)."""
+
+
 EXIT_CODES: dict[int, str] = {
     0: "success",
     1: "unexpected error",

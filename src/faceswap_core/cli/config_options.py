@@ -78,16 +78,8 @@ def options_for(cls: type[Any]) -> list[click.Option]:
                 )
             )
         elif origin is Literal:
-            options.append(
-                click.Option(
-                    [name],
-                    type=click.Choice([str(c) for c in typing.get_args(tp)]),
-                    required=required,
-                    default=default,
-                    show_default=default is not None,
-                    help=text,
-                )
-            )
+            choice = click.Choice([str(c) for c in typing.get_args(tp)])
+            options.append(_valued(name, choice, required, default, text))
         elif origin in (list, tuple):
             (item,) = typing.get_args(tp)[:1]
             options.append(
@@ -99,18 +91,16 @@ def options_for(cls: type[Any]) -> list[click.Option]:
                 )
             )
         elif tp in (int, float, str):
-            options.append(
-                click.Option(
-                    [name],
-                    type=tp,
-                    required=required,
-                    default=default,
-                    show_default=default is not None,
-                    help=text,
-                )
-            )
+            options.append(_valued(name, tp, required, default, text))
         # Mappings and nested classes have no sensible flag; they keep their defaults.
     return options
+
+
+def _valued(name: str, kind: Any, required: bool, default: Any, text: str) -> click.Option:
+    # click >= 8.3 treats an explicit default=None as a value: pass a default only if there is one.
+    if default is None:
+        return click.Option([name], type=kind, required=required, help=text)
+    return click.Option([name], type=kind, default=default, show_default=True, help=text)
 
 
 def given_values(ctx: click.Context, cls: type[Any]) -> dict[str, Any]:

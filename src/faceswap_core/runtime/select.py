@@ -33,8 +33,9 @@ def runtime_ref(
     """The runtime reference after applying a runtime choice and providers to ``base``.
 
     :param base: the config's ``pipeline.runtime`` (a name or ``{type: NAME, ...}``).
-    :param runtime: a runtime name, or a full ``{type: NAME, ...}`` reference that
-        replaces ``base`` entirely; ``None`` keeps ``base``.
+    :param runtime: a runtime name, or a ``{type: NAME, ...}`` reference whose
+        params override ``base``'s when the type is the same and replace them
+        otherwise; ``None`` keeps ``base``.
     :param providers: execution providers (short or full names); ``None`` keeps them.
     """
     ref: dict[str, Any] = (
@@ -43,7 +44,7 @@ def runtime_ref(
     if isinstance(runtime, Mapping):
         if "type" not in runtime:
             raise ConfigError("runtime: a mapping needs 'type' (the runtime name)")
-        ref = dict(runtime)
+        ref = {**ref, **runtime} if runtime["type"] == ref.get("type") else dict(runtime)
     elif runtime is not None:
         name = runtime.strip()
         if not name:

@@ -14,9 +14,14 @@ from onnx import TensorProto, helper, numpy_helper, save
 from tests.integration.conftest import build_faceswap_export
 
 import faceswap
-from faceswap_core import BuildContext, ExportReport, Exporter, Register, hookimpl
+from faceswap_core import BuildContext, Exporter, ExportReport, Register, hookimpl
 from faceswap_core.cli.config_options import ivar_help, options_for
-from faceswap_core.errors import RuntimeUnavailableError, UnknownComponentError
+from faceswap_core.errors import (
+    RuntimeFallbackWarning,
+    RuntimeUnavailableError,
+    UnknownComponentError,
+)
+from faceswap_core.export.run import run_export
 from faceswap_core.export.verify import VerificationError, compare_outputs, verify
 from faceswap_core.plugin.manager import FaceswapPlugins
 from faceswap_core.runtime.onnxruntime import OnnxRuntime
@@ -110,8 +115,6 @@ def test_an_exporter_runs_with_its_options_from_cli_and_python(
         "check": False,
     }
     assert out.read_text() == "HELLO"
-    from faceswap_core.export.run import run_export
-
     report = run_export("copy", {"src": str(src), "out": str(out), "tags": ("z",)}, plugins=plugins)
     assert report.to_dict() == {"out": str(out), "mode": "plain", "tags": ["z"], "check": True}
 
@@ -141,8 +144,6 @@ def test_an_installed_but_unloaded_exporter_says_so() -> None:
     assert "unknown exporter 'tensorrt'" in result.stderr
     assert "It comes from faceswap-trt, which is installed but not loaded" in result.stderr
     with pytest.raises(UnknownComponentError, match="It comes from faceswap-trt"):
-        from faceswap_core.export.run import run_export
-
         run_export("tensorrt", {"onnx": "m.onnx"}, plugins=manager)
 
 
@@ -215,7 +216,7 @@ def test_verify_measures_and_fails_a_shifted_candidate(tmp_path: Path) -> None:
 
 
 def test_verify_reads_inputs_from_npz(tmp_path: Path) -> None:
-    model, weights = build_faceswap_export(tmp_path / "m.onnx")
+    model, _ = build_faceswap_export(tmp_path / "m.onnx")
     target = np.zeros((1, 3, 112, 112), np.float32)
     source = np.zeros((1, 128), np.float32)
     np.savez(tmp_path / "in.npz", target=target, source=source)
@@ -235,7 +236,7 @@ def test_verify_refuses_a_candidate_that_fell_back(tmp_path: Path) -> None:
     if probe().ok:
         pytest.skip("TensorRT and a CUDA GPU are present: tensorrt does not fall back here")
     model, _ = build_faceswap_export(tmp_path / "m.onnx")
-    with pytest.warns(Warning):
+    with pytest.warns(RuntimeFallbackWarning, match="tensorrt runtime falls back"):
         result = _verify("--onnx", str(model))
     assert result.exit_code == 2
     assert "the candidate runtime tensorrt is not usable here" in result.stderr

@@ -160,8 +160,7 @@ class RetinaFaceExporter:
                 "sha256": sha256_bytes(data),
             },
             notes=(
-                f"Use it with: --set pipeline.detector.model_path={out} "
-                f"(or detector: {{type: retinaface, model_path: {out}}})",
+                f"Use it with: --set 'pipeline.detector={{type: retinaface, model_path: {out}}}'",
             ),
         )
 

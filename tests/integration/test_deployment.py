@@ -40,10 +40,11 @@ def test_exported_pipeline_swaps_real_faces_through_the_tensorrt_runtime(tmp_pat
     target = tmp_path / "astronaut.png"
     Image.fromarray(load_sample("astronaut")).save(target)
     out = tmp_path / "swapped.png"
+    static_detector = f"pipeline.detector={{type: retinaface, model_path: {detector}}}"
     args = (
         "swap", "-s", str(sample_path("t1")), "-t", str(target),
         "-o", str(out), "--model", "onnx", "--model-path", str(swapper),
-        "--runtime", "tensorrt", "--set", f"pipeline.detector={{type: retinaface, model_path: {detector}}}",
+        "--runtime", "tensorrt", "--set", static_detector,
     )  # fmt: skip
     if probe().ok:
         result = run_cli(*args, manager=plugins)

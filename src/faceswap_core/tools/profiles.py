@@ -134,10 +134,16 @@ def check_profile(profile: EdgeProfile, record: Mapping[str, Any]) -> list[Crite
             "" if on_target else f"{why}; the GPU criteria cannot be checked here",
         )
     ]
-    fps_text = f"{fps:.1f} FPS" if isinstance(fps, int | float) else None
-    if on_target and fps_text is not None:
+    measured_fps = float(fps) if isinstance(fps, int | float) else None
+    fps_text = f"{measured_fps:.1f} FPS" if measured_fps is not None else None
+    if on_target and measured_fps is not None:
         criteria.append(
-            Criterion("fps", f">= {profile.target_fps:g} FPS", fps_text, fps >= profile.target_fps)
+            Criterion(
+                "fps",
+                f">= {profile.target_fps:g} FPS",
+                fps_text,
+                measured_fps >= profile.target_fps,
+            )
         )
     else:
         criteria.append(

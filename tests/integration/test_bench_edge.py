@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -132,3 +133,19 @@ def test_gpu_monitor_keeps_the_peak_of_its_samples() -> None:
     assert none.peak_mb is None
     assert none.record() is None
     assert none.reason == "no CUDA GPU"
+
+
+def test_the_edge_config_validates_against_the_installed_plugins(plugins: FaceswapPlugins) -> None:
+    from faceswap_core.config.loader import load_config
+    from faceswap_core.plugin.references import validate_components
+
+    edge = Path(__file__).resolve().parents[2] / "configs" / "face_swap" / "export_edge.yaml"
+    config, _ = load_config(edge)
+    assert config.pipeline.runtime["type"] == "tensorrt"
+    assert config.pipeline.runtime["fallback"] == {
+        "type": "onnxruntime",
+        "providers": ["cuda", "cpu"],
+    }
+    resolved = validate_components(config, plugins)
+    runtime = resolved["$.pipeline.runtime"]
+    assert (runtime.precision, runtime.max_batch, runtime.strict) == ("fp16", 1, False)

@@ -202,3 +202,5 @@ def test_python_api_takes_the_same_runtime_choice(t1_image: np.ndarray) -> None:
         faceswap.detect(t1_image, runtime="nope")
     faces = faceswap.detect(t1_image, runtime="onnxruntime", providers=["cpu"])
     assert len(faces) == 6
+    with pytest.raises(ConfigError, match=r"\$\.pipeline\.runtime\.providers: unknown execution"):
+        faceswap.swap(t1_image, t1_image, providers=["gpu"])

@@ -82,7 +82,7 @@ def build_engine(onnx_path: Path, settings: BuildSettings) -> bytes:
     network = builder.create_network(0)  # explicit batch is the only mode in TensorRT 10
     parser = trt.OnnxParser(network, logger)
     if not parser.parse_from_file(str(onnx_path)):
-        errors = "; ".join(str(parser.get_error(i)) for i in range(parser.num_errors))
+        errors = "; ".join(_parser_error(parser.get_error(i)) for i in range(parser.num_errors))
         raise EngineBuildError(f"TensorRT cannot parse {onnx_path}: {errors or 'unknown error'}")
     config = builder.create_builder_config()
     config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, settings.workspace_mb << 20)
@@ -103,6 +103,15 @@ def build_engine(onnx_path: Path, settings: BuildSettings) -> bytes:
     if settings.timing_cache is not None and timing is not None:
         atomic_write_bytes(settings.timing_cache, bytes(config.get_timing_cache().serialize()))
     return bytes(serialized)
+
+
+def _parser_error(error: Any) -> str:
+    """One parser error: its description and the node it concerns, when TensorRT says."""
+    describe = getattr(error, "desc", None)
+    text = str(describe()) if callable(describe) else str(error)
+    node = getattr(error, "node", None)
+    index = node() if callable(node) else None
+    return f"node {index}: {text}" if isinstance(index, int) and index >= 0 else text
 
 
 def _load_timing_cache(config: Any, path: Path | None) -> Any:

@@ -131,7 +131,7 @@ class TensorRTSession:
             host = np.empty(shape, dtype=self._dtypes[name])
             outputs[name] = host
             self._context.set_tensor_address(name, self._buffer(name, max(host.nbytes, 1)))
-        if not self._context.execute_async_v3(self._stream):
+        if not self._context.execute_async_v3(int(self._stream)):
             raise ModelFileError(f"{self.origin}: TensorRT failed to enqueue the inference")
         for name, host in outputs.items():
             pointer, _ = self._buffers[name]

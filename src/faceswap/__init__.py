@@ -21,7 +21,7 @@ from faceswap_core.export.run import run_export
 from faceswap_core.interfaces.export import ExportReport
 from faceswap_core.interfaces.face import Face, Image
 from faceswap_core.pipeline.image import Pipeline, SourceIdentity, SwapResult
-from faceswap_core.runtime.select import with_runtime
+from faceswap_core.runtime.choice import with_runtime
 from faceswap_core.version import __version__
 
 __all__ = [

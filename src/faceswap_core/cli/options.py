@@ -3,7 +3,7 @@
 ``@runtime_options`` adds ``--runtime NAME`` and ``--providers LIST`` to any
 command that runs the pipeline (``swap``, ``detect``, ``bench``, and later
 ``video`` and ``eval``); the command passes both to
-:func:`faceswap_core.runtime.select.with_runtime`, which is also what the
+:func:`faceswap_core.runtime.choice.with_runtime`, which is also what the
 Python API calls, so ``faceswap.swap(..., runtime="tensorrt")`` behaves like
 ``faceswap swap --runtime tensorrt``.
 """
@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from faceswap_core.config.schema import PipelineConfig
-from faceswap_core.runtime.select import with_runtime
+from faceswap_core.runtime.choice import with_runtime
 
 F = TypeVar("F", bound=Callable[..., Any])
 

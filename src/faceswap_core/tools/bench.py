@@ -56,7 +56,7 @@ from faceswap_core.io.decode import decode
 from faceswap_core.io.encode import encode
 from faceswap_core.pipeline.image import Pipeline, SourceIdentity, SwapResult
 from faceswap_core.pipeline.timing import percentiles
-from faceswap_core.runtime.select import with_runtime
+from faceswap_core.runtime.choice import with_runtime
 from faceswap_core.tools.gpu import GpuMemoryMonitor
 from faceswap_core.tools.samples import load_sample
 from faceswap_core.vision.crop import crop_around

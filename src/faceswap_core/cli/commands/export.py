@@ -23,7 +23,7 @@ from faceswap_core.export.verify import DEFAULT_ATOL, VerificationError, verify
 from faceswap_core.interfaces import ExportReport
 from faceswap_core.pipeline.context import build_context
 from faceswap_core.plugin.kinds import EXPORTER
-from faceswap_core.runtime.select import runtime_ref
+from faceswap_core.runtime.choice import runtime_ref
 
 JSON_HELP = "Print a JSON object as the last line of output (out, and the exporter's checks)."
 

@@ -21,9 +21,9 @@ from faceswap_core.errors import (
     UnknownComponentError,
 )
 from faceswap_core.plugin.manager import FaceswapPlugins
+from faceswap_core.runtime.choice import runtime_ref, with_runtime
 from faceswap_core.runtime.config import PROVIDER_ALIASES, OnnxRuntimeConfig, provider_name
 from faceswap_core.runtime.onnxruntime import OnnxRuntime
-from faceswap_core.runtime.choice import runtime_ref, with_runtime
 from faceswap_core.testing import isolated_plugins, run_cli
 from faceswap_core.tools.samples import sample_path
 

@@ -6,6 +6,7 @@ machine with only Python 3.11 can run any of them.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -64,6 +65,44 @@ def core(session: nox.Session) -> None:
         "tests/unit/test_select.py",
         "--no-cov",
         env=TEST_ENV,
+    )
+
+
+DEPLOYMENT = ("faceswap_retinaface", "faceswap_trt")
+"""The edge deployment `nox -s isolation` proves: core, the detector plugin and TensorRT."""
+
+
+@nox.session(python=PYTHON)
+def isolation(session: nox.Session) -> None:
+    """faceswap-core + faceswap-trt + faceswap-retinaface alone (no torch): imports, lists its
+    plugins, and swaps real faces through an exported ONNX swapper with --runtime tensorrt
+    (TensorRT where present, else the plugin's ONNX Runtime fallback).
+
+    The swapper is a small graph with the core `onnx` swapper contract, built by the test
+    (tests/integration/test_deployment.py); it becomes a real U-Net export once
+    faceswap-unet's exporter lands.
+    """
+    session.install(".[test]", *[f"plugins/{name}" for name in DEPLOYMENT])
+    session.run(
+        "python",
+        "-c",
+        "import sys, importlib.util as u, faceswap, faceswap_core.cli.main, faceswap_trt.hooks;"
+        "assert u.find_spec('torch') is None, 'torch is installed';"
+        "assert 'torch' not in sys.modules, 'something imported torch';"
+        "print('faceswap-core + faceswap-trt + faceswap-retinaface import without torch')",
+    )
+    output = session.run("faceswap", "plugins", silent=True) or "[]"
+    names = sorted(row["name"] for row in json.loads(output))
+    expected = sorted(name.replace("_", "-") for name in DEPLOYMENT)
+    if names != expected:
+        session.error(f"faceswap plugins should list {expected}, got {names}")
+    session.log(f"faceswap plugins -> {names}")
+    session.run("faceswap", "components", "runtime")
+    session.run(
+        "pytest",
+        "tests/integration/test_deployment.py",
+        "--no-cov",
+        env={**TEST_ENV, "FACESWAP_ISOLATION": "1"},
     )
 
 

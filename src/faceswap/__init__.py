@@ -17,11 +17,15 @@ from typing import Any
 
 from faceswap import errors
 from faceswap_core.config.schema import PipelineConfig
+from faceswap_core.export.run import run_export
+from faceswap_core.interfaces.export import ExportReport
 from faceswap_core.interfaces.face import Face, Image
 from faceswap_core.pipeline.image import Pipeline, SourceIdentity, SwapResult
+from faceswap_core.runtime.choice import with_runtime
 from faceswap_core.version import __version__
 
 __all__ = [
+    "ExportReport",
     "Face",
     "Pipeline",
     "PipelineConfig",
@@ -30,12 +34,13 @@ __all__ = [
     "__version__",
     "detect",
     "errors",
+    "export",
     "load",
     "swap",
 ]
 
 _lock = threading.Lock()
-_pipelines: dict[tuple[str, tuple[tuple[str, Any], ...]], Pipeline] = {}
+_pipelines: dict[tuple[str, str, tuple[tuple[str, Any], ...]], Pipeline] = {}
 
 
 def load(config: PipelineConfig | Mapping[str, Any] | str | Path | None = None) -> Pipeline:
@@ -47,18 +52,36 @@ def load(config: PipelineConfig | Mapping[str, Any] | str | Path | None = None) 
     return Pipeline.from_config(config)
 
 
-def _shared_pipeline(model: str, params: Mapping[str, Any]) -> Pipeline:
-    key = (model, tuple(sorted((k, repr(v)) for k, v in params.items())))
+def _shared_pipeline(
+    model: str,
+    params: Mapping[str, Any],
+    runtime: str | Mapping[str, Any] | None = None,
+    providers: list[str] | tuple[str, ...] | None = None,
+) -> Pipeline:
+    config = with_runtime(PipelineConfig(swapper={"type": model, **params}), runtime, providers)
+    key = (
+        model,
+        repr(sorted(config.runtime.items())),
+        tuple(sorted((k, repr(v)) for k, v in params.items())),
+    )
     with _lock:
         if key not in _pipelines:
-            swapper = {"type": model, **params}
-            _pipelines[key] = Pipeline(PipelineConfig(swapper=swapper))
+            _pipelines[key] = Pipeline(config)
         return _pipelines[key]
 
 
-def detect(img: Any) -> list[Face]:
-    """Faces in ``img`` with boxes, scores and five keypoints (default detector)."""
-    return _shared_pipeline("classic", {}).detect(img)
+def detect(
+    img: Any,
+    *,
+    runtime: str | Mapping[str, Any] | None = None,
+    providers: list[str] | tuple[str, ...] | None = None,
+) -> list[Face]:
+    """Faces in ``img`` with boxes, scores and five keypoints (default detector).
+
+    :param runtime: as ``faceswap detect --runtime``: a runtime name or ``{type: NAME, ...}``.
+    :param providers: as ``--providers``: ONNX Runtime execution providers in order.
+    """
+    return _shared_pipeline("classic", {}, runtime, providers).detect(img)
 
 
 def swap(
@@ -70,6 +93,8 @@ def swap(
     reference: Any = None,
     threshold: float | None = None,
     model_path: str | Path | None = None,
+    runtime: str | Mapping[str, Any] | None = None,
+    providers: list[str] | tuple[str, ...] | None = None,
     **params: Any,
 ) -> Image:
     """Swap the identity of the largest face in ``src`` into the faces of ``img``.
@@ -79,11 +104,32 @@ def swap(
     :param reference: an image of the person to replace when ``faces="reference"``.
     :param threshold: identity distance for ``reference`` (default: the recognizer's).
     :param model_path: the model file for ``inswapper`` / ``onnx``.
+    :param runtime: the runtime every model runs on, as ``faceswap swap --runtime``:
+        a name (``onnxruntime``, ``tensorrt``) or ``{"type": NAME, **params}``.
+    :param providers: ONNX Runtime execution providers in order (``["cuda", "cpu"]``),
+        as ``--providers``.
     :param params: further parameters of the swapper's config class.
     :returns: RGB ``uint8`` array, same shape as ``img``; unchanged when it has no face.
     """
     if model_path is not None:
         params["model"] = str(model_path)
-    pipeline = _shared_pipeline(model, params)
+    pipeline = _shared_pipeline(model, params, runtime, providers)
     result = pipeline.swap(img, src, faces=faces, reference=reference, threshold=threshold)
     return result.image
+
+
+def export(format: str, **options: Any) -> ExportReport:
+    """Run the exporter ``format`` as ``faceswap export FORMAT`` does, with the same options.
+
+    >>> report = faceswap.export("tensorrt", onnx="swap.onnx", out="swap.engine", fp16=True)
+    >>> report.summary["cache_key"]
+
+    :param format: an exporter name (``onnx`` from faceswap-unet, ``tensorrt`` from
+        faceswap-trt, ``retinaface`` from faceswap-retinaface); an exporter that is
+        not installed raises :class:`~faceswap.errors.UnknownComponentError` naming
+        the distribution to install.
+    :param options: the command's options as keywords (``--min-shape`` is ``min_shape``;
+        repeatable options take lists).
+    :returns: the written artifact (``report.out``) and its checks (``report.summary``).
+    """
+    return run_export(format, options)

@@ -10,6 +10,8 @@ from faceswap_core.errors import (
     ModelFileError,
     NoFaceError,
     PluginError,
+    RuntimeFallbackWarning,
+    RuntimeUnavailableError,
     UnknownComponentError,
 )
 
@@ -23,5 +25,7 @@ __all__ = [
     "ModelFileError",
     "NoFaceError",
     "PluginError",
+    "RuntimeFallbackWarning",
+    "RuntimeUnavailableError",
     "UnknownComponentError",
 ]

@@ -22,8 +22,10 @@ from faceswap_core.version import __version__
 if TYPE_CHECKING:
     from faceswap_core.interfaces import (
         Dataset,
+        DescribedRuntime,
         Detector,
         Exporter,
+        ExportReport,
         Face,
         FloatArray,
         Image,
@@ -46,7 +48,9 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(
         (
             "Dataset",
+            "DescribedRuntime",
             "Detector",
+            "ExportReport",
             "Exporter",
             "Face",
             "FloatArray",
@@ -80,7 +84,9 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "BuildContext",
     "Dataset",
+    "DescribedRuntime",
     "Detector",
+    "ExportReport",
     "Exporter",
     "Face",
     "FloatArray",

@@ -39,6 +39,14 @@ class MissingPluginError(ConfigError):
     """A config requires plugin distributions that are not installed."""
 
 
+class RuntimeUnavailableError(ConfigError):
+    """A requested runtime, execution provider or accelerator is not usable here (exit code 2).
+
+    Raised where a fallback would be wrong: ``strict: true`` on a runtime, or a
+    command whose whole point is the accelerator (``faceswap export tensorrt``).
+    """
+
+
 class UnknownComponentError(FaceswapError, KeyError):
     """A component name is not registered for its kind (exit code 2)."""
 
@@ -80,6 +88,19 @@ class ModelFileError(FaceswapError, OSError):
     """A model file is missing, invalid, or fails its checksum (exit code 5)."""
 
     exit_code = 5
+
+
+class FaceswapWarning(UserWarning):
+    """Base of warnings meant for users; the CLI prints them as one ``Warning: ...`` line."""
+
+
+class RuntimeFallbackWarning(FaceswapWarning, RuntimeWarning):
+    """A model runs somewhere other than requested (a GPU provider fell back to CPU,
+    TensorRT fell back to ONNX Runtime): numbers and speed will differ from the request."""
+
+
+class BenchTargetError(FaceswapError):
+    """A benchmark missed a budget it was asked to check (``--profile``) (exit code 1)."""
 
 
 EXIT_CODES: dict[int, str] = {

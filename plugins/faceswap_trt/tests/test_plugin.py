@@ -1,4 +1,4 @@
-"""faceswap-trt is installed, loads through its entry point, and reports itself."""
+"""faceswap-trt is installed, loads through its entry point, and lists its components."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ def test_plugin_is_listed_by_faceswap_plugins() -> None:
     result = CliRunner().invoke(make_cli(FaceswapPlugins(strict=True)), ["plugins"])
     assert result.exit_code == 0, result.output
     rows = {row["name"]: row for row in json.loads(result.output)}
-    # No components yet: they land with this plugin's own issue, never as placeholders.
-    assert rows["faceswap-trt"]["components"] == {}
+    assert rows["faceswap-trt"]["components"] == {
+        "exporter": ["tensorrt"],
+        "runtime": ["tensorrt"],
+    }
     assert "error" not in rows["faceswap-trt"]

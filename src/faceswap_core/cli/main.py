@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from faceswap_core.errors import EXIT_CODES, FaceswapError
+from faceswap_core.errors import EXIT_CODES, FaceswapError, FaceswapWarning
 from faceswap_core.plugin.manager import FaceswapPlugins, PluginWarning, get_plugins, set_plugins
 from faceswap_core.version import __version__
 
@@ -33,6 +33,7 @@ CORE_COMMANDS: tuple[str, ...] = (
     "faceswap_core.cli.commands.detect",
     "faceswap_core.cli.commands.demo",
     "faceswap_core.cli.commands.config",
+    "faceswap_core.cli.commands.export",
 )
 
 
@@ -77,10 +78,10 @@ def make_cli(plugins: FaceswapPlugins | None = None) -> click.Group:
 
 
 def _plugin_warnings_as_lines(fallback: Callable[..., None]) -> Callable[..., None]:
-    """Plugin warnings are for users: one ``Warning: ...`` line, no source location."""
+    """Plugin and runtime warnings are for users: one ``Warning: ...`` line, no source location."""
 
     def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
-        if issubclass(category, PluginWarning):
+        if issubclass(category, PluginWarning | FaceswapWarning):
             click.echo(f"Warning: {message}", err=True)
         else:
             fallback(message, category, *args, **kwargs)

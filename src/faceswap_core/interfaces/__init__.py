@@ -9,18 +9,20 @@ One module per slot: ``vision`` (detectors, recognizers, landmarkers),
 from __future__ import annotations
 
 from faceswap_core.interfaces.eval import Metric
-from faceswap_core.interfaces.export import Exporter
+from faceswap_core.interfaces.export import Exporter, ExportReport
 from faceswap_core.interfaces.face import Face, FloatArray, Image
 from faceswap_core.interfaces.jobs import Runner
 from faceswap_core.interfaces.models import ModelLocator
-from faceswap_core.interfaces.runtime import InferenceSession, Runtime
+from faceswap_core.interfaces.runtime import DescribedRuntime, InferenceSession, Runtime
 from faceswap_core.interfaces.swap import SwapOutput, Swapper
 from faceswap_core.interfaces.train import Dataset, Loss
 from faceswap_core.interfaces.vision import Detector, Landmarker, ModelInfo, Recognizer
 
 __all__ = [
     "Dataset",
+    "DescribedRuntime",
     "Detector",
+    "ExportReport",
     "Exporter",
     "Face",
     "FloatArray",

@@ -50,4 +50,17 @@ class Runtime(Protocol):
     def load(self, model: Path | bytes) -> InferenceSession: ...
 
 
-__all__ = ["InferenceSession", "Runtime"]
+@runtime_checkable
+class DescribedRuntime(Runtime, Protocol):
+    """A runtime that can say what actually runs (optional for runtime plugins).
+
+    ``describe()`` returns JSON-friendly facts: at least ``runtime`` (its
+    name), and where relevant the active providers or device, the precision,
+    and ``fallback`` (true when models run somewhere other than requested).
+    ``faceswap bench`` records it and the edge profiles check it.
+    """
+
+    def describe(self) -> Mapping[str, Any]: ...
+
+
+__all__ = ["DescribedRuntime", "InferenceSession", "Runtime"]

@@ -1,18 +1,113 @@
-"""Config of core's ONNX Runtime runtime (kept apart so hooks import nothing heavy)."""
+"""Config of core's ONNX Runtime runtime (kept apart so hooks import nothing heavy).
+
+Providers may be written short (``cuda``, ``tensorrt``, ``coreml``, ``cpu``)
+or by ONNX Runtime's own names (``CUDAExecutionProvider``); they are stored
+in ONNX Runtime's spelling so logs and ``get_providers()`` compare directly.
+"""
 
 from __future__ import annotations
 
+from typing import Literal
+
 import attrs
+
+from faceswap_core.config.convert import FieldValueError
+
+CPU_PROVIDER = "CPUExecutionProvider"
+
+PROVIDER_ALIASES: dict[str, str] = {
+    "cpu": CPU_PROVIDER,
+    "cuda": "CUDAExecutionProvider",
+    "tensorrt": "TensorrtExecutionProvider",
+    "trt": "TensorrtExecutionProvider",
+    "rocm": "ROCMExecutionProvider",
+    "migraphx": "MIGraphXExecutionProvider",
+    "coreml": "CoreMLExecutionProvider",
+    "openvino": "OpenVINOExecutionProvider",
+    "directml": "DmlExecutionProvider",
+    "dml": "DmlExecutionProvider",
+    "qnn": "QNNExecutionProvider",
+    "nnapi": "NnapiExecutionProvider",
+    "xnnpack": "XnnpackExecutionProvider",
+}
+"""Short provider names users type (FaceFusion and insightface users know these)."""
+
+GraphOptimization = Literal["disable", "basic", "extended", "all"]
+ExecutionMode = Literal["sequential", "parallel"]
+
+
+def provider_name(text: str) -> str:
+    """ONNX Runtime's name for a provider written short or in full.
+
+    :raises ValueError: for a short name that is not known (a full
+        ``...ExecutionProvider`` name is kept as written).
+    """
+    cleaned = text.strip()
+    if cleaned.endswith("ExecutionProvider"):
+        return cleaned
+    alias = PROVIDER_ALIASES.get(cleaned.lower())
+    if alias is None:
+        known = ", ".join(sorted(set(PROVIDER_ALIASES)))
+        raise ValueError(
+            f"unknown execution provider {text!r}; use one of {known} or a full name "
+            "such as CUDAExecutionProvider"
+        )
+    return alias
+
+
+def _providers(value: list[str]) -> list[str]:
+    try:
+        names = [provider_name(item) for item in value]
+    except ValueError as exc:
+        raise FieldValueError("providers", str(exc)) from None
+    if not names:
+        raise FieldValueError("providers", "expected at least one provider, e.g. [cpu]")
+    return list(dict.fromkeys(names))  # drop repeats, keep order
+
+
+def _threads(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if not 0 <= value <= 1024:
+        raise FieldValueError(
+            attribute.name, f"expected 0..1024 (0 = ONNX Runtime decides), got {value}"
+        )
 
 
 @attrs.frozen
 class OnnxRuntimeConfig:
     """ONNX Runtime session options.
 
-    :ivar providers: execution providers in order of preference; unavailable
-        ones are skipped with a warning (never silently).
+    :ivar providers: execution providers in order of preference (``cuda``,
+        ``cpu``, or full names); unavailable ones are skipped with a warning,
+        and CPU is always the last resort unless ``strict``.
+    :ivar provider_options: per-provider options, e.g.
+        ``{cuda: {device_id: "0"}}`` (keys short or full).
     :ivar threads: intra-op threads; 0 lets ONNX Runtime decide.
+    :ivar inter_threads: inter-op threads (only used with ``execution_mode: parallel``).
+    :ivar graph_optimization: ONNX Runtime's graph optimisation level.
+    :ivar execution_mode: run independent graph branches ``sequential`` or ``parallel``.
+    :ivar strict: raise instead of falling back when a requested provider is
+        missing or a session silently drops it.
     """
 
-    providers: list[str] = attrs.field(factory=lambda: ["CPUExecutionProvider"])
-    threads: int = 0
+    providers: list[str] = attrs.field(factory=lambda: [CPU_PROVIDER], converter=_providers)
+    provider_options: dict[str, dict[str, str]] = attrs.field(factory=dict)
+    threads: int = attrs.field(default=0, validator=_threads)
+    inter_threads: int = attrs.field(default=0, validator=_threads)
+    graph_optimization: GraphOptimization = "all"
+    execution_mode: ExecutionMode = "sequential"
+    strict: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        try:
+            for key in self.provider_options:
+                provider_name(key)
+        except ValueError as exc:
+            raise FieldValueError("provider_options", str(exc)) from None
+
+    def options_for(self, provider: str) -> dict[str, str]:
+        """The options given for ``provider`` (under its short or full name)."""
+        merged: dict[str, str] = {}
+        for key, options in self.provider_options.items():
+            if provider_name(key) == provider:
+                merged.update({str(k): str(v) for k, v in options.items()})
+        return merged

@@ -1,4 +1,16 @@
-"""ONNX Runtime as a :class:`~faceswap_core.interfaces.Runtime`."""
+"""ONNX Runtime as a :class:`~faceswap_core.interfaces.Runtime`.
+
+The most common complaint about GPU face swapping is a GPU provider that
+silently falls back to CPU (peers' issue trackers are full of 1 FPS "CUDA"
+runs). ONNX Runtime does it in two ways: a provider that is not compiled in
+is simply absent from ``get_available_providers()``, and one that is
+compiled in but cannot start (CUDA or cuDNN libraries missing) is dropped
+while the session is created, with only a log line. This runtime checks
+both: before creating a session and, with ``session.get_providers()``,
+after. Either way it warns with :class:`RuntimeFallbackWarning` (the CLI
+prints it as a ``Warning:`` line) or, with ``strict: true``, raises
+:class:`RuntimeUnavailableError`.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +21,15 @@ from typing import Any
 
 import numpy as np
 
-from faceswap_core.errors import ModelFileError
-from faceswap_core.runtime.config import OnnxRuntimeConfig
+from faceswap_core.errors import ModelFileError, RuntimeFallbackWarning, RuntimeUnavailableError
+from faceswap_core.runtime.config import CPU_PROVIDER, OnnxRuntimeConfig
+
+GRAPH_OPTIMIZATION_LEVELS: dict[str, str] = {
+    "disable": "ORT_DISABLE_ALL",
+    "basic": "ORT_ENABLE_BASIC",
+    "extended": "ORT_ENABLE_EXTENDED",
+    "all": "ORT_ENABLE_ALL",
+}
 
 
 class OnnxSession:
@@ -23,6 +42,7 @@ class OnnxSession:
         self.output_names = tuple(o.name for o in session.get_outputs())
         self.input_shapes = {i.name: tuple(i.shape) for i in session.get_inputs()}
         self.output_shapes = {o.name: tuple(o.shape) for o in session.get_outputs()}
+        self.input_types = {i.name: str(i.type) for i in session.get_inputs()}
         meta = session.get_modelmeta()
         self.metadata: Mapping[str, str] = dict(meta.custom_metadata_map or {})
         self.providers = tuple(session.get_providers())
@@ -32,43 +52,108 @@ class OnnxSession:
         return dict(zip(self.output_names, outputs, strict=True))
 
 
+def _short(providers: list[str] | tuple[str, ...]) -> str:
+    return ", ".join(p.removesuffix("ExecutionProvider") for p in providers) or "none"
+
+
 class OnnxRuntime:
-    """Creates :class:`OnnxSession` objects with the configured providers and threads."""
+    """Creates :class:`OnnxSession` objects with the configured providers, threads and options."""
 
     name = "onnxruntime"
 
     def __init__(self, config: OnnxRuntimeConfig | None = None) -> None:
         self.config = config or OnnxRuntimeConfig()
+        self.active_providers: tuple[str, ...] = ()
+        self._warned: set[str] = set()
+
+    def _fallback(self, message: str) -> None:
+        """Warn once per distinct message (a pipeline loads several models), or raise."""
+        if self.config.strict:
+            raise RuntimeUnavailableError(f"{message} (strict: true on the onnxruntime runtime)")
+        if message not in self._warned:
+            self._warned.add(message)
+            warnings.warn(message, RuntimeFallbackWarning, stacklevel=4)
 
     def providers(self) -> list[str]:
+        """The requested providers that this ONNX Runtime build has, CPU appended as last resort."""
         import onnxruntime as ort
 
         available = set(ort.get_available_providers())
-        chosen = [p for p in self.config.providers if p in available]
-        missing = [p for p in self.config.providers if p not in available]
+        requested = self.config.providers
+        chosen = [p for p in requested if p in available]
+        missing = [p for p in requested if p not in available]
         if missing:
-            warnings.warn(
-                f"ONNX Runtime providers not available here: {', '.join(missing)}; "
-                f"using {', '.join(chosen) or 'CPUExecutionProvider'}",
-                RuntimeWarning,
-                stacklevel=3,
+            using = _short(chosen) if chosen else "CPU"
+            self._fallback(
+                f"ONNX Runtime {ort.__version__} has no {_short(missing)} provider "
+                f"(available: {_short(sorted(available))}); running on {using}. "
+                "Install the matching onnxruntime build (e.g. onnxruntime-gpu) for GPU speed"
             )
-        return chosen or ["CPUExecutionProvider"]
+        if CPU_PROVIDER not in chosen and not self.config.strict:
+            chosen.append(CPU_PROVIDER)
+        return chosen
 
-    def load(self, model: Path | bytes) -> OnnxSession:
+    def session_options(self) -> Any:
+        """``onnxruntime.SessionOptions`` from the config (threads, optimisation, mode)."""
         import onnxruntime as ort
 
         options = ort.SessionOptions()
         if self.config.threads > 0:
             options.intra_op_num_threads = self.config.threads
+        if self.config.inter_threads > 0:
+            options.inter_op_num_threads = self.config.inter_threads
+        level = GRAPH_OPTIMIZATION_LEVELS[self.config.graph_optimization]
+        options.graph_optimization_level = getattr(ort.GraphOptimizationLevel, level)
+        options.execution_mode = (
+            ort.ExecutionMode.ORT_PARALLEL
+            if self.config.execution_mode == "parallel"
+            else ort.ExecutionMode.ORT_SEQUENTIAL
+        )
         options.log_severity_level = 3
+        return options
+
+    def load(self, model: Path | bytes) -> OnnxSession:
+        import onnxruntime as ort
+
         origin = str(model) if isinstance(model, Path) else "<bytes>"
         if isinstance(model, Path) and not model.is_file():
             raise ModelFileError(f"model file missing: {model}")
+        providers = self.providers()
+        provider_options = [self.config.options_for(p) for p in providers]
         try:
             source: str | bytes = str(model) if isinstance(model, Path) else model
-            session = ort.InferenceSession(source, options, providers=self.providers())
+            session = ort.InferenceSession(
+                source,
+                self.session_options(),
+                providers=providers,
+                provider_options=provider_options,
+            )
         except Exception as exc:
             detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelFileError(f"invalid ONNX model {origin}: {detail}") from None
-        return OnnxSession(session, origin)
+        self._check_session(session.get_providers(), providers, origin)
+        loaded = OnnxSession(session, origin)
+        self.active_providers = loaded.providers
+        return loaded
+
+    def _check_session(self, active: list[str], requested: list[str], origin: str) -> None:
+        """Warn when the session dropped a provider it was given (the silent fallback)."""
+        dropped = [p for p in requested if p not in active]
+        if dropped:
+            self._fallback(
+                f"ONNX Runtime could not start {_short(dropped)} for {Path(origin).name} "
+                f"and runs it on {_short(active)}; check the CUDA/cuDNN (or provider) "
+                "libraries match this onnxruntime build"
+            )
+
+    def describe(self) -> dict[str, Any]:
+        """What actually runs: the requested and the active providers, and the options."""
+        return {
+            "runtime": self.name,
+            "requested": list(self.config.providers),
+            "active": list(self.active_providers) or None,
+            "threads": self.config.threads,
+            "graph_optimization": self.config.graph_optimization,
+            "fallback": bool(self.active_providers)
+            and self.active_providers[0] != self.config.providers[0],
+        }

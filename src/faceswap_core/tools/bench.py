@@ -15,7 +15,16 @@ extend, never change::
      "total": {"p50_ms", "p95_ms", "p99_ms", "mean_ms"}, "fps": float,
      "size": "1280x720", "faces": 1, "faces_found": 1, "repeat": 20, "warmup": 3,
      "model": "classic", "device": "...", "threads": 16, "peak_rss_mb": float,
-     "providers": [...], "versions": {"numpy": ..., "opencv": ..., ...}}
+     "providers": [...], "versions": {"numpy": ..., "opencv": ..., ...},
+     "runtime": {"runtime": "onnxruntime", "active": [...], "fallback": false, ...},
+     "cold": {"setup_ms": float, "first_frame_ms": float},
+     "gpu": {"device", "peak_memory_mb", "method"} | null, "detect_every": 1}
+
+``stages``/``total``/``fps`` are warm numbers (after ``warmup`` frames);
+``cold`` is what a fresh process pays: building the pipeline and loading
+every model (engine builds and deserialisation included) plus the first
+frame. Edge profiles (``--profile jetson``, :mod:`faceswap_core.tools.profiles`)
+check a record against their budgets.
 
 The nox ``bench`` session runs ``faceswap bench --size 1280x720 --faces 1
 --repeat 30 --warmup 3 --output work_dirs/bench/bench.json`` (see
@@ -41,11 +50,14 @@ from faceswap_core.config.loader import load_config
 from faceswap_core.config.schema import PipelineConfig
 from faceswap_core.errors import ConfigError, NoFaceError
 from faceswap_core.experiment.env import cpu_model, usable_cpus
+from faceswap_core.interfaces import DescribedRuntime
 from faceswap_core.interfaces.face import Image
 from faceswap_core.io.decode import decode
 from faceswap_core.io.encode import encode
-from faceswap_core.pipeline.image import Pipeline
+from faceswap_core.pipeline.image import Pipeline, SourceIdentity, SwapResult
 from faceswap_core.pipeline.timing import percentiles
+from faceswap_core.runtime.choice import with_runtime
+from faceswap_core.tools.gpu import GpuMemoryMonitor
 from faceswap_core.tools.samples import load_sample
 from faceswap_core.vision.crop import crop_around
 from faceswap_core.vision.selection import largest
@@ -84,6 +96,10 @@ class BenchOptions:
     :ivar model: swapper type (``classic``, ``inswapper``, ``onnx``, a plugin's);
         ``None`` keeps the config's.
     :ivar model_path: model file or store name for ``inswapper`` / ``onnx``.
+    :ivar runtime: runtime name (``--runtime``) or ``{type: NAME, ...}``; ``None`` keeps
+        the config's.
+    :ivar providers: ONNX Runtime providers (``--providers``); empty keeps the config's.
+    :ivar detect_every: run the detector every N frames and track in between (video).
     """
 
     width: int = 1280
@@ -94,6 +110,9 @@ class BenchOptions:
     model: str | None = None
     model_path: str | None = None
     config: str | None = None
+    runtime: str | Mapping[str, Any] | None = None
+    providers: tuple[str, ...] = ()
+    detect_every: int = 1
 
     def __attrs_post_init__(self) -> None:
         if not (16 <= self.width <= MAX_SIDE and 16 <= self.height <= MAX_SIDE):
@@ -103,6 +122,10 @@ class BenchOptions:
             )
         if not 1 <= self.faces <= 64:
             raise ConfigError(f"bench --faces {self.faces} is out of range; use 1..64")
+        if not 1 <= self.detect_every <= 1000:
+            raise ConfigError(
+                f"bench --detect-every {self.detect_every} is out of range; use 1..1000"
+            )
         if self.repeat < 1 or self.warmup < 0:
             raise ConfigError(
                 f"bench needs --repeat >= 1 and --warmup >= 0, got {self.repeat} and {self.warmup}"
@@ -205,12 +228,45 @@ def pipeline_config(options: BenchOptions) -> PipelineConfig:
         config = load_config(options.config)[0].pipeline
     else:
         config = PipelineConfig()
+    config = with_runtime(config, options.runtime, options.providers or None)
     if options.model is None and options.model_path is None:
         return config
     swapper: dict[str, Any] = {"type": options.model or "onnx"}
     if options.model_path is not None:
         swapper["model"] = options.model_path
     return attrs.evolve(config, swapper=swapper)
+
+
+FrameSwapper = Callable[[Image], SwapResult]
+
+
+def frame_swapper(
+    pipeline: Pipeline, identity: SourceIdentity, options: BenchOptions
+) -> FrameSwapper:
+    """What one benchmark frame runs: the image pipeline, or (``detect_every > 1``) video.
+
+    The hook for the video issue: with tracking between detections
+    (``pipeline/stream.py``), return its per-frame call here so ``--detect-every N``
+    measures detection every N frames.
+    """
+    if options.detect_every != 1:
+        raise ConfigError(
+            f"--detect-every {options.detect_every} needs video tracking between detections, "
+            "which this faceswap-core does not have yet; use --detect-every 1"
+        )
+
+    def swap(image: Image) -> SwapResult:
+        return pipeline.swap(image, identity)
+
+    return swap
+
+
+def runtime_facts(pipeline: Pipeline) -> dict[str, Any]:
+    """The pipeline runtime's own account of what ran (providers, fallback, precision)."""
+    runtime = pipeline.context.runtime
+    if isinstance(runtime, DescribedRuntime):
+        return dict(runtime.describe())
+    return {"runtime": runtime.name}
 
 
 def run_bench(
@@ -220,7 +276,17 @@ def run_bench(
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Run the benchmark and return its JSON record (schema in the module docstring)."""
+    with GpuMemoryMonitor() as gpu:
+        record = _run(options, plugins, progress)
+    record["gpu"] = gpu.record()
+    return record
+
+
+def _run(
+    options: BenchOptions, plugins: Any, progress: Callable[[int, int], None] | None
+) -> dict[str, Any]:
     config = pipeline_config(options)
+    setup_start = time.perf_counter()
     pipeline = Pipeline(config, plugins)
     target_person = load_sample("astronaut")
     found = largest(pipeline.detector.detect(target_person))
@@ -234,22 +300,27 @@ def run_bench(
         options.faces,
     )
     identity = pipeline.prepare_source(load_sample("t1"))  # once, as in video
+    setup_ms = (time.perf_counter() - setup_start) * 1000.0  # includes building the frame
     encoded = encode(frame, "jpg", quality=90, provenance=False)
+    swap_frame = frame_swapper(pipeline, identity, options)
 
     samples: dict[str, list[float]] = {stage: [] for stage in STAGES}
     totals: list[float] = []
     faces_found: list[int] = []
+    first_frame_ms = 0.0
     rounds = options.warmup + options.repeat
     for index in range(rounds):
         start = time.perf_counter()
         image = decode(encoded)
         decoded = time.perf_counter()
-        result = pipeline.swap(image, identity)
+        result = swap_frame(image)
         swapped = time.perf_counter()
         encode(result.image, "jpg", quality=90, provenance=False)
         end = time.perf_counter()
         if progress is not None:
             progress(index + 1, rounds)
+        if index == 0:
+            first_frame_ms = (end - start) * 1000.0
         if index < options.warmup:
             continue
         timings: Mapping[str, float] = result.timings
@@ -279,4 +350,7 @@ def run_bench(
         "providers": _providers(),
         "peak_rss_mb": _peak_rss_mb(),
         "versions": package_versions(),
+        "runtime": runtime_facts(pipeline),
+        "cold": {"setup_ms": round(setup_ms, 3), "first_frame_ms": round(first_frame_ms, 3)},
+        "detect_every": options.detect_every,
     }

@@ -37,7 +37,9 @@ class RetinaFaceConfig:
     :ivar score_threshold: minimum face probability kept.
     :ivar nms_threshold: IoU above which the weaker of two boxes is dropped.
     :ivar max_faces: keep only this many faces, ranked by size and centrality (0 = all).
-    :ivar model_path: an ONNX file to use instead of the embedded weights.
+    :ivar model_path: an ONNX file to use instead of the embedded weights, e.g. a
+        static-shape export (``faceswap export retinaface --size 640x384``), whose
+        fixed input size then replaces ``det_size``.
 
     The session runs on the pipeline's runtime (``pipeline.runtime``: providers,
     threads, or another runtime plugin such as TensorRT).
@@ -111,6 +113,45 @@ class DlibLandmarkerConfig:
     model_path: str | None = None
 
 
+def _size(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+    parts = value.lower().split("x")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        raise ValueError(f"{attribute.name} must be WIDTHxHEIGHT such as 640x640, got {value!r}")
+    width, height = (int(p) for p in parts)
+    if not (32 <= width <= 4096 and 32 <= height <= 4096) or width % 32 or height % 32:
+        raise ValueError(
+            f"{attribute.name} sides must be multiples of 32 between 32 and 4096, got {value!r}"
+        )
+
+
+@attrs.frozen
+class RetinaFaceExportConfig:
+    """Save the embedded RetinaFace graph with a fixed input size, for static-shape targets.
+
+    :ivar out: the ONNX file to write.
+    :ivar size: the fixed network input, WIDTHxHEIGHT in multiples of 32; frames are fitted
+        inside it keeping their aspect (640x384 suits 16:9 video, 640x640 any aspect).
+    :ivar batch: the fixed batch size.
+    :ivar fold: fold the shape arithmetic into constants (ONNX Runtime's basic, standard-ops
+        optimisations), as NPU and TensorRT static-shape toolchains want.
+    :ivar atol: largest difference accepted between the static and the dynamic graph's
+        outputs on the sample faces.
+    :ivar force: overwrite out when it exists.
+    """
+
+    out: str
+    size: str = attrs.field(default="640x640", validator=_size)
+    batch: int = attrs.field(default=1, validator=[attrs.validators.ge(1), attrs.validators.le(64)])
+    fold: bool = True
+    atol: float = attrs.field(default=1e-3, validator=attrs.validators.ge(0.0))
+    force: bool = False
+
+    @property
+    def width_height(self) -> tuple[int, int]:
+        width, height = (int(p) for p in self.size.lower().split("x"))
+        return width, height
+
+
 __all__ = [
     "RETINAFACE_SCORE_THRESHOLD",
     "ArcFaceConfig",
@@ -118,4 +159,5 @@ __all__ = [
     "DlibRecognizerConfig",
     "InsightFaceConfig",
     "RetinaFaceConfig",
+    "RetinaFaceExportConfig",
 ]

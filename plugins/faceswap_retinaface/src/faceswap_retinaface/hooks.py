@@ -16,10 +16,11 @@ from faceswap_retinaface.configs import (
     DlibRecognizerConfig,
     InsightFaceConfig,
     RetinaFaceConfig,
+    RetinaFaceExportConfig,
 )
 
 if TYPE_CHECKING:
-    from faceswap_core import BuildContext, Detector, Landmarker, Recognizer, Register
+    from faceswap_core import BuildContext, Detector, Exporter, Landmarker, Recognizer, Register
 
 
 def _retinaface(config: RetinaFaceConfig, context: BuildContext) -> Detector:
@@ -58,6 +59,12 @@ def _dlib5(config: DlibLandmarkerConfig, context: BuildContext) -> Landmarker:
     return DlibLandmarker(5, config)
 
 
+def _retinaface_exporter(config: RetinaFaceExportConfig, context: BuildContext) -> Exporter:
+    from faceswap_retinaface.static_export import RetinaFaceExporter
+
+    return RetinaFaceExporter(config)
+
+
 @hookimpl
 def register_detectors(register: Register[Detector]) -> None:
     register("retinaface", _retinaface, config=RetinaFaceConfig)
@@ -74,3 +81,8 @@ def register_recognizers(register: Register[Recognizer]) -> None:
 def register_landmarkers(register: Register[Landmarker]) -> None:
     register("dlib68", _dlib68, config=DlibLandmarkerConfig)
     register("dlib5", _dlib5, config=DlibLandmarkerConfig)
+
+
+@hookimpl
+def register_exporters(register: Register[Exporter]) -> None:
+    register("retinaface", _retinaface_exporter, config=RetinaFaceExportConfig)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
 import cv2
@@ -34,6 +35,9 @@ BGR_MEAN = np.array([104.0, 117.0, 123.0], dtype=np.float32)
 PAD_MULTIPLE = 32
 MAX_BATCH = 8
 """Frames per ONNX Runtime call in :meth:`RetinaFaceDetector.detect_batch` (bounds memory)."""
+
+MAX_INPUT_SIDE = 1 << 16
+"""No resized side exceeds this (a static graph's own size is the bound there)."""
 
 Float32 = npt.NDArray[np.float32]
 
@@ -64,6 +68,18 @@ def decode(loc: Float32, landmarks: Float32, priors: Float32) -> tuple[Float32, 
     return boxes.astype(np.float32), kps.astype(np.float32)
 
 
+def static_dims(session: InferenceSession) -> tuple[tuple[int, int] | None, int | None]:
+    """``((height, width), batch)`` a static graph fixes; ``None`` for each dynamic part."""
+    dims = tuple(session.input_shapes.get("input", ()))
+    if len(dims) != 4:
+        return None, None
+    batch = dims[0] if isinstance(dims[0], int) and dims[0] > 0 else None
+    height, width = dims[2], dims[3]
+    if isinstance(height, int) and isinstance(width, int) and height > 0 and width > 0:
+        return (height, width), batch
+    return None, batch
+
+
 class RetinaFaceDetector:
     """Detects faces and five keypoints with RetinaFace MobileNet-0.25 on ONNX Runtime."""
 
@@ -78,6 +94,7 @@ class RetinaFaceDetector:
         self.session: InferenceSession = loader.load(self._model_source())
         if self.config.model_path:
             self.model_info = attrs.evolve(RETINAFACE_INFO, file=self.config.model_path)
+        self.static_size, self.static_batch = static_dims(self.session)
 
     def _model_source(self) -> Path | bytes:
         if self.config.model_path:
@@ -94,19 +111,32 @@ class RetinaFaceDetector:
     # -- geometry -------------------------------------------------------------
 
     def input_size(self, height: int, width: int) -> tuple[int, int, float, float]:
-        """Resized (h, w) for an image, and the x / y scale factors used."""
-        scale = self.config.det_size / max(height, width)
-        new_h = max(1, round(height * scale))
-        new_w = max(1, round(width * scale))
+        """Resized (h, w) for an image, and the x / y scale factors used.
+
+        A static graph (``faceswap export retinaface --size WxH``) fixes the
+        network input, so the image is fitted inside it instead of ``det_size``.
+        """
+        if self.static_size is not None:
+            limit_h, limit_w = self.static_size
+            scale = min(limit_h / height, limit_w / width)
+        else:
+            limit_h = limit_w = MAX_INPUT_SIDE
+            scale = self.config.det_size / max(height, width)
+        new_h = max(1, min(round(height * scale), limit_h))
+        new_w = max(1, min(round(width * scale), limit_w))
         return new_h, new_w, new_w / width, new_h / height
 
     def _blob(self, images: Sequence[Image]) -> tuple[Float32, float, float]:
         height, width = images[0].shape[:2]
         new_h, new_w, sx, sy = self.input_size(height, width)
-        pad_h = -(-new_h // PAD_MULTIPLE) * PAD_MULTIPLE
-        pad_w = -(-new_w // PAD_MULTIPLE) * PAD_MULTIPLE
+        if self.static_size is not None:
+            pad_h, pad_w = self.static_size
+        else:
+            pad_h = -(-new_h // PAD_MULTIPLE) * PAD_MULTIPLE
+            pad_w = -(-new_w // PAD_MULTIPLE) * PAD_MULTIPLE
         # Zero padding after mean subtraction is the mean colour: neutral for the network.
-        blob = np.zeros((len(images), 3, pad_h, pad_w), dtype=np.float32)
+        rows = max(len(images), self.static_batch or 0)  # a static batch is filled with padding
+        blob = np.zeros((rows, 3, pad_h, pad_w), dtype=np.float32)
         interpolation = cv2.INTER_AREA if sx < 1.0 else cv2.INTER_LINEAR
         for i, image in enumerate(images):
             resized = cv2.resize(image, (new_w, new_h), interpolation=interpolation)
@@ -129,9 +159,10 @@ class RetinaFaceDetector:
         for index, image in enumerate(checked):
             if not too_small(image):  # tiny frames keep their empty result
                 groups.setdefault(image.shape, []).append(index)
+        step = self.static_batch or MAX_BATCH
         for indices in groups.values():
-            for start in range(0, len(indices), MAX_BATCH):
-                chunk = indices[start : start + MAX_BATCH]
+            for start in range(0, len(indices), step):
+                chunk = indices[start : start + step]
                 for index, faces in zip(chunk, self._run([checked[i] for i in chunk]), strict=True):
                     results[index] = faces
         return results
@@ -139,20 +170,31 @@ class RetinaFaceDetector:
     def _run(self, images: Sequence[Image]) -> list[list[Face]]:
         blob, sx, sy = self._blob(images)
         outputs = self.session.run({"input": blob})
-        priors = prior_boxes(blob.shape[2], blob.shape[3])
         height, width = images[0].shape[:2]
+        return self.decode_outputs(outputs, blob, (sx, sy), (height, width), len(images))
+
+    def decode_outputs(
+        self,
+        outputs: Mapping[str, Any],
+        blob: Float32,
+        scale: tuple[float, float],
+        image_size: tuple[int, int],
+        count: int,
+    ) -> list[list[Face]]:
+        """Faces of the first ``count`` images from raw network outputs for ``blob``."""
+        priors = prior_boxes(blob.shape[2], blob.shape[3])
         return [
             self._faces(
                 outputs["loc"][i],
                 outputs["conf"][i],
                 outputs["landmarks"][i],
                 priors,
-                sx,
-                sy,
-                height,
-                width,
+                scale[0],
+                scale[1],
+                image_size[0],
+                image_size[1],
             )
-            for i in range(len(images))
+            for i in range(count)
         ]
 
     def _faces(

@@ -10,8 +10,11 @@ from typing import Any
 import click
 
 from faceswap_core.cli.context import plugins_from
+from faceswap_core.cli.options import runtime_options
+from faceswap_core.errors import BenchTargetError, ConfigError
 from faceswap_core.io.atomic import atomic_write_text
 from faceswap_core.tools.bench import DEFAULT_SIZE, STAGES, BenchOptions, parse_size, run_bench
+from faceswap_core.tools.profiles import PROFILES, check_profile, profile_named, verdict
 
 
 def _print_table(record: dict[str, Any]) -> None:
@@ -42,6 +45,16 @@ def _print_table(record: dict[str, Any]) -> None:
         f"device {record['device']}, {record['threads']} threads,"
         f" peak RSS {record['peak_rss_mb']} MB"
     )
+    gpu = record.get("gpu")
+    if gpu:
+        console.print(f"GPU {gpu['device']}, peak GPU memory {gpu['peak_memory_mb']} MB")
+    runtime = record.get("runtime") or {}
+    active = runtime.get("active") or runtime.get("fallback_runtime") or ""
+    console.print(
+        f"runtime {runtime.get('runtime')}{f' ({active})' if active else ''};"
+        f" cold: setup {record['cold']['setup_ms']:.0f} ms,"
+        f" first frame {record['cold']['first_frame_ms']:.1f} ms"
+    )
     versions = ", ".join(f"{k} {v}" for k, v in record["versions"].items() if v)
     console.print(f"versions: {versions}", soft_wrap=True)
 
@@ -58,6 +71,20 @@ def _print_table(record: dict[str, Any]) -> None:
     "--model-path", default=None, help="Model file (or model-store name) for inswapper/onnx."
 )
 @click.option("--config", default=None, help="YAML config file (its pipeline section is used).")
+@runtime_options
+@click.option(
+    "--profile",
+    type=click.Choice(sorted(PROFILES)),
+    default=None,
+    help="Edge profile: its frame size and runtime, then pass/fail per budget (FPS, GPU memory).",
+)
+@click.option(
+    "--detect-every",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Detect every N frames and track in between (needs video tracking).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON record instead of a table.")
 @click.option(
     "--output",
@@ -75,10 +102,25 @@ def command(
     model: str | None,
     model_path: str | None,
     config: str | None,
+    runtime: str | None,
+    providers: tuple[str, ...],
+    profile: str | None,
+    detect_every: int,
     as_json: bool,
     output: Path | None,
 ) -> None:
-    """Per-stage latency (decode, detect, landmarks, align, swap, paste, encode) and FPS."""
+    """Per-stage latency (decode, detect, landmarks, align, swap, paste, encode) and FPS.
+
+    With --profile, the run uses the profile's frame size and runtime and ends
+    with PASS / FAIL / NOT CHECKED per budget; it exits 1 when one fails.
+    """
+    edge = profile_named(profile) if profile is not None else None
+    runtime_choice: Any = runtime
+    if edge is not None:
+        for name, given in (("size", "--size"), ("runtime", "--runtime")):
+            if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT:
+                raise ConfigError(f"--profile {edge.name} sets {given}; drop one of them")
+        size, runtime_choice = edge.size, dict(edge.runtime)
     width, height = parse_size(size)
     options = BenchOptions(
         width=width,
@@ -89,6 +131,9 @@ def command(
         model=model,
         model_path=model_path,
         config=config,
+        runtime=runtime_choice,
+        providers=providers,
+        detect_every=detect_every,
     )
     progress = None
     bar = None
@@ -106,6 +151,14 @@ def command(
     finally:
         if bar is not None:
             bar.close()
+    criteria = check_profile(edge, record) if edge is not None else []
+    if edge is not None:
+        record["profile"] = {
+            "name": edge.name,
+            "summary": edge.summary,
+            "passed": verdict(criteria),
+            "criteria": [c.to_dict() for c in criteria],
+        }
     text = json.dumps(record, indent=2)
     if output is not None:
         atomic_write_text(output, text + "\n")
@@ -113,3 +166,13 @@ def command(
         click.echo(text)
     else:
         _print_table(record)
+        if edge is not None:
+            click.echo(f"profile {edge.name}: {edge.summary}")
+            for criterion in criteria:
+                click.echo(f"  {criterion.line()}")
+    failed = [c for c in criteria if c.passed is False]
+    if edge is not None and failed:
+        raise BenchTargetError(
+            f"profile {edge.name}: "
+            + "; ".join(f"{c.name} {c.measured} misses {c.target}" for c in failed)
+        )

@@ -10,6 +10,8 @@ import cv2
 import numpy as np
 
 from faceswap_core.cli.context import plugins_from
+from faceswap_core.cli.options import apply_runtime_options, runtime_options
+from faceswap_core.config.schema import PipelineConfig
 from faceswap_core.interfaces.face import Face, Image
 from faceswap_core.io.encode import write_image
 from faceswap_core.pipeline.image import Pipeline
@@ -40,10 +42,19 @@ def draw_faces(image: Image, faces: list[Face]) -> Image:
 @click.argument("image")
 @click.option("--json", "as_json", is_flag=True, help="Print faces as JSON.")
 @click.option("--draw", default=None, help="Write a copy of IMAGE with the faces drawn on it.")
+@runtime_options
 @click.pass_context
-def command(ctx: click.Context, image: str, as_json: bool, draw: str | None) -> None:
+def command(
+    ctx: click.Context,
+    image: str,
+    as_json: bool,
+    draw: str | None,
+    runtime: str | None,
+    providers: tuple[str, ...],
+) -> None:
     """Detect faces in IMAGE."""
-    pipeline = Pipeline(plugins=plugins_from(ctx))
+    config = apply_runtime_options(PipelineConfig(), runtime, providers)
+    pipeline = Pipeline(config, plugins_from(ctx))
     frame = pipeline.decode(Path(image), name="image")
     faces = pipeline.detector.detect(frame)
     if draw is not None:

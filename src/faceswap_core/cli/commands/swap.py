@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from faceswap_core.cli.context import plugins_from
+from faceswap_core.cli.options import apply_runtime_options, runtime_options
 from faceswap_core.config.loader import load_config, load_pipeline_config
 from faceswap_core.config.schema import PipelineConfig
 from faceswap_core.errors import EXIT_CODES, ConfigError, InputError
@@ -123,6 +124,7 @@ def _output_path(out: Path, target: Path, folder: bool, fmt: str | None) -> tupl
     metavar="KEY=VALUE",
     help="Override a config value, e.g. pipeline.faces=largest.",
 )
+@runtime_options
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -139,6 +141,8 @@ def command(
     as_json: bool,
     config: str | None,
     overrides: tuple[str, ...],
+    runtime: str | None,
+    providers: tuple[str, ...],
 ) -> None:
     """Swap the face of SOURCE into each TARGET and write the result to OUTPUT."""
     swapper = None
@@ -146,7 +150,9 @@ def command(
         swapper = {"type": model or ("onnx" if model_path else "classic")}
         if model_path is not None:
             swapper["model"] = model_path
-    resolved = pipeline_config(config, overrides, swapper)
+    resolved = apply_runtime_options(
+        pipeline_config(config, overrides, swapper), runtime, providers
+    )
     if faces == "reference" and reference is None:
         raise ConfigError("--faces reference needs --reference IMG")
     files, folder = expand_targets(targets)

@@ -1,0 +1,167 @@
+"""``faceswap export``: deployable artifacts from registered exporters, and ``verify``.
+
+Subcommands are the exporters plugins register (``onnx`` from faceswap-unet,
+``tensorrt`` from faceswap-trt, ``retinaface`` from faceswap-retinaface), each
+with the options of its config class, plus core's ``verify``. An exporter
+that is not installed is an error naming the distribution to install.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from faceswap_core.cli.config_options import given_values, options_for, summary_line
+from faceswap_core.cli.context import plugins_from
+from faceswap_core.cli.options import runtime_options
+from faceswap_core.export.run import run_export
+from faceswap_core.export.shapes import parse_shapes
+from faceswap_core.export.verify import DEFAULT_ATOL, VerificationError, verify
+from faceswap_core.interfaces import ExportReport
+from faceswap_core.pipeline.context import build_context
+from faceswap_core.plugin.kinds import EXPORTER
+from faceswap_core.runtime.choice import runtime_ref
+
+JSON_HELP = "Print a JSON object as the last line of output (out, and the exporter's checks)."
+
+
+def print_report(report: ExportReport, *, as_json: bool) -> None:
+    """Notes for people, then the summary: ``key: value`` lines, or one JSON line."""
+    for note in report.notes:
+        click.echo(note)
+    record = report.to_dict()
+    if as_json:
+        click.echo(json.dumps(record, sort_keys=True))
+        return
+    for key, value in record.items():
+        if not isinstance(value, dict | list):
+            click.echo(f"{key}: {value}")
+
+
+def exporter_command(name: str, config: type[Any] | None, plugin: str) -> click.Command:
+    """The ``faceswap export NAME`` command of one registered exporter."""
+
+    @click.pass_context
+    def run(ctx: click.Context, /, **params: Any) -> None:
+        as_json = bool(params.pop("as_json", False))
+        options = given_values(ctx, config) if config is not None else {}
+        report = run_export(name, options, plugins=plugins_from(ctx))
+        print_report(report, as_json=as_json)
+
+    params: list[click.Parameter] = [*options_for(config)] if config is not None else []
+    params.append(click.Option(["--json", "as_json"], is_flag=True, help=JSON_HELP))
+    summary = summary_line(config) if config is not None else ""
+    return click.Command(
+        name,
+        callback=run,
+        params=params,
+        help=f"{summary} (from {plugin})".strip(),
+    )
+
+
+@click.command("verify")
+@click.option("--onnx", "onnx_path", required=True, help="The ONNX graph (run by the reference).")
+@click.option(
+    "--engine",
+    default=None,
+    help="A prebuilt artifact for the candidate runtime (default: the candidate loads --onnx).",
+)
+@runtime_options
+@click.option(
+    "--reference", default="onnxruntime", show_default=True, help="The reference runtime."
+)
+@click.option(
+    "--shape",
+    "shapes",
+    multiple=True,
+    metavar="NAME:DIMS",
+    help="Input shape, e.g. input:1x3x640x640; needed for dynamic dimensions other than batch.",
+)
+@click.option("--batch", type=click.IntRange(1, 1024), default=1, show_default=True)
+@click.option("--inputs", "inputs_file", default=None, help="An .npz of inputs (one per name).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of random inputs.")
+@click.option(
+    "--atol",
+    type=click.FloatRange(min=0.0),
+    default=DEFAULT_ATOL,
+    show_default=True,
+    help="Largest absolute difference accepted per output.",
+)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.pass_context
+def verify_command(
+    ctx: click.Context,
+    onnx_path: str,
+    engine: str | None,
+    runtime: str | None,
+    providers: tuple[str, ...],
+    reference: str,
+    shapes: tuple[str, ...],
+    batch: int,
+    inputs_file: str | None,
+    seed: int,
+    atol: float,
+    as_json: bool,
+) -> None:
+    """Run the same inputs through two runtimes and compare every output.
+
+    The candidate (--runtime, default tensorrt) runs --engine or the ONNX
+    graph; the reference (default onnxruntime) runs the ONNX graph. Prints
+    the max and mean absolute difference per output; exits 5 when one
+    exceeds --atol.
+    """
+    context = build_context(plugins_from(ctx))
+    candidate_ref = runtime_ref(None, runtime or "tensorrt", providers or None)
+    report = verify(
+        Path(onnx_path),
+        reference=context.runtime_for({"type": reference}, path="--reference"),
+        candidate=context.runtime_for(candidate_ref, path="--runtime"),
+        candidate_model=Path(engine) if engine else None,
+        shapes=parse_shapes(shapes),
+        batch=batch,
+        inputs_file=Path(inputs_file) if inputs_file else None,
+        seed=seed,
+        atol=atol,
+    )
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), sort_keys=True))
+    else:
+        click.echo(f"{report.candidate} vs {report.reference}, atol {atol:g}")
+        for diff in report.outputs:
+            verdict = "ok" if diff.ok else "FAIL"
+            click.echo(
+                f"  {diff.name} {list(diff.shape)}: max abs diff {diff.max_abs_diff:.3g},"
+                f" mean abs diff {diff.mean_abs_diff:.3g} ({verdict})"
+            )
+    if not report.passed:
+        worst = max(report.outputs, key=lambda d: d.max_abs_diff)
+        raise VerificationError(
+            f"{report.candidate} differs from {report.reference}: output {worst.name!r} max abs "
+            f"diff {worst.max_abs_diff:.3g} > atol {atol:g}"
+        )
+
+
+BUILTIN: dict[str, click.Command] = {"verify": verify_command}
+
+
+class ExportGroup(click.Group):
+    """Subcommands: core's ``verify`` and every registered exporter, looked up at call time."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        exporters = [c.name for c in plugins_from(ctx).registry(EXPORTER)]
+        return sorted(set(BUILTIN) | set(exporters))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in BUILTIN:
+            return BUILTIN[cmd_name]
+        # Unknown names raise UnknownComponentError: what exists, and what to install.
+        component = plugins_from(ctx).registry(EXPORTER).get(cmd_name)
+        return exporter_command(component.name, component.config, component.plugin)
+
+
+@click.group("export", cls=ExportGroup)
+def command() -> None:
+    """Export deployable artifacts (ONNX, TensorRT engines) and verify them across runtimes."""

@@ -10,6 +10,7 @@ from faceswap_core.errors import (
     ModelFileError,
     NoFaceError,
     PluginError,
+    RegressionError,
     UnknownComponentError,
 )
 
@@ -23,5 +24,6 @@ __all__ = [
     "ModelFileError",
     "NoFaceError",
     "PluginError",
+    "RegressionError",
     "UnknownComponentError",
 ]

@@ -8,7 +8,7 @@ One module per slot: ``vision`` (detectors, recognizers, landmarkers),
 
 from __future__ import annotations
 
-from faceswap_core.interfaces.eval import Metric
+from faceswap_core.interfaces.eval import Metric, MetricValue, PairRecord
 from faceswap_core.interfaces.export import Exporter
 from faceswap_core.interfaces.face import Face, FloatArray, Image
 from faceswap_core.interfaces.jobs import Runner
@@ -29,8 +29,10 @@ __all__ = [
     "Landmarker",
     "Loss",
     "Metric",
+    "MetricValue",
     "ModelInfo",
     "ModelLocator",
+    "PairRecord",
     "Recognizer",
     "Runner",
     "Runtime",

@@ -30,8 +30,14 @@ def faceswap(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+CONFIG = Path(__file__).resolve().parents[2] / "configs" / "face_swap" / "eval.yaml"
+
+
 def test_eval_prints_one_json_line_with_out_and_metrics(tiny_lfw: Path, tmp_path: Path) -> None:
-    done = faceswap("eval", "--data", str(tiny_lfw), "--out", "run", "--json", *SMALL, cwd=tmp_path)
+    done = faceswap(
+        "eval", "--config", str(CONFIG), "--data", str(tiny_lfw), "--out", "run", "--json", *SMALL,
+        cwd=tmp_path,
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert summary["out"] == "run"
@@ -40,7 +46,8 @@ def test_eval_prints_one_json_line_with_out_and_metrics(tiny_lfw: Path, tmp_path
     assert summary["metrics"]["pairs"] == 4
     assert set(summary["metrics"]) == {"pairs", "ssim", "psnr", "failures"}
     readme = (tmp_path / "run" / "README.md").read_text()
-    assert f"faceswap eval --data {tiny_lfw} --out run --set eval.cross_pairs=2" in readme
+    assert f"faceswap eval --config {CONFIG} --data {tiny_lfw} --out run --set eval.cross" in readme
+    assert "name: eval" in (tmp_path / "run" / "config.yaml").read_text()  # the config's
 
 
 def _perfect_baseline(folder: Path, source: Path) -> Path:
@@ -113,7 +120,7 @@ def test_a_non_empty_out_is_never_written_over(
         (("--tolerance", "identity_top1=0.1"), "--tolerance needs --baseline"),
         (("--set", "eval.cross_pairs=-1"), "eval.cross_pairs: expected an int >= 0"),
         (("--set", "eval.metrics=[{type: ssimm}]"), "unknown metric 'ssimm'"),
-        (("--set", "eval.recognizer={type: auto, model: x}"), "'auto' takes no parameters"),
+        (("--set", "eval.recognizer={type: dlib, jitters: 2}"), "recognizer.jitters: unknown key"),
         (("--baseline", "/nonexistent/run"), "is not a `faceswap eval` output folder"),
     ],
 )

@@ -69,7 +69,7 @@ def test_metrics_json_defines_every_number(eval_runs: dict[str, Any]) -> None:
             assert isinstance(entry["value"], float), name
             assert entry["unit"], name
     assert document["recognizer"]["name"] == "dlib"  # no ArcFace pack on this machine
-    assert "ArcFace unavailable" in document["recognizer"]["chosen"]
+    assert document["recognizer"]["chosen"].startswith("default: ArcFace unavailable (")
     dataset = document["dataset"]
     assert dataset["kind"] == "lfw"
     assert dataset["identities"] == 8

@@ -118,9 +118,11 @@ class EvalConfig:
     :ivar cross_pairs: cross-identity pairs sampled with the experiment ``seed``.
     :ivar self_pairs: same-identity pairs (two different images) for reconstruction metrics.
     :ivar max_images_per_identity: images per identity used (first by name), bounding cost.
-    :ivar recognizer: the evaluation recognizer; ``auto`` is ``arcface`` when its
-        pack is present, else ``dlib``. Prefer one the swapper was not trained with.
-    :ivar landmarker: 68-point landmarks for pose and expression.
+    :ivar recognizer: the evaluation recognizer; unset (``null``) picks ``arcface``
+        when its pack is present, else ``dlib``. Prefer one the swapper was not
+        trained with.
+    :ivar landmarker: 68-point landmarks for pose and expression; unset uses the
+        pipeline's landmarker (``pipeline.landmarker``).
     :ivar metrics: metric components, ``{type: NAME, **params}``; one that comes
         from a plugin that is not installed is skipped with the reason.
     :ivar gallery_rows: rows of each best / median / worst gallery grid.
@@ -134,8 +136,8 @@ class EvalConfig:
     self_pairs: int = attrs.field(default=50, validator=_at_least(0))
     frames_per_video: int = attrs.field(default=10, validator=_at_least(2))
     max_images_per_identity: int = attrs.field(default=10, validator=_at_least(2))
-    recognizer: ComponentRef = attrs.field(factory=lambda: {"type": "auto"})
-    landmarker: ComponentRef = attrs.field(factory=lambda: {"type": "dlib68"})
+    recognizer: ComponentRef | None = None
+    landmarker: ComponentRef | None = None
     metrics: list[ComponentRef] = attrs.field(factory=_default_metrics)
     gallery_rows: int = attrs.field(default=4, validator=_at_least(1))
 

@@ -70,8 +70,6 @@ METRIC_CROP = 112
 MATCH_IOU = 0.3
 """Smallest box overlap for a face in the result to count as the swapped target face."""
 
-AUTO_RECOGNIZER = "auto"
-
 Progress = Callable[[int, int], None]
 
 
@@ -239,23 +237,20 @@ def build_metrics(
 
 
 def build_recognizer(
-    ref: ComponentRef, plugins: FaceswapPlugins, context: BuildContext
+    ref: ComponentRef | None, plugins: FaceswapPlugins, context: BuildContext
 ) -> tuple[Recognizer, dict[str, Any]]:
-    """The evaluation recognizer: ``auto`` is ``arcface`` when its pack is present, else dlib."""
+    """The evaluation recognizer; unset is ``arcface`` when its pack is present, else dlib."""
     path = "$.eval.recognizer"
-    chosen = "configured"
-    if ref.get("type") == AUTO_RECOGNIZER:
-        if len(ref) > 1:
-            raise ConfigError(f"{path}: 'auto' takes no parameters; name a recognizer type")
+    if ref is not None:
+        recognizer = plugins.build(RECOGNIZER, ref, context=context, path=path)
+        name, chosen = str(ref.get("type")), "configured (eval.recognizer)"
+    else:
         try:
             recognizer = plugins.build(RECOGNIZER, "arcface", context=context, path=path)
-            name, chosen = "arcface", "auto: the ArcFace pack is present"
+            name, chosen = "arcface", "default: the ArcFace pack is present"
         except (ModelFileError, UnknownComponentError) as exc:
             recognizer = plugins.build(RECOGNIZER, "dlib", context=context, path=path)
-            name, chosen = "dlib", f"auto: ArcFace unavailable ({exc})"
-    else:
-        recognizer = plugins.build(RECOGNIZER, ref, context=context, path=path)
-        name = str(ref.get("type"))
+            name, chosen = "dlib", f"default: ArcFace unavailable ({exc})"
     return recognizer, {"name": name, "chosen": chosen, **_model_info(recognizer)}
 
 
@@ -522,12 +517,13 @@ def evaluate(
         else (None, None)
     )
     landmarker = None
+    landmarker_ref = settings.landmarker or experiment.pipeline.landmarker
     if "landmarks" in needs:
         landmarker = (
-            pipeline.landmarker  # the same model: load it once
-            if settings.landmarker == experiment.pipeline.landmarker
+            pipeline.landmarker  # the pipeline's own: loaded once
+            if landmarker_ref == experiment.pipeline.landmarker
             else manager.build(
-                LANDMARKER, settings.landmarker, context=pipeline.context, path="$.eval.landmarker"
+                LANDMARKER, landmarker_ref, context=pipeline.context, path="$.eval.landmarker"
             )
         )
     if out is None:
@@ -575,7 +571,7 @@ def evaluate(
         skipped=skipped,
         recognizer=recognizer_info,
         landmarker=(
-            {"name": str(settings.landmarker.get("type")), **_model_info(landmarker)}
+            {"name": str(landmarker_ref.get("type")), **_model_info(landmarker)}
             if landmarker is not None
             else None
         ),

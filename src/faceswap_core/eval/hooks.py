@@ -6,7 +6,8 @@ factories. LPIPS needs torch, so it comes from faceswap-unet.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 from faceswap_core.plugin.hookspecs import hookimpl
 
@@ -15,55 +16,28 @@ if TYPE_CHECKING:
     from faceswap_core.plugin.context import BuildContext
     from faceswap_core.plugin.hookspecs import Register
 
-
-def _identity(config: None, context: BuildContext) -> Metric:
-    from faceswap_core.eval.metrics import IdentityMetric
-
-    return IdentityMetric()
-
-
-def _pose_error(config: None, context: BuildContext) -> Metric:
-    from faceswap_core.eval.metrics import PoseErrorMetric
-
-    return PoseErrorMetric()
-
-
-def _expression_error(config: None, context: BuildContext) -> Metric:
-    from faceswap_core.eval.metrics import ExpressionErrorMetric
-
-    return ExpressionErrorMetric()
+METRICS: dict[str, str] = {
+    "identity": "IdentityMetric",
+    "pose_error": "PoseErrorMetric",
+    "expression_error": "ExpressionErrorMetric",
+    "ssim": "SsimMetric",
+    "psnr": "PsnrMetric",
+    "latency": "LatencyMetric",
+    "failures": "FailuresMetric",
+}
+"""Component name -> class in :mod:`faceswap_core.eval.metrics` (none takes parameters)."""
 
 
-def _ssim(config: None, context: BuildContext) -> Metric:
-    from faceswap_core.eval.metrics import SsimMetric
+def _factory(class_name: str) -> Callable[[None, BuildContext], Metric]:
+    def build(config: None, context: BuildContext) -> Metric:
+        from faceswap_core.eval import metrics
 
-    return SsimMetric()
+        return cast("Metric", getattr(metrics, class_name)())
 
-
-def _psnr(config: None, context: BuildContext) -> Metric:
-    from faceswap_core.eval.metrics import PsnrMetric
-
-    return PsnrMetric()
-
-
-def _latency(config: None, context: BuildContext) -> Metric:
-    from faceswap_core.eval.metrics import LatencyMetric
-
-    return LatencyMetric()
-
-
-def _failures(config: None, context: BuildContext) -> Metric:
-    from faceswap_core.eval.metrics import FailuresMetric
-
-    return FailuresMetric()
+    return build
 
 
 @hookimpl
 def register_metrics(register: Register[Metric]) -> None:
-    register("identity", _identity)
-    register("pose_error", _pose_error)
-    register("expression_error", _expression_error)
-    register("ssim", _ssim)
-    register("psnr", _psnr)
-    register("latency", _latency)
-    register("failures", _failures)
+    for name, class_name in METRICS.items():
+        register(name, _factory(class_name))

@@ -140,69 +140,85 @@ class IdentityMetric:
         ]
 
 
-class PoseErrorMetric:
+class MeanMetric:
+    """A metric that is the mean of one per-pair number (the common case).
+
+    Subclasses set the class attributes and implement :meth:`score`.
+    """
+
+    name: str
+    pairs: frozenset[PairKind]
+    needs: frozenset[Need]
+    value_name: str
+    unit: str
+    definition: str
+    higher_is_better: bool
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+
+    def score(self, record: PairRecord) -> float:
+        raise NotImplementedError
+
+    def update(self, record: PairRecord) -> Mapping[str, float]:
+        value = self.score(record)
+        self.values.append(value)
+        return {self.value_name: value}
+
+    def results(self) -> Sequence[MetricValue]:
+        return [
+            MetricValue(
+                self.value_name,
+                _mean(self.values),
+                self.unit,
+                self.definition,
+                higher_is_better=self.higher_is_better,
+                count=len(self.values),
+            )
+        ]
+
+
+class PoseErrorMetric(MeanMetric):
     """Head pose kept from the target: L2 of the (yaw, pitch, roll) difference in degrees."""
 
     name = "pose_error"
     pairs = CROSS
     needs: frozenset[Need] = frozenset({"landmarks"})
+    value_name = "pose_error_deg"
+    unit = "degrees"
+    definition = (
+        "mean L2 distance between the (yaw, pitch, roll) of the swapped face and of the "
+        "target, each from solvePnP of 68 landmarks against a 3D mean face"
+    )
+    higher_is_better = False
 
-    def __init__(self) -> None:
-        self.errors: list[float] = []
-
-    def update(self, record: PairRecord) -> Mapping[str, float]:
+    def score(self, record: PairRecord) -> float:
         size = _field(record.image_size, "image_size", self.name)
         result = head_pose(_field(record.result_landmarks, "result_landmarks", self.name), size)
         target = head_pose(_field(record.target_landmarks, "target_landmarks", self.name), size)
-        error = pose_error(result, target)
-        self.errors.append(error)
-        return {"pose_error_deg": error}
-
-    def results(self) -> Sequence[MetricValue]:
-        return [
-            MetricValue(
-                "pose_error_deg",
-                _mean(self.errors),
-                "degrees",
-                "mean L2 distance between the (yaw, pitch, roll) of the swapped face and of the "
-                "target, each from solvePnP of 68 landmarks against a 3D mean face",
-                higher_is_better=False,
-                count=len(self.errors),
-            )
-        ]
+        return pose_error(result, target)
 
 
-class ExpressionErrorMetric:
+class ExpressionErrorMetric(MeanMetric):
     """Expression kept from the target: landmark distance after rigid alignment."""
 
     name = "expression_error"
     pairs = CROSS
     needs: frozenset[Need] = frozenset({"landmarks"})
+    value_name = "expression_error"
+    unit = "inter-ocular distance"
+    definition = (
+        "mean distance between the 68 landmarks of the swapped face and of the target "
+        "after a similarity fit on the nose and eye corners, divided by the target's "
+        "outer-eye-corner distance"
+    )
+    higher_is_better = False
 
-    def __init__(self) -> None:
-        self.errors: list[float] = []
-
-    def update(self, record: PairRecord) -> Mapping[str, float]:
-        error = expression_error(
+    def score(self, record: PairRecord) -> float:
+        return expression_error(
             _field(record.result_landmarks, "result_landmarks", self.name),
             _field(record.target_landmarks, "target_landmarks", self.name),
         )
-        self.errors.append(error)
-        return {"expression_error": error}
-
-    def results(self) -> Sequence[MetricValue]:
-        return [
-            MetricValue(
-                "expression_error",
-                _mean(self.errors),
-                "inter-ocular distance",
-                "mean distance between the 68 landmarks of the swapped face and of the target "
-                "after a similarity fit on the nose and eye corners, divided by the target's "
-                "outer-eye-corner distance",
-                higher_is_better=False,
-                count=len(self.errors),
-            )
-        ]
 
 
 def _crops(record: PairRecord, metric: str) -> tuple[Image, Image]:
@@ -233,63 +249,41 @@ def psnr(result: Image, target: Image) -> float:
     return min(value, PSNR_CAP_DB) if math.isfinite(value) else PSNR_CAP_DB
 
 
-class SsimMetric:
+class SsimMetric(MeanMetric):
     """SSIM of the self-swap reconstruction against the target, on the aligned face crop."""
 
     name = "ssim"
     pairs = SELF
     needs: frozenset[Need] = frozenset({"crops"})
+    value_name = "ssim"
+    unit = "index (-1..1)"
+    definition = (
+        "mean structural similarity (scikit-image, 7 x 7 window, RGB) between the self-"
+        "swap result and the target on the 112 px ArcFace-aligned face crop"
+    )
+    higher_is_better = True
 
-    def __init__(self) -> None:
-        self.values: list[float] = []
-
-    def update(self, record: PairRecord) -> Mapping[str, float]:
-        value = ssim(*_crops(record, self.name))
-        self.values.append(value)
-        return {"ssim": value}
-
-    def results(self) -> Sequence[MetricValue]:
-        return [
-            MetricValue(
-                "ssim",
-                _mean(self.values),
-                "index (-1..1)",
-                "mean structural similarity (scikit-image, 7 x 7 window, RGB) between the self-"
-                "swap result and the target on the 112 px ArcFace-aligned face crop",
-                higher_is_better=True,
-                count=len(self.values),
-            )
-        ]
+    def score(self, record: PairRecord) -> float:
+        return ssim(*_crops(record, self.name))
 
 
-class PsnrMetric:
+class PsnrMetric(MeanMetric):
     """PSNR of the self-swap reconstruction against the target, on the aligned face crop."""
 
     name = "psnr"
     pairs = SELF
     needs: frozenset[Need] = frozenset({"crops"})
+    value_name = "psnr"
+    unit = "dB"
+    definition = (
+        "mean peak signal-to-noise ratio (scikit-image, data range 255) between the self-"
+        f"swap result and the target on the 112 px aligned face crop, capped at "
+        f"{PSNR_CAP_DB:g} dB"
+    )
+    higher_is_better = True
 
-    def __init__(self) -> None:
-        self.values: list[float] = []
-
-    def update(self, record: PairRecord) -> Mapping[str, float]:
-        value = psnr(*_crops(record, self.name))
-        self.values.append(value)
-        return {"psnr": value}
-
-    def results(self) -> Sequence[MetricValue]:
-        return [
-            MetricValue(
-                "psnr",
-                _mean(self.values),
-                "dB",
-                "mean peak signal-to-noise ratio (scikit-image, data range 255) between the self-"
-                f"swap result and the target on the 112 px aligned face crop, capped at "
-                f"{PSNR_CAP_DB:g} dB",
-                higher_is_better=True,
-                count=len(self.values),
-            )
-        ]
+    def score(self, record: PairRecord) -> float:
+        return psnr(*_crops(record, self.name))
 
 
 class LatencyMetric:
@@ -386,6 +380,7 @@ __all__ = [
     "FailuresMetric",
     "IdentityMetric",
     "LatencyMetric",
+    "MeanMetric",
     "PoseErrorMetric",
     "PsnrMetric",
     "SsimMetric",

@@ -36,7 +36,12 @@ import numpy as np
 from faceswap_core.errors import ConfigError, InputError
 from faceswap_core.eval import gallery as galleries
 from faceswap_core.eval.report import data_uri, load_run, same_pairs, write_report
-from faceswap_core.eval.results import PAIR_STRIPS_DIR, read_metrics_json, write_metrics_json
+from faceswap_core.eval.results import (
+    PAIR_STRIPS_DIR,
+    read_csv_table,
+    read_metrics_json,
+    write_metrics_json,
+)
 from faceswap_core.io.atomic import atomic_write_json, atomic_write_text
 from faceswap_core.io.encode import encode
 from faceswap_core.io.hashing import sha256_file
@@ -255,18 +260,9 @@ def _read_key(folder: Path) -> dict[str, Any]:
 
 def parse_ratings(path: Path, known: Mapping[str, Any]) -> list[tuple[str, str, int]]:
     """``(item_id, rater, score)`` rows; any bad row is an error naming its line."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"ratings file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read ratings file {path}: {exc}") from None
-    reader = csv.DictReader(text.splitlines())
-    if not {"item_id", "score"} <= set(reader.fieldnames or []):
-        raise InputError(
-            f"{path}: needs a header with 'item_id' and 'score' (and optionally 'rater'); "
-            f"found {reader.fieldnames or 'nothing'}"
-        )
+    reader = read_csv_table(
+        path, "ratings file", ("item_id", "score"), "'item_id' and 'score' (optional 'rater')"
+    )
     rows: list[tuple[str, str, int]] = []
     first_seen: dict[tuple[str, str], int] = {}
     for line, row in enumerate(reader, start=2):

@@ -16,7 +16,6 @@ same data are scored on exactly the same pairs.
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 from collections.abc import Callable, Iterable, Sequence
@@ -27,6 +26,7 @@ import attrs
 import numpy as np
 
 from faceswap_core.errors import ConfigError, InputError
+from faceswap_core.eval.results import read_csv_table
 from faceswap_core.experiment.manifest import (
     MANIFEST_NAME,
     Label,
@@ -218,19 +218,12 @@ def load_pairs_csv(path: str | Path) -> EvalData:
     parent folder name. Pairs with equal labels are self pairs.
     """
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"pairs file not found: {file}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read pairs file {file}: {exc}") from None
-    reader = csv.DictReader(text.splitlines())
-    columns = set(reader.fieldnames or [])
-    if not {"source", "target"} <= columns:
-        raise InputError(
-            f"pairs file {file} needs a header with 'source' and 'target' columns "
-            f"(optional 'source_label', 'target_label'); found {sorted(columns) or 'none'}"
-        )
+    reader = read_csv_table(
+        file,
+        "pairs file",
+        ("source", "target"),
+        "'source' and 'target' columns (optional 'source_label', 'target_label')",
+    )
     images: dict[str, EvalImage] = {}
 
     def image(value: str | None, label: str | None, line: int, column: str) -> EvalImage:

@@ -155,6 +155,29 @@ def read_metrics_csv(folder: str | Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def read_csv_table(
+    path: Path, what: str, required: Iterable[str], hint: str
+) -> csv.DictReader[str]:
+    """A user's CSV (``what``: "pairs file", "ratings file") with its header checked.
+
+    A byte-order mark is accepted (spreadsheets write one). Rows are numbered
+    from 2 for messages (the header is line 1).
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{what} not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {what} {path}: {exc}") from None
+    reader = csv.DictReader(text.splitlines())
+    columns = list(reader.fieldnames or [])
+    if not set(required) <= set(columns):
+        raise InputError(
+            f"{what} {path} needs a header with {hint}; found {columns or 'no header'}"
+        )
+    return reader
+
+
 def column(rows: Iterable[Mapping[str, str]], name: str, kind: str | None = None) -> list[float]:
     """The numbers in one column of ``metrics.csv`` (blank cells skipped)."""
     values = []
@@ -180,6 +203,7 @@ __all__ = [
     "is_eval_folder",
     "metric_entry",
     "metric_values",
+    "read_csv_table",
     "read_metrics_csv",
     "read_metrics_json",
     "write_metrics_csv",

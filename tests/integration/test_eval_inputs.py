@@ -176,3 +176,18 @@ def test_a_run_folder_without_config_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(InputError, match=r"has no config\.yaml"):
         resolve_experiment(EvalOptions(run=tmp_path), FaceswapPlugins(strict=True))
+
+
+def test_an_onnx_export_is_evaluated_without_any_training_run(
+    tiny_lfw: Path,
+    tmp_path: Path,
+    fresh_plugins: FaceswapPlugins,
+    onnx_builders: dict[str, Any],
+) -> None:
+    model, _ = onnx_builders["export"](tmp_path / "swapper.onnx")
+    result = faceswap.evaluate(
+        data=tiny_lfw, model="onnx", model_path=model, out=tmp_path / "out", overrides=FAST
+    )
+    assert result.document["model"]["swapper"] == {"type": "onnx", "model": str(model)}
+    assert {row["status"] for row in _rows(result.out)} == {"ok"}
+    assert 0.0 < result.metrics["ssim"] < 1.0  # the toy graph blends in a flat colour

@@ -63,7 +63,8 @@ body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px;
 h1 { font-size: 1.6rem; } h2 { margin-top: 2rem; border-bottom: 1px solid #ddd; }
 table { border-collapse: collapse; margin: 0.5rem 0; font-size: 0.9rem; }
 th, td { border: 1px solid #ccc; padding: 0.3rem 0.6rem; text-align: left; vertical-align: top; }
-th { background: #f3f3f3; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+th { background: #f3f3f3; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .better { color: #0a6b2d; } .worse { color: #a11; } .muted { color: #777; }
 figure { display: inline-block; margin: 0.5rem; } figcaption { font-size: 0.85rem; color: #555; }
 img { max-width: 100%; } pre { background: #f7f7f7; padding: 0.8rem; overflow-x: auto; }
@@ -269,16 +270,16 @@ def _metrics_table(metrics: Mapping[str, Mapping[str, Any]]) -> str:
     rows = []
     for name, entry in metrics.items():
         value = _format(entry.get("value"))
+        definition = html.escape(str(entry.get("definition") or ""))
         if entry.get("unavailable"):
-            value = (
-                f'<span class="muted">unavailable: {html.escape(str(entry["unavailable"]))}</span>'
-            )
+            value = '<span class="muted">unavailable</span>'
+            definition += f'<br><span class="muted">{html.escape(str(entry["unavailable"]))}</span>'
         direction = {True: "higher", False: "lower", None: ""}[entry.get("higher_is_better")]
         rows.append(
             f"<tr><td>{html.escape(name)}</td><td class='num'>{value}</td>"
             f"<td>{html.escape(str(entry.get('unit') or ''))}</td>"
             f"<td>{direction}</td><td>{html.escape(str(entry.get('count', '')))}</td>"
-            f"<td>{html.escape(str(entry.get('definition') or ''))}</td></tr>"
+            f"<td>{definition}</td></tr>"
         )
     return (
         '<table id="metrics"><thead><tr><th>metric</th><th>value</th><th>unit</th>'

@@ -27,7 +27,7 @@ from faceswap_core.experiment.manifest import Label, build_manifest, write_manif
 
 def data_of(counts: dict[str, int]) -> EvalData:
     images = tuple(
-        EvalImage(f"{label}/{i}.jpg", label, path=Path(f"/nowhere/{label}/{i}.jpg"))
+        EvalImage(f"{label}/{i}.jpg", label, Path(f"/nowhere/{label}/{i}.jpg"))
         for label, count in counts.items()
         for i in range(count)
     )
@@ -181,14 +181,11 @@ def test_bad_pairs_csv_names_the_line(tmp_path: Path, text: str, message: str) -
 
 
 def test_exactly_one_input_is_required() -> None:
+    options = {"split": "test", "per_identity": 5, "frames_per_video": 4, "frames_dir": Path()}
     with pytest.raises(ConfigError, match="exactly one input"):
-        load_data(
-            data=None, pairs=None, videos=None, split="test", per_identity=5, frames_per_video=4
-        )
+        load_data(data=None, pairs=None, videos=None, **options)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="got --data, --videos"):
-        load_data(
-            data="a", pairs=None, videos="b", split="test", per_identity=5, frames_per_video=4
-        )
+        load_data(data="a", pairs=None, videos="b", **options)  # type: ignore[arg-type]
 
 
 def write_video(path: Path, frames: int) -> None:
@@ -218,17 +215,15 @@ def test_each_video_is_one_identity(tmp_path: Path) -> None:
     for name in ("alice", "bob"):
         write_video(tmp_path / f"{name}.mp4", 12)
     (tmp_path / "readme.txt").write_text("skip me")
-    data = load_videos(tmp_path, 3)
+    data = load_videos(tmp_path, 3, tmp_path / "frames")
     assert data.kind == "videos"
-    assert [image.key for image in data.images if image.label == "bob"] == [
-        "bob.mp4#000",
-        "bob.mp4#001",
-        "bob.mp4#002",
-    ]
-    assert all(image.frame is not None for image in data.images)
+    bob = [image for image in data.images if image.label == "bob"]
+    assert [image.key for image in bob] == ["bob.mp4#000", "bob.mp4#001", "bob.mp4#002"]
+    levels = [round(float(np.asarray(PILImage.open(i.path)).mean()) / 8) for i in bob]
+    assert levels == [0, 6, 11]  # frames 0, 5.5 -> 6 and 11 of twelve, written losslessly
 
 
 def test_a_file_that_is_not_a_video_is_an_input_error(tmp_path: Path) -> None:
     (tmp_path / "broken.mp4").write_bytes(b"\x00" * 100)
     with pytest.raises(InputError, match=r"broken\.mp4"):
-        load_videos(tmp_path, 3)
+        load_videos(tmp_path, 3, tmp_path / "frames")

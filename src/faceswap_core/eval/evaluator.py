@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -330,9 +331,6 @@ class PairScorer:
         self.unreadable: dict[str, str] = {}
 
     def load(self, image: EvalImage) -> Image:
-        if image.frame is not None:
-            return image.frame
-        assert image.path is not None
         return self.pipeline.decode(image.path, name=image.key)
 
     def embed_images(self, images: Sequence[EvalImage], progress: Progress | None = None) -> None:
@@ -485,6 +483,18 @@ def evaluate(
     :raises RegressionError: with a baseline, when a metric regressed beyond
         tolerance (after every output is written).
     """
+    with tempfile.TemporaryDirectory(prefix="faceswap-eval-frames-") as frames:
+        return _evaluate(options, plugins, progress, env_factory, work_root, Path(frames))
+
+
+def _evaluate(
+    options: EvalOptions,
+    plugins: FaceswapPlugins | None,
+    progress: Progress | None,
+    env_factory: Callable[[], dict[str, Any]],
+    work_root: str | os.PathLike[str],
+    frames_dir: Path,
+) -> EvalResult:
     manager = plugins if plugins is not None else get_plugins()
     experiment, config_path, model = resolve_experiment(options, manager)
     settings: EvalConfig = experiment.eval
@@ -502,6 +512,7 @@ def evaluate(
         split=settings.split,
         per_identity=settings.max_images_per_identity,
         frames_per_video=settings.frames_per_video,
+        frames_dir=frames_dir,
     )
     pairs = sample_pairs(
         data, cross=settings.cross_pairs, same=settings.self_pairs, seed=experiment.seed

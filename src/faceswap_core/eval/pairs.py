@@ -36,6 +36,7 @@ from faceswap_core.experiment.manifest import (
 )
 from faceswap_core.interfaces.eval import PairKind
 from faceswap_core.interfaces.face import Image
+from faceswap_core.io.encode import write_image
 from faceswap_core.io.hashing import sha256_bytes, sha256_file
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
@@ -48,19 +49,15 @@ DataKind = Literal["manifest", "lfw", "pairs", "videos"]
 
 @attrs.frozen(eq=False)
 class EvalImage:
-    """One labelled image: a file, or a frame already decoded from a video.
+    """One labelled image file.
 
-    :ivar key: stable id used in reports (path relative to the data root, or ``video#frame``).
+    :ivar key: stable id used in reports (the path relative to the data root,
+        or ``video.mp4#003`` for a sampled video frame).
     """
 
     key: str
     label: str
-    path: Path | None = None
-    frame: Image | None = None
-
-    def __attrs_post_init__(self) -> None:
-        if (self.path is None) == (self.frame is None):
-            raise ValueError(f"image {self.key!r} needs exactly one of a path or a frame")
+    path: Path
 
 
 @attrs.frozen(eq=False)
@@ -300,9 +297,15 @@ def sample_video_frames(path: Path, count: int) -> list[Image]:
 def load_videos(
     root: str | Path,
     frames_per_video: int,
+    frames_dir: Path,
     sampler: Callable[[Path, int], list[Image]] = sample_video_frames,
 ) -> EvalData:
-    """Each video is one identity (its file stem) with ``frames_per_video`` sampled frames."""
+    """Each video is one identity (its file stem) with ``frames_per_video`` sampled frames.
+
+    The frames are written to ``frames_dir`` as lossless PNG (one video's frames
+    in memory at a time), so a FaceForensics++-sized folder does not have to fit
+    in memory.
+    """
     folder = Path(root)
     if not folder.is_dir():
         raise InputError(f"videos folder not found: {folder}")
@@ -311,10 +314,12 @@ def load_videos(
         raise InputError(f"no videos ({', '.join(VIDEO_SUFFIXES)}) in {folder}")
     images: list[EvalImage] = []
     digests: list[str] = []
-    for video in videos:
+    for number, video in enumerate(videos):
         digests.append(f"{video.name} {sha256_file(video)}")
         for index, frame in enumerate(sampler(video, frames_per_video)):
-            images.append(EvalImage(f"{video.name}#{index:03d}", video.stem, frame=frame))
+            path = frames_dir / f"{number:05d}" / f"{index:03d}.png"
+            write_image(path, frame, format="png", provenance=False)
+            images.append(EvalImage(f"{video.name}#{index:03d}", video.stem, path))
     listing = "\n".join([f"frames_per_video {frames_per_video}", *digests]) + "\n"
     return EvalData(
         kind="videos",
@@ -382,8 +387,9 @@ def load_data(
     split: str,
     per_identity: int,
     frames_per_video: int,
+    frames_dir: Path,
 ) -> EvalData:
-    """Exactly one of ``data``, ``pairs`` and ``videos``."""
+    """Exactly one of ``data``, ``pairs`` and ``videos`` (whose frames go to ``frames_dir``)."""
     given = [
         name for name, value in (("data", data), ("pairs", pairs), ("videos", videos)) if value
     ]
@@ -398,7 +404,7 @@ def load_data(
     if pairs:
         return load_pairs_csv(pairs)
     assert videos
-    return load_videos(videos, frames_per_video)
+    return load_videos(videos, frames_per_video, frames_dir)
 
 
 def pair_keys(pairs: Sequence[Pair]) -> list[tuple[str, str, str]]:

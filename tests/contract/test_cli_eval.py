@@ -113,6 +113,18 @@ def test_a_non_empty_out_is_never_written_over(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
 
 
+def test_a_missing_model_fails_before_any_output(
+    plugins: FaceswapPlugins, tiny_lfw: Path, tmp_path: Path
+) -> None:
+    result = run(
+        plugins, "eval", "--data", str(tiny_lfw), "--out", str(tmp_path / "o"),
+        "--model-path", str(tmp_path / "missing.onnx"),
+    )  # fmt: skip
+    assert result.exit_code == 5, result.output
+    assert "missing.onnx" in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

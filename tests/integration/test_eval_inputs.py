@@ -92,6 +92,15 @@ def test_pairs_csv_records_failed_pairs_with_their_reason(
     assert result.metrics["ssim"] is not None  # the self pair was scored
     page = (result.out / "report.html").read_text()
     assert "Failed pairs (3)" in page
+    log = [
+        json.loads(line) for line in (result.out / "logs" / "run.jsonl").read_text().splitlines()
+    ]
+    assert [r["event"] for r in log] == ["eval_start", *["pair_failed"] * 3, "eval_end"]
+    assert [r["reason"] for r in log[1:4]] == [
+        "no_face_target",
+        "no_face_source",
+        "unreadable_image",
+    ]
 
 
 def _write_video(path: Path, frames: list[Image]) -> None:

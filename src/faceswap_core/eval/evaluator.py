@@ -537,6 +537,10 @@ def _evaluate(
                 LANDMARKER, landmarker_ref, context=pipeline.context, path="$.eval.landmarker"
             )
         )
+    # Build the models now: a missing model file fails here, before any output exists.
+    _ = (pipeline.detector, pipeline.swapper, pipeline.swap_recognizer())
+    if pipeline.swapper.needs_landmarks:
+        _ = pipeline.landmarker
     if out is None:
         out = resolve_work_dir(
             cli_work_dir=None,
@@ -553,58 +557,76 @@ def _evaluate(
         plugins=manager,
         env_factory=env_factory,
     )
-    scorer = PairScorer(pipeline, needs, recognizer, landmarker)
-    gallery = None
-    if recognizer is not None:
-        scorer.embed_images(data.images)
-        gallery = GalleryIndex(scorer.embeddings)
-    strips_dir = folder.path / PAIR_STRIPS_DIR
-    rows: list[dict[str, Any]] = []
-    for index, pair in enumerate(pairs):
-        scored = scorer.score(pair, gallery)
-        row = scored.row
-        for metric in metrics:
-            if _metric_routes(metric, scored.record):
-                row.update(metric.update(scored.record))
-        rows.append(row)
-        if scored.strip is not None:
-            galleries.write_strip(strips_dir, pair.pair_id, scored.strip)
-        if progress is not None:
-            progress(index + 1, len(pairs))
-    values = [value for metric in metrics for value in metric.results()]
-    document = _document(
-        experiment=experiment,
-        model=model,
-        data=data,
-        pairs=pairs,
-        rows=rows,
-        values=values,
-        skipped=skipped,
-        recognizer=recognizer_info,
-        landmarker=(
-            {"name": str(landmarker_ref.get("type")), **_model_info(landmarker)}
-            if landmarker is not None
-            else None
-        ),
-        unreadable=scorer.unreadable,
-    )
-    write_metrics_csv(folder.path, rows)
-    write_eval_plots(folder.path, read_metrics_csv(folder.path))
-    by, order = _gallery_order(rows)
-    groups = galleries.select(order, settings.gallery_rows)
-    galleries.write_grids(strips_dir, folder.path / GALLERY_DIR, groups)
-    document["gallery"] = {"by": by, **groups}
-    gate = None
-    if baseline is not None:
-        gate = check_regressions(
-            document["metrics"],
-            baseline["metrics"],
-            tolerances,
-            baseline_name=str(options.baseline),
+    log = folder.logger(command="eval")
+    try:
+        log.info(
+            "eval_start",
+            dataset=data.describe(),
+            pairs=len(pairs),
+            metrics=[m.name for m in metrics],
         )
-        document["gate"] = gate.to_dict()
-    write_metrics_json(folder.path, document)
-    write_report(folder.path)
+        scorer = PairScorer(pipeline, needs, recognizer, landmarker)
+        gallery = None
+        if recognizer is not None:
+            scorer.embed_images(data.images)
+            gallery = GalleryIndex(scorer.embeddings)
+        strips_dir = folder.path / PAIR_STRIPS_DIR
+        rows: list[dict[str, Any]] = []
+        for index, pair in enumerate(pairs):
+            scored = scorer.score(pair, gallery)
+            row = scored.row
+            if not scored.record.ok:
+                log.warning(
+                    "pair_failed", pair=pair.pair_id, reason=row["status"], error=row["error"]
+                )
+            for metric in metrics:
+                if _metric_routes(metric, scored.record):
+                    row.update(metric.update(scored.record))
+            rows.append(row)
+            if scored.strip is not None:
+                galleries.write_strip(strips_dir, pair.pair_id, scored.strip)
+            if progress is not None:
+                progress(index + 1, len(pairs))
+        values = [value for metric in metrics for value in metric.results()]
+        document = _document(
+            experiment=experiment,
+            model=model,
+            data=data,
+            pairs=pairs,
+            rows=rows,
+            values=values,
+            skipped=skipped,
+            recognizer=recognizer_info,
+            landmarker=(
+                {"name": str(landmarker_ref.get("type")), **_model_info(landmarker)}
+                if landmarker is not None
+                else None
+            ),
+            unreadable=scorer.unreadable,
+        )
+        write_metrics_csv(folder.path, rows)
+        write_eval_plots(folder.path, read_metrics_csv(folder.path))
+        by, order = _gallery_order(rows)
+        groups = galleries.select(order, settings.gallery_rows)
+        galleries.write_grids(strips_dir, folder.path / GALLERY_DIR, groups)
+        document["gallery"] = {"by": by, **groups}
+        gate = None
+        if baseline is not None:
+            gate = check_regressions(
+                document["metrics"],
+                baseline["metrics"],
+                tolerances,
+                baseline_name=str(options.baseline),
+            )
+            document["gate"] = gate.to_dict()
+        write_metrics_json(folder.path, document)
+        write_report(folder.path)
+        log.info("eval_end", metrics=metric_values(document), gate=document["gate"])
+    except Exception as exc:
+        log.exception("eval_failed", exc)
+        raise
+    finally:
+        log.close()
     result = EvalResult(folder.path, metric_values(document), document, gate)
     if gate is not None and not gate.passed:
         raise RegressionError(

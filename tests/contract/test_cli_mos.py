@@ -113,3 +113,15 @@ def test_import_before_export_says_what_to_do(runs: tuple[Path, Path]) -> None:
     result = run("mos", "import", str(classic), str(classic / "ratings.csv"))
     assert result.exit_code == 3
     assert "run `faceswap mos export` first" in result.stderr
+
+
+def test_import_prints_mos_per_method(runs: tuple[Path, Path]) -> None:
+    classic, _ = runs
+    assert run("mos", "export", str(classic), "--n", "2").exit_code == 0
+    items = json.loads((classic / "mos" / "key.json").read_text())["items"]
+    (classic / "ratings.csv").write_text(
+        "item_id,score\n" + "".join(f"{item},4\n" for item in items)
+    )
+    result = run("mos", "import", str(classic), str(classic / "ratings.csv"))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "classic: MOS 4.00 95% CI [4.00, 4.00], 2 ratings\n"

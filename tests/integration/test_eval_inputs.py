@@ -15,10 +15,12 @@ import attrs
 import av
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from PIL import Image as PILImage
 
 import faceswap
 from faceswap_core import hookimpl
+from faceswap_core.cli.main import make_cli
 from faceswap_core.config.loader import dump_config
 from faceswap_core.config.schema import ExperimentConfig
 from faceswap_core.eval.evaluator import EvalOptions, resolve_experiment
@@ -44,20 +46,27 @@ def _document(folder: Path) -> dict[str, Any]:
 def test_prepared_dataset_evaluates_its_test_split_only(
     tiny_prepared: Path, tmp_path: Path, fresh_plugins: FaceswapPlugins
 ) -> None:
-    result = faceswap.evaluate(data=tiny_prepared, out=tmp_path / "out", overrides=FAST)
-    document = result.document
+    out = tmp_path / "out"
+    args = ["eval", "--data", str(tiny_prepared), "--out", str(out)]
+    cli = CliRunner().invoke(make_cli(fresh_plugins), [*args, *(f"--set={o}" for o in FAST)])
+    assert cli.exit_code == 0, cli.output
+    lines = cli.stdout.splitlines()  # the human summary: one line per metric, then the report
+    assert lines[0] == f"eval -> {out}"
+    assert any(line.split()[:1] == ["ssim"] for line in lines)
+    assert lines[-1] == f"report: {out / 'report.html'}"
+    document = _document(out)
     dataset = document["dataset"]
     manifest = json.loads((tiny_prepared / "manifest.json").read_text())
     assert dataset["kind"] == "manifest"
     assert dataset["version"] == manifest["version"] == "1.0.0"
     assert dataset["split"] == "test"
     assert dataset["identities"] == 6  # two of the eight people are in train
-    rows = _rows(result.out)
+    rows = _rows(out)
     used = {row["source_label"] for row in rows} | {row["target_label"] for row in rows}
     assert not used & {"t1_person1", "t1_person2"}
     assert all(row["status"] == "ok" for row in rows), rows
-    assert result.metrics["ssim"] is not None
-    assert "identity_top1" not in result.metrics  # only the configured metrics run
+    assert document["metrics"]["ssim"]["value"] is not None
+    assert "identity_top1" not in document["metrics"]  # only the configured metrics run
 
 
 def test_pairs_csv_records_failed_pairs_with_their_reason(

@@ -11,12 +11,16 @@ import from here; plugins import from ``faceswap_core``.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from faceswap import errors
 from faceswap_core.config.schema import PipelineConfig
+from faceswap_core.eval.evaluator import EvalOptions, EvalResult
+from faceswap_core.eval.evaluator import evaluate as _evaluate
+from faceswap_core.eval.mos import MosSheet, export_sheet, import_ratings
+from faceswap_core.eval.report import write_comparison, write_report
 from faceswap_core.export.run import run_export
 from faceswap_core.interfaces.export import ExportReport
 from faceswap_core.interfaces.face import Face, Image
@@ -25,8 +29,10 @@ from faceswap_core.runtime.choice import with_runtime
 from faceswap_core.version import __version__
 
 __all__ = [
+    "EvalResult",
     "ExportReport",
     "Face",
+    "MosSheet",
     "Pipeline",
     "PipelineConfig",
     "SourceIdentity",
@@ -34,8 +40,12 @@ __all__ = [
     "__version__",
     "detect",
     "errors",
+    "evaluate",
     "export",
     "load",
+    "mos_export",
+    "mos_import",
+    "report",
     "swap",
 ]
 
@@ -133,3 +143,71 @@ def export(format: str, **options: Any) -> ExportReport:
     :returns: the written artifact (``report.out``) and its checks (``report.summary``).
     """
     return run_export(format, options)
+
+
+def evaluate(
+    config: str | Path | None = None,
+    *,
+    model: str | None = None,
+    model_path: str | Path | None = None,
+    run: str | Path | None = None,
+    data: str | Path | None = None,
+    pairs: str | Path | None = None,
+    videos: str | Path | None = None,
+    out: str | Path | None = None,
+    baseline: str | Path | None = None,
+    tolerance: Mapping[str, float] | Sequence[str] = (),
+    overrides: Sequence[str] = (),
+) -> EvalResult:
+    """Evaluate a swapper like ``faceswap eval``: same options, same outputs, same errors.
+
+    :param config: a YAML config whose ``eval`` (and ``pipeline``) sections are used.
+    :param data: a prepared dataset (manifest) or LFW-layout folder; or give
+        ``pairs`` (a CSV) or ``videos`` (a folder) instead.
+    :param baseline: an eval folder to gate against, with ``tolerance`` as
+        ``{"identity_top1": 0.02}`` or ``["identity_top1=0.02"]``.
+    :param overrides: ``KEY=VALUE`` strings, as ``--set``.
+    :returns: the output folder, the metric values and the full ``metrics.json``.
+    :raises faceswap.errors.RegressionError: the run regressed against ``baseline``
+        (its outputs are written first).
+    """
+    options = EvalOptions(
+        config=config,
+        model=model,
+        model_path=None if model_path is None else str(model_path),
+        run=run,
+        data=data,
+        pairs=pairs,
+        videos=videos,
+        out=out,
+        baseline=baseline,
+        tolerance=tolerance,
+        overrides=tuple(overrides),
+    )
+    return _evaluate(options)
+
+
+def report(
+    run_dir: str | Path, other: str | Path | None = None, *, output: str | Path | None = None
+) -> Path:
+    """Regenerate a run's ``report.html`` (``faceswap report``); with ``other``, compare runs."""
+    if other is None:
+        return write_report(run_dir, output)
+    return write_comparison(run_dir, other, output)
+
+
+def mos_export(
+    run_dir: str | Path,
+    *,
+    n: int = 50,
+    seed: int = 0,
+    compare: Sequence[str | Path] = (),
+    force: bool = False,
+) -> MosSheet:
+    """Write a blind rating sheet for ``n`` pairs (``faceswap mos export``)."""
+    return export_sheet(run_dir, n=n, seed=seed, compare=compare, force=force)
+
+
+def mos_import(run_dir: str | Path, ratings: str | Path) -> dict[str, Any]:
+    """Check a ratings CSV; record MOS per method in ``metrics.json`` (``faceswap mos import``)."""
+    return import_ratings(run_dir, ratings)

@@ -103,6 +103,27 @@ class BenchTargetError(FaceswapError):
     """A benchmark missed a budget it was asked to check (``--profile``) (exit code 1)."""
 
 
+class RegressionError(FaceswapError, RuntimeError):
+    """An evaluation is worse than its baseline beyond tolerance (exit code 6).
+
+    Raised after every output is written, so CI keeps the report of the failing run.
+    ``regressions`` holds one line per regressed metric; ``result`` the run's
+    JSON summary (``out``, ``metrics``, ``gate``).
+    """
+
+    exit_code = 6
+
+    def __init__(
+        self,
+        message: str,
+        regressions: Iterable[str] = (),
+        result: dict[str, object] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.regressions = tuple(regressions)
+        self.result = result
+
+
 EXIT_CODES: dict[int, str] = {
     0: "success",
     1: "unexpected error",
@@ -110,4 +131,5 @@ EXIT_CODES: dict[int, str] = {
     3: "an input cannot be read, decoded or exceeds a limit",
     4: "no face in the source image",
     5: "a model file is missing, invalid or fails its checksum",
+    6: "an evaluation regressed against its baseline beyond tolerance",
 }

@@ -22,6 +22,5 @@ def test_plugin_is_listed_by_faceswap_plugins() -> None:
     result = CliRunner().invoke(make_cli(FaceswapPlugins(strict=True)), ["plugins"])
     assert result.exit_code == 0, result.output
     rows = {row["name"]: row for row in json.loads(result.output)}
-    # No components yet: they land with this plugin's own issue, never as placeholders.
-    assert rows["faceswap-unet"]["components"] == {}
+    assert rows["faceswap-unet"]["components"] == {"metric": ["lpips"]}
     assert "error" not in rows["faceswap-unet"]

@@ -34,6 +34,9 @@ CORE_COMMANDS: tuple[str, ...] = (
     "faceswap_core.cli.commands.demo",
     "faceswap_core.cli.commands.config",
     "faceswap_core.cli.commands.export",
+    "faceswap_core.cli.commands.eval",
+    "faceswap_core.cli.commands.report",
+    "faceswap_core.cli.commands.mos",
 )
 
 

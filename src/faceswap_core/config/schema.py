@@ -88,6 +88,60 @@ def _check_name(_: Any, attribute: attrs.Attribute[str | None], value: str | Non
         )
 
 
+def _at_least(minimum: int) -> Any:
+    def check(_: Any, attribute: attrs.Attribute[int], value: int) -> None:
+        if value < minimum:
+            raise FieldValueError(attribute.name, f"expected an int >= {minimum}, got {value!r}")
+
+    return check
+
+
+def _default_metrics() -> list[ComponentRef]:
+    names = ("identity", "pose_error", "expression_error", "ssim", "psnr", "lpips", "latency")
+    return [{"type": name} for name in (*names, "failures")]
+
+
+@attrs.frozen
+class EvalConfig:
+    """``faceswap eval``: which data, how many pairs, and which metrics.
+
+    Exactly one of ``data``, ``pairs`` and ``videos`` names the input (the
+    command line's ``--data`` / ``--pairs`` / ``--videos`` win).
+
+    :ivar data: a prepared dataset folder (its ``manifest.json``; the ``split``
+        is evaluated) or a folder of photos in LFW layout (``<Person>/<image>``).
+    :ivar pairs: a CSV of explicit ``source,target`` pairs (optional
+        ``source_label,target_label``; labels default to the parent folder name).
+    :ivar videos: a folder of videos, one person each; ``frames_per_video``
+        evenly spaced frames are sampled from each (FaceForensics++ protocol).
+    :ivar split: the manifest split to evaluate.
+    :ivar cross_pairs: cross-identity pairs sampled with the experiment ``seed``.
+    :ivar self_pairs: same-identity pairs (two different images) for reconstruction metrics.
+    :ivar max_images_per_identity: images per identity used (first by name), bounding cost.
+    :ivar recognizer: the evaluation recognizer; unset (``null``) picks ``arcface``
+        when its pack is present, else ``dlib``. Prefer one the swapper was not
+        trained with.
+    :ivar landmarker: 68-point landmarks for pose and expression; unset uses the
+        pipeline's landmarker (``pipeline.landmarker``).
+    :ivar metrics: metric components, ``{type: NAME, **params}``; one that comes
+        from a plugin that is not installed is skipped with the reason.
+    :ivar gallery_rows: rows of each best / median / worst gallery grid.
+    """
+
+    data: str | None = None
+    pairs: str | None = None
+    videos: str | None = None
+    split: str = "test"
+    cross_pairs: int = attrs.field(default=100, validator=_at_least(0))
+    self_pairs: int = attrs.field(default=50, validator=_at_least(0))
+    frames_per_video: int = attrs.field(default=10, validator=_at_least(2))
+    max_images_per_identity: int = attrs.field(default=10, validator=_at_least(2))
+    recognizer: ComponentRef | None = None
+    landmarker: ComponentRef | None = None
+    metrics: list[ComponentRef] = attrs.field(factory=_default_metrics)
+    gallery_rows: int = attrs.field(default=4, validator=_at_least(1))
+
+
 @attrs.frozen
 class ExperimentConfig:
     """One experiment: which plugins it needs, its seed, where it writes, and the pipeline.
@@ -99,6 +153,7 @@ class ExperimentConfig:
     :ivar work_dir: output folder; ``--work-dir`` wins over it, and without
         either runs go to ``./work_dirs/<name>-<timestamp>``.
     :ivar pipeline: the inference pipeline's components and options.
+    :ivar eval: what ``faceswap eval`` evaluates and how.
     """
 
     name: str | None = attrs.field(default=None, validator=_check_name)
@@ -106,6 +161,14 @@ class ExperimentConfig:
     plugins: list[str] = attrs.field(factory=list, validator=_check_requirements)
     work_dir: str | None = None
     pipeline: PipelineConfig = attrs.Factory(PipelineConfig)
+    eval: EvalConfig = attrs.Factory(EvalConfig)
 
 
-__all__ = ["SEED_MAX", "ComponentRef", "ExperimentConfig", "PasteConfig", "PipelineConfig"]
+__all__ = [
+    "SEED_MAX",
+    "ComponentRef",
+    "EvalConfig",
+    "ExperimentConfig",
+    "PasteConfig",
+    "PipelineConfig",
+]

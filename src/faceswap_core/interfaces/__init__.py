@@ -8,7 +8,7 @@ One module per slot: ``vision`` (detectors, recognizers, landmarkers),
 
 from __future__ import annotations
 
-from faceswap_core.interfaces.eval import Metric
+from faceswap_core.interfaces.eval import Metric, MetricValue, PairRecord
 from faceswap_core.interfaces.export import Exporter, ExportReport
 from faceswap_core.interfaces.face import Face, FloatArray, Image
 from faceswap_core.interfaces.jobs import Runner
@@ -31,8 +31,10 @@ __all__ = [
     "Landmarker",
     "Loss",
     "Metric",
+    "MetricValue",
     "ModelInfo",
     "ModelLocator",
+    "PairRecord",
     "Recognizer",
     "Runner",
     "Runtime",

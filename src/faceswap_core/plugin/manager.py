@@ -70,7 +70,11 @@ CORE_DISTRIBUTION = "faceswap-core"
 
 # Core's own components register through the same hooks as any plugin, each
 # from the thin hooks module of the sub-package that implements them.
-DEFAULT_PLUGINS: tuple[str, ...] = ("faceswap_core.swappers.hooks", "faceswap_core.runtime.hooks")
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "faceswap_core.swappers.hooks",
+    "faceswap_core.runtime.hooks",
+    "faceswap_core.eval.hooks",
+)
 
 
 class PluginWarning(RuntimeWarning):

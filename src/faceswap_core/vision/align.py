@@ -63,10 +63,16 @@ def template(size: int, kind: str = "arcface") -> FloatArray:
 
 def estimate(kps: npt.ArrayLike, size: int, kind: str = "arcface") -> Matrix:
     """The 2 x 3 similarity transform that maps image keypoints onto the template."""
+    src = np.asarray(kps, dtype=np.float64).reshape(5, 2)
+    return similarity(src, template(size, kind))
+
+
+def similarity(src: npt.ArrayLike, dst: npt.ArrayLike) -> Matrix:
+    """The least-squares 2 x 3 similarity transform (rotation, uniform scale, shift) src -> dst."""
     from skimage.transform import SimilarityTransform
 
-    src = np.asarray(kps, dtype=np.float64).reshape(5, 2)
-    dst = template(size, kind).astype(np.float64)
+    src = np.asarray(src, dtype=np.float64).reshape(-1, 2)
+    dst = np.asarray(dst, dtype=np.float64).reshape(-1, 2)
     if hasattr(SimilarityTransform, "from_estimate"):
         tform = SimilarityTransform.from_estimate(src, dst)
     else:  # scikit-image < 0.26

@@ -1,0 +1,711 @@
+"""``faceswap eval``: swap held-out pairs with any swapper and score them.
+
+The run is a work_dir like a training run (``config.yaml``, ``env.json``,
+``plugins.json``, ``README.md`` with the rerun command) plus
+``metrics.json``, ``metrics.csv``, ``plots/``, ``gallery/`` and a
+self-contained ``report.html``. Each pair goes through the same pipeline
+``faceswap swap`` uses (detection included, the largest face of each image);
+the swapped face is then found again in the result and measured with an
+evaluation recognizer and landmarker that the config names. A pair that
+cannot be swapped is recorded with its reason, never dropped. With a baseline
+the run is gated after every output is written.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+
+from faceswap_core.config.convert import structure
+from faceswap_core.config.loader import load_config
+from faceswap_core.config.overrides import apply_overrides
+from faceswap_core.config.schema import ComponentRef, EvalConfig, ExperimentConfig
+from faceswap_core.errors import (
+    ConfigError,
+    FaceswapError,
+    InputError,
+    InvalidImageError,
+    ModelFileError,
+    NoFaceError,
+    RegressionError,
+    UnknownComponentError,
+)
+from faceswap_core.eval import gallery as galleries
+from faceswap_core.eval.gate import GateResult, check_regressions, parse_tolerances
+from faceswap_core.eval.pairs import EvalData, EvalImage, Pair, load_data, sample_pairs
+from faceswap_core.eval.plots import write_eval_plots
+from faceswap_core.eval.report import write_report
+from faceswap_core.eval.results import (
+    GALLERY_DIR,
+    PAIR_STRIPS_DIR,
+    SCHEMA,
+    metric_entry,
+    metric_values,
+    read_metrics_csv,
+    read_metrics_json,
+    write_metrics_csv,
+    write_metrics_json,
+)
+from faceswap_core.experiment.env import capture_env
+from faceswap_core.experiment.loop import read_pointer
+from faceswap_core.experiment.workdir import DEFAULT_ROOT, create_work_dir, resolve_work_dir
+from faceswap_core.interfaces import Face, FloatArray, Image, Landmarker, Metric, Recognizer
+from faceswap_core.interfaces.eval import MetricValue, Need, PairRecord
+from faceswap_core.pipeline.image import Pipeline, SourceIdentity
+from faceswap_core.plugin.context import BuildContext
+from faceswap_core.plugin.kinds import LANDMARKER, METRIC, RECOGNIZER, SWAPPER
+from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins
+from faceswap_core.vision import align
+
+METRIC_CROP = 112
+"""Side of the ArcFace-aligned crops SSIM, PSNR and LPIPS compare."""
+
+MATCH_IOU = 0.3
+"""Smallest box overlap for a face in the result to count as the swapped target face."""
+
+Progress = Callable[[int, int], None]
+
+
+@attrs.frozen
+class EvalOptions:
+    """What to evaluate; mirrors ``faceswap eval``'s options (and ``faceswap.evaluate``).
+
+    :ivar model: swapper type; with ``model_path`` alone the ``onnx`` swapper.
+    :ivar run: a training run folder: its ``config.yaml`` pipeline and best checkpoint.
+    :ivar tolerance: ``METRIC=DELTA`` strings (or a mapping) for the baseline gate.
+    :ivar overrides: ``--set KEY=VALUE`` config overrides.
+    """
+
+    config: str | Path | None = None
+    model: str | None = None
+    model_path: str | None = None
+    run: str | Path | None = None
+    data: str | Path | None = None
+    pairs: str | Path | None = None
+    videos: str | Path | None = None
+    out: str | Path | None = None
+    baseline: str | Path | None = None
+    tolerance: Sequence[str] | Mapping[str, float] = ()
+    overrides: Sequence[str] = ()
+
+    def command(self) -> list[str]:
+        """The ``faceswap eval`` command line that reruns this evaluation."""
+        argv = ["faceswap", "eval"]
+        for flag, value in (
+            ("--config", self.config),
+            ("--model", self.model),
+            ("--model-path", self.model_path),
+            ("--run", self.run),
+            ("--data", self.data),
+            ("--pairs", self.pairs),
+            ("--videos", self.videos),
+            ("--out", self.out),
+            ("--baseline", self.baseline),
+        ):
+            if value is not None:
+                argv += [flag, os.fspath(value)]
+        tolerances = (
+            [f"{k}={v}" for k, v in self.tolerance.items()]
+            if isinstance(self.tolerance, Mapping)
+            else list(self.tolerance)
+        )
+        for item in tolerances:
+            argv += ["--tolerance", item]
+        for item in self.overrides:
+            argv += ["--set", item]
+        return argv
+
+
+@attrs.frozen(eq=False)
+class EvalResult:
+    """Where the outputs are, the values, the full ``metrics.json`` and the gate."""
+
+    out: Path
+    metrics: dict[str, float | None]
+    document: dict[str, Any]
+    gate: GateResult | None
+
+    def summary(self) -> dict[str, Any]:
+        """The ``--json`` line: ``{"out", "metrics"}`` (and the gate when there is one)."""
+        data: dict[str, Any] = {"out": str(self.out), "metrics": self.metrics}
+        if self.gate is not None:
+            data["gate"] = self.gate.to_dict()
+        return data
+
+
+# -- configuration -----------------------------------------------------------------------------
+
+
+def _with_checkpoint(
+    swapper: ComponentRef, run: Path, plugins: FaceswapPlugins
+) -> tuple[ComponentRef, str | None]:
+    """Point a run's swapper at the run's best (else last) checkpoint when it takes one."""
+    pointer = read_pointer(run / "checkpoints")
+    if pointer is None or "checkpoint" in swapper:
+        return swapper, swapper.get("checkpoint")
+    component = plugins.registry(SWAPPER).get(str(swapper.get("type")))
+    fields = {f.name for f in attrs.fields(component.config)} if component.config else set()
+    if "checkpoint" not in fields:
+        return swapper, None
+    state = pointer.get("state") or {}
+    name = state.get("best_checkpoint") or pointer["checkpoint"]
+    path = str(run / "checkpoints" / name)
+    return {**swapper, "checkpoint": path}, path
+
+
+def resolve_experiment(
+    options: EvalOptions, plugins: FaceswapPlugins
+) -> tuple[ExperimentConfig, Path | None, dict[str, Any]]:
+    """The experiment config to evaluate, its file, and the ``model`` section of the report.
+
+    ``--config`` gives the eval settings (and the pipeline); ``--run`` takes the
+    pipeline of a training run's ``config.yaml``; ``--model``/``--model-path``
+    replace the swapper last.
+    """
+    overrides = tuple(options.overrides)
+    run = Path(options.run) if options.run is not None else None
+    config_path = Path(options.config) if options.config is not None else None
+    if config_path is not None:
+        experiment, _ = load_config(config_path, overrides=overrides)
+    elif run is not None:
+        experiment, _ = _run_config(run, overrides)
+    else:
+        experiment = structure(apply_overrides({}, overrides, ExperimentConfig), ExperimentConfig)
+    checkpoint = None
+    if run is not None:
+        run_experiment, _ = _run_config(run, ())
+        swapper, checkpoint = _with_checkpoint(run_experiment.pipeline.swapper, run, plugins)
+        pipeline = attrs.evolve(run_experiment.pipeline, swapper=swapper)
+        experiment = attrs.evolve(experiment, pipeline=pipeline)
+    if options.model is not None or options.model_path is not None:
+        swapper = {"type": options.model or "onnx"}
+        if options.model_path is not None:
+            swapper["model"] = options.model_path
+        experiment = attrs.evolve(
+            experiment, pipeline=attrs.evolve(experiment.pipeline, swapper=swapper)
+        )
+    model = {
+        "swapper": dict(experiment.pipeline.swapper),
+        "run": None if run is None else str(run),
+        "checkpoint": checkpoint,
+    }
+    return experiment, config_path, model
+
+
+def _run_config(run: Path, overrides: Iterable[str]) -> tuple[ExperimentConfig, dict[str, Any]]:
+    file = run / "config.yaml"
+    if not file.is_file():
+        raise InputError(
+            f"{run} has no config.yaml: --run takes a training run folder "
+            f"(work_dirs/<experiment>-<timestamp>)"
+        )
+    return load_config(file, overrides=tuple(overrides), check_plugins=False)
+
+
+# -- components --------------------------------------------------------------------------------
+
+
+def build_metrics(
+    refs: Sequence[ComponentRef], plugins: FaceswapPlugins, context: BuildContext
+) -> tuple[list[Metric], dict[str, str]]:
+    """The configured metrics, and ``{name: reason}`` for those whose plugin is missing.
+
+    A name no installed or known distribution provides is a typo and an error.
+    """
+    metrics: list[Metric] = []
+    skipped: dict[str, str] = {}
+    for index, ref in enumerate(refs):
+        path = f"$.eval.metrics[{index}]"
+        try:
+            metrics.append(plugins.build(METRIC, ref, context=context, path=path))
+        except UnknownComponentError as exc:
+            if exc.hint is None:
+                raise
+            skipped[exc.name] = f"metric {exc.name!r} is not available: {exc.hint}"
+    names = [metric.name for metric in metrics]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ConfigError(f"$.eval.metrics lists {', '.join(duplicates)} more than once")
+    return metrics, skipped
+
+
+def build_recognizer(
+    ref: ComponentRef | None, plugins: FaceswapPlugins, context: BuildContext
+) -> tuple[Recognizer, dict[str, Any]]:
+    """The evaluation recognizer; unset is ``arcface`` when its pack is present, else dlib."""
+    path = "$.eval.recognizer"
+    if ref is not None:
+        recognizer = plugins.build(RECOGNIZER, ref, context=context, path=path)
+        name, chosen = str(ref.get("type")), "configured (eval.recognizer)"
+    else:
+        try:
+            recognizer = plugins.build(RECOGNIZER, "arcface", context=context, path=path)
+            name, chosen = "arcface", "default: the ArcFace pack is present"
+        except (ModelFileError, UnknownComponentError) as exc:
+            recognizer = plugins.build(RECOGNIZER, "dlib", context=context, path=path)
+            name, chosen = "dlib", f"default: ArcFace unavailable ({exc})"
+    return recognizer, {"name": name, "chosen": chosen, **_model_info(recognizer)}
+
+
+def _model_info(component: object) -> dict[str, Any]:
+    info = getattr(component, "model_info", None)
+    if info is None:
+        return {}
+    return {"model": info.name, "file": info.file, "license": info.license}
+
+
+# -- scoring one pair ----------------------------------------------------------------------------
+
+
+def _iou(a: Face, b: Face) -> float:
+    x1, y1 = max(a.bbox[0], b.bbox[0]), max(a.bbox[1], b.bbox[1])
+    x2, y2 = min(a.bbox[2], b.bbox[2]), min(a.bbox[3], b.bbox[3])
+    inter = max(float(x2 - x1), 0.0) * max(float(y2 - y1), 0.0)
+    union = a.area + b.area - inter
+    return inter / union if union > 0 else 0.0
+
+
+def match_face(found: Sequence[Face], face: Face, threshold: float = MATCH_IOU) -> Face | None:
+    """The face in ``found`` overlapping ``face`` most, if it overlaps at least ``threshold``."""
+    best = max(found, key=lambda candidate: _iou(candidate, face), default=None)
+    return best if best is not None and _iou(best, face) >= threshold else None
+
+
+class GalleryIndex:
+    """One mean embedding per identity, recomputed per pair without the pair's own images."""
+
+    def __init__(self, embeddings: Mapping[str, tuple[str, FloatArray]]) -> None:
+        self.embeddings = dict(embeddings)
+        self.sums: dict[str, np.ndarray] = {}
+        self.counts: dict[str, int] = {}
+        for label, vector in self.embeddings.values():
+            self.sums[label] = self.sums.get(label, 0) + np.asarray(vector, np.float64)
+            self.counts[label] = self.counts.get(label, 0) + 1
+
+    def without(self, keys: Iterable[str]) -> dict[str, FloatArray]:
+        sums = dict(self.sums)
+        counts = dict(self.counts)
+        for key in set(keys):
+            if key in self.embeddings:
+                label, vector = self.embeddings[key]
+                sums[label] = sums[label] - np.asarray(vector, np.float64)
+                counts[label] -= 1
+        gallery: dict[str, FloatArray] = {}
+        for label, total in sums.items():
+            norm = float(np.linalg.norm(total))
+            if counts[label] > 0 and norm > 0:
+                gallery[label] = (total / norm).astype(np.float32)
+        return gallery
+
+
+@attrs.frozen(eq=False)
+class Scored:
+    record: PairRecord
+    row: dict[str, Any]
+    strip: list[Image] | None
+
+
+class PairScorer:
+    """Runs one pair through the pipeline and measures what the metrics need."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        needs: frozenset[Need],
+        recognizer: Recognizer | None,
+        landmarker: Landmarker | None,
+    ) -> None:
+        self.pipeline = pipeline
+        self.needs = needs
+        self.recognizer = recognizer
+        self.landmarker = landmarker
+        self.embeddings: dict[str, tuple[str, FloatArray]] = {}
+        self.unreadable: dict[str, str] = {}
+
+    def load(self, image: EvalImage) -> Image:
+        return self.pipeline.decode(image.path, name=image.key)
+
+    def embed_images(self, images: Sequence[EvalImage], progress: Progress | None = None) -> None:
+        """Embeddings of every image's largest face (the gallery and the pairs' sources)."""
+        assert self.recognizer is not None
+        for index, image in enumerate(images):
+            try:
+                pixels = self.load(image)
+            except (InvalidImageError, InputError) as exc:
+                self.unreadable[image.key] = str(exc)
+                continue
+            faces = self.pipeline.detector.detect(pixels)
+            face = max(faces, key=lambda f: f.area, default=None)
+            if face is not None:
+                self.embeddings[image.key] = (image.label, self.recognizer.embed(pixels, face))
+            if progress is not None:
+                progress(index + 1, len(images))
+
+    def _row(self, pair: Pair, status: str, error: str = "") -> dict[str, Any]:
+        return {
+            "pair_id": pair.pair_id,
+            "kind": pair.kind,
+            "source": pair.source.key,
+            "target": pair.target.key,
+            "source_label": pair.source.label,
+            "target_label": pair.target.label,
+            "status": status,
+            "error": error,
+        }
+
+    def _failed(self, pair: Pair, failure: str, error: str = "") -> Scored:
+        record = PairRecord(pair.pair_id, pair.kind, pair.source.label, pair.target.label, failure)
+        return Scored(record, self._row(pair, failure, error), None)
+
+    def score(self, pair: Pair, gallery: GalleryIndex | None) -> Scored:
+        try:
+            started = time.perf_counter()
+            target = self.load(pair.target)
+            decode_ms = (time.perf_counter() - started) * 1000.0
+            source = self.load(pair.source)
+        except (InvalidImageError, InputError) as exc:
+            return self._failed(pair, "unreadable_image", str(exc))
+        try:
+            identity = self.pipeline.prepare_source(source)
+        except NoFaceError as exc:
+            return self._failed(pair, "no_face_source", str(exc))
+        try:
+            result = self.pipeline.swap(target, identity, faces="largest")
+        except FaceswapError:
+            raise  # a configuration or model problem fails every pair: stop and say so
+        except Exception as exc:  # one pair's swap failing must not end the evaluation
+            return self._failed(pair, "swap_failed", f"{type(exc).__name__}: {exc}")
+        if not result.swapped:
+            return self._failed(pair, "no_face_target", "no face found in the target")
+        target_face = result.faces[result.swapped[0]]
+        result_face = match_face(self.pipeline.detector.detect(result.image), target_face)
+        if result_face is None:
+            return self._failed(pair, "no_face_result", "no face found where the target face was")
+        record = self._record(pair, target, result.image, target_face, result_face, gallery)
+        record = attrs.evolve(record, timings_ms={"decode": decode_ms, **result.timings})
+        strip = self._strip(source, identity, target, result.image, target_face)
+        return Scored(record, self._row(pair, "ok"), strip)
+
+    def _record(
+        self,
+        pair: Pair,
+        target: Image,
+        result: Image,
+        target_face: Face,
+        result_face: Face,
+        gallery: GalleryIndex | None,
+    ) -> PairRecord:
+        fields: dict[str, Any] = {"image_size": (int(target.shape[0]), int(target.shape[1]))}
+        if "embeddings" in self.needs:
+            assert self.recognizer is not None
+            fields["result_embedding"] = self.recognizer.embed(result, result_face)
+            fields["source_embedding"] = self._embedding(pair.source.key)
+            fields["target_embedding"] = self._embedding(pair.target.key)
+            if gallery is not None:
+                fields["gallery"] = gallery.without((pair.source.key, pair.target.key))
+        if "landmarks" in self.needs:
+            assert self.landmarker is not None
+            fields["result_landmarks"] = self.landmarker.landmarks(result, result_face)
+            fields["target_landmarks"] = self.landmarker.landmarks(target, target_face)
+        if "crops" in self.needs:
+            fields["target_crop"] = align.align(target, target_face, METRIC_CROP, "arcface").crop
+            fields["result_crop"] = align.align(result, target_face, METRIC_CROP, "arcface").crop
+        return PairRecord(
+            pair.pair_id, pair.kind, pair.source.label, pair.target.label, None, **fields
+        )
+
+    def _embedding(self, key: str) -> FloatArray | None:
+        found = self.embeddings.get(key)
+        return None if found is None else found[1]
+
+    def _strip(
+        self,
+        source: Image,
+        identity: SourceIdentity,
+        target: Image,
+        result: Image,
+        target_face: Face,
+    ) -> list[Image]:
+        return [
+            align.align(source, identity.face, galleries.DISPLAY_CROP, "classic").crop,
+            align.align(target, target_face, galleries.DISPLAY_CROP, "classic").crop,
+            align.align(result, target_face, galleries.DISPLAY_CROP, "classic").crop,
+        ]
+
+
+# -- the run -----------------------------------------------------------------------------------
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ConfigError(
+            f"output folder {out} exists and is not empty; eval never writes over a run: "
+            f"pass a new --out"
+        )
+
+
+def _metric_routes(metric: Metric, record: PairRecord) -> bool:
+    if record.kind not in metric.pairs:
+        return False
+    return record.ok or "failures" in metric.needs
+
+
+def _gallery_order(rows: Sequence[Mapping[str, Any]]) -> tuple[str | None, dict[str, float]]:
+    for name in ("identity_cos_source", "ssim", "psnr"):
+        values = {
+            str(row["pair_id"]): float(row[name])
+            for row in rows
+            if row.get("status") == "ok" and isinstance(row.get(name), int | float)
+        }
+        if values:
+            return name, values
+    return None, {str(row["pair_id"]): 0.0 for row in rows if row.get("status") == "ok"}
+
+
+def evaluate(
+    options: EvalOptions,
+    *,
+    plugins: FaceswapPlugins | None = None,
+    progress: Progress | None = None,
+    env_factory: Callable[[], dict[str, Any]] = capture_env,
+    work_root: str | os.PathLike[str] = DEFAULT_ROOT,
+) -> EvalResult:
+    """Run an evaluation and write its folder; see the module docstring.
+
+    :raises RegressionError: with a baseline, when a metric regressed beyond
+        tolerance (after every output is written).
+    """
+    with tempfile.TemporaryDirectory(prefix="faceswap-eval-frames-") as frames:
+        return _evaluate(options, plugins, progress, env_factory, work_root, Path(frames))
+
+
+def _evaluate(
+    options: EvalOptions,
+    plugins: FaceswapPlugins | None,
+    progress: Progress | None,
+    env_factory: Callable[[], dict[str, Any]],
+    work_root: str | os.PathLike[str],
+    frames_dir: Path,
+) -> EvalResult:
+    manager = plugins if plugins is not None else get_plugins()
+    experiment, config_path, model = resolve_experiment(options, manager)
+    settings: EvalConfig = experiment.eval
+    tolerances = parse_tolerances(options.tolerance)
+    baseline = read_metrics_json(options.baseline) if options.baseline is not None else None
+    if tolerances and baseline is None:
+        raise ConfigError("--tolerance needs --baseline RUN_DIR to compare against")
+    out = Path(options.out) if options.out is not None else None
+    if out is not None:
+        _check_out(out)
+    data = load_data(
+        data=options.data or settings.data,
+        pairs=options.pairs or settings.pairs,
+        videos=options.videos or settings.videos,
+        split=settings.split,
+        per_identity=settings.max_images_per_identity,
+        frames_per_video=settings.frames_per_video,
+        frames_dir=frames_dir,
+    )
+    pairs = sample_pairs(
+        data, cross=settings.cross_pairs, same=settings.self_pairs, seed=experiment.seed
+    )
+    if not pairs:
+        raise ConfigError("no pairs to evaluate: eval.cross_pairs and eval.self_pairs are both 0")
+    pipeline = Pipeline(attrs.evolve(experiment.pipeline, faces="largest"), manager)
+    metrics, skipped = build_metrics(settings.metrics, manager, pipeline.context)
+    needs: frozenset[Need] = frozenset().union(*(metric.needs for metric in metrics))
+    recognizer, recognizer_info = (
+        build_recognizer(settings.recognizer, manager, pipeline.context)
+        if "embeddings" in needs
+        else (None, None)
+    )
+    landmarker = None
+    landmarker_ref = settings.landmarker or experiment.pipeline.landmarker
+    if "landmarks" in needs:
+        landmarker = (
+            pipeline.landmarker  # the pipeline's own: loaded once
+            if landmarker_ref == experiment.pipeline.landmarker
+            else manager.build(
+                LANDMARKER, landmarker_ref, context=pipeline.context, path="$.eval.landmarker"
+            )
+        )
+    # Build the models now: a missing model file fails here, before any output exists.
+    _ = (pipeline.detector, pipeline.swapper, pipeline.swap_recognizer())
+    if pipeline.swapper.needs_landmarks:
+        _ = pipeline.landmarker
+    if out is None:
+        out = resolve_work_dir(
+            cli_work_dir=None,
+            config_work_dir=experiment.work_dir,
+            name=f"eval-{experiment.pipeline.swapper.get('type')}",
+            now=_dt.datetime.now(),
+            root=work_root,
+        )
+    folder = create_work_dir(
+        experiment,
+        argv=options.command(),
+        config_path=config_path,
+        work_dir=out,
+        plugins=manager,
+        env_factory=env_factory,
+    )
+    log = folder.logger(command="eval")
+    try:
+        log.info(
+            "eval_start",
+            dataset=data.describe(),
+            pairs=len(pairs),
+            metrics=[m.name for m in metrics],
+        )
+        scorer = PairScorer(pipeline, needs, recognizer, landmarker)
+        gallery = None
+        if recognizer is not None:
+            scorer.embed_images(data.images)
+            gallery = GalleryIndex(scorer.embeddings)
+        strips_dir = folder.path / PAIR_STRIPS_DIR
+        rows: list[dict[str, Any]] = []
+        for index, pair in enumerate(pairs):
+            scored = scorer.score(pair, gallery)
+            row = scored.row
+            if not scored.record.ok:
+                log.warning(
+                    "pair_failed", pair=pair.pair_id, reason=row["status"], error=row["error"]
+                )
+            for metric in metrics:
+                if _metric_routes(metric, scored.record):
+                    row.update(metric.update(scored.record))
+            rows.append(row)
+            if scored.strip is not None:
+                galleries.write_strip(strips_dir, pair.pair_id, scored.strip)
+            if progress is not None:
+                progress(index + 1, len(pairs))
+        values = [value for metric in metrics for value in metric.results()]
+        document = _document(
+            experiment=experiment,
+            model=model,
+            data=data,
+            pairs=pairs,
+            rows=rows,
+            values=values,
+            skipped=skipped,
+            recognizer=recognizer_info,
+            landmarker=(
+                {"name": str(landmarker_ref.get("type")), **_model_info(landmarker)}
+                if landmarker is not None
+                else None
+            ),
+            unreadable=scorer.unreadable,
+        )
+        write_metrics_csv(folder.path, rows)
+        write_eval_plots(folder.path, read_metrics_csv(folder.path))
+        by, order = _gallery_order(rows)
+        groups = galleries.select(order, settings.gallery_rows)
+        galleries.write_grids(strips_dir, folder.path / GALLERY_DIR, groups)
+        document["gallery"] = {"by": by, **groups}
+        gate = None
+        if baseline is not None:
+            gate = check_regressions(
+                document["metrics"],
+                baseline["metrics"],
+                tolerances,
+                baseline_name=str(options.baseline),
+            )
+            document["gate"] = gate.to_dict()
+        write_metrics_json(folder.path, document)
+        write_report(folder.path)
+        log.info("eval_end", metrics=metric_values(document), gate=document["gate"])
+    except Exception as exc:
+        log.exception("eval_failed", exc)
+        raise
+    finally:
+        log.close()
+    result = EvalResult(folder.path, metric_values(document), document, gate)
+    if gate is not None and not gate.passed:
+        raise RegressionError(
+            gate.message(),
+            [regression.describe() for regression in gate.regressions],
+            result=result.summary(),
+        )
+    return result
+
+
+def _document(
+    *,
+    experiment: ExperimentConfig,
+    model: dict[str, Any],
+    data: EvalData,
+    pairs: Sequence[Pair],
+    rows: Sequence[Mapping[str, Any]],
+    values: Sequence[MetricValue],
+    skipped: Mapping[str, str],
+    recognizer: dict[str, Any] | None,
+    landmarker: dict[str, Any] | None,
+    unreadable: Mapping[str, str],
+) -> dict[str, Any]:
+    settings = experiment.eval
+    counts = {kind: sum(1 for pair in pairs if pair.kind == kind) for kind in ("cross", "self")}
+    ok = sum(1 for row in rows if row["status"] == "ok")
+    entries: dict[str, Any] = {
+        "pairs": metric_entry(
+            MetricValue(
+                "pairs",
+                float(len(pairs)),
+                "pairs",
+                "pairs evaluated (cross-identity and self), failed ones included",
+                count=len(pairs),
+                details={**counts, "ok": ok},
+            )
+        )
+    }
+    for value in values:
+        entries[value.name] = metric_entry(value)
+    for name, reason in skipped.items():
+        entries[name] = {
+            "value": None,
+            "unit": None,
+            "definition": f"metric component {name!r} (not run)",
+            "higher_is_better": None,
+            "count": 0,
+            "gate_by_default": False,
+            "unavailable": reason,
+        }
+    dataset = data.describe()
+    if unreadable:
+        dataset["unreadable"] = dict(unreadable)
+    return {
+        "schema": SCHEMA,
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "name": experiment.name,
+        "model": model,
+        "dataset": dataset,
+        "recognizer": recognizer,
+        "landmarker": landmarker,
+        "pairs": {
+            **counts,
+            "seed": experiment.seed,
+            "requested": {"cross": settings.cross_pairs, "self": settings.self_pairs},
+        },
+        "metrics": entries,
+        "gate": None,
+    }
+
+
+__all__ = [
+    "EvalOptions",
+    "EvalResult",
+    "GalleryIndex",
+    "PairScorer",
+    "build_metrics",
+    "build_recognizer",
+    "evaluate",
+    "match_face",
+    "resolve_experiment",
+]

@@ -27,6 +27,9 @@ from faceswap_core.errors import ConfigError
 BASE_KEY = "_base_"
 DELETE_KEY = "_delete_"
 
+_COMPONENT_SECTIONS = ("detector", "recognizer", "landmarker", "swapper", "runtime")
+"""Pipeline fields that hold a ``{type: NAME, **params}`` reference."""
+
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """Merge ``override`` into a copy of ``base``: mappings recursively, anything else replaced.
@@ -94,7 +97,8 @@ def load_config(
     requirements (``plugins:``) are checked against installed distributions;
     component params are checked by :func:`validate_components`.
     """
-    raw = apply_overrides(load_raw(path), overrides, ExperimentConfig)
+    overrides = tuple(overrides)
+    raw = apply_overrides(_seed_components(load_raw(path), overrides), overrides, ExperimentConfig)
     config = structure(raw, ExperimentConfig)
     if check_plugins:
         check_plugin_requirements(config.plugins)
@@ -112,8 +116,28 @@ def load_pipeline_config(overrides: Iterable[str] = ()) -> PipelineConfig:
         f"pipeline.{text}" if text.partition("=")[0].split(".")[0].strip() in sections else text
         for text in overrides
     ]
-    raw = apply_overrides({}, rooted, ExperimentConfig)
+    raw = apply_overrides(_seed_components({}, rooted), rooted, ExperimentConfig)
     return structure(raw, ExperimentConfig).pipeline
+
+
+def _seed_components(raw: Mapping[str, Any], overrides: Iterable[str]) -> dict[str, Any]:
+    """Give ``--set pipeline.swapper.KEY=V`` the default component to merge into.
+
+    Without this, setting one param of a component the file does not name
+    would replace the whole reference and lose its ``type``.
+    """
+    data = dict(raw)
+    defaults = PipelineConfig()
+    for text in overrides:
+        keys = text.partition("=")[0].strip().removeprefix("$.").split(".")
+        if len(keys) < 3 or keys[0] != "pipeline" or keys[1] not in _COMPONENT_SECTIONS:
+            continue
+        pipeline = data.get("pipeline")
+        pipeline = dict(pipeline) if isinstance(pipeline, Mapping) else {}
+        if pipeline.get(keys[1]) is None:
+            pipeline[keys[1]] = dict(getattr(defaults, keys[1]))
+        data["pipeline"] = pipeline
+    return data
 
 
 def dump_config(config: Any) -> str:

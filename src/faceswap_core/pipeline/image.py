@@ -21,7 +21,7 @@ import numpy as np
 from faceswap_core.config.convert import structure
 from faceswap_core.config.loader import load_config
 from faceswap_core.config.schema import PipelineConfig
-from faceswap_core.errors import ConfigError, NoFaceError
+from faceswap_core.errors import ConfigError, NoFaceError, UnknownComponentError
 from faceswap_core.interfaces import (
     Detector,
     Face,
@@ -35,7 +35,7 @@ from faceswap_core.interfaces import (
 from faceswap_core.io.decode import decode
 from faceswap_core.pipeline.context import build_context
 from faceswap_core.pipeline.timing import StageTimer
-from faceswap_core.plugin.kinds import DETECTOR, LANDMARKER, RECOGNIZER, SWAPPER, Kind
+from faceswap_core.plugin.kinds import DETECTOR, LANDMARKER, RECOGNIZER, RUNTIME, SWAPPER, Kind
 from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins
 from faceswap_core.vision import align as alignment
 from faceswap_core.vision.blend import match_color, paste_back, paste_mask
@@ -87,8 +87,12 @@ def _image_key(image: Image) -> str:
 class Pipeline:
     """Builds its components from a :class:`PipelineConfig` and runs swaps.
 
-    Components are built lazily: a pipeline used only for detection never
-    loads the swap model.
+    Component params are checked when the pipeline is made (a bad value is a
+    :class:`ConfigError` before any model loads), but components are built
+    lazily: a pipeline used only for detection never loads the swap model, the
+    landmarker loads only when the swapper or the paste mask needs landmarks,
+    and the recognizer only for reference selection or a swapper that takes
+    embeddings.
     """
 
     source_cache_size = 8
@@ -105,6 +109,33 @@ class Pipeline:
         self.context = build_context(self.plugins, runtime=self.config.runtime, models=models)
         self._components: dict[str, Any] = {}
         self._sources: OrderedDict[str, SourceIdentity] = OrderedDict()
+        self._check_components()
+
+    def _check_components(self) -> None:
+        """Structure every component's params now, so a bad value fails before models load.
+
+        Detector, swapper and runtime are always needed, so an unknown name is an
+        error here; the recognizer and the landmarker may never be needed, so an
+        unknown name for them waits until they are.
+        """
+        refs: tuple[tuple[str, Kind[Any], Mapping[str, Any], bool], ...] = (
+            ("detector", DETECTOR, self.config.detector, True),
+            ("swapper", SWAPPER, self.config.swapper, True),
+            ("runtime", RUNTIME, self.config.runtime, True),
+            ("recognizer", RECOGNIZER, self.config.recognizer, False),
+            ("landmarker", LANDMARKER, self.config.landmarker, False),
+        )
+        for key, kind, ref, required in refs:
+            try:
+                self.plugins.resolve(kind, ref, path=f"$.pipeline.{key}")
+            except UnknownComponentError:
+                if required:
+                    raise
+
+    @property
+    def built(self) -> tuple[str, ...]:
+        """Which components have been built so far (``detector``, ``swapper``...)."""
+        return tuple(self._components)
 
     @classmethod
     def from_config(
@@ -168,9 +199,16 @@ class Pipeline:
         """Faces in an image (with landmarks when the swapper needs them)."""
         return self.detector.detect(self.decode(image))
 
-    def _enrich(self, image: Image, face: Face, *, embedding: Recognizer | None) -> Face:
+    @property
+    def needs_landmarks(self) -> bool:
+        """Whether faces need 68-point landmarks: for the swapper or for a ``hull`` paste mask."""
+        return self.swapper.needs_landmarks or self.config.paste.mask == "hull"
+
+    def _enrich(
+        self, image: Image, face: Face, *, landmarks: bool, embedding: Recognizer | None
+    ) -> Face:
         changes: dict[str, FloatArray] = {}
-        if self.swapper.needs_landmarks:
+        if landmarks:
             changes["landmarks"] = self.landmarker.landmarks(image, face)
         if embedding is not None:
             changes["embedding"] = embedding.embed(image, face)
@@ -191,7 +229,12 @@ class Pipeline:
             raise NoFaceError(
                 "no face found in the source image; use a photo with a clear, frontal face"
             )
-        face = self._enrich(image, face, embedding=self.swap_recognizer())
+        face = self._enrich(
+            image,
+            face,
+            landmarks=self.swapper.needs_landmarks,
+            embedding=self.swap_recognizer(),
+        )
         swapper = self.swapper
         aligned = alignment.align(image, face, swapper.crop_size, swapper.template)
         prepared = swapper.prepare_source(aligned.crop, aligned.face)
@@ -233,7 +276,7 @@ class Pipeline:
         for index in selected:
             face = found[index]
             with timer.stage("landmarks"):
-                face = self._enrich(frame, face, embedding=None)
+                face = self._enrich(frame, face, landmarks=self.needs_landmarks, embedding=None)
             with timer.stage("align"):
                 aligned = alignment.align(frame, face, swapper.crop_size, swapper.template)
             with timer.stage("swap"):

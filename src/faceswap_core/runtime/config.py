@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import attrs
 
+from faceswap_core.config.ranges import between
+
+MAX_THREADS = 1024
+
 
 @attrs.frozen
 class OnnxRuntimeConfig:
@@ -15,4 +19,4 @@ class OnnxRuntimeConfig:
     """
 
     providers: list[str] = attrs.field(factory=lambda: ["CPUExecutionProvider"])
-    threads: int = 0
+    threads: int = attrs.field(default=0, validator=between(0, MAX_THREADS))

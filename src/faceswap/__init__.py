@@ -39,7 +39,10 @@ _pipelines: dict[tuple[str, tuple[tuple[str, Any], ...]], Pipeline] = {}
 
 
 def load(config: PipelineConfig | Mapping[str, Any] | str | Path | None = None) -> Pipeline:
-    """A pipeline from a YAML path (its ``pipeline:`` section), a mapping, or defaults.
+    """A pipeline from a config (its ``pipeline:`` section), a mapping, or defaults.
+
+    A config is a YAML path or the name of a shipped config (``"baseline"``,
+    ``"smoke"``): an existing path wins, then the configs installed with faceswap.
 
     Reuse the returned pipeline for many images: models load once and the
     source identity is cached.

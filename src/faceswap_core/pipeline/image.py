@@ -143,7 +143,7 @@ class Pipeline:
         config: PipelineConfig | Mapping[str, Any] | str | Path | None = None,
         plugins: FaceswapPlugins | None = None,
     ) -> Pipeline:
-        """From a :class:`PipelineConfig`, a mapping, a YAML file (``pipeline:``) or None."""
+        """From a :class:`PipelineConfig`, a mapping, a YAML file or config name, or None."""
         if config is None or isinstance(config, PipelineConfig):
             return cls(config, plugins)
         if isinstance(config, str | Path):

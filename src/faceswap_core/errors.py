@@ -82,11 +82,15 @@ class ModelFileError(FaceswapError, OSError):
     exit_code = 5
 
 
+class FaceswapWarning(UserWarning):
+    """Base of faceswap's warnings; the CLI shows each as one ``Warning: ...`` line."""
+
+
 EXIT_CODES: dict[int, str] = {
     0: "success",
     1: "unexpected error",
     2: "usage, config, plugin or unknown-component error",
     3: "an input cannot be read, decoded or exceeds a limit",
-    4: "no face in the source image",
+    4: "no face in the source image (or in a target, with --require-face)",
     5: "a model file is missing, invalid or fails its checksum",
 }

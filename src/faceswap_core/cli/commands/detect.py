@@ -10,8 +10,10 @@ import cv2
 import numpy as np
 
 from faceswap_core.cli.context import plugins_from
+from faceswap_core.cli.options import config_options, pipeline_config
+from faceswap_core.errors import ConfigError
 from faceswap_core.interfaces.face import Face, Image
-from faceswap_core.io.encode import write_image
+from faceswap_core.io.encode import format_for_path, write_image
 from faceswap_core.pipeline.image import Pipeline
 
 
@@ -40,10 +42,26 @@ def draw_faces(image: Image, faces: list[Face]) -> Image:
 @click.argument("image")
 @click.option("--json", "as_json", is_flag=True, help="Print faces as JSON.")
 @click.option("--draw", default=None, help="Write a copy of IMAGE with the faces drawn on it.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing --draw file.")
+@config_options
 @click.pass_context
-def command(ctx: click.Context, image: str, as_json: bool, draw: str | None) -> None:
-    """Detect faces in IMAGE."""
-    pipeline = Pipeline(plugins=plugins_from(ctx))
+def command(
+    ctx: click.Context,
+    image: str,
+    as_json: bool,
+    draw: str | None,
+    overwrite: bool,
+    config: str | None,
+    overrides: tuple[str, ...],
+) -> None:
+    """Detect faces in IMAGE (with the detector and limits of --config / --set)."""
+    if draw is not None:
+        format_for_path(draw)  # a bad suffix fails before the detector loads
+        if Path(draw).exists() and not overwrite:
+            raise ConfigError(f"{draw} already exists; pass --overwrite to replace it")
+        if Path(draw).resolve() == Path(image).resolve():
+            raise ConfigError(f"--draw {draw} would replace the input image; choose another name")
+    pipeline = Pipeline(pipeline_config(config, overrides), plugins_from(ctx))
     frame = pipeline.decode(Path(image), name="image")
     faces = pipeline.detector.detect(frame)
     if draw is not None:

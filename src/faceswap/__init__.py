@@ -19,6 +19,7 @@ from faceswap import errors
 from faceswap_core.config.schema import PipelineConfig
 from faceswap_core.interfaces.face import Face, Image
 from faceswap_core.pipeline.image import Pipeline, SourceIdentity, SwapResult
+from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins
 from faceswap_core.version import __version__
 
 __all__ = [
@@ -35,7 +36,7 @@ __all__ = [
 ]
 
 _lock = threading.Lock()
-_pipelines: dict[tuple[str, tuple[tuple[str, Any], ...]], Pipeline] = {}
+_pipelines: dict[tuple[FaceswapPlugins, str, tuple[tuple[str, Any], ...]], Pipeline] = {}
 
 
 def load(config: PipelineConfig | Mapping[str, Any] | str | Path | None = None) -> Pipeline:
@@ -51,11 +52,13 @@ def load(config: PipelineConfig | Mapping[str, Any] | str | Path | None = None) 
 
 
 def _shared_pipeline(model: str, params: Mapping[str, Any]) -> Pipeline:
-    key = (model, tuple(sorted((k, repr(v)) for k, v in params.items())))
+    """One pipeline per swapper and plugin manager (a new manager gets new pipelines)."""
+    plugins = get_plugins()
+    key = (plugins, model, tuple(sorted((k, repr(v)) for k, v in params.items())))
     with _lock:
         if key not in _pipelines:
             swapper = {"type": model, **params}
-            _pipelines[key] = Pipeline(PipelineConfig(swapper=swapper))
+            _pipelines[key] = Pipeline(PipelineConfig(swapper=swapper), plugins)
         return _pipelines[key]
 
 
@@ -69,24 +72,33 @@ def swap(
     src: Any,
     *,
     model: str = "classic",
-    faces: str = "all",
+    faces: str | None = None,
     reference: Any = None,
     threshold: float | None = None,
     model_path: str | Path | None = None,
+    require_face: bool = False,
     **params: Any,
 ) -> Image:
     """Swap the identity of the largest face in ``src`` into the faces of ``img``.
 
     :param model: swapper name (``classic``, ``inswapper``, ``onnx``, or a plugin's).
-    :param faces: ``all``, ``largest`` or ``reference``.
-    :param reference: an image of the person to replace when ``faces="reference"``.
-    :param threshold: identity distance for ``reference`` (default: the recognizer's).
+    :param faces: ``all`` (default), ``largest`` or ``reference`` (implied by ``reference``).
+    :param reference: an image of the person to replace.
+    :param threshold: identity distance for ``reference``, in (0, 2] (default: the recognizer's).
     :param model_path: the model file for ``inswapper`` / ``onnx``.
+    :param require_face: raise :class:`faceswap.errors.NoFaceError` when ``img`` has no face.
     :param params: further parameters of the swapper's config class.
     :returns: RGB ``uint8`` array, same shape as ``img``; unchanged when it has no face.
     """
     if model_path is not None:
         params["model"] = str(model_path)
     pipeline = _shared_pipeline(model, params)
-    result = pipeline.swap(img, src, faces=faces, reference=reference, threshold=threshold)
+    result = pipeline.swap(
+        img,
+        src,
+        faces=faces,
+        reference=reference,
+        threshold=threshold,
+        require_face=require_face,
+    )
     return result.image

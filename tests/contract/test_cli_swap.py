@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image as PILImage
+from tests.conftest import png_header_claiming
 
 from faceswap_core.cli.main import make_cli
 from faceswap_core.io.provenance import read_provenance
@@ -103,7 +104,10 @@ def test_swap_several_targets_into_a_folder_with_json(
         "largest",
     )
     assert result.exit_code == 0, result.output
-    reports = json.loads(result.output)
+    *reports, summary = [json.loads(line) for line in result.stdout.splitlines()]
+    assert summary == {
+        "summary": {"done": 2, "failed": 0, "skipped": 0, "not_run": 0, "exit_code": 0}
+    }
     assert [Path(r["output"]).name for r in reports] == ["t1.webp", "blank.webp"]
     assert reports[0]["faces_found"] == 6
     assert reports[0]["faces_swapped"] == 1
@@ -256,25 +260,12 @@ def test_installed_script_exit_code_for_missing_source(tmp_path: Path) -> None:
     assert "Traceback" not in completed.stderr
 
 
-def _png_header_claiming(width: int, height: int) -> bytes:
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    idat = zlib.compress(b"\x00" * 64)  # a few rows' worth; the header alone must be refused
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
-
-
 @pytest.mark.parametrize(
     ("content", "message"),
     [
         (b"", "empty"),
         (b"GIF89a not really", "target"),
-        (_png_header_claiming(100_000, 100_000), "pixels"),
+        (png_header_claiming(100_000, 100_000), "pixels"),
     ],
     ids=["zero-byte", "fake-gif", "png-bomb-header"],
 )
@@ -323,6 +314,6 @@ def test_swap_one_pixel_target_is_returned_unchanged(
         plugins, "swap", "-s", str(images["t1"]), "-t", str(tiny), "-o", str(out), "--json"
     )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)[0]["faces_found"] == 0
+    assert json.loads(result.stdout.splitlines()[0])["faces_found"] == 0
     with PILImage.open(out) as handle:
         assert np.array_equal(np.asarray(handle.convert("RGB")), [[[10, 20, 30]]])

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.conftest import CountingDetector
 
-from faceswap_core import Register, hookimpl
 from faceswap_core.cli.main import make_cli
 from faceswap_core.config.loader import load_pipeline_config
 from faceswap_core.errors import ConfigError
@@ -117,17 +117,6 @@ def test_other_ranges_name_their_path(
     assert pipeline_error(plugins, override) == message
 
 
-class BuildCounter:
-    """A detector whose factory records that it ran (to prove nothing loaded)."""
-
-    def __init__(self) -> None:
-        self.built: list[Any] = []
-
-    @hookimpl
-    def register_detectors(self, register: Register[Any]) -> None:
-        register("counting", lambda config, context: self.built.append(config))
-
-
 @pytest.mark.parametrize(
     ("override", "message"),
     [
@@ -142,11 +131,13 @@ class BuildCounter:
     ],
 )
 def test_cli_refuses_bad_ranges_with_exit_2_before_loading_models(
-    tmp_path: Any, t1_path: Any, override: str, message: str
+    tmp_path: Any,
+    t1_path: Any,
+    counting: tuple[FaceswapPlugins, CountingDetector],
+    override: str,
+    message: str,
 ) -> None:
-    manager = FaceswapPlugins(strict=True)
-    counter = BuildCounter()
-    manager.register(counter, name="counter")
+    manager, counter = counting
     out = tmp_path / "out.png"
     args = ["swap", "-s", str(t1_path), "-t", str(t1_path), "-o", str(out)]
     args += ["--set", "pipeline.detector=counting", "--set", override]

@@ -10,6 +10,7 @@ loads runs on ``pipeline.runtime``.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,7 +21,7 @@ import numpy as np
 
 from faceswap_core.config.convert import structure
 from faceswap_core.config.loader import load_config
-from faceswap_core.config.schema import PipelineConfig
+from faceswap_core.config.schema import MAX_IDENTITY_DISTANCE, PipelineConfig
 from faceswap_core.errors import ConfigError, NoFaceError, UnknownComponentError
 from faceswap_core.interfaces import (
     Detector,
@@ -33,6 +34,7 @@ from faceswap_core.interfaces import (
     Swapper,
 )
 from faceswap_core.io.decode import decode
+from faceswap_core.io.read import input_label
 from faceswap_core.pipeline.context import build_context
 from faceswap_core.pipeline.timing import StageTimer
 from faceswap_core.plugin.kinds import DETECTOR, LANDMARKER, RECOGNIZER, RUNTIME, SWAPPER, Kind
@@ -84,6 +86,22 @@ def _image_key(image: Image) -> str:
     return digest.hexdigest()
 
 
+def check_threshold(threshold: float | None) -> None:
+    """A reference threshold must be finite, above 0 and at most 2 (a :class:`ConfigError`)."""
+    if threshold is None:
+        return
+    if (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, int | float)
+        or not math.isfinite(threshold)
+        or not 0 < threshold <= MAX_IDENTITY_DISTANCE
+    ):
+        raise ConfigError(
+            f"threshold must be a finite number above 0 and at most {MAX_IDENTITY_DISTANCE:g} "
+            f"(a distance between normalised embeddings), got {threshold!r}"
+        )
+
+
 class Pipeline:
     """Builds its components from a :class:`PipelineConfig` and runs swaps.
 
@@ -109,6 +127,7 @@ class Pipeline:
         self.context = build_context(self.plugins, runtime=self.config.runtime, models=models)
         self._components: dict[str, Any] = {}
         self._sources: OrderedDict[str, SourceIdentity] = OrderedDict()
+        self._references: OrderedDict[str, FloatArray] = OrderedDict()
         self._check_components()
 
     def _check_components(self) -> None:
@@ -245,11 +264,24 @@ class Pipeline:
         return identity
 
     def reference_embedding(self, reference: ImageInput) -> FloatArray:
+        """The recognizer's embedding of the reference image's largest face (cached)."""
         image = self.decode(reference, name="reference")
+        key = _image_key(image)
+        cached = self._references.get(key)
+        if cached is not None:
+            self._references.move_to_end(key)
+            return cached
         face = largest(self.detector.detect(image))
         if face is None:
-            raise NoFaceError("no face found in the reference image")
-        return self.recognizer.embed(image, face)
+            raise NoFaceError(
+                f"no face found in {input_label(reference, 'reference')}; "
+                "use a photo of the person to replace"
+            )
+        embedding = self.recognizer.embed(image, face)
+        self._references[key] = embedding
+        while len(self._references) > self.source_cache_size:
+            self._references.popitem(last=False)
+        return embedding
 
     def swap(
         self,
@@ -259,17 +291,26 @@ class Pipeline:
         faces: str | None = None,
         reference: ImageInput | None = None,
         threshold: float | None = None,
+        require_face: bool = False,
     ) -> SwapResult:
         """Swap the source identity into the selected faces of ``target``.
 
-        A target without faces comes back unchanged (``result.faces == []``).
+        A target without faces comes back unchanged (``result.faces == []``),
+        or raises :class:`NoFaceError` (exit 4) with ``require_face``.
+        A ``reference`` implies ``faces="reference"``.
         """
+        check_threshold(threshold)
         identity = self.prepare_source(source)
         frame = self.decode(target, name="target")
         timer = StageTimer()
-        mode = faces or self.config.faces
+        mode = faces or ("reference" if reference is not None else self.config.faces)
         with timer.stage("detect"):
             found = self.detector.detect(frame)
+        if require_face and not found:
+            raise NoFaceError(
+                f"no face found in {input_label(target, 'target')} (--require-face); "
+                "use an image with a visible face or drop --require-face"
+            )
         selected = self._select(frame, found, mode, reference, threshold)
         swapper = self.swapper
         output = frame

@@ -267,8 +267,9 @@ class InterruptingDetector:
         return Detector()
 
 
+@pytest.mark.parametrize("as_json", [True, False], ids=["json", "lines"])
 def test_an_interrupted_batch_keeps_the_records_written_so_far(
-    tom_hanks_path: Path, tmp_path: Path
+    tom_hanks_path: Path, tmp_path: Path, as_json: bool
 ) -> None:
     manager = FaceswapPlugins(strict=True)
     manager.register(InterruptingDetector(), name="interrupting")
@@ -277,13 +278,17 @@ def test_an_interrupted_batch_keeps_the_records_written_so_far(
     for index in range(3):
         blank(photos / f"{index}.png", 10 * index)
     out = tmp_path / "out"
-    args = ["-s", str(tom_hanks_path), "-t", str(photos), "-o", str(out), "--json"]
+    args = ["-s", str(tom_hanks_path), "-t", str(photos), "-o", str(out)]
+    args += ["--json"] if as_json else []
     result = run(manager, *args, "--set", "pipeline.detector=interrupting")
     assert result.exit_code != 0
     first, *rest = result.stdout.splitlines()
     assert rest == []  # nothing after the interruption, and no summary
-    assert json.loads(first)["output"] == str(out / "0.png")
-    assert json.loads(first)["status"] == "done"
+    if as_json:
+        assert json.loads(first)["output"] == str(out / "0.png")
+        assert json.loads(first)["status"] == "done"
+    else:
+        assert first == f"{photos / '0.png'} -> {out / '0.png'}: 0/0 faces swapped"
     assert sorted(p.name for p in out.iterdir()) == ["0.png"]
 
 

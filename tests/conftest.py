@@ -41,6 +41,19 @@ def tom_hanks_path() -> Path:
     return sample_path("tom_hanks")
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_process_wide_plugins() -> Iterator[None]:
+    """``make_cli(manager)`` installs ``manager`` process-wide; undo that after each test.
+
+    Otherwise a test that runs the CLI with a core-only manager would leave the
+    facade of a later test without plugins.
+    """
+    previous = set_plugins(None)
+    set_plugins(previous)
+    yield
+    set_plugins(previous)
+
+
 @pytest.fixture
 def fresh_plugins() -> Iterator[FaceswapPlugins]:
     """A newly loaded plugin manager, installed as the process-wide one for the test."""

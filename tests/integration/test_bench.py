@@ -18,6 +18,7 @@ from faceswap_core.interfaces.face import Image
 from faceswap_core.pipeline.image import Pipeline
 from faceswap_core.plugin.manager import FaceswapPlugins
 from faceswap_core.tools.bench import STAGES, BenchOptions, make_frame, parse_size, percentiles
+from faceswap_core.tools.bench_compare import REFERENCE_NAME
 from faceswap_core.vision.crop import crop_around
 
 
@@ -77,6 +78,10 @@ def test_tiny_bench_json_schema(tiny_run: tuple[Result, Path]) -> None:
     for name in ("numpy", "opencv", "onnxruntime", "dlib", "faceswap-core"):
         assert isinstance(versions[name], str), name
     assert versions["numpy"] == np.__version__
+    reference = record["reference"]  # what bench_compare divides by
+    assert reference["name"] == REFERENCE_NAME
+    assert reference["repeat"] == 2
+    assert reference["p50_ms"] > 0
 
 
 def test_tiny_bench_writes_the_same_record_to_output(tiny_run: tuple[Result, Path]) -> None:

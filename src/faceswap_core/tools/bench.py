@@ -15,7 +15,11 @@ extend, never change::
      "total": {"p50_ms", "p95_ms", "p99_ms", "mean_ms"}, "fps": float,
      "size": "1280x720", "faces": 1, "faces_found": 1, "repeat": 20, "warmup": 3,
      "model": "classic", "device": "...", "threads": 16, "peak_rss_mb": float,
-     "providers": [...], "versions": {"numpy": ..., "opencv": ..., ...}}
+     "providers": [...], "versions": {"numpy": ..., "opencv": ..., ...},
+     "reference": {"name", "repeat", "p50_ms", ...}}
+
+``reference`` times a fixed workload between iterations, so
+:mod:`faceswap_core.tools.bench_compare` can compare runs on different machines.
 
 The nox ``bench`` session runs ``faceswap bench --size 1280x720 --faces 1
 --repeat 30 --warmup 3 --output work_dirs/bench/bench.json`` (see
@@ -46,6 +50,7 @@ from faceswap_core.io.decode import decode
 from faceswap_core.io.encode import encode
 from faceswap_core.pipeline.image import Pipeline
 from faceswap_core.pipeline.timing import percentiles
+from faceswap_core.tools.bench_compare import reference_record, reference_workload
 from faceswap_core.tools.samples import load_sample
 from faceswap_core.vision.crop import crop_around
 from faceswap_core.vision.selection import largest
@@ -239,6 +244,7 @@ def run_bench(
     samples: dict[str, list[float]] = {stage: [] for stage in STAGES}
     totals: list[float] = []
     faces_found: list[int] = []
+    reference: list[float] = []  # timed between iterations, so machine load affects both alike
     rounds = options.warmup + options.repeat
     for index in range(rounds):
         start = time.perf_counter()
@@ -259,6 +265,7 @@ def run_bench(
             samples[stage].append(float(timings.get(stage, 0.0)))
         totals.append((end - start) * 1000.0)
         faces_found.append(len(result.faces))
+        reference.append(reference_workload())
 
     total = percentiles(totals)
     return {
@@ -278,5 +285,6 @@ def run_bench(
         "threads": usable_cpus(),
         "providers": _providers(),
         "peak_rss_mb": _peak_rss_mb(),
+        "reference": reference_record(reference),
         "versions": package_versions(),
     }

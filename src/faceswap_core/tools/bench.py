@@ -119,8 +119,12 @@ class BenchOptions:
 
 
 def parse_size(text: str) -> tuple[int, int]:
-    """``"1280x720"`` -> ``(1280, 720)``; anything else is a :class:`ConfigError`."""
-    match = re.fullmatch(r"\s*(\d{1,5})\s*[xX]\s*(\d{1,5})\s*", text)
+    """``"1280x720"`` -> ``(1280, 720)``; anything else is a :class:`ConfigError`.
+
+    ASCII digits only (a regex ``\\d`` takes Arabic-Indic and full-width digits
+    too), and spaces (not tabs or newlines) around the numbers.
+    """
+    match = re.fullmatch(r" *([0-9]{1,5}) *[xX] *([0-9]{1,5}) *", text)
     if match is None:
         raise ConfigError(f"bench size {text!r} is not WIDTHxHEIGHT; use e.g. 1280x720")
     return int(match.group(1)), int(match.group(2))

@@ -82,6 +82,16 @@ class ModelFileError(FaceswapError, OSError):
     exit_code = 5
 
 
+class ComponentError(FaceswapError, RuntimeError):
+    """A plugin's component raised an unexpected error at run time (exit code 1).
+
+    The message names the component and the plugin that registered it, so a
+    user knows whom to report it to; ``--debug`` shows the original traceback.
+    """
+
+    exit_code = 1
+
+
 class FaceswapWarning(UserWarning):
     """Base of faceswap's warnings; the CLI shows each as one ``Warning: ...`` line."""
 

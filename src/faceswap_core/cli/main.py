@@ -52,7 +52,11 @@ def debug_first(args: list[str]) -> list[str]:
 
 
 class FaceswapGroup(click.Group):
-    """Turns :class:`FaceswapError` into one ``Error: ...`` line and its exit code."""
+    """Turns every error into one ``Error: ...`` line and its exit code.
+
+    A :class:`FaceswapError` keeps its own code; anything else is a bug: exit
+    code 1 and a hint to rerun with ``--debug``, which prints the traceback.
+    """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, debug_first(list(args)))
@@ -62,10 +66,27 @@ class FaceswapGroup(click.Group):
             with warnings_as_lines():
                 return super().invoke(ctx)
         except FaceswapError as exc:
-            if ctx.obj and ctx.obj.get("debug"):
+            if _debug(ctx):
                 traceback.print_exc()
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # a bug: one line, and the traceback on request
+            if _debug(ctx):
+                traceback.print_exc()
+            text = str(exc).strip()
+            detail = f": {text.splitlines()[0]}" if text else ""
+            click.echo(
+                f"Error: unexpected {type(exc).__name__}{detail}; this is a bug: rerun with "
+                "--debug for the traceback and report it",
+                err=True,
+            )
+            ctx.exit(1)
+
+
+def _debug(ctx: click.Context) -> bool:
+    return bool(ctx.obj and ctx.obj.get("debug"))
 
 
 def _exit_code_epilog() -> str:

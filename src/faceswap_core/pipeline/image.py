@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -22,7 +23,13 @@ import numpy as np
 from faceswap_core.config.convert import structure
 from faceswap_core.config.loader import load_config
 from faceswap_core.config.schema import MAX_IDENTITY_DISTANCE, PipelineConfig
-from faceswap_core.errors import ConfigError, NoFaceError, UnknownComponentError
+from faceswap_core.errors import (
+    ComponentError,
+    ConfigError,
+    FaceswapError,
+    NoFaceError,
+    UnknownComponentError,
+)
 from faceswap_core.interfaces import (
     Detector,
     Face,
@@ -86,6 +93,21 @@ def _image_key(image: Image) -> str:
     return digest.hexdigest()
 
 
+@contextmanager
+def _guarded(origin: str, what: str) -> Iterator[None]:
+    try:
+        yield
+    except FaceswapError:
+        raise
+    except Exception as exc:
+        text = str(exc).strip()
+        detail = f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
+        raise ComponentError(
+            f"{origin} {what}: {detail}; rerun with --debug for the traceback and report it "
+            "to the plugin's authors"
+        ) from exc
+
+
 def check_threshold(threshold: float | None) -> None:
     """A reference threshold must be finite, above 0 and at most 2 (a :class:`ConfigError`)."""
     if threshold is None:
@@ -126,6 +148,7 @@ class Pipeline:
         self.plugins = plugins or get_plugins()
         self.context = build_context(self.plugins, runtime=self.config.runtime, models=models)
         self._components: dict[str, Any] = {}
+        self._origins: dict[int, str] = {}  # id(component) -> "detector 'x' (plugin y)"
         self._sources: OrderedDict[str, SourceIdentity] = OrderedDict()
         self._references: OrderedDict[str, FloatArray] = OrderedDict()
         self._check_components()
@@ -177,10 +200,21 @@ class Pipeline:
 
     def _build(self, key: str, kind: Kind[T], ref: Mapping[str, Any]) -> T:
         if key not in self._components:
-            self._components[key] = self.plugins.build(
-                kind, ref, context=self.context, path=f"$.pipeline.{key}"
-            )
+            path = f"$.pipeline.{key}"
+            component, _ = self.plugins.resolve(kind, ref, path=path)
+            origin = f"{kind.name} {component.name!r} (plugin {component.plugin})"
+            with _guarded(origin, "could not be built"):
+                built = self.plugins.build(kind, ref, context=self.context, path=path)
+            self._components[key] = built
+            self._origins[id(built)] = origin
         return cast(T, self._components[key])
+
+    @contextmanager
+    def _guard(self, component: object) -> Iterator[None]:
+        """Turn an unexpected error inside ``component`` into a :class:`ComponentError`."""
+        origin = self._origins.get(id(component), type(component).__name__)
+        with _guarded(origin, "failed"):
+            yield
 
     @property
     def detector(self) -> Detector:
@@ -215,8 +249,11 @@ class Pipeline:
         return decode(image, name=name, max_pixels=limits.max_pixels, max_bytes=limits.max_bytes)
 
     def detect(self, image: ImageInput) -> list[Face]:
-        """Faces in an image (with landmarks when the swapper needs them)."""
-        return self.detector.detect(self.decode(image))
+        """Faces in an image: boxes, scores and five keypoints."""
+        frame = self.decode(image)
+        detector = self.detector
+        with self._guard(detector):
+            return detector.detect(frame)
 
     @property
     def needs_landmarks(self) -> bool:
@@ -228,9 +265,12 @@ class Pipeline:
     ) -> Face:
         changes: dict[str, FloatArray] = {}
         if landmarks:
-            changes["landmarks"] = self.landmarker.landmarks(image, face)
+            landmarker = self.landmarker
+            with self._guard(landmarker):
+                changes["landmarks"] = landmarker.landmarks(image, face)
         if embedding is not None:
-            changes["embedding"] = embedding.embed(image, face)
+            with self._guard(embedding):
+                changes["embedding"] = embedding.embed(image, face)
         return face.evolve(**changes) if changes else face
 
     def prepare_source(self, source: ImageInput | SourceIdentity) -> SourceIdentity:
@@ -243,7 +283,7 @@ class Pipeline:
         if cached is not None:
             self._sources.move_to_end(key)
             return cached
-        face = largest(self.detector.detect(image))
+        face = largest(self.detect(image))
         if face is None:
             raise NoFaceError(
                 "no face found in the source image; use a photo with a clear, frontal face"
@@ -256,7 +296,8 @@ class Pipeline:
         )
         swapper = self.swapper
         aligned = alignment.align(image, face, swapper.crop_size, swapper.template)
-        prepared = swapper.prepare_source(aligned.crop, aligned.face)
+        with self._guard(swapper):
+            prepared = swapper.prepare_source(aligned.crop, aligned.face)
         identity = SourceIdentity(key, face, aligned, prepared)
         self._sources[key] = identity
         while len(self._sources) > self.source_cache_size:
@@ -271,13 +312,15 @@ class Pipeline:
         if cached is not None:
             self._references.move_to_end(key)
             return cached
-        face = largest(self.detector.detect(image))
+        face = largest(self.detect(image))
         if face is None:
             raise NoFaceError(
                 f"no face found in {input_label(reference, 'reference')}; "
                 "use a photo of the person to replace"
             )
-        embedding = self.recognizer.embed(image, face)
+        recognizer = self.recognizer
+        with self._guard(recognizer):
+            embedding = recognizer.embed(image, face)
         self._references[key] = embedding
         while len(self._references) > self.source_cache_size:
             self._references.popitem(last=False)
@@ -305,7 +348,7 @@ class Pipeline:
         timer = StageTimer()
         mode = faces or ("reference" if reference is not None else self.config.faces)
         with timer.stage("detect"):
-            found = self.detector.detect(frame)
+            found = self.detect(frame)
         if require_face and not found:
             raise NoFaceError(
                 f"no face found in {input_label(target, 'target')} (--require-face); "
@@ -320,7 +363,7 @@ class Pipeline:
                 face = self._enrich(frame, face, landmarks=self.needs_landmarks, embedding=None)
             with timer.stage("align"):
                 aligned = alignment.align(frame, face, swapper.crop_size, swapper.template)
-            with timer.stage("swap"):
+            with timer.stage("swap"), self._guard(swapper):
                 result = swapper.swap(aligned.crop, aligned.face, identity.prepared)
             with timer.stage("paste"):
                 mask = paste_mask(
@@ -349,7 +392,8 @@ class Pipeline:
             raise ConfigError("faces=reference needs a reference image (--reference IMG)")
         ref = self.reference_embedding(reference)
         recognizer = self.recognizer
-        embedded = [f.evolve(embedding=recognizer.embed(frame, f)) for f in found]
+        with self._guard(recognizer):
+            embedded = [f.evolve(embedding=recognizer.embed(frame, f)) for f in found]
         limit = threshold if threshold is not None else self.config.threshold
         return select_faces(
             embedded,

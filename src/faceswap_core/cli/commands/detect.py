@@ -63,7 +63,7 @@ def command(
             raise ConfigError(f"--draw {draw} would replace the input image; choose another name")
     pipeline = Pipeline(pipeline_config(config, overrides), plugins_from(ctx))
     frame = pipeline.decode(Path(image), name="image")
-    faces = pipeline.detector.detect(frame)
+    faces = pipeline.detect(frame)
     if draw is not None:
         write_image(Path(draw), draw_faces(frame, faces), provenance=False)
     if as_json:

@@ -19,6 +19,7 @@ from typing import Any, TypeVar, cast
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 
 from faceswap_core.config.convert import structure
 from faceswap_core.config.loader import load_config
@@ -67,13 +68,31 @@ class SourceIdentity:
 
 
 @attrs.frozen(eq=False)
+class PastedMask:
+    """Where one swapped face went: its final paste mask and the frame-to-crop transform.
+
+    Pixels of the frame that the mask, warped back by ``matrix``, does not
+    cover are exactly the original ones.
+
+    :ivar index: the face's index in :attr:`SwapResult.faces`.
+    :ivar mask: the crop-sized soft mask (0..1) the crop was pasted under.
+    :ivar matrix: the 2 x 3 similarity transform from frame to crop.
+    """
+
+    index: int
+    mask: FloatArray
+    matrix: npt.NDArray[np.float64]
+
+
+@attrs.frozen(eq=False)
 class SwapResult:
-    """The swapped frame, the faces found in the target, and per-stage milliseconds."""
+    """The swapped frame, the faces found in the target, per-stage milliseconds, the masks."""
 
     image: Image
     faces: list[Face]
     swapped: list[int]
     timings: dict[str, float]
+    masks: list[PastedMask] = attrs.field(factory=list)
 
     def summary(self) -> dict[str, Any]:
         """JSON-friendly report (``faceswap swap --json``)."""
@@ -357,6 +376,7 @@ class Pipeline:
         selected = self._select(frame, found, mode, reference, threshold)
         swapper = self.swapper
         output = frame
+        masks: list[PastedMask] = []
         for index in selected:
             face = found[index]
             with timer.stage("landmarks"):
@@ -376,7 +396,8 @@ class Pipeline:
                 if self.config.paste.color_match:
                     crop = match_color(crop, aligned.crop, mask)
                 output = paste_back(output, crop, aligned.matrix, mask)
-        return SwapResult(output, found, selected, timer.ms)
+            masks.append(PastedMask(index, mask, aligned.matrix))
+        return SwapResult(output, found, selected, timer.ms, masks)
 
     def _select(
         self,

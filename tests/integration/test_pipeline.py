@@ -24,15 +24,34 @@ def pipeline() -> Pipeline:
 def test_classic_swap_moves_identity_towards_the_source(
     pipeline: Pipeline, t1_image: Image, astronaut_image: Image
 ) -> None:
-    """Measured with the dlib recognizer on three source/target pairs of real faces."""
+    """What the classic swapper achieves, measured with the dlib recognizer (threshold 0.6).
+
+    Four source -> target pairs of near-frontal faces (|yaw| < 0.05 from the
+    68 landmarks): the two largest t1 faces and the astronaut. Distances
+    measured on 2026-11-26 (before = source to original target, after =
+    source to swapped result; to target = swapped result to original target):
+
+    ======================  ======  =====  =====  =========
+    pair                    before  after  gain   to target
+    ======================  ======  =====  =====  =========
+    t1[0] -> astronaut      0.468   0.343  0.125  0.391
+    astronaut -> t1[1]      0.550   0.366  0.185  0.420
+    t1[0] -> t1[1]          0.546   0.358  0.188  0.448
+    t1[1] -> astronaut      0.550   0.396  0.154  0.416
+    ======================  ======  =====  =====  =========
+
+    Mean gain 0.163. The test asks for two thirds of it (0.109), every pair
+    closer to the source than to the original target, and every result within
+    dlib's own same-person distance of the source. (dlib already puts some of
+    these different people within 0.6 of each other, so the gain is the
+    measure that matters; the threshold check keeps the result recognisable.)
+    """
     recognizer = pipeline.plugins.build(
         "recognizer", "dlib", context=build_context(pipeline.plugins)
     )
     t1_faces = sorted(pipeline.detect(t1_image), key=lambda f: -f.area)
     astronaut_face = pipeline.detect(astronaut_image)[0]
     t1_crops = [crop_around(t1_image, f, 0.5) for f in t1_faces]
-    # Near-frontal faces: the two largest of t1 are frontal, the others turned
-    # past the yaw where the classic swapper stops transferring face shape.
     pairs = [
         (t1_crops[0], astronaut_image),  # a t1 face onto the astronaut
         (astronaut_image, t1_crops[1]),  # the astronaut onto a t1 face
@@ -40,21 +59,24 @@ def test_classic_swap_moves_identity_towards_the_source(
         (t1_crops[1], astronaut_image),
     ]
     assert astronaut_face.score > 0.9
-    report = []
+
+    def embed(image: Image) -> np.ndarray:
+        face = max(pipeline.detect(image), key=lambda f: f.area)
+        return recognizer.embed(image, face)
+
+    gains, report = [], []
     for source, target in pairs:
         result = pipeline.swap(target, source, faces="largest")
         assert result.swapped, "the target face was not swapped"
-
-        def embed(image: Image) -> np.ndarray:
-            face = max(pipeline.detect(image), key=lambda f: f.area)
-            return recognizer.embed(image, face)
-
         swapped, src, tgt = embed(result.image), embed(source), embed(target)
-        to_source = float(np.linalg.norm(swapped - src))
+        before = float(np.linalg.norm(tgt - src))
+        after = float(np.linalg.norm(swapped - src))
         to_target = float(np.linalg.norm(swapped - tgt))
-        report.append((round(to_source, 3), round(to_target, 3)))
-        assert to_source < to_target, report
-    print("dlib distances (to source, to original target):", report)
+        report.append((round(before, 3), round(after, 3), round(to_target, 3)))
+        assert after < to_target, report  # closer to the source than to the original
+        assert after < recognizer.threshold, report  # recognised as the source
+        gains.append(before - after)
+    assert float(np.mean(gains)) >= 2 / 3 * 0.163, (gains, report)
 
 
 def test_pixels_outside_the_faces_are_unchanged(

@@ -223,7 +223,20 @@ def test_detect_json_and_draw(
     for face in faces:
         x1, y1, x2, y2 = face["bbox"]
         assert all(x1 <= x <= x2 and y1 <= y <= y2 for x, y in face["kps"])
-    assert drawn.is_file()
+    with PILImage.open(drawn) as handle:
+        canvas = np.asarray(handle.convert("RGB"))
+    with PILImage.open(images["t1"]) as handle:
+        original = np.asarray(handle.convert("RGB"))
+    near = np.zeros(original.shape[:2], bool)
+    green = (0, 255, 0)
+    for face in faces:  # each box is drawn in green where the face is
+        x1, y1, x2, y2 = (round(v) for v in face["bbox"])
+        mid_x, mid_y = (x1 + x2) // 2, (y1 + y2) // 2
+        for y, x in ((y1, mid_x), (y2, mid_x), (mid_y, x1), (mid_y, x2)):
+            assert tuple(canvas[y, x]) == green, (face["bbox"], x, y)
+        assert tuple(canvas[mid_y, mid_x]) != green  # an outline, not a filled box
+        near[max(y1 - 40, 0) : y2 + 4, max(x1 - 4, 0) : x2 + 4] = True  # score text above
+    assert np.array_equal(canvas[~near], original[~near])  # nothing drawn elsewhere
 
 
 def test_demo_writes_swap_and_side_by_side(plugins: FaceswapPlugins, tmp_path: Path) -> None:

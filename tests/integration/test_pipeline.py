@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from tests.integration.conftest import changed_outside
 
 import faceswap
+from faceswap_core import Register, hookimpl
 from faceswap_core.config.schema import PipelineConfig
 from faceswap_core.errors import InvalidImageError, NoFaceError
 from faceswap_core.interfaces.face import Face, Image
@@ -165,3 +168,74 @@ def test_facade_rejects_bad_arrays(t1_image: Image) -> None:
         faceswap.swap(np.zeros((10, 10, 3), np.float64), t1_image)
     with pytest.raises(InvalidImageError):
         faceswap.swap(np.zeros((10,), np.uint8), t1_image)
+
+
+def test_reference_selection_rejects_other_people_by_threshold(
+    pipeline: Pipeline, t1_image: Image, astronaut_image: Image, tom_hanks_image: Image
+) -> None:
+    """dlib distances measured on 2026-11-26 from t1's six faces to three references:
+
+    face 2 re-cropped, mirrored and shrunk to 80 %: 0.548 0.521 0.103 0.466 0.558 0.464
+    Tom Hanks (not in the photo):                    0.545 0.497 0.544 0.573 0.592 0.564
+    the astronaut (not in the photo):                0.548 0.539 0.466 0.548 0.571 0.483
+
+    dlib's default 0.6 would take Tom Hanks for all six; at 0.3 only the same
+    person (other pixels, mirrored) is selected and strangers are rejected.
+    """
+    import cv2
+
+    faces = pipeline.detect(t1_image)
+    same = crop_around(t1_image, faces[2], 0.6)[:, ::-1]
+    same = np.ascontiguousarray(
+        cv2.resize(same, None, fx=0.8, fy=0.8, interpolation=cv2.INTER_AREA)
+    )
+    kept = pipeline.swap(t1_image, astronaut_image, reference=same, threshold=0.3)
+    assert kept.swapped == [2]
+    for stranger in (tom_hanks_image, astronaut_image):
+        result = pipeline.swap(t1_image, astronaut_image, reference=stranger, threshold=0.3)
+        assert result.swapped == []
+        assert np.array_equal(result.image, t1_image)
+
+
+class CountingRetinaFace:
+    """The real retinaface detector behind a counter of detect() calls."""
+
+    calls = 0
+
+    @hookimpl
+    def register_detectors(self, register: Register[Any]) -> None:
+        register("counted", self.build)
+
+    def build(self, config: Any, context: Any) -> Any:
+        real = context.plugins.build("detector", "retinaface", context=context)
+        plugin = self
+
+        class Counted:
+            def detect(self, image: Image) -> list[Face]:
+                plugin.calls += 1
+                return list(real.detect(image))
+
+        return Counted()
+
+
+def test_source_identity_cache_hits_and_evicts_least_recently_used(t1_image: Image) -> None:
+    manager = FaceswapPlugins(strict=True)
+    counter = CountingRetinaFace()
+    manager.register(counter, name="counted")
+    pipeline = Pipeline(PipelineConfig(detector={"type": "counted"}), manager)
+    pipeline.source_cache_size = 2
+    a, b, c = (crop_around(t1_image, f, 0.5) for f in pipeline.detect(t1_image)[:3])
+    counter.calls = 0
+    first = pipeline.prepare_source(a)
+    assert pipeline.prepare_source(a.copy()) is first  # same pixels: a hit, no detection
+    assert counter.calls == 1
+    second = pipeline.prepare_source(b)
+    assert pipeline.prepare_source(a) is first  # a is now the most recent
+    pipeline.prepare_source(c)  # over the size of 2: b, the least recent, goes
+    assert counter.calls == 3
+    assert pipeline.prepare_source(a) is first
+    assert counter.calls == 3
+    again = pipeline.prepare_source(b)
+    assert again is not second  # recomputed after eviction
+    assert counter.calls == 4
+    assert np.array_equal(again.prepared.crop, second.prepared.crop)

@@ -183,12 +183,26 @@ def demo(session: nox.Session) -> None:
     session.run("faceswap", "demo", "-o", out)
 
 
+BENCH_RECORD = "work_dirs/bench/bench.json"
+BENCH_BASELINE = "benchmarks/baseline.json"
+
+
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Per-stage latency and FPS at 720p with the embedded defaults (prints a table and JSON)."""
+    """Per-stage latency at 720p, gated against benchmarks/baseline.json (fails at 2x slower).
+
+    ``nox -s bench -- --update-baseline`` rewrites the baseline from this run instead;
+    other arguments replace the default ``faceswap bench`` arguments.
+    """
     session.install("-e", ".", "-e", "plugins/faceswap_retinaface")
-    args = session.posargs or ["--size", "1280x720", "--faces", "1", "--repeat", "30"]
-    session.run("faceswap", "bench", *args, env={"OMP_NUM_THREADS": str(os.cpu_count() or 1)})
+    update = "--update-baseline" in session.posargs
+    args = [arg for arg in session.posargs if arg != "--update-baseline"] or [
+        "--size", "1280x720", "--faces", "1", "--repeat", "30", "--warmup", "3",
+    ]  # fmt: skip
+    env = {"OMP_NUM_THREADS": str(os.cpu_count() or 1)}
+    session.run("faceswap", "bench", *args, "--output", BENCH_RECORD, env=env)
+    compare = ["python", "-m", "faceswap_core.tools.bench_compare", BENCH_RECORD, BENCH_BASELINE]
+    session.run(*compare, *(["--update"] if update else []))
 
 
 @nox.session(python=PYTHON)

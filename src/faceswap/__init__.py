@@ -25,6 +25,7 @@ from faceswap_core.export.run import run_export
 from faceswap_core.interfaces.export import ExportReport
 from faceswap_core.interfaces.face import Face, Image
 from faceswap_core.pipeline.image import Pipeline, SourceIdentity, SwapResult
+from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins
 from faceswap_core.runtime.choice import with_runtime
 from faceswap_core.version import __version__
 
@@ -50,11 +51,14 @@ __all__ = [
 ]
 
 _lock = threading.Lock()
-_pipelines: dict[tuple[str, str, tuple[tuple[str, Any], ...]], Pipeline] = {}
+_pipelines: dict[tuple[FaceswapPlugins, str, str, tuple[tuple[str, Any], ...]], Pipeline] = {}
 
 
 def load(config: PipelineConfig | Mapping[str, Any] | str | Path | None = None) -> Pipeline:
-    """A pipeline from a YAML path (its ``pipeline:`` section), a mapping, or defaults.
+    """A pipeline from a config (its ``pipeline:`` section), a mapping, or defaults.
+
+    A config is a YAML path or the name of a shipped config (``"baseline"``,
+    ``"smoke"``): an existing path wins, then the configs installed with faceswap.
 
     Reuse the returned pipeline for many images: models load once and the
     source identity is cached.
@@ -68,15 +72,18 @@ def _shared_pipeline(
     runtime: str | Mapping[str, Any] | None = None,
     providers: list[str] | tuple[str, ...] | None = None,
 ) -> Pipeline:
+    """One pipeline per swapper, runtime and plugin manager (a new manager gets new pipelines)."""
+    plugins = get_plugins()
     config = with_runtime(PipelineConfig(swapper={"type": model, **params}), runtime, providers)
     key = (
+        plugins,
         model,
         repr(sorted(config.runtime.items())),
         tuple(sorted((k, repr(v)) for k, v in params.items())),
     )
     with _lock:
         if key not in _pipelines:
-            _pipelines[key] = Pipeline(config)
+            _pipelines[key] = Pipeline(config, plugins)
         return _pipelines[key]
 
 
@@ -99,32 +106,41 @@ def swap(
     src: Any,
     *,
     model: str = "classic",
-    faces: str = "all",
+    faces: str | None = None,
     reference: Any = None,
     threshold: float | None = None,
     model_path: str | Path | None = None,
     runtime: str | Mapping[str, Any] | None = None,
     providers: list[str] | tuple[str, ...] | None = None,
+    require_face: bool = False,
     **params: Any,
 ) -> Image:
     """Swap the identity of the largest face in ``src`` into the faces of ``img``.
 
     :param model: swapper name (``classic``, ``inswapper``, ``onnx``, or a plugin's).
-    :param faces: ``all``, ``largest`` or ``reference``.
-    :param reference: an image of the person to replace when ``faces="reference"``.
-    :param threshold: identity distance for ``reference`` (default: the recognizer's).
+    :param faces: ``all`` (default), ``largest`` or ``reference`` (implied by ``reference``).
+    :param reference: an image of the person to replace.
+    :param threshold: identity distance for ``reference``, in (0, 2] (default: the recognizer's).
     :param model_path: the model file for ``inswapper`` / ``onnx``.
     :param runtime: the runtime every model runs on, as ``faceswap swap --runtime``:
         a name (``onnxruntime``, ``tensorrt``) or ``{"type": NAME, **params}``.
     :param providers: ONNX Runtime execution providers in order (``["cuda", "cpu"]``),
         as ``--providers``.
+    :param require_face: raise :class:`faceswap.errors.NoFaceError` when ``img`` has no face.
     :param params: further parameters of the swapper's config class.
     :returns: RGB ``uint8`` array, same shape as ``img``; unchanged when it has no face.
     """
     if model_path is not None:
         params["model"] = str(model_path)
     pipeline = _shared_pipeline(model, params, runtime, providers)
-    result = pipeline.swap(img, src, faces=faces, reference=reference, threshold=threshold)
+    result = pipeline.swap(
+        img,
+        src,
+        faces=faces,
+        reference=reference,
+        threshold=threshold,
+        require_face=require_face,
+    )
     return result.image
 
 

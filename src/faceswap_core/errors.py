@@ -90,6 +90,16 @@ class ModelFileError(FaceswapError, OSError):
     exit_code = 5
 
 
+class ComponentError(FaceswapError, RuntimeError):
+    """A plugin's component raised an unexpected error at run time (exit code 1).
+
+    The message names the component and the plugin that registered it, so a
+    user knows whom to report it to; ``--debug`` shows the original traceback.
+    """
+
+    exit_code = 1
+
+
 class FaceswapWarning(UserWarning):
     """Base of warnings meant for users; the CLI prints them as one ``Warning: ...`` line."""
 
@@ -129,7 +139,7 @@ EXIT_CODES: dict[int, str] = {
     1: "unexpected error",
     2: "usage, config, plugin or unknown-component error",
     3: "an input cannot be read, decoded or exceeds a limit",
-    4: "no face in the source image",
+    4: "no face in the source image (or in a target, with --require-face)",
     5: "a model file is missing, invalid or fails its checksum",
     6: "an evaluation regressed against its baseline beyond tolerance",
 }

@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 from click.testing import CliRunner, Result
+from tests.conftest import png_header_claiming
 
 from faceswap_core.cli.main import make_cli
 from faceswap_core.io.encode import write_image
@@ -34,10 +35,21 @@ def files(
     marked = write_image(folder / "swap.jpg", tom_hanks_image, model="inswapper_128")
     plain = write_image(folder / "plain.png", tom_hanks_image, provenance=False)
     truncated = folder / "cut.png"
-    truncated.write_bytes(marked.read_bytes()[:2000])
+    truncated.write_bytes(marked.read_bytes()[:20])  # inside the JPEG header
+    pixels_cut = folder / "pixels-cut.jpg"
+    pixels_cut.write_bytes(marked.read_bytes()[:2000])  # header and XMP whole, pixels cut
     garbage = folder / "notes.png"
     garbage.write_bytes(b"this is a text file, not a picture\n")
-    return {"marked": marked, "plain": plain, "truncated": truncated, "garbage": garbage}
+    huge = folder / "huge.png"
+    huge.write_bytes(png_header_claiming(100_000, 100_000))
+    return {
+        "marked": marked,
+        "plain": plain,
+        "truncated": truncated,
+        "pixels_cut": pixels_cut,
+        "garbage": garbage,
+        "huge": huge,
+    }
 
 
 def test_text_output_shows_provenance(plugins: FaceswapPlugins, files: dict[str, Path]) -> None:
@@ -91,6 +103,31 @@ def test_undecodable_files_exit_3(
     assert result.stderr.startswith(f"Error: cannot decode image '{files[key]}': ")
     assert reason in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_metadata_is_read_without_decoding_pixels(
+    plugins: FaceswapPlugins, files: dict[str, Path]
+) -> None:
+    """Pixels are never decoded: a 10-gigapixel header and a file cut in its pixels both work."""
+    huge = inspect(plugins, str(files["huge"]))
+    assert huge.exit_code == 0, huge.output
+    assert huge.stdout.splitlines()[0] == f"{files['huge']}: PNG 100000x100000"
+    cut = inspect(plugins, str(files["pixels_cut"]), "--json")
+    assert cut.exit_code == 0, cut.output
+    report = json.loads(cut.stdout)
+    assert (report["format"], report["width"], report["height"]) == ("JPEG", 112, 112)
+    assert report["provenance"]["digital_source_type"] == DIGITAL_SOURCE_TYPE
+
+
+def test_config_and_set_apply_to_inspect(plugins: FaceswapPlugins, files: dict[str, Path]) -> None:
+    limited = inspect(plugins, str(files["marked"]), "--set", "pipeline.limits.max_bytes=100")
+    assert limited.exit_code == 3
+    assert "over the limit of 100 bytes (max_bytes)" in limited.stderr
+    named = inspect(plugins, str(files["marked"]), "--config", "smoke")
+    assert named.exit_code == 0, named.output
+    bad = inspect(plugins, str(files["marked"]), "--set", "pipeline.limits.max_bytes=0")
+    assert bad.exit_code == 2
+    assert bad.stderr.strip() == "Error: $.pipeline.limits.max_bytes: must be positive, got 0"
 
 
 def test_missing_file_and_folder_exit_3(plugins: FaceswapPlugins, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from tests.integration.conftest import build_arcface_like, build_inswapper_like
 
 from faceswap_core.cli.main import make_cli
 from faceswap_core.models.store import url_env_var
@@ -108,21 +109,20 @@ def test_verify_all_passes_when_nothing_is_corrupt(plugins: FaceswapPlugins, hom
 
 
 def test_add_verify_and_tamper(plugins: FaceswapPlugins, home: Path, tmp_path: Path) -> None:
-    model = tmp_path / "det.onnx"
-    model.write_bytes(b"detector bytes" * 100)
-    result = run(plugins, "add", "det_10g", str(model))
+    model = build_arcface_like(tmp_path / "arcface.onnx")  # passes the recognizer's checks
+    result = run(plugins, "add", "w600k_r50", str(model))
     assert result.exit_code == 0, result.output
     assert "unverified" in result.stdout
-    assert result.stderr.startswith("Warning: model det_10g")
-    stored = home / "models" / "buffalo_l" / "det_10g.onnx"
+    assert result.stderr.startswith("Warning: model w600k_r50")
+    stored = home / "models" / "buffalo_l" / "w600k_r50.onnx"
     assert stored.read_bytes() == model.read_bytes()
-    assert run(plugins, "verify", "det_10g").exit_code == 0
+    assert run(plugins, "verify", "w600k_r50").exit_code == 0
     stored.write_bytes(b"tampered bytes" * 100)
-    result = run(plugins, "verify", "det_10g")
+    result = run(plugins, "verify", "w600k_r50")
     assert result.exit_code == 5
-    assert "det_10g: corrupt" in result.stdout
+    assert "w600k_r50: corrupt" in result.stdout
     listed = {r["name"]: r["status"] for r in json.loads(run(plugins, "list", "--json").stdout)}
-    assert listed["det_10g"] == "corrupt"
+    assert listed["w600k_r50"] == "corrupt"
     # A corrupt file also fails an unnamed verify.
     assert run(plugins, "verify").exit_code == 5
 
@@ -130,8 +130,8 @@ def test_add_verify_and_tamper(plugins: FaceswapPlugins, home: Path, tmp_path: P
 def test_add_wrong_file_for_pinned_model_exits_5(
     plugins: FaceswapPlugins, home: Path, tmp_path: Path
 ) -> None:
-    fake = tmp_path / "inswapper_128.onnx"
-    fake.write_bytes(b"not the real model")
+    # A graph with the right signature, so the pinned checksum is what refuses it.
+    fake, _ = build_inswapper_like(tmp_path / "inswapper_128.onnx")
     result = run(plugins, "add", "inswapper_128", str(fake))
     assert result.exit_code == 5
     assert "expected 554253681" in result.stderr

@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image as PILImage
+from tests.conftest import png_header_claiming
 
 from faceswap_core.cli.main import make_cli
 from faceswap_core.io.provenance import read_provenance
@@ -103,7 +104,10 @@ def test_swap_several_targets_into_a_folder_with_json(
         "largest",
     )
     assert result.exit_code == 0, result.output
-    reports = json.loads(result.output)
+    *reports, summary = [json.loads(line) for line in result.stdout.splitlines()]
+    assert summary == {
+        "summary": {"done": 2, "failed": 0, "skipped": 0, "not_run": 0, "exit_code": 0}
+    }
     assert [Path(r["output"]).name for r in reports] == ["t1.webp", "blank.webp"]
     assert reports[0]["faces_found"] == 6
     assert reports[0]["faces_swapped"] == 1
@@ -181,10 +185,9 @@ def test_swap_errors_have_exit_codes_and_leave_no_output(
     args = make_args(images, str(out))  # type: ignore[operator]
     result = CliRunner().invoke(make_cli(plugins), ["swap", *args])
     assert result.exit_code == code, result.output
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert lines
-    assert lines[-1].startswith("Error: ")
-    assert message in lines[-1]
+    (line,) = [line for line in result.output.splitlines() if line.strip()]  # exactly one
+    assert line.startswith("Error: ")
+    assert message in line
     assert "Traceback" not in result.output
     assert not out.exists()
 
@@ -220,7 +223,20 @@ def test_detect_json_and_draw(
     for face in faces:
         x1, y1, x2, y2 = face["bbox"]
         assert all(x1 <= x <= x2 and y1 <= y <= y2 for x, y in face["kps"])
-    assert drawn.is_file()
+    with PILImage.open(drawn) as handle:
+        canvas = np.asarray(handle.convert("RGB"))
+    with PILImage.open(images["t1"]) as handle:
+        original = np.asarray(handle.convert("RGB"))
+    near = np.zeros(original.shape[:2], bool)
+    green = (0, 255, 0)
+    for face in faces:  # each box is drawn in green where the face is
+        x1, y1, x2, y2 = (round(v) for v in face["bbox"])
+        mid_x, mid_y = (x1 + x2) // 2, (y1 + y2) // 2
+        for y, x in ((y1, mid_x), (y2, mid_x), (mid_y, x1), (mid_y, x2)):
+            assert tuple(canvas[y, x]) == green, (face["bbox"], x, y)
+        assert tuple(canvas[mid_y, mid_x]) != green  # an outline, not a filled box
+        near[max(y1 - 40, 0) : y2 + 4, max(x1 - 4, 0) : x2 + 4] = True  # score text above
+    assert np.array_equal(canvas[~near], original[~near])  # nothing drawn elsewhere
 
 
 def test_demo_writes_swap_and_side_by_side(plugins: FaceswapPlugins, tmp_path: Path) -> None:
@@ -252,21 +268,9 @@ def test_installed_script_exit_code_for_missing_source(tmp_path: Path) -> None:
         check=False,
     )
     assert completed.returncode == 3, completed.stderr
-    assert completed.stderr.strip().startswith("Error: ")
-    assert "Traceback" not in completed.stderr
-
-
-def _png_header_claiming(width: int, height: int) -> bytes:
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    idat = zlib.compress(b"\x00" * 64)  # a few rows' worth; the header alone must be refused
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    (line,) = completed.stderr.strip().splitlines()
+    assert line.startswith("Error: cannot read source ")
+    assert completed.stdout == ""
 
 
 @pytest.mark.parametrize(
@@ -274,7 +278,7 @@ def _png_header_claiming(width: int, height: int) -> bytes:
     [
         (b"", "empty"),
         (b"GIF89a not really", "target"),
-        (_png_header_claiming(100_000, 100_000), "pixels"),
+        (png_header_claiming(100_000, 100_000), "pixels"),
     ],
     ids=["zero-byte", "fake-gif", "png-bomb-header"],
 )
@@ -309,7 +313,9 @@ def test_swap_random_bytes_target_exits_3(
         make_cli(plugins), ["swap", "-s", str(images["t1"]), "-t", str(bad), "-o", str(out)]
     )
     assert result.exit_code == 3, result.output
-    assert result.output.strip().startswith("Error: ")
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("Error: ")
+    assert "random.jpg" in line
     assert not out.exists()
 
 
@@ -323,6 +329,6 @@ def test_swap_one_pixel_target_is_returned_unchanged(
         plugins, "swap", "-s", str(images["t1"]), "-t", str(tiny), "-o", str(out), "--json"
     )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)[0]["faces_found"] == 0
+    assert json.loads(result.stdout.splitlines()[0])["faces_found"] == 0
     with PILImage.open(out) as handle:
         assert np.array_equal(np.asarray(handle.convert("RGB")), [[[10, 20, 30]]])

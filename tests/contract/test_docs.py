@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
+import os
 import re
+import subprocess
+import sys
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -44,12 +48,13 @@ def _sections(path: Path) -> dict[str, str]:
     return {parts[i]: parts[i + 1] for i in range(1, len(parts), 2)}
 
 
-def _test_functions() -> set[str]:
-    names: set[str] = set()
+def _test_functions() -> dict[str, str]:
+    """``test_hook_*`` function name -> its pytest node id."""
+    names: dict[str, str] = {}
     for path in (REPO / "tests").rglob("test_*.py"):
         for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
             if isinstance(node, ast.FunctionDef) and node.name.startswith("test_hook_"):
-                names.add(node.name)
+                names[node.name] = f"{path.relative_to(REPO).as_posix()}::{node.name}"
     return names
 
 
@@ -90,6 +95,33 @@ def test_hook_docstring_has_params_and_versionadded(hook: str) -> None:
 @pytest.mark.parametrize("hook", HOOKS)
 def test_hook_has_a_test(hook: str) -> None:
     assert f"test_hook_{hook}" in _test_functions(), f"no test named test_hook_{hook} under tests/"
+
+
+def test_each_hook_test_really_calls_its_hook_on_a_plugin(tmp_path: Path) -> None:
+    """Run the test_hook_* tests with a recorder: each hook must be called on a test plugin.
+
+    A test named after a hook that never makes the manager call that hook on
+    a plugin (only core's built-ins, or nothing at all) fails here.
+    """
+    tests = _test_functions()
+    record = tmp_path / "hooks.json"
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--no-cov"),
+            *("-p", "tests.hook_recorder", *(tests[f"test_hook_{hook}"] for hook in HOOKS)),
+        ],
+        cwd=REPO,
+        env={**os.environ, "FACESWAP_HOOK_RECORD": str(record)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    result = json.loads(record.read_text())
+    called = {hook for hook, plugin in result["called"]}
+    missing = [hook for hook in HOOKS if hook not in called]
+    assert not missing, f"hooks never called on a plugin by their tests: {missing}"
 
 
 def test_docs_document_no_hook_that_does_not_exist() -> None:

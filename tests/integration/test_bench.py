@@ -18,6 +18,7 @@ from faceswap_core.interfaces.face import Image
 from faceswap_core.pipeline.image import Pipeline
 from faceswap_core.plugin.manager import FaceswapPlugins
 from faceswap_core.tools.bench import STAGES, BenchOptions, make_frame, parse_size, percentiles
+from faceswap_core.tools.bench_compare import REFERENCE_NAME
 from faceswap_core.vision.crop import crop_around
 
 
@@ -77,6 +78,10 @@ def test_tiny_bench_json_schema(tiny_run: tuple[Result, Path]) -> None:
     for name in ("numpy", "opencv", "onnxruntime", "dlib", "faceswap-core"):
         assert isinstance(versions[name], str), name
     assert versions["numpy"] == np.__version__
+    reference = record["reference"]  # what bench_compare divides by
+    assert reference["name"] == REFERENCE_NAME
+    assert reference["repeat"] == 2
+    assert reference["p50_ms"] > 0
 
 
 def test_tiny_bench_writes_the_same_record_to_output(tiny_run: tuple[Result, Path]) -> None:
@@ -116,22 +121,48 @@ def test_unknown_swapper_model_exits_2(plugins: FaceswapPlugins) -> None:
     assert "unknown swapper 'nope'" in result.stderr
 
 
-@given(st.integers(1, 9999), st.integers(1, 9999))
-def test_parse_size_round_trips(width: int, height: int) -> None:
-    assert parse_size(f"{width}x{height}") == (width, height)
-    assert parse_size(f" {width} X {height} ") == (width, height)
+@given(
+    width=st.integers(0, 99999),
+    height=st.integers(0, 99999),
+    pads=st.lists(st.integers(0, 3), min_size=4, max_size=4),
+    cross=st.sampled_from("xX"),
+)
+def test_parse_size_reads_ascii_sizes(width: int, height: int, pads: list[int], cross: str) -> None:
+    a, b, c, d = (" " * n for n in pads)
+    assert parse_size(f"{a}{width}{b}{cross}{c}{height}{d}") == (width, height)
 
 
-@given(st.text(max_size=12))
-def test_parse_size_rejects_garbage(text: str) -> None:
-    stripped = text.strip().lower().replace(" ", "")
-    parts = stripped.split("x")
-    valid = len(parts) == 2 and all(p.isascii() and p.isdigit() and len(p) <= 5 for p in parts)
-    if valid:
-        assert parse_size(text) == (int(parts[0]), int(parts[1]))
-    else:
-        with pytest.raises(ConfigError):
-            parse_size(text)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1\tx2",  # a tab is not a space
+        "1x2\n",
+        "\u0663x\u0663",  # Arabic-Indic three
+        "\uff11x1",  # full-width one
+        "1\u00d72",  # multiplication sign
+        "1x2x3",
+        "x2",
+        "123456x1",  # more than five digits
+        "-1x2",
+        "1.5x2",
+        "",
+    ],
+)
+def test_parse_size_rejects_non_ascii_and_malformed_sizes(text: str) -> None:
+    with pytest.raises(ConfigError, match="is not WIDTHxHEIGHT"):
+        parse_size(text)
+
+
+@given(
+    valid=st.tuples(st.integers(0, 99999), st.integers(0, 99999)).map(lambda s: f"{s[0]}x{s[1]}"),
+    position=st.integers(0, 12),
+    intruder=st.characters(exclude_characters="0123456789xX "),
+)
+def test_any_other_character_makes_a_size_invalid(valid: str, position: int, intruder: str) -> None:
+    """Every character outside ASCII digits, 'x', 'X' and space is refused, wherever it is."""
+    index = min(position, len(valid))
+    with pytest.raises(ConfigError):
+        parse_size(valid[:index] + intruder + valid[index:])
 
 
 @given(st.lists(st.floats(0, 1e4, allow_nan=False), min_size=1, max_size=50))

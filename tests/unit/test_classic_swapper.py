@@ -233,22 +233,31 @@ def test_swapped_face_is_closer_to_the_source_identity(
     astronaut: AlignedFace,
     analysis: Analysis,
 ) -> None:
+    """Every t1 face onto the astronaut crop, as in ``faceswap demo``, measured with dlib.
+
+    Measured on 2026-11-26, distance to the source before (the astronaut) and
+    after the swap: 0.472 -> 0.334, 0.550 -> 0.469, 0.556 -> 0.390,
+    0.554 -> 0.439, 0.575 -> 0.429, 0.484 -> 0.376; gains 0.080 to 0.166,
+    mean 0.126. The astronaut onto the largest t1 face: 0.472 -> 0.395 (0.077).
+    Asserted: every gain positive and the mean at least two thirds of today's
+    (0.084); the reverse swap at least two thirds of its gain (0.051).
+    """
     astronaut_embedding = _embed_crop(astronaut.crop, analysis)
     gains = []
-    for source in t1_faces:  # every t1 face onto the astronaut, as in ``faceswap demo``
+    for source in t1_faces:
         swapped, _ = _swap(source, astronaut)
         source_embedding = _embed_crop(source.crop, analysis)
         before = float(np.linalg.norm(astronaut_embedding - source_embedding))
         after = float(np.linalg.norm(_embed_crop(swapped, analysis) - source_embedding))
         assert after < before
         gains.append(before - after)
-    assert float(np.mean(gains)) > 0.03
+    assert float(np.mean(gains)) >= 2 / 3 * 0.126, gains
 
     swapped, _ = _swap(astronaut, largest_t1)  # and the other way round
     target_embedding = _embed_crop(largest_t1.crop, analysis)
     before = float(np.linalg.norm(target_embedding - astronaut_embedding))
     after = float(np.linalg.norm(_embed_crop(swapped, analysis) - astronaut_embedding))
-    assert after < before
+    assert before - after >= 2 / 3 * 0.077, (before, after)
 
 
 # -- bad inputs -----------------------------------------------------------------

@@ -389,7 +389,7 @@ pipelines = st.builds(
     swapper=_ref,
     runtime=_ref,
     faces=st.sampled_from(["all", "largest", "reference"]),
-    threshold=st.none() | st.floats(0, 2, allow_nan=False),
+    threshold=st.none() | st.floats(0, 2, exclude_min=True, allow_nan=False),
     paste=st.builds(
         PasteConfig,
         mask=st.sampled_from(["auto", "model", "hull", "box"]),

@@ -13,6 +13,7 @@ from faceswap_core import Face, Image
 from faceswap_core.errors import InvalidImageError, ModelFileError
 from faceswap_retinaface.configs import InsightFaceConfig
 from faceswap_retinaface.insightface_detector import InsightFaceDetector
+from faceswap_retinaface.selection import rank_faces
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +61,13 @@ def test_higher_threshold_keeps_a_subset(scrfd_pack: Path, astronaut_image: Imag
 def test_max_faces_and_batch(scrfd_pack: Path, astronaut_image: Image, t1_image: Image) -> None:
     detector = _detector(scrfd_pack, score_threshold=0.3, max_faces=3)
     single = detector.detect(astronaut_image)
-    assert len(single) == 3
+    every = _detector(scrfd_pack, score_threshold=0.3).detect(astronaut_image)
+    assert len(every) > 3
+    # Which three: the most prominent (rank_faces, hand-checked in test_selection.py).
+    height, width = astronaut_image.shape[:2]
+    expected = rank_faces(every, height, width, 3)
+    np.testing.assert_allclose([f.bbox for f in single], [f.bbox for f in expected])
+    assert [f.score for f in single] == [f.score for f in expected]
     batched = detector.detect_batch([astronaut_image, t1_image])
     assert len(batched) == 2
     np.testing.assert_allclose([f.bbox for f in batched[0]], [f.bbox for f in single])

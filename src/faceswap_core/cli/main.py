@@ -9,18 +9,21 @@ Commands find the running plugin manager with
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
 import traceback
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
 
 from faceswap_core.errors import EXIT_CODES, FaceswapError, FaceswapWarning
-from faceswap_core.plugin.manager import FaceswapPlugins, PluginWarning, get_plugins, set_plugins
+from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins, set_plugins
 from faceswap_core.version import __version__
+
+DEBUG_FLAG = "--debug"
 
 # Each module exposes ``command`` (a click command or group).
 CORE_COMMANDS: tuple[str, ...] = (
@@ -40,17 +43,54 @@ CORE_COMMANDS: tuple[str, ...] = (
 )
 
 
+def debug_first(args: list[str]) -> list[str]:
+    """Move ``--debug`` to the root group, so it works before or after the subcommand.
+
+    Only tokens before a ``--`` separator are moved.
+    """
+    end = args.index("--") if "--" in args else len(args)
+    if DEBUG_FLAG not in args[:end]:
+        return args
+    rest = [arg for arg in args[:end] if arg != DEBUG_FLAG]
+    return [DEBUG_FLAG, *rest, *args[end:]]
+
+
 class FaceswapGroup(click.Group):
-    """Turns :class:`FaceswapError` into one ``Error: ...`` line and its exit code."""
+    """Turns every error into one ``Error: ...`` line and its exit code.
+
+    A :class:`FaceswapError` keeps its own code; anything else is a bug: exit
+    code 1 and a hint to rerun with ``--debug``, which prints the traceback.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, debug_first(list(args)))
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with warnings_as_lines():
+                return super().invoke(ctx)
         except FaceswapError as exc:
-            if ctx.obj and ctx.obj.get("debug"):
+            if _debug(ctx):
                 traceback.print_exc()
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # a bug: one line, and the traceback on request
+            if _debug(ctx):
+                traceback.print_exc()
+            text = str(exc).strip()
+            detail = f": {text.splitlines()[0]}" if text else ""
+            click.echo(
+                f"Error: unexpected {type(exc).__name__}{detail}; this is a bug: rerun with "
+                "--debug for the traceback and report it",
+                err=True,
+            )
+            ctx.exit(1)
+
+
+def _debug(ctx: click.Context) -> bool:
+    return bool(ctx.obj and ctx.obj.get("debug"))
 
 
 def _exit_code_epilog() -> str:
@@ -80,11 +120,11 @@ def make_cli(plugins: FaceswapPlugins | None = None) -> click.Group:
     return cli
 
 
-def _plugin_warnings_as_lines(fallback: Callable[..., None]) -> Callable[..., None]:
-    """Plugin and runtime warnings are for users: one ``Warning: ...`` line, no source location."""
+def _faceswap_warnings_as_lines(fallback: Callable[..., None]) -> Callable[..., None]:
+    """faceswap's warnings are for users: one ``Warning: ...`` line, no source location."""
 
     def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
-        if issubclass(category, PluginWarning | FaceswapWarning):
+        if issubclass(category, FaceswapWarning):
             click.echo(f"Warning: {message}", err=True)
         else:
             fallback(message, category, *args, **kwargs)
@@ -92,15 +132,23 @@ def _plugin_warnings_as_lines(fallback: Callable[..., None]) -> Callable[..., No
     return show
 
 
+@contextlib.contextmanager
+def warnings_as_lines() -> Iterator[None]:
+    """Show every :class:`FaceswapWarning` (each time it happens) as one ``Warning:`` line."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", FaceswapWarning)
+        warnings.showwarning = _faceswap_warnings_as_lines(warnings.showwarning)
+        yield
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
-    args = sys.argv[1:] if argv is None else argv
-    with warnings.catch_warnings():
-        warnings.showwarning = _plugin_warnings_as_lines(warnings.showwarning)
+    args = debug_first(sys.argv[1:] if argv is None else list(argv))
+    with warnings_as_lines():
         try:
             cli = make_cli()
         except FaceswapError as exc:  # e.g. strict plugin loading failed
-            if "--debug" in args:
+            if DEBUG_FLAG in args:
                 traceback.print_exc()
             click.echo(f"Error: {exc}", err=True)
             sys.exit(exc.exit_code)

@@ -1,20 +1,23 @@
-"""Options shared by several commands, so every command spells them the same way.
+"""Options several commands share, so every command spells and resolves them the same way.
 
-``@runtime_options`` adds ``--runtime NAME`` and ``--providers LIST`` to any
-command that runs the pipeline (``swap``, ``detect``, ``bench``, and later
-``video`` and ``eval``); the command passes both to
-:func:`faceswap_core.runtime.choice.with_runtime`, which is also what the
-Python API calls, so ``faceswap.swap(..., runtime="tensorrt")`` behaves like
-``faceswap swap --runtime tensorrt``.
+- ``@config_options`` adds ``--config`` (a YAML file or a shipped config's name)
+  and ``--set KEY=VALUE``; :func:`pipeline_config` resolves them.
+- ``@runtime_options`` adds ``--runtime NAME`` and ``--providers LIST`` to any
+  command that runs the pipeline; :func:`apply_runtime_options` passes both to
+  :func:`faceswap_core.runtime.choice.with_runtime`, which is also what the
+  Python API calls, so ``faceswap.swap(..., runtime="tensorrt")`` behaves like
+  ``faceswap swap --runtime tensorrt``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+import attrs
 import click
 
+from faceswap_core.config.loader import load_config, load_pipeline_config
 from faceswap_core.config.schema import PipelineConfig
 from faceswap_core.runtime.choice import with_runtime
 
@@ -29,6 +32,38 @@ PROVIDERS_HELP = (
     "cuda,cpu / coreml / openvino / tensorrt, or full names. A GPU provider that is "
     "missing or fails to start falls back to CPU with a warning."
 )
+
+
+def config_options(command: F) -> F:
+    """Add ``--config`` (a YAML file or a shipped config's name) and ``--set KEY=VALUE``."""
+    command = click.option(
+        "--set",
+        "overrides",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="Override a config value, e.g. pipeline.faces=largest (repeatable).",
+    )(command)
+    return click.option(
+        "--config",
+        default=None,
+        help="Config file or shipped config name (baseline, smoke); its pipeline section is used.",
+    )(command)
+
+
+def pipeline_config(
+    config: str | None,
+    overrides: Sequence[str],
+    swapper: dict[str, Any] | None = None,
+) -> PipelineConfig:
+    """The pipeline section of ``--config`` (or defaults) with ``--set`` and ``--model`` applied."""
+    if config is not None:
+        experiment, _ = load_config(config, overrides=tuple(overrides))
+        resolved = experiment.pipeline
+    else:
+        resolved = load_pipeline_config(tuple(overrides))
+    if swapper is not None:
+        resolved = attrs.evolve(resolved, swapper=swapper)
+    return resolved
 
 
 def runtime_options(command: F) -> F:
@@ -46,4 +81,9 @@ def apply_runtime_options(
     return with_runtime(config, runtime, providers or None)
 
 
-__all__ = ["apply_runtime_options", "runtime_options"]
+__all__ = [
+    "apply_runtime_options",
+    "config_options",
+    "pipeline_config",
+    "runtime_options",
+]

@@ -6,10 +6,17 @@ files relative to it, deep-merged, later files winning; ``_delete_: true`` in
 a mapping replaces the inherited one instead of merging. The merged data, with
 ``--set`` overrides applied, is structured into
 :class:`~faceswap_core.config.schema.ExperimentConfig`.
+
+Configs are named by path or by the name of a shipped config
+(:func:`resolve_config`): ``faceswap.load("baseline")``, ``--config smoke``.
+The shipped configs are ``configs/face_swap/*.yaml`` at the repository root,
+packaged into the wheel as ``faceswap_core/configs/face_swap/``.
 """
 
 from __future__ import annotations
 
+import importlib.resources
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -26,6 +33,74 @@ from faceswap_core.errors import ConfigError
 
 BASE_KEY = "_base_"
 DELETE_KEY = "_delete_"
+
+SHIPPED_FOLDER = ("configs", "face_swap")
+"""Where shipped configs live: in the installed package and at the repository root."""
+
+CONFIG_SUFFIXES = (".yaml", ".yml")
+
+_COMPONENT_SECTIONS = ("detector", "recognizer", "landmarker", "swapper", "runtime")
+"""Pipeline fields that hold a ``{type: NAME, **params}`` reference."""
+
+
+def shipped_config_folders() -> list[Path]:
+    """Folders searched for a config given by name, in order.
+
+    The installed package data first; then, for a source checkout or an
+    editable install (which does not get the wheel's package data), the
+    repository's own ``configs/face_swap``.
+    """
+    folders: list[Path] = []
+    packaged = Path(str(importlib.resources.files("faceswap_core"))).joinpath(*SHIPPED_FOLDER)
+    if packaged.is_dir():
+        folders.append(packaged)
+    here = Path(__file__).resolve()
+    root = here.parents[3]
+    checkout = root.joinpath(*SHIPPED_FOLDER)
+    if here.parents[2].name == "src" and (root / "pyproject.toml").is_file() and checkout.is_dir():
+        folders.append(checkout)
+    return folders
+
+
+def shipped_config_names() -> list[str]:
+    """Names of the shipped configs (``baseline``, ``smoke``...), sorted."""
+    names = {
+        path.stem
+        for folder in shipped_config_folders()
+        for path in folder.iterdir()
+        if path.suffix in CONFIG_SUFFIXES and path.is_file()
+    }
+    return sorted(names)
+
+
+def _is_bare_name(text: str) -> bool:
+    return bool(text) and "/" not in text and os.sep not in text and text not in (".", "..")
+
+
+def resolve_config(name_or_path: str | Path) -> Path:
+    """The config file meant by a path or by the name of a shipped config.
+
+    An existing path wins. Otherwise a bare name (``baseline``, ``smoke.yaml``)
+    is looked up in :func:`shipped_config_folders`. Anything else is returned
+    as given, so reading it reports the missing file.
+    """
+    path = Path(name_or_path).expanduser()
+    if path.exists():
+        return path
+    text = str(name_or_path)
+    if not _is_bare_name(text):
+        return path
+    stem = text[: -len(path.suffix)] if path.suffix in CONFIG_SUFFIXES else text
+    for folder in shipped_config_folders():
+        for suffix in CONFIG_SUFFIXES:
+            candidate = folder / f"{stem}{suffix}"
+            if candidate.is_file():
+                return candidate
+    known = ", ".join(shipped_config_names()) or "none installed"
+    raise ConfigError(
+        f"config file not found: {text} is neither a file nor a shipped config "
+        f"(shipped: {known}); pass the path of a YAML file"
+    )
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -51,8 +126,8 @@ def _strip_delete(data: Any) -> Any:
 
 
 def load_raw(path: str | Path) -> dict[str, Any]:
-    """Read a config file with its ``_base_`` chain resolved and merged (plain data)."""
-    return _strip_delete(_load_with_bases(Path(path), ()))  # type: ignore[no-any-return]
+    """Read a config file (a path or a shipped config's name) with its ``_base_`` chain merged."""
+    return _strip_delete(_load_with_bases(resolve_config(path), ()))  # type: ignore[no-any-return]
 
 
 def _load_with_bases(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
@@ -94,7 +169,8 @@ def load_config(
     requirements (``plugins:``) are checked against installed distributions;
     component params are checked by :func:`validate_components`.
     """
-    raw = apply_overrides(load_raw(path), overrides, ExperimentConfig)
+    overrides = tuple(overrides)
+    raw = apply_overrides(_seed_components(load_raw(path), overrides), overrides, ExperimentConfig)
     config = structure(raw, ExperimentConfig)
     if check_plugins:
         check_plugin_requirements(config.plugins)
@@ -112,8 +188,28 @@ def load_pipeline_config(overrides: Iterable[str] = ()) -> PipelineConfig:
         f"pipeline.{text}" if text.partition("=")[0].split(".")[0].strip() in sections else text
         for text in overrides
     ]
-    raw = apply_overrides({}, rooted, ExperimentConfig)
+    raw = apply_overrides(_seed_components({}, rooted), rooted, ExperimentConfig)
     return structure(raw, ExperimentConfig).pipeline
+
+
+def _seed_components(raw: Mapping[str, Any], overrides: Iterable[str]) -> dict[str, Any]:
+    """Give ``--set pipeline.swapper.KEY=V`` the default component to merge into.
+
+    Without this, setting one param of a component the file does not name
+    would replace the whole reference and lose its ``type``.
+    """
+    data = dict(raw)
+    defaults = PipelineConfig()
+    for text in overrides:
+        keys = text.partition("=")[0].strip().removeprefix("$.").split(".")
+        if len(keys) < 3 or keys[0] != "pipeline" or keys[1] not in _COMPONENT_SECTIONS:
+            continue
+        pipeline = data.get("pipeline")
+        pipeline = dict(pipeline) if isinstance(pipeline, Mapping) else {}
+        if pipeline.get(keys[1]) is None:
+            pipeline[keys[1]] = dict(getattr(defaults, keys[1]))
+        data["pipeline"] = pipeline
+    return data
 
 
 def dump_config(config: Any) -> str:
@@ -139,4 +235,7 @@ __all__ = [
     "load_raw",
     "parse_yaml",
     "read_yaml",
+    "resolve_config",
+    "shipped_config_folders",
+    "shipped_config_names",
 ]

@@ -15,6 +15,7 @@ import attrs
 from packaging.requirements import InvalidRequirement, Requirement
 
 from faceswap_core.config.convert import FieldValueError
+from faceswap_core.config.ranges import above, between
 from faceswap_core.io.limits import LimitsConfig
 
 ComponentRef = dict[str, Any]
@@ -23,6 +24,9 @@ ComponentRef = dict[str, Any]
 SEED_MAX = 2**32 - 1
 """Largest seed (numpy accepts seeds below 2**32)."""
 
+MAX_IDENTITY_DISTANCE = 2.0
+"""Largest Euclidean distance between two L2-normalised embeddings (opposite vectors)."""
+
 
 @attrs.frozen
 class PasteConfig:
@@ -30,14 +34,14 @@ class PasteConfig:
 
     :ivar mask: ``auto`` (the model's mask if it has one, else the landmark
         hull, else the box), or force ``model``, ``hull`` or ``box``.
-    :ivar erode: erosion of the mask in crop pixels, relative to a 128 px crop.
-    :ivar blur: Gaussian blur of the mask edge in crop pixels, relative to 128 px.
+    :ivar erode: erosion of the mask in crop pixels, relative to a 128 px crop (0..64).
+    :ivar blur: Gaussian blur of the mask edge in crop pixels, relative to 128 px (0..64).
     :ivar color_match: shift the swapped face's colour statistics to the target's.
     """
 
     mask: Literal["auto", "model", "hull", "box"] = "auto"
-    erode: int = 6
-    blur: int = 9
+    erode: int = attrs.field(default=6, validator=between(0, 64))
+    blur: int = attrs.field(default=9, validator=between(0, 64))
     color_match: bool = False
 
 
@@ -47,8 +51,9 @@ class PipelineConfig:
 
     :ivar faces: ``all`` faces of the target, the ``largest``, or those within
         ``threshold`` of a ``reference`` image's face.
-    :ivar threshold: identity distance for ``reference``; ``None`` uses the
-        recognizer's own same-person threshold.
+    :ivar threshold: identity distance for ``reference`` (above 0, at most 2: the
+        distance of L2-normalised embeddings); ``None`` uses the recognizer's own
+        same-person threshold.
     """
 
     detector: ComponentRef = attrs.field(factory=lambda: {"type": "retinaface"})
@@ -57,7 +62,7 @@ class PipelineConfig:
     swapper: ComponentRef = attrs.field(factory=lambda: {"type": "classic"})
     runtime: ComponentRef = attrs.field(factory=lambda: {"type": "onnxruntime"})
     faces: Literal["all", "largest", "reference"] = "all"
-    threshold: float | None = None
+    threshold: float | None = attrs.field(default=None, validator=above(0.0, MAX_IDENTITY_DISTANCE))
     paste: PasteConfig = attrs.Factory(PasteConfig)
     limits: LimitsConfig = attrs.Factory(LimitsConfig)
     provenance: bool = True
@@ -165,6 +170,7 @@ class ExperimentConfig:
 
 
 __all__ = [
+    "MAX_IDENTITY_DISTANCE",
     "SEED_MAX",
     "ComponentRef",
     "EvalConfig",

@@ -26,9 +26,11 @@ Encoding lives in :mod:`faceswap_core.io.encode`.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
+import struct
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,7 +41,7 @@ import numpy.typing as npt
 from PIL import Image as PILImage
 from PIL import ImageOps, UnidentifiedImageError, features
 
-from faceswap_core.errors import InvalidImageError
+from faceswap_core.errors import FaceswapWarning, InvalidImageError
 from faceswap_core.interfaces.face import Image
 from faceswap_core.io.limits import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS
 from faceswap_core.io.read import Source, input_label, read_input, size_text
@@ -55,6 +57,26 @@ DECODE_FORMATS: tuple[str, ...] = (
     "TGA",
 ) + (("AVIF",) if features.check("avif") else ())
 """Container formats decode accepts. Formats that run external programs (EPS) are excluded."""
+
+ANIMATED_FORMATS: tuple[str, ...] = ("GIF", "PNG", "WEBP")
+"""Formats whose extra frames are animation (a phone's MPO or a TIFF's pages are not)."""
+
+
+class AnimatedImageWarning(FaceswapWarning):
+    """An animated image was given where a still is expected: only its first frame is used."""
+
+
+@functools.cache
+def decode_suffixes() -> tuple[str, ...]:
+    """File name suffixes of every format :func:`decode` reads (``.gif``, ``.jpg``...), sorted.
+
+    Folder inputs pick their images by these suffixes, so a folder accepts
+    exactly what the decoder can read.
+    """
+    PILImage.init()
+    registered = PILImage.registered_extensions()
+    return tuple(sorted(ext for ext, fmt in registered.items() if fmt in DECODE_FORMATS))
+
 
 _EXIF_ORIENTATION = 0x0112
 _SIXTEEN_BIT_GRAY = ("I;16", "I;16L", "I;16B", "I;16N", "I")
@@ -236,12 +258,26 @@ def _pil_pixels(image: PILImage.Image, label: str) -> Image:
         ) from None
 
 
+def _warn_if_animated(image: PILImage.Image, label: str) -> None:
+    if image.format not in ANIMATED_FORMATS or not getattr(image, "is_animated", False):
+        return
+    frames = getattr(image, "n_frames", 0)
+    count = f" ({frames} frames)" if isinstance(frames, int) and frames > 1 else ""
+    warnings.warn(
+        f"{label} is animated{count}; only its first frame is used "
+        "(faceswap video handles moving images)",
+        AnimatedImageWarning,
+        stacklevel=4,
+    )
+
+
 def _from_pil(image: PILImage.Image, data: bytes | None, label: str, max_pixels: int) -> Image:
     size = len(data) if data is not None else 0
     with _quiet_bomb_warning():
         try:
             width, height = image.size
             _check_pixels(label, width, height, max_pixels)
+            _warn_if_animated(image, label)
             deep_colour = image.mode in ("RGB", "RGBA", "LA") and ";16" in _rawmode(image)
             if data is not None and deep_colour:
                 deep = _decode_deep_colour(data)
@@ -339,10 +375,37 @@ def open_image(
             "pass a path or encoded bytes"
         )
     data = read_input(source, label, max_bytes)
-    with _quiet_bomb_warning():
-        image = _open_pil(data, label, DEFAULT_MAX_PIXELS)
+    image = _open_header(data, label)
     with image:
         yield image
+
+
+def _open_header(data: bytes, label: str) -> PILImage.Image:
+    """Open by header only, like ``PIL.Image.open`` but without its pixel-count check.
+
+    Metadata readers never decode pixels, so they must work on images of any
+    size; :func:`decode` checks the pixel limit before it loads anything.
+    """
+    PILImage.init()
+    head = data[:16]
+    for fmt in DECODE_FORMATS:
+        entry = PILImage.OPEN.get(fmt)
+        if entry is None:
+            continue
+        factory, accept = entry
+        accepted = accept(head) if accept is not None else True
+        if not accepted or isinstance(accepted, str):
+            continue
+        try:
+            return factory(io.BytesIO(data), "")
+        except (SyntaxError, IndexError, TypeError, struct.error):
+            continue  # not this format after all (PIL's own rule): try the next one
+        except Exception as exc:
+            raise InvalidImageError(
+                f"cannot decode {label}: {_reason(exc, len(data), head)}"
+            ) from None
+    reason = _reason(UnidentifiedImageError("unidentified"), len(data), head)
+    raise InvalidImageError(f"cannot decode {label}: {reason}")
 
 
 def probe(
@@ -362,4 +425,13 @@ def probe(
         return ImageInfo(width, height, image.format)
 
 
-__all__ = ["DECODE_FORMATS", "ImageInfo", "decode", "open_image", "probe"]
+__all__ = [
+    "ANIMATED_FORMATS",
+    "DECODE_FORMATS",
+    "AnimatedImageWarning",
+    "ImageInfo",
+    "decode",
+    "decode_suffixes",
+    "open_image",
+    "probe",
+]

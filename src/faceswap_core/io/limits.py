@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import attrs
 
+from faceswap_core.config.ranges import at_least
+
 DEFAULT_MAX_PIXELS = 50_000_000
 """Largest accepted image, width x height (50 MP)."""
 
@@ -21,12 +23,12 @@ DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 class LimitsConfig:
     """Resource limits on inputs, checked before full decode.
 
-    :ivar max_pixels: largest accepted image (width x height), default 50 MP.
-    :ivar max_bytes: largest accepted encoded input, default 200 MiB.
+    :ivar max_pixels: largest accepted image (width x height), default 50 MP; positive.
+    :ivar max_bytes: largest accepted encoded input, default 200 MiB; positive.
     """
 
-    max_pixels: int = DEFAULT_MAX_PIXELS
-    max_bytes: int = DEFAULT_MAX_BYTES
+    max_pixels: int = attrs.field(default=DEFAULT_MAX_PIXELS, validator=at_least(1))
+    max_bytes: int = attrs.field(default=DEFAULT_MAX_BYTES, validator=at_least(1))
 
 
 __all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_PIXELS", "LimitsConfig"]

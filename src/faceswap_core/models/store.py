@@ -26,7 +26,13 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from faceswap_core.errors import ConfigError, InputError, ModelFileError, UnknownComponentError
+from faceswap_core.errors import (
+    ConfigError,
+    FaceswapWarning,
+    InputError,
+    ModelFileError,
+    UnknownComponentError,
+)
 from faceswap_core.io.atomic import atomic_path, commit
 from faceswap_core.io.hashing import CHUNK_SIZE, sha256_file
 from faceswap_core.models.archive import extract_member
@@ -48,7 +54,7 @@ Status = Literal["present", "missing", "embedded", "corrupt"]
 _Strings = list[str]  # ``ModelStore.list`` shadows the builtin inside the class body
 
 
-class UnverifiedModelWarning(UserWarning):
+class UnverifiedModelWarning(FaceswapWarning):
     """A model file is used whose checksum the catalog does not pin."""
 
 

@@ -10,18 +10,27 @@ loads runs on ``pipeline.runtime``.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 
 from faceswap_core.config.convert import structure
 from faceswap_core.config.loader import load_config
-from faceswap_core.config.schema import PipelineConfig
-from faceswap_core.errors import ConfigError, NoFaceError
+from faceswap_core.config.schema import MAX_IDENTITY_DISTANCE, PipelineConfig
+from faceswap_core.errors import (
+    ComponentError,
+    ConfigError,
+    FaceswapError,
+    NoFaceError,
+    UnknownComponentError,
+)
 from faceswap_core.interfaces import (
     Detector,
     Face,
@@ -33,9 +42,10 @@ from faceswap_core.interfaces import (
     Swapper,
 )
 from faceswap_core.io.decode import decode
+from faceswap_core.io.read import input_label
 from faceswap_core.pipeline.context import build_context
 from faceswap_core.pipeline.timing import StageTimer
-from faceswap_core.plugin.kinds import DETECTOR, LANDMARKER, RECOGNIZER, SWAPPER, Kind
+from faceswap_core.plugin.kinds import DETECTOR, LANDMARKER, RECOGNIZER, RUNTIME, SWAPPER, Kind
 from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins
 from faceswap_core.vision import align as alignment
 from faceswap_core.vision.blend import match_color, paste_back, paste_mask
@@ -58,13 +68,31 @@ class SourceIdentity:
 
 
 @attrs.frozen(eq=False)
+class PastedMask:
+    """Where one swapped face went: its final paste mask and the frame-to-crop transform.
+
+    Pixels of the frame that the mask, warped back by ``matrix``, does not
+    cover are exactly the original ones.
+
+    :ivar index: the face's index in :attr:`SwapResult.faces`.
+    :ivar mask: the crop-sized soft mask (0..1) the crop was pasted under.
+    :ivar matrix: the 2 x 3 similarity transform from frame to crop.
+    """
+
+    index: int
+    mask: FloatArray
+    matrix: npt.NDArray[np.float64]
+
+
+@attrs.frozen(eq=False)
 class SwapResult:
-    """The swapped frame, the faces found in the target, and per-stage milliseconds."""
+    """The swapped frame, the faces found in the target, per-stage milliseconds, the masks."""
 
     image: Image
     faces: list[Face]
     swapped: list[int]
     timings: dict[str, float]
+    masks: list[PastedMask] = attrs.field(factory=list)
 
     def summary(self) -> dict[str, Any]:
         """JSON-friendly report (``faceswap swap --json``)."""
@@ -84,11 +112,46 @@ def _image_key(image: Image) -> str:
     return digest.hexdigest()
 
 
+@contextmanager
+def _guarded(origin: str, what: str) -> Iterator[None]:
+    try:
+        yield
+    except FaceswapError:
+        raise
+    except Exception as exc:
+        text = str(exc).strip()
+        detail = f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
+        raise ComponentError(
+            f"{origin} {what}: {detail}; rerun with --debug for the traceback and report it "
+            "to the plugin's authors"
+        ) from exc
+
+
+def check_threshold(threshold: float | None) -> None:
+    """A reference threshold must be finite, above 0 and at most 2 (a :class:`ConfigError`)."""
+    if threshold is None:
+        return
+    if (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, int | float)
+        or not math.isfinite(threshold)
+        or not 0 < threshold <= MAX_IDENTITY_DISTANCE
+    ):
+        raise ConfigError(
+            f"threshold must be a finite number above 0 and at most {MAX_IDENTITY_DISTANCE:g} "
+            f"(a distance between normalised embeddings), got {threshold!r}"
+        )
+
+
 class Pipeline:
     """Builds its components from a :class:`PipelineConfig` and runs swaps.
 
-    Components are built lazily: a pipeline used only for detection never
-    loads the swap model.
+    Component params are checked when the pipeline is made (a bad value is a
+    :class:`ConfigError` before any model loads), but components are built
+    lazily: a pipeline used only for detection never loads the swap model, the
+    landmarker loads only when the swapper or the paste mask needs landmarks,
+    and the recognizer only for reference selection or a swapper that takes
+    embeddings.
     """
 
     source_cache_size = 8
@@ -104,7 +167,36 @@ class Pipeline:
         self.plugins = plugins or get_plugins()
         self.context = build_context(self.plugins, runtime=self.config.runtime, models=models)
         self._components: dict[str, Any] = {}
+        self._origins: dict[int, str] = {}  # id(component) -> "detector 'x' (plugin y)"
         self._sources: OrderedDict[str, SourceIdentity] = OrderedDict()
+        self._references: OrderedDict[str, FloatArray] = OrderedDict()
+        self._check_components()
+
+    def _check_components(self) -> None:
+        """Structure every component's params now, so a bad value fails before models load.
+
+        Detector, swapper and runtime are always needed, so an unknown name is an
+        error here; the recognizer and the landmarker may never be needed, so an
+        unknown name for them waits until they are.
+        """
+        refs: tuple[tuple[str, Kind[Any], Mapping[str, Any], bool], ...] = (
+            ("detector", DETECTOR, self.config.detector, True),
+            ("swapper", SWAPPER, self.config.swapper, True),
+            ("runtime", RUNTIME, self.config.runtime, True),
+            ("recognizer", RECOGNIZER, self.config.recognizer, False),
+            ("landmarker", LANDMARKER, self.config.landmarker, False),
+        )
+        for key, kind, ref, required in refs:
+            try:
+                self.plugins.resolve(kind, ref, path=f"$.pipeline.{key}")
+            except UnknownComponentError:
+                if required:
+                    raise
+
+    @property
+    def built(self) -> tuple[str, ...]:
+        """Which components have been built so far (``detector``, ``swapper``...)."""
+        return tuple(self._components)
 
     @classmethod
     def from_config(
@@ -112,7 +204,7 @@ class Pipeline:
         config: PipelineConfig | Mapping[str, Any] | str | Path | None = None,
         plugins: FaceswapPlugins | None = None,
     ) -> Pipeline:
-        """From a :class:`PipelineConfig`, a mapping, a YAML file (``pipeline:``) or None."""
+        """From a :class:`PipelineConfig`, a mapping, a YAML file or config name, or None."""
         if config is None or isinstance(config, PipelineConfig):
             return cls(config, plugins)
         if isinstance(config, str | Path):
@@ -127,10 +219,21 @@ class Pipeline:
 
     def _build(self, key: str, kind: Kind[T], ref: Mapping[str, Any]) -> T:
         if key not in self._components:
-            self._components[key] = self.plugins.build(
-                kind, ref, context=self.context, path=f"$.pipeline.{key}"
-            )
+            path = f"$.pipeline.{key}"
+            component, _ = self.plugins.resolve(kind, ref, path=path)
+            origin = f"{kind.name} {component.name!r} (plugin {component.plugin})"
+            with _guarded(origin, "could not be built"):
+                built = self.plugins.build(kind, ref, context=self.context, path=path)
+            self._components[key] = built
+            self._origins[id(built)] = origin
         return cast(T, self._components[key])
+
+    @contextmanager
+    def _guard(self, component: object) -> Iterator[None]:
+        """Turn an unexpected error inside ``component`` into a :class:`ComponentError`."""
+        origin = self._origins.get(id(component), type(component).__name__)
+        with _guarded(origin, "failed"):
+            yield
 
     @property
     def detector(self) -> Detector:
@@ -165,15 +268,28 @@ class Pipeline:
         return decode(image, name=name, max_pixels=limits.max_pixels, max_bytes=limits.max_bytes)
 
     def detect(self, image: ImageInput) -> list[Face]:
-        """Faces in an image (with landmarks when the swapper needs them)."""
-        return self.detector.detect(self.decode(image))
+        """Faces in an image: boxes, scores and five keypoints."""
+        frame = self.decode(image)
+        detector = self.detector
+        with self._guard(detector):
+            return detector.detect(frame)
 
-    def _enrich(self, image: Image, face: Face, *, embedding: Recognizer | None) -> Face:
+    @property
+    def needs_landmarks(self) -> bool:
+        """Whether faces need 68-point landmarks: for the swapper or for a ``hull`` paste mask."""
+        return self.swapper.needs_landmarks or self.config.paste.mask == "hull"
+
+    def _enrich(
+        self, image: Image, face: Face, *, landmarks: bool, embedding: Recognizer | None
+    ) -> Face:
         changes: dict[str, FloatArray] = {}
-        if self.swapper.needs_landmarks:
-            changes["landmarks"] = self.landmarker.landmarks(image, face)
+        if landmarks:
+            landmarker = self.landmarker
+            with self._guard(landmarker):
+                changes["landmarks"] = landmarker.landmarks(image, face)
         if embedding is not None:
-            changes["embedding"] = embedding.embed(image, face)
+            with self._guard(embedding):
+                changes["embedding"] = embedding.embed(image, face)
         return face.evolve(**changes) if changes else face
 
     def prepare_source(self, source: ImageInput | SourceIdentity) -> SourceIdentity:
@@ -186,15 +302,21 @@ class Pipeline:
         if cached is not None:
             self._sources.move_to_end(key)
             return cached
-        face = largest(self.detector.detect(image))
+        face = largest(self.detect(image))
         if face is None:
             raise NoFaceError(
                 "no face found in the source image; use a photo with a clear, frontal face"
             )
-        face = self._enrich(image, face, embedding=self.swap_recognizer())
+        face = self._enrich(
+            image,
+            face,
+            landmarks=self.swapper.needs_landmarks,
+            embedding=self.swap_recognizer(),
+        )
         swapper = self.swapper
         aligned = alignment.align(image, face, swapper.crop_size, swapper.template)
-        prepared = swapper.prepare_source(aligned.crop, aligned.face)
+        with self._guard(swapper):
+            prepared = swapper.prepare_source(aligned.crop, aligned.face)
         identity = SourceIdentity(key, face, aligned, prepared)
         self._sources[key] = identity
         while len(self._sources) > self.source_cache_size:
@@ -202,11 +324,26 @@ class Pipeline:
         return identity
 
     def reference_embedding(self, reference: ImageInput) -> FloatArray:
+        """The recognizer's embedding of the reference image's largest face (cached)."""
         image = self.decode(reference, name="reference")
-        face = largest(self.detector.detect(image))
+        key = _image_key(image)
+        cached = self._references.get(key)
+        if cached is not None:
+            self._references.move_to_end(key)
+            return cached
+        face = largest(self.detect(image))
         if face is None:
-            raise NoFaceError("no face found in the reference image")
-        return self.recognizer.embed(image, face)
+            raise NoFaceError(
+                f"no face found in {input_label(reference, 'reference')}; "
+                "use a photo of the person to replace"
+            )
+        recognizer = self.recognizer
+        with self._guard(recognizer):
+            embedding = recognizer.embed(image, face)
+        self._references[key] = embedding
+        while len(self._references) > self.source_cache_size:
+            self._references.popitem(last=False)
+        return embedding
 
     def swap(
         self,
@@ -216,27 +353,37 @@ class Pipeline:
         faces: str | None = None,
         reference: ImageInput | None = None,
         threshold: float | None = None,
+        require_face: bool = False,
     ) -> SwapResult:
         """Swap the source identity into the selected faces of ``target``.
 
-        A target without faces comes back unchanged (``result.faces == []``).
+        A target without faces comes back unchanged (``result.faces == []``),
+        or raises :class:`NoFaceError` (exit 4) with ``require_face``.
+        A ``reference`` implies ``faces="reference"``.
         """
+        check_threshold(threshold)
         identity = self.prepare_source(source)
         frame = self.decode(target, name="target")
         timer = StageTimer()
-        mode = faces or self.config.faces
+        mode = faces or ("reference" if reference is not None else self.config.faces)
         with timer.stage("detect"):
-            found = self.detector.detect(frame)
+            found = self.detect(frame)
+        if require_face and not found:
+            raise NoFaceError(
+                f"no face found in {input_label(target, 'target')} (--require-face); "
+                "use an image with a visible face or drop --require-face"
+            )
         selected = self._select(frame, found, mode, reference, threshold)
         swapper = self.swapper
         output = frame
+        masks: list[PastedMask] = []
         for index in selected:
             face = found[index]
             with timer.stage("landmarks"):
-                face = self._enrich(frame, face, embedding=None)
+                face = self._enrich(frame, face, landmarks=self.needs_landmarks, embedding=None)
             with timer.stage("align"):
                 aligned = alignment.align(frame, face, swapper.crop_size, swapper.template)
-            with timer.stage("swap"):
+            with timer.stage("swap"), self._guard(swapper):
                 result = swapper.swap(aligned.crop, aligned.face, identity.prepared)
             with timer.stage("paste"):
                 mask = paste_mask(
@@ -249,7 +396,8 @@ class Pipeline:
                 if self.config.paste.color_match:
                     crop = match_color(crop, aligned.crop, mask)
                 output = paste_back(output, crop, aligned.matrix, mask)
-        return SwapResult(output, found, selected, timer.ms)
+            masks.append(PastedMask(index, mask, aligned.matrix))
+        return SwapResult(output, found, selected, timer.ms, masks)
 
     def _select(
         self,
@@ -265,7 +413,8 @@ class Pipeline:
             raise ConfigError("faces=reference needs a reference image (--reference IMG)")
         ref = self.reference_embedding(reference)
         recognizer = self.recognizer
-        embedded = [f.evolve(embedding=recognizer.embed(frame, f)) for f in found]
+        with self._guard(recognizer):
+            embedded = [f.evolve(embedding=recognizer.embed(frame, f)) for f in found]
         limit = threshold if threshold is not None else self.config.threshold
         return select_faces(
             embedded,

@@ -23,7 +23,7 @@ import attrs
 import pluggy
 
 from faceswap_core.config.convert import structure
-from faceswap_core.errors import ComponentClashError, ConfigError, PluginError
+from faceswap_core.errors import ComponentClashError, ConfigError, FaceswapWarning, PluginError
 from faceswap_core.interfaces import (
     Dataset,
     Detector,
@@ -77,7 +77,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
 )
 
 
-class PluginWarning(RuntimeWarning):
+class PluginWarning(FaceswapWarning, RuntimeWarning):
     """A plugin was skipped or misbehaved; the rest keeps working (strict mode raises instead)."""
 
 

@@ -12,6 +12,9 @@ from typing import Literal
 import attrs
 
 from faceswap_core.config.convert import FieldValueError
+from faceswap_core.config.ranges import between
+
+MAX_THREADS = 1024
 
 CPU_PROVIDER = "CPUExecutionProvider"
 
@@ -65,13 +68,6 @@ def _providers(value: list[str]) -> list[str]:
     return list(dict.fromkeys(names))  # drop repeats, keep order
 
 
-def _threads(_: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if not 0 <= value <= 1024:
-        raise FieldValueError(
-            attribute.name, f"expected 0..1024 (0 = ONNX Runtime decides), got {value}"
-        )
-
-
 @attrs.frozen
 class OnnxRuntimeConfig:
     """ONNX Runtime session options.
@@ -91,8 +87,8 @@ class OnnxRuntimeConfig:
 
     providers: list[str] = attrs.field(factory=lambda: [CPU_PROVIDER], converter=_providers)
     provider_options: dict[str, dict[str, str]] = attrs.field(factory=dict)
-    threads: int = attrs.field(default=0, validator=_threads)
-    inter_threads: int = attrs.field(default=0, validator=_threads)
+    threads: int = attrs.field(default=0, validator=between(0, MAX_THREADS))
+    inter_threads: int = attrs.field(default=0, validator=between(0, MAX_THREADS))
     graph_optimization: GraphOptimization = "all"
     execution_mode: ExecutionMode = "sequential"
     strict: bool = False

@@ -48,7 +48,12 @@ class OnnxSession:
         self.providers = tuple(session.get_providers())
 
     def run(self, feeds: Mapping[str, np.ndarray[Any, Any]]) -> dict[str, np.ndarray[Any, Any]]:
-        outputs = self._session.run(None, dict(feeds))
+        """Run the graph; a graph that fails on well-formed inputs is a bad model file (exit 5)."""
+        try:
+            outputs = self._session.run(None, dict(feeds))
+        except Exception as exc:
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ModelFileError(f"model {self.origin} failed to run: {detail}") from None
         return dict(zip(self.output_names, outputs, strict=True))
 
 

@@ -6,6 +6,12 @@ from typing import Literal
 
 import attrs
 
+from faceswap_core.config.ranges import between
+
+CROP_SIZE_MIN = 64
+CROP_SIZE_MAX = 1024
+"""The range of every swap crop side, from a config or from a model's metadata."""
+
 
 @attrs.frozen
 class ClassicConfig:
@@ -30,24 +36,16 @@ class ClassicConfig:
         allowed to bend to the new outline, as a scale of the face outline.
     """
 
-    crop_size: int = attrs.field(default=256, validator=attrs.validators.ge(64))
+    crop_size: int = attrs.field(default=256, validator=between(CROP_SIZE_MIN, CROP_SIZE_MAX))
     blend: Literal["poisson", "feather"] = attrs.field(
         default="feather", validator=attrs.validators.in_(("poisson", "feather"))
     )
     color_transfer: bool = True
     keep_target_mouth: bool = True
-    feather: int = attrs.field(
-        default=11, validator=[attrs.validators.ge(0), attrs.validators.le(64)]
-    )
-    forehead: float = attrs.field(
-        default=0.12, validator=[attrs.validators.ge(0.0), attrs.validators.le(0.5)]
-    )
-    shape_transfer: float = attrs.field(
-        default=1.0, validator=[attrs.validators.ge(0.0), attrs.validators.le(1.0)]
-    )
-    morph_margin: float = attrs.field(
-        default=1.3, validator=[attrs.validators.ge(1.05), attrs.validators.le(2.0)]
-    )
+    feather: int = attrs.field(default=11, validator=between(0, 64))
+    forehead: float = attrs.field(default=0.12, validator=between(0.0, 0.5))
+    shape_transfer: float = attrs.field(default=1.0, validator=between(0.0, 1.0))
+    morph_margin: float = attrs.field(default=1.3, validator=between(1.05, 2.0))
 
 
 @attrs.frozen

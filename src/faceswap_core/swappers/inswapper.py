@@ -3,7 +3,8 @@
 The graph takes the aligned target crop (1 x 3 x 128 x 128 RGB in [0, 1],
 insightface's +8 px shifted template) and a 1 x 512 latent: the source's
 L2-normalised ArcFace embedding multiplied by the graph's last initializer
-``emap`` (512 x 512), then normalised again.
+``emap`` (512 x 512), then normalised again. Its signature is checked on load
+and its output on every run (:func:`faceswap_core.swappers.contract.check_inswapper`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from faceswap_core.interfaces.face import Face, FloatArray, Image
 from faceswap_core.plugin.context import BuildContext
 from faceswap_core.swappers.blobs import from_blob, load_model, require_embedding, to_blob
 from faceswap_core.swappers.configs import InswapperConfig
+from faceswap_core.swappers.contract import MAX_EMBEDDING_DIM, check_inswapper, check_output
 
 
 def read_emap(path: Path) -> FloatArray:
@@ -28,19 +30,27 @@ def read_emap(path: Path) -> FloatArray:
     try:
         graph = onnx.load(str(path), load_external_data=False).graph
     except Exception as exc:
-        raise ModelFileError(f"invalid ONNX model {path}: {exc}") from None
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelFileError(f"invalid ONNX model {path}: {detail}") from None
     if not graph.initializer:
-        raise ModelFileError(f"{path} has no initializers, so no emap: not an inswapper graph")
-    emap = numpy_helper.to_array(graph.initializer[-1]).astype(np.float32)
-    if emap.ndim != 2 or emap.shape[0] != emap.shape[1]:
         raise ModelFileError(
-            f"{path}: last initializer has shape {emap.shape}, expected a square emap"
+            f"model {path} has no initializers, so no emap: not an inswapper graph"
         )
+    last = graph.initializer[-1]
+    dims = tuple(int(d) for d in last.dims)
+    if len(dims) != 2 or dims[0] != dims[1] or not 1 <= dims[0] <= MAX_EMBEDDING_DIM:
+        raise ModelFileError(
+            f"model {path}: last initializer has shape {list(dims)}, expected a square emap "
+            f"of at most {MAX_EMBEDDING_DIM} x {MAX_EMBEDDING_DIM}: not an inswapper graph"
+        )
+    emap = numpy_helper.to_array(last).astype(np.float32)
+    if emap.shape != dims or not np.isfinite(emap).all():
+        raise ModelFileError(f"model {path}: the emap initializer is corrupt")
     return emap
 
 
 class InswapperSwapper:
-    """Runs an inswapper_128-compatible graph; validates its signature on load."""
+    """Runs an inswapper_128-compatible graph; validates its signature on load, outputs on run."""
 
     template = "inswapper"
     needs_landmarks = False
@@ -48,39 +58,14 @@ class InswapperSwapper:
     def __init__(self, config: InswapperConfig, context: BuildContext) -> None:
         self.config = config
         self.recognizer: str | None = config.recognizer
-        self.session, origin = load_model(config.model, config.runtime, context)
-        shapes = getattr(self.session, "input_shapes", {})
-        inputs = list(self.session.input_names)
-        if len(inputs) != 2 or len(self.session.output_names) != 1:
-            raise ModelFileError(
-                f"{origin}: an inswapper graph has 2 inputs and 1 output, got {inputs} and "
-                f"{list(self.session.output_names)}"
-            )
-        # Inputs are named target/source (insightface's export); otherwise tell them apart by rank.
-        if set(inputs) == {"target", "source"}:
-            self.target_name, self.source_name = "target", "source"
-        else:
-            ranks = {name: len(shapes.get(name, ())) for name in inputs}
-            four = [n for n, r in ranks.items() if r == 4]
-            two = [n for n, r in ranks.items() if r == 2]
-            if len(four) != 1 or len(two) != 1:
-                raise ModelFileError(
-                    f"{origin}: cannot tell target and source inputs apart: {ranks}"
-                )
-            self.target_name, self.source_name = four[0], two[0]
-        target_shape = tuple(shapes.get(self.target_name, ()))
-        size = target_shape[-1] if target_shape and isinstance(target_shape[-1], int) else 128
-        self.crop_size = int(size)
-        self.emap = read_emap(Path(origin))
-        source_shape = tuple(shapes.get(self.source_name, ()))
-        if (
-            source_shape
-            and isinstance(source_shape[-1], int)
-            and source_shape[-1] != self.emap.shape[0]
-        ):
-            raise ModelFileError(
-                f"{origin}: source input is {source_shape[-1]}-d but emap is {self.emap.shape}"
-            )
+        self.session, self.origin = load_model(config.model, config.runtime, context)
+        # The signature first: a graph with the wrong inputs is not read any further.
+        check_inswapper(self.session, self.origin, emap_dim=None)
+        self.emap = read_emap(Path(self.origin))
+        contract = check_inswapper(self.session, self.origin, emap_dim=self.emap.shape[0])
+        self.target_name, self.source_name = contract.target, contract.source
+        self.output_name = contract.output
+        self.crop_size = contract.crop_size
 
     def prepare_source(self, crop: Image, face: Face) -> FloatArray:
         embedding = require_embedding(face, "inswapper")
@@ -95,7 +80,11 @@ class InswapperSwapper:
         return latent.astype(np.float32)
 
     def swap(self, crop: Image, face: Face, source: FloatArray) -> SwapOutput:
+        size = self.crop_size
         outputs = self.session.run(
-            {self.target_name: to_blob(crop, self.crop_size), self.source_name: source}
+            {self.target_name: to_blob(crop, size), self.source_name: source}
         )
-        return SwapOutput(from_blob(next(iter(outputs.values()))))
+        image = check_output(
+            self.origin, self.output_name, outputs[self.output_name], (1, 3, size, size)
+        )
+        return SwapOutput(from_blob(image))

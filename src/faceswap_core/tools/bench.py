@@ -18,13 +18,17 @@ extend, never change::
      "providers": [...], "versions": {"numpy": ..., "opencv": ..., ...},
      "runtime": {"runtime": "onnxruntime", "active": [...], "fallback": false, ...},
      "cold": {"setup_ms": float, "first_frame_ms": float},
-     "gpu": {"device", "peak_memory_mb", "method"} | null, "detect_every": 1}
+     "gpu": {"device", "peak_memory_mb", "method"} | null, "detect_every": 1,
+     "reference": {"name", "repeat", "p50_ms", ...}}
 
 ``stages``/``total``/``fps`` are warm numbers (after ``warmup`` frames);
 ``cold`` is what a fresh process pays: building the pipeline and loading
 every model (engine builds and deserialisation included) plus the first
 frame. Edge profiles (``--profile jetson``, :mod:`faceswap_core.tools.profiles`)
 check a record against their budgets.
+
+``reference`` times a fixed workload between iterations, so
+:mod:`faceswap_core.tools.bench_compare` can compare runs on different machines.
 
 The nox ``bench`` session runs ``faceswap bench --size 1280x720 --faces 1
 --repeat 30 --warmup 3 --output work_dirs/bench/bench.json`` (see
@@ -57,6 +61,7 @@ from faceswap_core.io.encode import encode
 from faceswap_core.pipeline.image import Pipeline, SourceIdentity, SwapResult
 from faceswap_core.pipeline.timing import percentiles
 from faceswap_core.runtime.choice import with_runtime
+from faceswap_core.tools.bench_compare import reference_record, reference_workload
 from faceswap_core.tools.gpu import GpuMemoryMonitor
 from faceswap_core.tools.samples import load_sample
 from faceswap_core.vision.crop import crop_around
@@ -137,8 +142,12 @@ class BenchOptions:
 
 
 def parse_size(text: str) -> tuple[int, int]:
-    """``"1280x720"`` -> ``(1280, 720)``; anything else is a :class:`ConfigError`."""
-    match = re.fullmatch(r"\s*(\d{1,5})\s*[xX]\s*(\d{1,5})\s*", text)
+    """``"1280x720"`` -> ``(1280, 720)``; anything else is a :class:`ConfigError`.
+
+    ASCII digits only (a regex ``\\d`` takes Arabic-Indic and full-width digits
+    too), and spaces (not tabs or newlines) around the numbers.
+    """
+    match = re.fullmatch(r" *([0-9]{1,5}) *[xX] *([0-9]{1,5}) *", text)
     if match is None:
         raise ConfigError(f"bench size {text!r} is not WIDTHxHEIGHT; use e.g. 1280x720")
     return int(match.group(1)), int(match.group(2))
@@ -308,6 +317,7 @@ def _run(
     totals: list[float] = []
     faces_found: list[int] = []
     first_frame_ms = 0.0
+    reference: list[float] = []  # timed between iterations, so machine load affects both alike
     rounds = options.warmup + options.repeat
     for index in range(rounds):
         start = time.perf_counter()
@@ -330,6 +340,7 @@ def _run(
             samples[stage].append(float(timings.get(stage, 0.0)))
         totals.append((end - start) * 1000.0)
         faces_found.append(len(result.faces))
+        reference.append(reference_workload())
 
     total = percentiles(totals)
     return {
@@ -349,6 +360,7 @@ def _run(
         "threads": usable_cpus(),
         "providers": _providers(),
         "peak_rss_mb": _peak_rss_mb(),
+        "reference": reference_record(reference),
         "versions": package_versions(),
         "runtime": runtime_facts(pipeline),
         "cold": {"setup_ms": round(setup_ms, 3), "first_frame_ms": round(first_frame_ms, 3)},

@@ -6,7 +6,12 @@ importing OpenCV, ONNX Runtime, dlib or insightface.
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
+
+from faceswap_core.config.convert import FieldValueError
+from faceswap_core.config.ranges import at_least, between
 
 # Stricter than insightface's 0.5, measured on the samples: every face of t1.jpg
 # scores >= 0.997 at det_size 640 and >= 0.888 at 320, while scikit-image's cat
@@ -14,19 +19,21 @@ import attrs
 RETINAFACE_SCORE_THRESHOLD = 0.75
 
 
-def _non_negative(_: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if value < 0:
-        raise ValueError(f"{attribute.name} must be 0 or more, got {value}")
+MAX_DET_SIZE = 4096
+"""Largest detector input side: the input tensor is allocated at this size."""
+
+MAX_JITTERS = 100
+
+_non_negative = at_least(0)
+_unit_interval = between(0.0, 1.0)
 
 
-def _unit_interval(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{attribute.name} must be between 0 and 1, got {value}")
-
-
-def _det_size(_: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if value < 32 or value % 32:
-        raise ValueError(f"{attribute.name} must be a multiple of 32 and at least 32, got {value}")
+def _det_size(_: Any, attribute: attrs.Attribute[int], value: int) -> None:
+    if not 32 <= value <= MAX_DET_SIZE or value % 32:
+        raise FieldValueError(
+            attribute.name,
+            f"must be a multiple of 32 between 32 and {MAX_DET_SIZE}, got {value!r}",
+        )
 
 
 @attrs.frozen
@@ -85,7 +92,7 @@ class DlibRecognizerConfig:
     :ivar shape_model_path: a ``shape_predictor_5_face_landmarks.dat`` to use instead.
     """
 
-    num_jitters: int = attrs.field(default=0, validator=_non_negative)
+    num_jitters: int = attrs.field(default=0, validator=between(0, MAX_JITTERS))
     model_path: str | None = None
     shape_model_path: str | None = None
 

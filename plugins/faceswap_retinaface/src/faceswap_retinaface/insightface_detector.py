@@ -23,6 +23,7 @@ from faceswap_retinaface.model_files import (
     INSIGHTFACE_SOURCE,
     resolve_user_model,
 )
+from faceswap_retinaface.selection import rank_faces
 
 _DETECTOR_PREFIXES = ("det_", "scrfd", "retinaface")
 
@@ -103,13 +104,16 @@ class InsightFaceDetector:
             return []
         bgr = np.ascontiguousarray(checked[:, :, ::-1])
         size = self.config.det_size
-        boxes, kpss = self.model.detect(bgr, input_size=(size, size), max_num=self.config.max_faces)
+        boxes, kpss = self.model.detect(bgr, input_size=(size, size), max_num=0)
         if kpss is None:
             raise ModelFileError(f"{self.path} returned no keypoints; use an SCRFD model with kps")
-        return [
+        faces = [
             Face(bbox=boxes[i, :4], score=float(boxes[i, 4]), kps=kpss[i])
             for i in range(boxes.shape[0])
         ]
+        # The same ranking as the retinaface detector (insightface's own default metric).
+        height, width = checked.shape[:2]
+        return rank_faces(faces, height, width, self.config.max_faces)
 
     def detect_batch(self, images: Sequence[Image]) -> list[list[Face]]:
         """Faces per image (insightface runs one image per call)."""

@@ -10,10 +10,15 @@ import cv2
 import numpy as np
 
 from faceswap_core.cli.context import plugins_from
-from faceswap_core.cli.options import apply_runtime_options, runtime_options
-from faceswap_core.config.schema import PipelineConfig
+from faceswap_core.cli.options import (
+    apply_runtime_options,
+    config_options,
+    pipeline_config,
+    runtime_options,
+)
+from faceswap_core.errors import ConfigError
 from faceswap_core.interfaces.face import Face, Image
-from faceswap_core.io.encode import write_image
+from faceswap_core.io.encode import format_for_path, write_image
 from faceswap_core.pipeline.image import Pipeline
 
 
@@ -42,6 +47,8 @@ def draw_faces(image: Image, faces: list[Face]) -> Image:
 @click.argument("image")
 @click.option("--json", "as_json", is_flag=True, help="Print faces as JSON.")
 @click.option("--draw", default=None, help="Write a copy of IMAGE with the faces drawn on it.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing --draw file.")
+@config_options
 @runtime_options
 @click.pass_context
 def command(
@@ -49,14 +56,23 @@ def command(
     image: str,
     as_json: bool,
     draw: str | None,
+    overwrite: bool,
+    config: str | None,
+    overrides: tuple[str, ...],
     runtime: str | None,
     providers: tuple[str, ...],
 ) -> None:
-    """Detect faces in IMAGE."""
-    config = apply_runtime_options(PipelineConfig(), runtime, providers)
-    pipeline = Pipeline(config, plugins_from(ctx))
+    """Detect faces in IMAGE (with the detector and limits of --config / --set)."""
+    if draw is not None:
+        format_for_path(draw)  # a bad suffix fails before the detector loads
+        if Path(draw).exists() and not overwrite:
+            raise ConfigError(f"{draw} already exists; pass --overwrite to replace it")
+        if Path(draw).resolve() == Path(image).resolve():
+            raise ConfigError(f"--draw {draw} would replace the input image; choose another name")
+    resolved = apply_runtime_options(pipeline_config(config, overrides), runtime, providers)
+    pipeline = Pipeline(resolved, plugins_from(ctx))
     frame = pipeline.decode(Path(image), name="image")
-    faces = pipeline.detector.detect(frame)
+    faces = pipeline.detect(frame)
     if draw is not None:
         write_image(Path(draw), draw_faces(frame, faces), provenance=False)
     if as_json:

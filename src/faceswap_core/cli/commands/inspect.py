@@ -1,4 +1,8 @@
-"""``faceswap inspect IMAGE``: size, format and provenance metadata of an image file."""
+"""``faceswap inspect IMAGE``: size, format and provenance metadata of an image file.
+
+Only the header and metadata are read, never the pixels, so an image of any
+size can be inspected (``limits.max_bytes`` still bounds what is read).
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,16 @@ from typing import Any
 
 import click
 
-from faceswap_core.io.decode import decode, probe
+from faceswap_core.cli.options import config_options, pipeline_config
+from faceswap_core.io.decode import probe
 from faceswap_core.io.provenance import read_provenance
 
 NO_PROVENANCE = "no provenance metadata"
 
 
-def _report(path: str) -> dict[str, Any]:
-    info = probe(path)
-    decode(path)  # a truncated or corrupt file fails here with exit code 3
-    record = read_provenance(path)
+def _report(path: str, max_bytes: int) -> dict[str, Any]:
+    info = probe(path, max_bytes=max_bytes)
+    record = read_provenance(path, max_bytes=max_bytes)
     return {
         "path": path,
         "format": info.format,
@@ -29,12 +33,15 @@ def _report(path: str) -> dict[str, Any]:
 @click.command("inspect")
 @click.argument("image")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object instead of text.")
-def command(image: str, as_json: bool) -> None:
+@config_options
+def command(image: str, as_json: bool, config: str | None, overrides: tuple[str, ...]) -> None:
     """Show IMAGE's size, format and provenance (IPTC digital source type, software, model).
 
-    Exit code 0 with or without provenance; 3 when IMAGE cannot be read or decoded.
+    Reads the header and metadata only, so any image size works. Exit code 0
+    with or without provenance; 3 when IMAGE cannot be read or its header is corrupt.
     """
-    report = _report(image)
+    limits = pipeline_config(config, overrides).limits
+    report = _report(image, limits.max_bytes)
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return

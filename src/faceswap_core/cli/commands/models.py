@@ -10,9 +10,11 @@ from pathlib import Path
 
 import click
 
-from faceswap_core.errors import ModelFileError
+from faceswap_core.cli.context import plugins_from
+from faceswap_core.errors import InputError, ModelFileError
 from faceswap_core.models.download import ProgressCallback
 from faceswap_core.models.store import ModelStatus, ModelStore, UnverifiedModelWarning, display_path
+from faceswap_core.pipeline.model_check import check_model_file
 
 
 def _store(ctx: click.Context) -> ModelStore:
@@ -128,9 +130,26 @@ def verify_command(ctx: click.Context, names: tuple[str, ...], as_json: bool) ->
 )
 @click.pass_context
 def add_command(ctx: click.Context, name: str, path: Path, move: bool, force: bool) -> None:
-    """Put the model file at PATH into the store as NAME, after checking its hash."""
+    """Put the model file at PATH into the store as NAME, after checking it.
+
+    The file must load and meet the contract of the component that will use
+    it (for example the inswapper swapper's signature); then its hash is
+    checked against the catalog or, for unpinned models, recorded.
+    """
+    store = _store(ctx)
+    spec = store.spec(name)
+    if spec.embedded is None and not path.is_file():
+        raise InputError(f"cannot add {name}: {path} is not a file; pass the path of the model")
+    if spec.embedded is None:
+        checked = check_model_file(spec, path, plugins_from(ctx), models=store)
+        if not checked:
+            click.echo(
+                f"Notice: no installed {spec.kind} loads {name}; checked only that {path} "
+                "is a valid ONNX model",
+                err=True,
+            )
     with _warnings_as_lines():
-        status = _store(ctx).add(name, path, copy=not move, force=force)
+        status = store.add(name, path, copy=not move, force=force)
     note = "" if status.verified else " (unverified: checksum recorded, not pinned)"
     click.echo(f"{status.name}: {status.path}{note}")
 

@@ -1,80 +1,110 @@
-"""``faceswap swap``: swap the source identity into one or many target images."""
+"""``faceswap swap``: swap the source identity into one or many target images.
+
+The batch rules (output names, what is refused before any work, which
+failures let a batch go on) live in :mod:`faceswap_core.pipeline.batch`; this
+module parses options and reports each target as soon as it is written.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
 from faceswap_core.cli.context import plugins_from
-from faceswap_core.cli.options import apply_runtime_options, runtime_options
-from faceswap_core.config.loader import load_config, load_pipeline_config
-from faceswap_core.config.schema import PipelineConfig
-from faceswap_core.errors import EXIT_CODES, ConfigError, InputError
-from faceswap_core.io.encode import write_image
-from faceswap_core.pipeline.image import Pipeline
-
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
-FORMATS = ("png", "jpg", "webp")
+from faceswap_core.cli.options import (
+    apply_runtime_options,
+    config_options,
+    pipeline_config,
+    runtime_options,
+)
+from faceswap_core.errors import EXIT_CODES, ConfigError
+from faceswap_core.io.encode import ENCODE_FORMATS, OUTPUT_FORMATS
+from faceswap_core.pipeline.batch import (
+    BatchRecord,
+    BatchSummary,
+    plan_batch,
+    prepare_output_folder,
+    run_batch,
+)
+from faceswap_core.pipeline.image import Pipeline, check_threshold
 
 EXIT_HELP = "\b\nExit codes:\n" + "\n".join(
     f"  {code}  {text}" for code, text in EXIT_CODES.items()
 )
 
+SWAP_HELP = """Swap the face of SOURCE into each TARGET and write the result to OUTPUT.
 
-def expand_targets(targets: Sequence[str]) -> tuple[list[Path], bool]:
-    """Target files, and whether the output must be a folder (several or a directory)."""
-    files: list[Path] = []
-    folder = len(targets) > 1
-    for target in targets:
-        path = Path(target)
-        if path.is_dir():
-            folder = True
-            found = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-            if not found:
-                raise InputError(
-                    f"target folder {path} has no images ({', '.join(IMAGE_SUFFIXES)})"
-                )
-            files.extend(found)
-        else:
-            files.append(path)
-    return files, folder
+\b
+Several targets (or a folder) go into the OUTPUT folder: x.jpg becomes
+OUTPUT/x.png (or the --format suffix). Targets sharing a stem keep their
+suffix: x.jpg -> x.jpg.png, x.png -> x.png.png. A clash that remains, an
+output that would replace an input, an output folder inside an input folder
+(without --overwrite) and an existing output (without --overwrite or
+--skip-existing) are refused with exit code 2 before any work.
 
+\b
+A batch goes on past a target that cannot be read (its Error line is printed)
+and exits with the first failure's code at the end; --fail-fast stops at once.
+A target without a face is written unchanged, without the AI-composite
+provenance mark (exit 0; 4 with --require-face). --json prints one JSON
+object per target as it finishes, then {"summary": {...}}.
+"""
 
-def pipeline_config(
-    config: str | None, overrides: Sequence[str], swapper: dict[str, Any] | None
-) -> PipelineConfig:
-    """The pipeline section of ``--config`` (or defaults) with ``--set`` and ``--model`` applied."""
-    if config is not None:
-        experiment, _ = load_config(Path(config), overrides=tuple(overrides))
-        resolved = experiment.pipeline
-    else:
-        resolved = load_pipeline_config(tuple(overrides))
-    if swapper is not None:
-        import attrs
-
-        resolved = attrs.evolve(resolved, swapper=swapper)
-    return resolved
+LOSSY = tuple(name for name, fmt in OUTPUT_FORMATS.items() if fmt.lossy)
 
 
-def _output_path(out: Path, target: Path, folder: bool, fmt: str | None) -> tuple[Path, str]:
-    if folder:
-        chosen = fmt or "png"
-        return out / f"{target.stem}.{chosen}", chosen
-    suffix = out.suffix.lower().lstrip(".")
-    chosen = fmt or ({"jpeg": "jpg"}.get(suffix, suffix) if suffix else "png")
-    if chosen not in FORMATS:
-        raise ConfigError(
-            f"unknown output format {chosen!r} for {out}; choose one of {', '.join(FORMATS)}"
-        )
-    return out, chosen
+class Reporter:
+    """Prints each record as it comes: lines or JSON Lines on stdout, errors on stderr.
+
+    The progress bar is drawn only when stderr is a terminal, and never again
+    after an error line (so the error stays the last thing on screen).
+    """
+
+    def __init__(self, total: int, *, as_json: bool) -> None:
+        self.as_json = as_json
+        self.bar: Any = None
+        if total > 1 and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc="swap", unit="img", file=sys.stderr, leave=False)
+
+    def _out(self, line: str, *, err: bool = False) -> None:
+        if self.bar is not None:
+            self.bar.clear()
+        click.echo(line, err=err)
+        if self.bar is not None:
+            self.bar.refresh()
+
+    def record(self, record: BatchRecord) -> None:
+        if record.status == "failed":
+            self.close()
+            click.echo(f"Error: {record.error}", err=True)
+        elif record.warning is not None and record.status == "done":
+            self._out(f"Warning: {record.warning}", err=True)
+        if self.as_json:
+            self._out(json.dumps(record.to_dict()))
+        elif record.status == "done":
+            summary = record.summary
+            self._out(
+                f"{record.target} -> {record.output}: "
+                f"{summary['faces_swapped']}/{summary['faces_found']} faces swapped"
+            )
+        elif record.status == "skipped":
+            self._out(f"{record.target} -> {record.output}: skipped (output exists)")
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
-@click.command("swap", epilog=EXIT_HELP)
+@click.command("swap", epilog=EXIT_HELP, help=SWAP_HELP)
 @click.option("-s", "--source", required=True, help="Image whose (largest) face identity is used.")
 @click.option(
     "-t",
@@ -95,35 +125,48 @@ def _output_path(out: Path, target: Path, folder: bool, fmt: str | None) -> tupl
     "--faces",
     type=click.Choice(["all", "largest", "reference"]),
     default=None,
-    help="Which target faces to swap.",
+    help="Which target faces to swap (--reference alone implies reference).",
 )
 @click.option(
-    "--reference", default=None, help="Image of the person to replace (with --faces reference)."
+    "--reference", default=None, help="Image of the person to replace (implies --faces reference)."
 )
 @click.option(
-    "--threshold", type=float, default=None, help="Identity distance for --faces reference."
+    "--threshold",
+    type=float,
+    default=None,
+    help="Identity distance for --faces reference: above 0, at most 2 (default: the recognizer's).",
 )
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["png", "jpg", "webp"]),
+    type=click.Choice(list(ENCODE_FORMATS)),
     default=None,
-    help="Output format.",
+    help="Output format; must agree with the output file's suffix.",
+)
+@click.option(
+    "--quality",
+    type=click.IntRange(1, 100),
+    default=None,
+    help="JPEG / WebP quality, 1-100 (default 95).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace existing outputs (never an input).")
+@click.option(
+    "--skip-existing", is_flag=True, help="Skip targets whose output exists (resume a batch)."
+)
+@click.option("--fail-fast", is_flag=True, help="Stop at the first target that fails.")
+@click.option(
+    "--require-face", is_flag=True, help="A target without a face fails (exit 4) instead."
 )
 @click.option(
     "--no-provenance", is_flag=True, help="Do not write the AI-composite provenance metadata."
 )
 @click.option(
-    "--json", "as_json", is_flag=True, help="Print per-target faces and stage timings as JSON."
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON object per target as it finishes, then a summary.",
 )
-@click.option("--config", default=None, help="YAML config file (its pipeline section is used).")
-@click.option(
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="Override a config value, e.g. pipeline.faces=largest.",
-)
+@config_options
 @runtime_options
 @click.pass_context
 def command(
@@ -137,6 +180,11 @@ def command(
     reference: str | None,
     threshold: float | None,
     fmt: str | None,
+    quality: int | None,
+    overwrite: bool,
+    skip_existing: bool,
+    fail_fast: bool,
+    require_face: bool,
     no_provenance: bool,
     as_json: bool,
     config: str | None,
@@ -144,7 +192,12 @@ def command(
     runtime: str | None,
     providers: tuple[str, ...],
 ) -> None:
-    """Swap the face of SOURCE into each TARGET and write the result to OUTPUT."""
+    # Everything that can be checked without models is checked before any model loads.
+    check_threshold(threshold)
+    if reference is not None and faces is None:
+        faces = "reference"
+    if faces == "reference" and reference is None:
+        raise ConfigError("--faces reference needs --reference IMG")
     swapper = None
     if model is not None or model_path is not None:
         swapper = {"type": model or ("onnx" if model_path else "classic")}
@@ -153,42 +206,54 @@ def command(
     resolved = apply_runtime_options(
         pipeline_config(config, overrides, swapper), runtime, providers
     )
-    if faces == "reference" and reference is None:
-        raise ConfigError("--faces reference needs --reference IMG")
-    files, folder = expand_targets(targets)
-    out = Path(output)
-    if folder:
-        if out.exists() and not out.is_dir():
-            raise ConfigError(f"output {out} must be a folder when there are several targets")
-        out.mkdir(parents=True, exist_ok=True)
+    inputs = [source] if reference is None else [source, reference]
+    plan = plan_batch(
+        targets, output, fmt=fmt, inputs=inputs, overwrite=overwrite, skip_existing=skip_existing
+    )
+    chosen = {item.format for item in plan.items}
+    if quality is not None and not chosen <= set(LOSSY):
+        raise ConfigError(
+            f"--quality applies to {' and '.join(LOSSY)} output; {'/'.join(sorted(chosen))} "
+            "is lossless"
+        )
+    prepare_output_folder(plan)
     pipeline = Pipeline(resolved, plugins_from(ctx))
-    identity = pipeline.prepare_source(Path(source))
-    provenance = resolved.provenance and not no_provenance
-    model_name = str(resolved.swapper.get("type"))
-    reports = []
-    progress = None
-    if len(files) > 1 and not as_json:
-        from tqdm import tqdm
 
-        progress = tqdm(total=len(files), desc="swap", unit="img", file=sys.stderr)
-    for target in files:
-        destination, chosen = _output_path(out, target, folder, fmt)
-        result = pipeline.swap(
-            target, identity, faces=faces, reference=reference, threshold=threshold
-        )
-        write_image(
-            destination, result.image, format=chosen, provenance=provenance, model=model_name
-        )
-        reports.append({"target": str(target), "output": str(destination), **result.summary()})
-        if progress is not None:
-            progress.update(1)
-    if progress is not None:
-        progress.close()
+    identity = pipeline.prepare_source(Path(source))
+    if reference is not None:
+        pipeline.reference_embedding(Path(reference))  # a reference without a face fails now
+    reporter = Reporter(len(plan.items), as_json=as_json)
+    summary = BatchSummary()
+    try:
+        for record in run_batch(
+            pipeline,
+            identity,
+            plan,
+            faces=faces,
+            reference=None if reference is None else Path(reference),
+            threshold=threshold,
+            require_face=require_face,
+            provenance=resolved.provenance and not no_provenance,
+            quality=quality,
+            model=str(resolved.swapper.get("type")),
+            fail_fast=fail_fast,
+        ):
+            summary = summary.add(record)
+            reporter.record(record)
+    finally:
+        reporter.close()
+    counted = summary.done + summary.failed + summary.skipped
+    summary = BatchSummary(
+        summary.done, summary.failed, summary.skipped, len(plan.items) - counted, summary.exit_code
+    )
     if as_json:
-        click.echo(json.dumps(reports, indent=2))
-    else:
-        for report in reports:
-            click.echo(
-                f"{report['target']} -> {report['output']}: "
-                f"{report['faces_swapped']}/{report['faces_found']} faces swapped"
-            )
+        click.echo(json.dumps({"summary": summary.to_dict()}))
+    elif len(plan.items) > 1:
+        not_run = f", {summary.not_run} not run" if summary.not_run else ""
+        click.echo(
+            f"swap: {summary.done} done, {summary.failed} failed, {summary.skipped} skipped"
+            f"{not_run}",
+            err=True,
+        )
+    if summary.exit_code:
+        ctx.exit(summary.exit_code)

@@ -1,0 +1,388 @@
+"""Batches of target files: one output per target, no file lost, a record per target.
+
+``faceswap swap -t photos/ -o swapped/`` goes through three steps here, so
+the rules are the same for the CLI, the Python API and later the REST jobs:
+
+1. :func:`plan_batch` turns targets and an output into one
+   :class:`BatchItem` per target, and refuses (:class:`ConfigError`, exit 2)
+   before any work whatever would lose data: two targets mapping to one
+   output, an output that would replace an input, an output folder inside
+   an input folder (unless ``overwrite``), an existing output (unless
+   ``overwrite`` or ``skip_existing``).
+2. :func:`prepare_output_folder` creates the output folder (or fails with
+   exit 3 when it cannot).
+3. :func:`run_batch` swaps each item and yields its :class:`BatchRecord` as
+   soon as it is written, so an interrupted batch keeps what it did. A target
+   that cannot be read or decoded is recorded as failed and the batch goes
+   on (``fail_fast`` stops it).
+
+Output names in a folder: ``x.jpg`` becomes ``OUT/x.png`` (the chosen
+format's suffix). When two targets share a stem (``x.jpg`` and ``x.png``,
+compared case-insensitively), each keeps its own suffix:
+``OUT/x.jpg.png`` and ``OUT/x.png.png``. If names still clash (the same
+file name in two target folders), nothing runs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+
+from faceswap_core.errors import (
+    ConfigError,
+    FaceswapError,
+    InputError,
+    InvalidImageError,
+    NoFaceError,
+)
+from faceswap_core.io.decode import decode_suffixes
+from faceswap_core.io.encode import OUTPUT_FORMATS, normalize_format, write_image
+from faceswap_core.pipeline.image import ImageInput, Pipeline, SourceIdentity
+
+DEFAULT_FORMAT = "png"
+
+Status = Literal["done", "failed", "skipped"]
+
+TARGET_FAILURES: tuple[type[FaceswapError], ...] = (InputError, InvalidImageError, NoFaceError)
+"""Errors that fail one target and let the batch go on; anything else stops it."""
+
+
+@attrs.frozen
+class BatchItem:
+    """One target and where its result goes.
+
+    :ivar skip: the output exists and ``skip_existing`` keeps it.
+    """
+
+    target: Path
+    output: Path
+    format: str
+    skip: bool = False
+
+
+@attrs.frozen
+class BatchPlan:
+    """Every item of a batch, and whether the output is a folder."""
+
+    items: tuple[BatchItem, ...]
+    folder: bool
+    output: Path
+
+
+@attrs.frozen
+class BatchRecord:
+    """What happened to one target, as ``faceswap swap --json`` prints it.
+
+    :ivar exit_code: the failure's exit code (0 when done or skipped).
+    :ivar error: the one-line reason of a failure.
+    :ivar warning: a one-line note on a done target (no face found, none selected).
+    :ivar provenance: whether the output carries the AI-composite mark (only
+        when a face was swapped: an unchanged image is not marked).
+    """
+
+    target: Path
+    output: Path
+    status: Status
+    exit_code: int = 0
+    error: str | None = None
+    warning: str | None = None
+    provenance: bool = False
+    summary: dict[str, Any] = attrs.field(factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "target": str(self.target),
+            "output": str(self.output),
+            "status": self.status,
+        }
+        if self.status == "failed":
+            data.update(exit_code=self.exit_code, error=self.error)
+        if self.status == "done":
+            data["provenance"] = self.provenance
+            data.update(self.summary)
+        if self.warning is not None:
+            data["warning"] = self.warning
+        return data
+
+
+def expand_targets(targets: Sequence[str | Path]) -> tuple[list[Path], list[Path], bool]:
+    """Target files, the folders they came from, and whether the output must be a folder.
+
+    A folder contributes every file whose suffix the decoder reads
+    (:func:`~faceswap_core.io.decode.decode_suffixes`: GIF, TGA, PPM... too).
+    """
+    suffixes = set(decode_suffixes())
+    files: list[Path] = []
+    folders: list[Path] = []
+    many = len(targets) > 1
+    for target in targets:
+        path = Path(target)
+        if path.is_dir():
+            many = True
+            folders.append(path)
+            found = sorted(
+                p for p in path.iterdir() if p.suffix.lower() in suffixes and p.is_file()
+            )
+            if not found:
+                raise InputError(
+                    f"target folder {path} has no images (looked for {', '.join(sorted(suffixes))})"
+                )
+            files.extend(found)
+        else:
+            files.append(path)
+    return files, folders, many
+
+
+def output_format(output: Path, fmt: str | None, *, folder: bool) -> str:
+    """The output format: ``fmt``, else the output name's suffix (PNG for a folder or no suffix).
+
+    ``fmt`` contradicting the output's suffix is an error rather than a file
+    named ``.jpg`` that holds a PNG.
+    """
+    chosen = normalize_format(fmt) if fmt is not None else None
+    if folder:
+        return chosen or DEFAULT_FORMAT
+    if not output.suffix:
+        return chosen or DEFAULT_FORMAT
+    suffix = output.suffix.lower()
+    named = next((f.name for f in OUTPUT_FORMATS.values() if suffix in f.suffixes), None)
+    if named is None:
+        known = ", ".join(s for f in OUTPUT_FORMATS.values() for s in f.suffixes)
+        raise ConfigError(
+            f"unknown output format {output.suffix!r} for {output}; end it with one of {known}"
+        )
+    if chosen is not None and chosen != named:
+        raise ConfigError(
+            f"--format {chosen} contradicts the output name {output} ({named}); "
+            "drop --format or change the suffix"
+        )
+    return named
+
+
+def output_names(files: Sequence[Path], fmt: str) -> list[str]:
+    """File names in the output folder, by the rule in the module docstring."""
+    suffix = OUTPUT_FORMATS[fmt].suffixes[0]
+    stems = Counter(f.stem.casefold() for f in files)
+    return [
+        f"{f.name}{suffix}" if stems[f.stem.casefold()] > 1 else f"{f.stem}{suffix}" for f in files
+    ]
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _inside(child: Path, parent: Path) -> bool:
+    child, parent = child.resolve(), parent.resolve()
+    return child == parent or child.is_relative_to(parent)
+
+
+def plan_batch(
+    targets: Sequence[str | Path],
+    output: str | Path,
+    *,
+    fmt: str | None = None,
+    inputs: Sequence[str | Path] = (),
+    overwrite: bool = False,
+    skip_existing: bool = False,
+) -> BatchPlan:
+    """Map targets to outputs, refusing anything that would lose data (module docstring).
+
+    :param inputs: other input files (the source, the reference image): no
+        output may replace them either.
+    :raises ConfigError: a clash, an output replacing an input, an output
+        folder inside an input folder without ``overwrite``, or an existing
+        output without ``overwrite`` / ``skip_existing``.
+    """
+    if overwrite and skip_existing:
+        raise ConfigError("--overwrite and --skip-existing contradict each other; choose one")
+    files, folders, many = expand_targets(targets)
+    out = Path(output)
+    folder = many or out.is_dir()
+    chosen = output_format(out, fmt, folder=folder)
+    if folder:
+        if out.exists() and not out.is_dir():
+            raise ConfigError(f"output {out} must be a folder when there are several targets")
+        for source_folder in folders:
+            if _inside(out, source_folder) and not overwrite:
+                raise ConfigError(
+                    f"output folder {out} is inside the input folder {source_folder}, so results "
+                    "would mix with the originals; choose another folder or pass --overwrite"
+                )
+        names = output_names(files, chosen)
+        counts = Counter(n.casefold() for n in names)
+        clashes = [name for name, count in counts.items() if count > 1]
+        if clashes:
+            sources = [str(f) for f, n in zip(files, names, strict=True) if n.casefold() in clashes]
+            raise ConfigError(
+                f"{len(sources)} targets would be written to the same output name "
+                f"({', '.join(sources[:4])}{'...' if len(sources) > 4 else ''}); "
+                "rename them or run them separately"
+            )
+        destinations = [out / name for name in names]
+    else:
+        destinations = [out]
+    every_input = [*files, *(Path(p) for p in inputs)]
+    items = []
+    existing = []
+    for target, destination in zip(files, destinations, strict=True):
+        for source in every_input:
+            if _same_file(destination, source) or destination.absolute() == source.absolute():
+                raise ConfigError(
+                    f"output {destination} would replace the input {source}; "
+                    "choose another output name or folder"
+                )
+        exists = destination.exists()
+        if exists and destination.is_dir():
+            raise ConfigError(f"output {destination} is a folder; pass a file name")
+        if exists and not overwrite and not skip_existing:
+            existing.append(destination)
+        items.append(BatchItem(target, destination, chosen, skip=exists and skip_existing))
+    if existing:
+        more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
+        raise ConfigError(
+            f"output {existing[0]} already exists{more}; pass --overwrite to replace it "
+            "or --skip-existing to keep it"
+        )
+    return BatchPlan(tuple(items), folder, out)
+
+
+def prepare_output_folder(plan: BatchPlan) -> None:
+    """Create the folder the outputs go to; exit 3 when it cannot be made.
+
+    For a single output file, its parent folder must be creatable: a path
+    component that is a file is refused now, not after the swap.
+    """
+    folder = plan.output if plan.folder else plan.output.parent
+    for parent in (folder, *folder.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise InputError(
+                    f"cannot create output folder {folder}: {parent} is a file, not a folder"
+                )
+            break
+    if not plan.folder:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"cannot create output folder {folder}: {exc.strerror or exc}; choose another place"
+        ) from None
+
+
+@attrs.frozen
+class BatchSummary:
+    """Counts of a finished (or stopped) batch and the exit code it ends with.
+
+    :ivar exit_code: 0, or the exit code of the first target that failed.
+    :ivar not_run: targets never tried because ``fail_fast`` stopped the batch.
+    """
+
+    done: int = 0
+    failed: int = 0
+    skipped: int = 0
+    not_run: int = 0
+    exit_code: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return attrs.asdict(self)
+
+    def add(self, record: BatchRecord) -> BatchSummary:
+        code = self.exit_code or record.exit_code
+        if record.status == "done":
+            return attrs.evolve(self, done=self.done + 1)
+        if record.status == "skipped":
+            return attrs.evolve(self, skipped=self.skipped + 1)
+        return attrs.evolve(self, failed=self.failed + 1, exit_code=code)
+
+
+def run_batch(
+    pipeline: Pipeline,
+    identity: SourceIdentity,
+    plan: BatchPlan,
+    *,
+    faces: str | None = None,
+    reference: ImageInput | None = None,
+    threshold: float | None = None,
+    require_face: bool = False,
+    provenance: bool = True,
+    quality: int | None = None,
+    model: str | None = None,
+    fail_fast: bool = False,
+) -> Iterator[BatchRecord]:
+    """Swap and write each item, yielding its record as soon as its output is written.
+
+    A target that fails to read, decode or write (or has no face with
+    ``require_face``) yields a ``failed`` record; with ``fail_fast`` the
+    batch then stops. Any other error propagates.
+    """
+    for item in plan.items:
+        if item.skip:
+            yield BatchRecord(item.target, item.output, "skipped", warning="output exists; kept")
+            continue
+        try:
+            result = pipeline.swap(
+                item.target,
+                identity,
+                faces=faces,
+                reference=reference,
+                threshold=threshold,
+                require_face=require_face,
+            )
+            changed = bool(result.swapped)
+            options: dict[str, Any] = {} if quality is None else {"quality": quality}
+            write_image(
+                item.output,
+                result.image,
+                format=item.format,
+                provenance=provenance and changed,
+                model=model,
+                **options,
+            )
+        except TARGET_FAILURES as exc:
+            yield BatchRecord(
+                item.target, item.output, "failed", exit_code=exc.exit_code, error=str(exc)
+            )
+            if fail_fast:
+                return
+            continue
+        warning = None
+        if not result.faces:
+            warning = f"no face found in target {str(item.target)!r}; written unchanged"
+        elif not changed:
+            warning = f"no face selected in target {str(item.target)!r}; written unchanged"
+        if warning is not None and provenance:
+            warning += ", without the AI-composite provenance mark"
+        yield BatchRecord(
+            item.target,
+            item.output,
+            "done",
+            warning=warning,
+            provenance=provenance and changed,
+            summary=result.summary(),
+        )
+
+
+__all__ = [
+    "DEFAULT_FORMAT",
+    "TARGET_FAILURES",
+    "BatchItem",
+    "BatchPlan",
+    "BatchRecord",
+    "BatchSummary",
+    "expand_targets",
+    "output_format",
+    "output_names",
+    "plan_batch",
+    "prepare_output_folder",
+    "run_batch",
+]

@@ -1,0 +1,69 @@
+"""Check a model file against the component that will use it, before it enters the store.
+
+``faceswap models add NAME FILE`` must not store a file the pipeline would
+later reject (or worse, run). The component that will load a catalog model is
+found through the registry, never named here: it is every component of the
+catalog entry's kind whose config's ``model`` field defaults to that name
+(``inswapper_128`` for the ``inswapper`` swapper, and a plugin's recognizer
+for ``w600k_r50``). Each is built from FILE exactly as the pipeline builds it,
+so the file passes the same load-time contract checks. When no installed
+component loads the name, the file must at least load in the runtime.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from faceswap_core.interfaces import ModelLocator
+from faceswap_core.models.catalog import ModelSpec
+from faceswap_core.pipeline.context import build_context
+from faceswap_core.plugin.kinds import kind_named
+from faceswap_core.plugin.manager import FaceswapPlugins
+from faceswap_core.plugin.registry import Component
+
+MODEL_FIELD = "model"
+
+
+def consumers(spec: ModelSpec, plugins: FaceswapPlugins) -> list[Component[Any]]:
+    """Registered components of ``spec.kind`` that load ``spec.name`` by default."""
+    found = []
+    for component in plugins.registry(kind_named(spec.kind)):
+        config = component.config
+        if config is None or not attrs.has(config):
+            continue
+        fields = {field.name: field for field in attrs.fields(config)}
+        field = fields.get(MODEL_FIELD)
+        if field is not None and field.default == spec.name:
+            found.append(component)
+    return found
+
+
+def check_model_file(
+    spec: ModelSpec, path: Path, plugins: FaceswapPlugins, *, models: ModelLocator | None = None
+) -> list[str]:
+    """Build each consumer of ``spec`` from ``path``; return the component names checked.
+
+    An empty list means no installed component loads this model, and only
+    that the file loads in the default runtime was checked.
+
+    :raises ModelFileError: the file does not parse or breaks a component's contract.
+    """
+    context = build_context(plugins, models=models)
+    checked = []
+    for component in consumers(spec, plugins):
+        plugins.build(
+            kind_named(spec.kind),
+            {"type": component.name, MODEL_FIELD: str(path)},
+            context=context,
+            path=f"$.{spec.kind}",
+        )
+        checked.append(component.name)
+    if not checked:
+        context.runtime.load(path)
+    return checked
+
+
+__all__ = ["check_model_file", "consumers"]

@@ -12,6 +12,7 @@ from faceswap_core.errors import (
     PluginError,
     UnknownComponentError,
 )
+from faceswap_core.experiment.compare import RegressionError
 
 __all__ = [
     "ComponentClashError",
@@ -23,5 +24,6 @@ __all__ = [
     "ModelFileError",
     "NoFaceError",
     "PluginError",
+    "RegressionError",
     "UnknownComponentError",
 ]

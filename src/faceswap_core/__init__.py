@@ -22,6 +22,7 @@ from faceswap_core.version import __version__
 if TYPE_CHECKING:
     from faceswap_core.interfaces import (
         Dataset,
+        DatasetSplit,
         Detector,
         Exporter,
         Face,
@@ -46,6 +47,7 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(
         (
             "Dataset",
+            "DatasetSplit",
             "Detector",
             "Exporter",
             "Face",
@@ -80,6 +82,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "BuildContext",
     "Dataset",
+    "DatasetSplit",
     "Detector",
     "Exporter",
     "Face",

@@ -33,6 +33,9 @@ CORE_COMMANDS: tuple[str, ...] = (
     "faceswap_core.cli.commands.detect",
     "faceswap_core.cli.commands.demo",
     "faceswap_core.cli.commands.config",
+    "faceswap_core.cli.commands.train",
+    "faceswap_core.cli.commands.data",
+    "faceswap_core.cli.commands.compare",
 )
 
 

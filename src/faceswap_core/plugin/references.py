@@ -50,12 +50,16 @@ def component_refs(config: Any, path: str = "$") -> list[tuple[str, str, Any]]:
 def validate_components(config: Any, plugins: FaceswapPlugins) -> dict[str, Any]:
     """Check every component reference: the name is registered and its params structure.
 
-    Nothing is built. Returns ``{path: structured params}``; raises one
+    References inside a component's params (a runner's ``losses``) are
+    checked too, with their full path. Nothing is built. Returns
+    ``{path: structured params}``; raises one
     :class:`ConfigError` listing every problem with its path.
     """
     resolved: dict[str, Any] = {}
     problems: list[str] = []
-    for where, kind, ref in component_refs(config):
+    pending = component_refs(config)
+    while pending:
+        where, kind, ref = pending.pop(0)
         try:
             _, params = plugins.resolve(kind, ref, path=where)
         except ConfigError as exc:
@@ -64,6 +68,8 @@ def validate_components(config: Any, plugins: FaceswapPlugins) -> dict[str, Any]
             problems.append(f"{where}: {exc}")
         else:
             resolved[where] = params
+            # A component's own config may name further components (a runner's losses).
+            pending.extend(component_refs(params, where))
     if problems:
         raise ConfigError("; ".join(problems))
     return resolved

@@ -1,0 +1,257 @@
+"""``faceswap train`` and ``faceswap.train``: one function from a config file to a finished run.
+
+Core knows no trainer. It loads and validates the config, builds the runner
+named in ``train: {type: ...}`` through the registry (faceswap-unet registers
+``train``), lets it check its inputs, creates the work_dir, and hands the
+runner the resolved config and the folder. A runner section that is missing,
+or a runner nobody registered, is an error naming what to install. Resuming
+continues in an existing run folder whose saved config matches.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from faceswap_core.config.convert import structure, unstructure
+from faceswap_core.config.loader import dump_config, load_config
+from faceswap_core.config.schema import ComponentRef, ExperimentConfig
+from faceswap_core.config.yaml_safe import read_yaml
+from faceswap_core.errors import ConfigError, InputError
+from faceswap_core.experiment.loop import POINTER_NAME
+from faceswap_core.experiment.workdir import DEFAULT_ROOT, WorkDir, create_work_dir
+from faceswap_core.interfaces.jobs import CheckedRunner, Runner
+from faceswap_core.io.atomic import atomic_write_text
+from faceswap_core.models.store import ModelStore
+from faceswap_core.plugin.context import BuildContext
+from faceswap_core.plugin.kinds import RUNNER
+from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins
+from faceswap_core.plugin.references import validate_components
+
+DEFAULT_RUNNER = "train"
+RESUMABLE_KEYS: frozenset[str] = frozenset({"train.steps", "work_dir"})
+"""Config keys a resumed run may change (train longer); everything else must match."""
+
+
+@attrs.frozen
+class RunResult:
+    """What a finished run reports (``faceswap train --json`` prints :meth:`to_dict`)."""
+
+    work_dir: Path
+    best_checkpoint: Path | None
+    last_checkpoint: Path | None
+    steps: int
+    metrics: dict[str, float]
+    summary: dict[str, Any] = attrs.field(factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.summary,
+            "work_dir": str(self.work_dir),
+            "best_checkpoint": None if self.best_checkpoint is None else str(self.best_checkpoint),
+            "last_checkpoint": None if self.last_checkpoint is None else str(self.last_checkpoint),
+            "steps": self.steps,
+            "metrics": dict(self.metrics),
+        }
+
+
+def resolve_experiment(config: ExperimentConfig, plugins: FaceswapPlugins) -> ExperimentConfig:
+    """Validate every component reference and fill the ``data`` / ``train`` params' defaults.
+
+    The saved ``config.yaml`` then shows every value the run used, not only the
+    ones the file set (mmengine's dumped config).
+    """
+    resolved = validate_components(config, plugins)
+    changes: dict[str, ComponentRef] = {}
+    for field in ("data", "train"):
+        ref = getattr(config, field)
+        params = resolved.get(f"$.{field}")
+        if isinstance(ref, Mapping) and params is not None:
+            changes[field] = {"type": ref["type"], **unstructure(params)}
+    return attrs.evolve(config, **changes) if changes else config
+
+
+def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(data, Mapping):
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            out.update(_flatten(value, f"{prefix}{key}."))
+        return out or {prefix.rstrip("."): {}}
+    return {prefix.rstrip("."): data}
+
+
+def config_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """Dotted keys whose values differ, except those a resume may change."""
+    a, b = _flatten(old), _flatten(new)
+    return sorted(
+        key for key in set(a) | set(b) if a.get(key) != b.get(key) and key not in RESUMABLE_KEYS
+    )
+
+
+def find_resume_dir(root: str | os.PathLike[str], name: str) -> Path:
+    """The newest ``<name>-*`` run under ``root`` that has a checkpoint to resume from."""
+    base = Path(root)
+    candidates = [
+        path
+        for path in (base.glob(f"{name}-*") if base.is_dir() else [])
+        if (path / "checkpoints" / POINTER_NAME).is_file()
+    ]
+    if not candidates:
+        raise InputError(
+            f"nothing to resume: no run of {name!r} with a checkpoint under {base}; "
+            "pass the run folder (--resume RUN_DIR) or start without --resume"
+        )
+    return max(
+        candidates, key=lambda p: ((p / "checkpoints" / POINTER_NAME).stat().st_mtime, p.name)
+    )
+
+
+def _runner_ref(config: ExperimentConfig, config_path: str | os.PathLike[str]) -> ComponentRef:
+    if config.train is None:
+        raise ConfigError(
+            f"{config_path}: no train: section; add train: {{type: {DEFAULT_RUNNER}, ...}} "
+            "(see configs/face_swap/smoke.yaml)"
+        )
+    return config.train
+
+
+def _readme_rerun(folder: WorkDir) -> None:
+    saved = shlex.join(["faceswap", "train", str(folder.config)])
+    resume = shlex.join(["faceswap", "train", str(folder.config), "--resume", str(folder.path)])
+    extra = (
+        "\n## Rerun from the saved config\n\n"
+        "The resolved config reproduces the run's metrics on the same machine and\n"
+        "environment (a new run folder is created next to this one):\n\n"
+        f"```sh\n{saved}\n```\n\n"
+        "Continue it (more steps with `--set train.steps=N`):\n\n"
+        f"```sh\n{resume}\n```\n"
+    )
+    text = folder.readme.read_text(encoding="utf-8") if folder.readme.exists() else ""
+    if "## Rerun from the saved config" not in text:
+        atomic_write_text(folder.readme, text + extra)
+
+
+def run_training(
+    config_path: str | os.PathLike[str],
+    overrides: Sequence[str] = (),
+    *,
+    work_dir: str | os.PathLike[str] | None = None,
+    resume: bool | str | os.PathLike[str] = False,
+    plugins: FaceswapPlugins | None = None,
+    argv: Sequence[str] | None = None,
+    root: str | os.PathLike[str] = DEFAULT_ROOT,
+) -> RunResult:
+    """Load CONFIG, build its runner and run it in a new (or resumed) work_dir.
+
+    :param overrides: ``--set KEY.PATH=VALUE`` strings.
+    :param work_dir: ``--work-dir``; wins over the config's ``work_dir``.
+    :param resume: ``True`` resumes the newest run of this experiment under
+        ``root``; a path resumes that run folder.
+    :param argv: the command line recorded in the run's README and env.json.
+    """
+    manager = plugins if plugins is not None else get_plugins()
+    loaded, _ = load_config(config_path, overrides)
+    config = resolve_experiment(loaded, manager)
+    ref = _runner_ref(config, config_path)
+    context = BuildContext(manager, ModelStore(), config.pipeline.runtime)
+    runner: Runner = manager.build(RUNNER, ref, context=context, path="$.train")
+    if isinstance(runner, CheckedRunner):
+        runner.check(config)
+    command = list(argv) if argv is not None else _command(config_path, overrides, work_dir)
+    if resume is not False:
+        folder = _resume_folder(config, config_path, resume, work_dir, root)
+    else:
+        folder = create_work_dir(
+            config,
+            argv=command,
+            config_path=config_path,
+            work_dir=work_dir,
+            plugins=manager,
+            root=root,
+        )
+        _readme_rerun(folder)
+    folder.set_status("running")
+    try:
+        if resume is not False:
+            summary = dict(runner.run(config, folder.path, resume=True))  # type: ignore[call-arg]
+        else:
+            summary = dict(runner.run(config, folder.path))
+    except BaseException as exc:
+        folder.set_status("failed", error=str(exc), error_type=type(exc).__name__)
+        raise
+    folder.set_status("finished")
+    return _result(folder.path, summary)
+
+
+def _command(
+    config_path: str | os.PathLike[str],
+    overrides: Sequence[str],
+    work_dir: str | os.PathLike[str] | None,
+) -> list[str]:
+    command = ["faceswap", "train", os.fspath(config_path)]
+    for text in overrides:
+        command += ["--set", text]
+    if work_dir is not None:
+        command += ["--work-dir", os.fspath(work_dir)]
+    return command
+
+
+def _resume_folder(
+    config: ExperimentConfig,
+    config_path: str | os.PathLike[str],
+    resume: bool | str | os.PathLike[str],
+    work_dir: str | os.PathLike[str] | None,
+    root: str | os.PathLike[str],
+) -> WorkDir:
+    if resume is True:
+        name = config.name or Path(config_path).stem
+        path = Path(work_dir) if work_dir is not None else find_resume_dir(root, name)
+    else:
+        path = Path(os.fspath(resume))
+    folder = WorkDir(path)
+    if not folder.config.is_file():
+        raise InputError(f"cannot resume {path}: it is not a run folder (no config.yaml)")
+    saved = read_yaml(folder.config)
+    differences = config_differences(saved, unstructure(config))
+    if differences:
+        raise ConfigError(
+            f"cannot resume {path}: the config differs from the run's in {', '.join(differences)}; "
+            "only train.steps may change on resume (start a new run instead)"
+        )
+    structure(saved, ExperimentConfig)  # the saved file must still be a valid config
+    atomic_write_text(folder.config, dump_config(config))
+    return folder
+
+
+def _result(path: Path, summary: Mapping[str, Any]) -> RunResult:
+    def as_path(value: Any) -> Path | None:
+        return None if value in (None, "") else Path(str(value))
+
+    metrics = summary.get("metrics") or {}
+    return RunResult(
+        work_dir=path,
+        best_checkpoint=as_path(summary.get("best_checkpoint")),
+        last_checkpoint=as_path(summary.get("last_checkpoint")),
+        steps=int(summary.get("steps", 0)),
+        metrics={str(k): v for k, v in metrics.items()},
+        summary={
+            k: v
+            for k, v in summary.items()
+            if k not in ("work_dir", "best_checkpoint", "last_checkpoint", "steps", "metrics")
+        },
+    )
+
+
+__all__ = [
+    "RESUMABLE_KEYS",
+    "RunResult",
+    "config_differences",
+    "find_resume_dir",
+    "resolve_experiment",
+    "run_training",
+]

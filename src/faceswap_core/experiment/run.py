@@ -10,8 +10,11 @@ continues in an existing run folder whose saved config matches.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
+import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +37,7 @@ from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins
 from faceswap_core.plugin.references import validate_components
 
 DEFAULT_RUNNER = "train"
+HANDOFF_TIMEOUT_S = 300.0
 RESUMABLE_KEYS: frozenset[str] = frozenset({"train.steps", "work_dir"})
 """Config keys a resumed run may change (train longer); everything else must match."""
 
@@ -163,7 +167,10 @@ def run_training(
     if isinstance(runner, CheckedRunner):
         runner.check(config)
     command = list(argv) if argv is not None else _command(config_path, overrides, work_dir)
-    if resume is not False:
+    rank, world = launcher_rank()
+    if rank > 0:
+        folder = WorkDir(await_work_dir())
+    elif resume is not False:
         folder = _resume_folder(config, config_path, resume, work_dir, root)
     else:
         folder = create_work_dir(
@@ -175,17 +182,65 @@ def run_training(
             root=root,
         )
         _readme_rerun(folder)
-    folder.set_status("running")
+    if rank == 0:
+        folder.set_status("running", world_size=world)
+        if world > 1:
+            publish_work_dir(folder.path)
     try:
         if resume is not False:
             summary = dict(runner.run(config, folder.path, resume=True))  # type: ignore[call-arg]
         else:
             summary = dict(runner.run(config, folder.path))
     except BaseException as exc:
-        folder.set_status("failed", error=str(exc), error_type=type(exc).__name__)
+        if rank == 0:
+            folder.set_status("failed", error=str(exc), error_type=type(exc).__name__)
         raise
-    folder.set_status("finished")
+    finally:
+        if rank == 0 and world > 1:
+            _handoff_file().unlink(missing_ok=True)
+    if rank == 0:
+        folder.set_status("finished")
     return _result(folder.path, summary)
+
+
+# -- several processes (torchrun) -------------------------------------------------------
+# torchrun starts the same command once per process and sets RANK / WORLD_SIZE.
+# Rank 0 creates the run folder and hands its path to the others through a file
+# named after the launch, so every rank trains into the same folder.
+
+
+def launcher_rank() -> tuple[int, int]:
+    """``(rank, world_size)`` set by torchrun (``(0, 1)`` for a single process)."""
+    try:
+        return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
+    except ValueError:
+        raise ConfigError("RANK and WORLD_SIZE must be integers (as torchrun sets them)") from None
+
+
+def _handoff_file() -> Path:
+    launch = "-".join(
+        os.environ.get(key, "x") for key in ("TORCHELASTIC_RUN_ID", "MASTER_ADDR", "MASTER_PORT")
+    )
+    safe = "".join(c if c.isalnum() or c in "-._" else "_" for c in launch)
+    return Path(tempfile.gettempdir()) / f"faceswap-launch-{safe}.json"
+
+
+def publish_work_dir(path: Path) -> None:
+    atomic_write_text(_handoff_file(), json.dumps({"work_dir": str(path.resolve())}))
+
+
+def await_work_dir(timeout_s: float = HANDOFF_TIMEOUT_S) -> Path:
+    """The run folder rank 0 created for this launch (waits for it)."""
+    file = _handoff_file()
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if file.is_file():
+            try:
+                return Path(json.loads(file.read_text(encoding="utf-8"))["work_dir"])
+            except (OSError, ValueError, KeyError):
+                pass
+        time.sleep(0.1)
+    raise InputError(f"rank 0 did not create a run folder within {timeout_s:.0f} s ({file})")
 
 
 def _command(

@@ -152,7 +152,9 @@ class CheckpointConfig:
 
 @attrs.frozen
 class EarlyStoppingConfig:
-    metric: str = "val/loss_reconstruction"
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` evaluations."""
+
+    monitor: str = "val/loss_reconstruction"
     patience: int = attrs.field(default=5, validator=v.ge(1))
     mode: Literal["min", "max"] = "min"
     min_delta: float = attrs.field(default=0.0, validator=v.ge(0.0))

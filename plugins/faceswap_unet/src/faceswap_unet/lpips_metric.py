@@ -10,6 +10,7 @@ network on a randomly initialised backbone: only for tests of the plumbing.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +32,18 @@ def load_lpips(mode: str) -> tuple[Any | None, str | None]:
         import lpips
     except ImportError as exc:
         return None, f"the lpips package is not installed ({exc}); pip install lpips"
-    if mode == "random":
-        module = lpips.LPIPS(net="alex", pretrained=True, pnet_rand=True, verbose=False)
-    else:
+    random_backbone = mode == "random"
+    if not random_backbone:
         weights = alexnet_weights_file()
         if not weights.is_file():
             return None, (
                 f"LPIPS needs torchvision's AlexNet ImageNet weights at {weights}, which are "
                 "not present and cannot be downloaded here; put the file there to enable it"
             )
-        module = lpips.LPIPS(net="alex", pretrained=True, pnet_rand=False, verbose=False)
+    with warnings.catch_warnings():
+        # lpips 0.1.4 still calls torchvision with the deprecated ``pretrained=`` argument.
+        warnings.simplefilter("ignore", UserWarning)
+        module = lpips.LPIPS(net="alex", pretrained=True, pnet_rand=random_backbone, verbose=False)
     module.eval()
     for param in module.parameters():
         param.requires_grad_(False)

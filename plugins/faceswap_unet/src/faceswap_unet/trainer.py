@@ -586,7 +586,7 @@ class Session:
         eval_every = cfg.eval.every or cfg.steps
         stopping = (
             EarlyStopping(
-                cfg.early_stopping.metric,
+                cfg.early_stopping.monitor,
                 cfg.early_stopping.patience,
                 cfg.early_stopping.mode,
                 cfg.early_stopping.min_delta,
@@ -719,14 +719,19 @@ class MetricsHook(BaseLoopHook):
 
 
 class ProgressHook(BaseLoopHook):
-    """A tqdm bar (steps, loss, it/s, ETA) on a terminal; nothing extra otherwise."""
+    """A tqdm bar (steps, loss, it/s, ETA) on a terminal; JSON lines on stderr otherwise."""
 
     def __init__(self, session: Session, config: TrainConfig) -> None:
-        self.enabled = session.console is None
+        self.console = session.console
+        self.every = config.log_every
         self.bar: Any = None
+        self.started = time.perf_counter()
+        self.first_step = 0
 
     def before_run(self, loop: TrainingLoop) -> None:
-        if self.enabled:
+        self.started = time.perf_counter()
+        self.first_step = loop.state.step
+        if self.console is None:
             from tqdm import tqdm
 
             self.bar = tqdm(
@@ -741,6 +746,22 @@ class ProgressHook(BaseLoopHook):
         if self.bar is not None:
             self.bar.update(1)
             self.bar.set_postfix(loss=f"{metrics.get('loss_total', float('nan')):.4f}")
+        elif self.console is not None and (step % self.every == 0 or step == loop.max_steps):
+            elapsed = time.perf_counter() - self.started
+            rate = (step - self.first_step) / elapsed if elapsed > 0 else 0.0
+            eta = (loop.max_steps - step) / rate if rate > 0 else None
+            self.console.info(
+                "step",
+                step=step,
+                max_steps=loop.max_steps,
+                it_per_s=round(rate, 3),
+                eta_s=None if eta is None else round(eta, 1),
+                **metrics,
+            )
+
+    def after_eval(self, loop: TrainingLoop, step: int, metrics: Mapping[str, float]) -> None:
+        if self.console is not None:
+            self.console.info("eval", step=step, **metrics)
 
     def after_run(self, loop: TrainingLoop, result: LoopResult) -> None:
         if self.bar is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -38,8 +39,9 @@ def command(
         from rich.table import Table
 
         table = Table(title=f"A = {report.run_a}\nB = {report.run_b}")
-        for column in ("metric", "final A", "final B", "B - A", "best A", "best B", "better"):
-            table.add_column(column, justify="left" if column == "metric" else "right")
+        table.add_column("metric", no_wrap=True)
+        for column in ("final A", "final B", "B - A", "best A", "best B", "better"):
+            table.add_column(column, justify="right")
         regressed = {m.name for m in report.regressions}
         for row in report.metrics:
             name = f"[red]{row.name}[/]" if row.name in regressed else row.name
@@ -52,7 +54,7 @@ def command(
                 _fmt(row.best_b),
                 "higher" if row.higher_is_better else "lower",
             )
-        console = Console()
+        console = Console(width=None if sys.stdout.isatty() else 140)
         console.print(table)
         if report.plot is not None:
             console.print(f"plot: {report.plot}", soft_wrap=True)

@@ -8,7 +8,7 @@ import sys
 import click
 
 from faceswap_core.cli.context import plugins_from
-from faceswap_core.experiment.run import run_training
+from faceswap_core.experiment.run import launcher_rank, run_training
 from faceswap_core.experiment.workdir import DEFAULT_ROOT
 
 
@@ -57,6 +57,8 @@ def command(
         root=DEFAULT_ROOT,
     )
     summary = result.to_dict()
+    if launcher_rank()[0] > 0:
+        return  # under torchrun, rank 0 reports for every process
     if as_json:
         click.echo(json.dumps(summary, allow_nan=False, default=str))
         return

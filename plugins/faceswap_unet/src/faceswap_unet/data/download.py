@@ -42,7 +42,11 @@ def check_credentials() -> None:
     """A clear error when kagglehub would have no credentials to send."""
     from kagglehub.config import get_kaggle_credentials
 
-    if get_kaggle_credentials() is None:
+    try:
+        found = get_kaggle_credentials()
+    except ValueError as exc:  # a malformed kaggle.json
+        raise ConfigError(f"Kaggle credentials are unreadable: {exc}") from None
+    if found is None:
         raise ConfigError(
             "no Kaggle credentials: put kaggle.json (from kaggle.com > Settings > API) in "
             "~/.kaggle/, or set KAGGLE_USERNAME and KAGGLE_KEY; or download LFW yourself and "

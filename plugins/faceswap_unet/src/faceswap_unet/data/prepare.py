@@ -245,7 +245,8 @@ def prepare_lfw(
             _run_pool(pending, workers, config, record)
     present = set(keys)
     results = [done[k] for k in sorted(present)]
-    return _finish(source, kind, out, config, results, reused=reused, source_sha256=source_sha256)
+    report = _finish(source, kind, out, config, results, reused=reused, source_sha256=source_sha256)
+    return {**report, "workers": workers if todo else 0}
 
 
 def _index(source: Path) -> tuple[list[str], str]:

@@ -34,7 +34,7 @@ from faceswap_core.models.store import ModelStore
 from faceswap_core.plugin.context import BuildContext
 from faceswap_core.plugin.kinds import RUNNER
 from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins
-from faceswap_core.plugin.references import validate_components
+from faceswap_core.plugin.references import component_refs, validate_refs
 
 DEFAULT_RUNNER = "train"
 HANDOFF_TIMEOUT_S = 300.0
@@ -64,15 +64,24 @@ class RunResult:
         }
 
 
+TRAINING_SECTIONS: tuple[str, ...] = ("data", "train")
+
+
 def resolve_experiment(config: ExperimentConfig, plugins: FaceswapPlugins) -> ExperimentConfig:
-    """Validate every component reference and fill the ``data`` / ``train`` params' defaults.
+    """Validate the ``data`` / ``train`` references (nested ones too) and fill in their defaults.
 
     The saved ``config.yaml`` then shows every value the run used, not only the
-    ones the file set (mmengine's dumped config).
+    ones the file set (mmengine's dumped config). The ``pipeline`` section is
+    not checked here: training does not build it.
     """
-    resolved = validate_components(config, plugins)
+    refs = [
+        ref
+        for ref in component_refs(config)
+        if ref[0].split(".")[1].split("[")[0] in TRAINING_SECTIONS
+    ]
+    resolved = validate_refs(refs, plugins)
     changes: dict[str, ComponentRef] = {}
-    for field in ("data", "train"):
+    for field in TRAINING_SECTIONS:
         ref = getattr(config, field)
         params = resolved.get(f"$.{field}")
         if isinstance(ref, Mapping) and params is not None:

@@ -8,7 +8,7 @@ into the component's config class (mmengine's two-phase build).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -52,12 +52,17 @@ def validate_components(config: Any, plugins: FaceswapPlugins) -> dict[str, Any]
 
     References inside a component's params (a runner's ``losses``) are
     checked too, with their full path. Nothing is built. Returns
-    ``{path: structured params}``; raises one
-    :class:`ConfigError` listing every problem with its path.
+    ``{path: structured params}``; raises one :class:`ConfigError` listing
+    every problem with its path.
     """
+    return validate_refs(component_refs(config), plugins)
+
+
+def validate_refs(refs: Iterable[tuple[str, str, Any]], plugins: FaceswapPlugins) -> dict[str, Any]:
+    """:func:`validate_components` for chosen references (``(path, kind, ref)``)."""
     resolved: dict[str, Any] = {}
     problems: list[str] = []
-    pending = component_refs(config)
+    pending = list(refs)
     while pending:
         where, kind, ref = pending.pop(0)
         try:
@@ -75,4 +80,4 @@ def validate_components(config: Any, plugins: FaceswapPlugins) -> dict[str, Any]
     return resolved
 
 
-__all__ = ["COMPONENT_METADATA", "component_refs", "validate_components"]
+__all__ = ["COMPONENT_METADATA", "component_refs", "validate_components", "validate_refs"]

@@ -1,4 +1,4 @@
-"""Run comparison and metric logs: deltas by hand, directions, regressions, CSV, the overlay plot."""
+"""Run comparison and metric logs: hand-worked deltas, directions, regressions, CSV, plots."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ from faceswap_core.experiment.compare import (
 from faceswap_core.experiment.metrics import MetricsLog, read_metrics, records_to_csv, series
 
 
-def make_run(folder: Path, records: list[dict[str, Any]], declared: dict[str, bool] | None = None) -> Path:
+def make_run(
+    folder: Path, records: list[dict[str, Any]], declared: dict[str, bool] | None = None
+) -> Path:
     folder.mkdir(parents=True)
     (folder / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     if declared is not None:
@@ -51,20 +53,26 @@ def test_final_and_best_deltas(tmp_path: Path) -> None:
     assert sorted(rows) == ["train/loss_total", "val/loss_reconstruction", "val/ssim"]
     ssim = rows["val/ssim"]
     assert (ssim.final_a, ssim.final_b, ssim.best_a, ssim.best_b) == (0.70, 0.65, 0.80, 0.65)
-    assert ssim.delta == pytest.approx(-0.05) and ssim.best_delta == pytest.approx(-0.15)
+    assert ssim.delta == pytest.approx(-0.05)
+    assert ssim.best_delta == pytest.approx(-0.15)
     loss = rows["val/loss_reconstruction"]
     assert (loss.best_a, loss.best_b) == (0.10, 0.15)  # lower is better: the minimum
     assert loss.worsening() == pytest.approx(0.03)
     assert rows["train/loss_total"].worsening() == pytest.approx(-0.1)  # B improved
-    assert report.plot == b / "compare-a.png" and report.plot.stat().st_size > 1000
-    assert json.loads((b / "compare-a.json").read_text())["metrics"][0]["name"] == "train/loss_total"
+    assert report.plot == b / "compare-a.png"
+    assert report.plot.stat().st_size > 1000
+    assert (
+        json.loads((b / "compare-a.json").read_text())["metrics"][0]["name"] == "train/loss_total"
+    )
 
 
 def test_regressions_beyond_the_tolerance(tmp_path: Path) -> None:
     a, b = make_run(tmp_path / "a", RUN_A), make_run(tmp_path / "b", RUN_B)
     report = compare_runs(a, b, fail_on_regression=0.04)
     assert [m.name for m in report.regressions] == ["val/ssim"]  # 0.05 worse; the loss only 0.03
-    with pytest.raises(RegressionError, match=r"val/ssim 0\.7 -> 0\.65 \(higher is better\)") as caught:
+    with pytest.raises(
+        RegressionError, match=r"val/ssim 0\.7 -> 0\.65 \(higher is better\)"
+    ) as caught:
         check_regressions(report)
     assert caught.value.exit_code == 1
     check_regressions(compare_runs(a, b, fail_on_regression=0.06))
@@ -89,7 +97,9 @@ def test_direction_from_the_name(name: str, up: bool) -> None:
 
 def test_metric_selection_and_errors(tmp_path: Path) -> None:
     a, b = make_run(tmp_path / "a", RUN_A), make_run(tmp_path / "b", RUN_B)
-    assert [m.name for m in compare_runs(a, b, metrics=["ssim"], plot=False).metrics] == ["val/ssim"]
+    assert [m.name for m in compare_runs(a, b, metrics=["ssim"], plot=False).metrics] == [
+        "val/ssim"
+    ]
     with pytest.raises(ConfigError, match="no metric named fid"):
         compare_runs(a, b, metrics=["fid"], plot=False)
     with pytest.raises(InputError, match="not a run folder"):
@@ -102,7 +112,8 @@ def test_cli_compare_exit_codes(tmp_path: Path, faceswap_cli: Callable[..., Any]
     a, b = make_run(tmp_path / "a", RUN_A), make_run(tmp_path / "b", RUN_B)
     ok = faceswap_cli("compare", str(a), str(b), "--metric", "loss_total")
     assert ok.exit_code == 0, ok.output
-    assert "train/loss_total" in ok.stdout and "compare-a.png" in ok.stdout
+    assert "train/loss_total" in ok.stdout
+    assert "compare-a.png" in ok.stdout
     failed = faceswap_cli("compare", str(a), str(b), "--fail-on-regression", "0.01", "--json")
     assert failed.exit_code == 1
     assert json.loads(failed.stdout)["regressions"] == ["val/loss_reconstruction", "val/ssim"]
@@ -131,7 +142,12 @@ def test_metrics_log_appends_truncates_and_writes_csv(tmp_path: Path) -> None:
     assert len(read_metrics(tmp_path / "metrics.jsonl")) == 1
 
 
-@given(st.lists(st.dictionaries(st.sampled_from(["a", "b", "c"]), st.floats(-1e6, 1e6), max_size=3), max_size=6))
+@given(
+    st.lists(
+        st.dictionaries(st.sampled_from(["a", "b", "c"]), st.floats(-1e6, 1e6), max_size=3),
+        max_size=6,
+    )
+)
 def test_csv_round_trips_the_numbers(rows: list[dict[str, float]]) -> None:
     records = [{"step": i, "phase": "train", **row} for i, row in enumerate(rows)]
     import csv

@@ -461,7 +461,12 @@ def test_nested_component_references_are_checked_with_their_path() -> None:
     plugins = FaceswapPlugins(load_entry_points=False, strict=True)
     plugins.register(Plugin(), name="fit-plugin")
     config = structure(
-        {"train": {"type": "fit", "losses": [{"type": "l1"}, {"type": "l2"}, {"type": "l1", "weigth": 2}]}},
+        {
+            "train": {
+                "type": "fit",
+                "losses": [{"type": "l1"}, {"type": "l2"}, {"type": "l1", "weigth": 2}],
+            }
+        },
         ExperimentConfig,
     )
     with pytest.raises(ConfigError) as caught:

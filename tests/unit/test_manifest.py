@@ -161,7 +161,8 @@ def test_skipped_inputs_are_kept_with_their_reason(tmp_path: Path) -> None:
     assert first.name == "toy"
     # Nothing changed: the same manifest, skipped list included.
     again, diff = update_manifest(tmp_path, lambda p: Label("train"))
-    assert diff.empty and again == first
+    assert diff.empty
+    assert again == first
     # Only the skipped list changed: still a new version, so the change is on record.
     newer, _ = update_manifest(tmp_path, lambda p: Label("train"), skipped=[])
     assert (newer.version, newer.skipped) == ("1.1.0", [])

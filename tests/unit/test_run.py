@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 import pytest
@@ -37,7 +37,7 @@ class CountConfig:
 
 
 class CountRunner:
-    calls: list[tuple[str, Path, bool]] = []
+    calls: ClassVar[list[tuple[str, Path, bool]]] = []
 
     def __init__(self, config: CountConfig) -> None:
         self.config = config
@@ -69,7 +69,9 @@ class CountPlugin:
 
 
 @pytest.fixture
-def plugins(faceswap_plugins: FaceswapPlugins, register_plugin: Callable[..., str]) -> FaceswapPlugins:
+def plugins(
+    faceswap_plugins: FaceswapPlugins, register_plugin: Callable[..., str]
+) -> FaceswapPlugins:
     register_plugin(CountPlugin(), name="count-plugin")
     CountRunner.calls.clear()
     return faceswap_plugins
@@ -81,11 +83,19 @@ def config_file(tmp_path: Path, **train: Any) -> Path:
     return path
 
 
-def test_runs_the_registered_runner_in_a_new_work_dir(plugins: FaceswapPlugins, tmp_path: Path) -> None:
-    result = run_training(config_file(tmp_path, steps=2), plugins=plugins, root=tmp_path / "work_dirs")
+def test_runs_the_registered_runner_in_a_new_work_dir(
+    plugins: FaceswapPlugins, tmp_path: Path
+) -> None:
+    result = run_training(
+        config_file(tmp_path, steps=2), plugins=plugins, root=tmp_path / "work_dirs"
+    )
     assert result.work_dir.parent == tmp_path / "work_dirs"
     assert result.work_dir.name.startswith("exp-")
-    assert (result.steps, result.metrics, result.summary) == (2, {"val/ssim": 0.5}, {"extra": "kept"})
+    assert (result.steps, result.metrics, result.summary) == (
+        2,
+        {"val/ssim": 0.5},
+        {"extra": "kept"},
+    )
     assert CountRunner.calls == [("exp", result.work_dir, False)]
     saved = yaml.safe_load((result.work_dir / "config.yaml").read_text())
     assert saved["train"] == {"type": "count", "steps": 2, "fail": False, "bad_input": False}
@@ -96,7 +106,15 @@ def test_runs_the_registered_runner_in_a_new_work_dir(plugins: FaceswapPlugins, 
 def test_cli_train_json_is_the_last_line(
     plugins: FaceswapPlugins, tmp_path: Path, faceswap_cli: Callable[..., Any]
 ) -> None:
-    result = faceswap_cli("train", str(config_file(tmp_path)), "--work-dir", str(tmp_path / "run"), "--json", "--set", "train.steps=5")
+    result = faceswap_cli(
+        "train",
+        str(config_file(tmp_path)),
+        "--work-dir",
+        str(tmp_path / "run"),
+        "--json",
+        "--set",
+        "train.steps=5",
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["work_dir"] == str(tmp_path / "run")
@@ -105,7 +123,9 @@ def test_cli_train_json_is_the_last_line(
 
 
 def test_facade_keywords_are_set_overrides(plugins: FaceswapPlugins, tmp_path: Path) -> None:
-    result = faceswap.train(config_file(tmp_path), work_dir=tmp_path / "run", seed=9, train__steps=7)
+    result = faceswap.train(
+        config_file(tmp_path), work_dir=tmp_path / "run", seed=9, train__steps=7
+    )
     assert result.steps == 7
     assert yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())["seed"] == 9
 
@@ -114,16 +134,21 @@ def test_config_errors_leave_no_run_folder(
     plugins: FaceswapPlugins, tmp_path: Path, faceswap_cli: Callable[..., Any]
 ) -> None:
     root = tmp_path / "work_dirs"
-    bad_key = faceswap_cli("train", str(config_file(tmp_path, stepz=3)), "--work-dir", str(root / "a"))
+    bad_key = faceswap_cli(
+        "train", str(config_file(tmp_path, stepz=3)), "--work-dir", str(root / "a")
+    )
     assert bad_key.exit_code == 2
     assert "$.train.stepz: unknown key (did you mean 'steps'?)" in bad_key.stderr
-    no_data = faceswap_cli("train", str(config_file(tmp_path, bad_input=True)), "--work-dir", str(root / "b"))
+    no_data = faceswap_cli(
+        "train", str(config_file(tmp_path, bad_input=True)), "--work-dir", str(root / "b")
+    )
     assert no_data.exit_code == 3
     assert no_data.stderr == "Error: data folder has no manifest.json\n"
     plain = tmp_path / "plain.yaml"
     plain.write_text("name: plain\n")
     missing = faceswap_cli("train", str(plain))
-    assert missing.exit_code == 2 and "no train: section" in missing.stderr
+    assert missing.exit_code == 2
+    assert "no train: section" in missing.stderr
     assert not root.exists()
 
 
@@ -153,7 +178,8 @@ def test_resume_continues_in_the_same_folder(plugins: FaceswapPlugins, tmp_path:
     first = run_training(config_file(tmp_path, steps=2), plugins=plugins, root=root)
     assert find_resume_dir(root, "exp") == first.work_dir
     again = run_training(config_file(tmp_path, steps=4), plugins=plugins, root=root, resume=True)
-    assert again.work_dir == first.work_dir and again.steps == 4
+    assert again.work_dir == first.work_dir
+    assert again.steps == 4
     assert CountRunner.calls[-1] == ("exp", first.work_dir, True)
     assert yaml.safe_load((first.work_dir / "config.yaml").read_text())["train"]["steps"] == 4
     with pytest.raises(ConfigError, match="differs from the run's in seed"):
@@ -194,7 +220,7 @@ class ToyDataConfig:
 
 
 class ToyDataset:
-    calls: list[tuple[str, Any]] = []
+    calls: ClassVar[list[tuple[str, Any]]] = []
 
     def __init__(self, config: ToyDataConfig) -> None:
         self.config = config
@@ -229,13 +255,22 @@ def test_data_commands_dispatch_to_the_named_dataset(
 ) -> None:
     register_plugin(ToyDataPlugin(), name="toy-data")
     ToyDataset.calls.clear()
-    prepared = faceswap_cli("data", "toy", "prepare", "--src", str(tmp_path), "--out", str(tmp_path / "o"), "--json")
+    prepared = faceswap_cli(
+        "data", "toy", "prepare", "--src", str(tmp_path), "--out", str(tmp_path / "o"), "--json"
+    )
     assert prepared.exit_code == 0, prepared.output
     assert json.loads(prepared.stdout) == {"out": str(tmp_path / "o"), "crops": 2}
-    downloaded = faceswap_cli("data", "toy", "download", "--out", str(tmp_path / "d"), "--dataset", "me/toy")
+    downloaded = faceswap_cli(
+        "data", "toy", "download", "--out", str(tmp_path / "d"), "--dataset", "me/toy"
+    )
     assert downloaded.exit_code == 0, downloaded.output
     (tmp_path / "o").mkdir()
-    manifest = {"schema": "faceswap.dataset-manifest/1", "version": "1.0.0", "name": "toy", "files": []}
+    manifest = {
+        "schema": "faceswap.dataset-manifest/1",
+        "version": "1.0.0",
+        "name": "toy",
+        "files": [],
+    }
     (tmp_path / "o" / "manifest.json").write_text(json.dumps(manifest))
     updated = faceswap_cli("data", "update", str(tmp_path / "o"), "--json")
     assert updated.exit_code == 0, updated.output
@@ -245,7 +280,8 @@ def test_data_commands_dispatch_to_the_named_dataset(
         ("update", tmp_path / "o"),
     ]
     listing = faceswap_cli("data", "--help")
-    assert "toy" in listing.stdout and "update" in listing.stdout
+    assert "toy" in listing.stdout
+    assert "update" in listing.stdout
 
 
 def test_data_for_an_unknown_dataset_names_the_plugin(
@@ -255,8 +291,12 @@ def test_data_for_an_unknown_dataset_names_the_plugin(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(directory, "installed_declarations", dict)
-    lfw = faceswap_cli("data", "lfw", "prepare", "--src", str(tmp_path), "--out", str(tmp_path / "o"))
+    lfw = faceswap_cli(
+        "data", "lfw", "prepare", "--src", str(tmp_path), "--out", str(tmp_path / "o")
+    )
     assert lfw.exit_code == 2
-    assert "unknown dataset 'lfw'" in lfw.stderr and "pip install faceswap-unet" in lfw.stderr
+    assert "unknown dataset 'lfw'" in lfw.stderr
+    assert "pip install faceswap-unet" in lfw.stderr
     update = faceswap_cli("data", "update", str(tmp_path))
-    assert update.exit_code == 3 and "no manifest.json" in update.stderr
+    assert update.exit_code == 3
+    assert "no manifest.json" in update.stderr

@@ -1,4 +1,4 @@
-"""``faceswap bench-train`` prints training throughput as JSON (numbers are printed, not asserted)."""
+"""``faceswap bench-train`` prints training throughput as JSON (printed, never asserted)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The LFW pipeline without torch: layouts, identity split, preparation, resume, updates, augmentations."""
+"""The LFW pipeline without torch: layouts, identity split, preparation, resume, updates,
+augmentations."""
 
 from __future__ import annotations
 
@@ -91,7 +92,9 @@ def test_split_puts_every_identity_in_exactly_one_split(names: set[str], seed: i
     )
     counts = plan.counts()
     if len(names) >= 3:
-        assert counts["val"] >= 1 and counts["test"] >= 1 and counts["train"] >= 1
+        assert counts["val"] >= 1
+        assert counts["test"] >= 1
+        assert counts["train"] >= 1
         assert not plan.warnings
     else:
         assert counts == {"train": len(names), "val": 0, "test": 0}
@@ -116,11 +119,13 @@ def test_tiny_dataset_is_lfw_prepared_and_split_by_identity(tiny: Path) -> None:
         if entry.split != "meta":
             by_split.setdefault(entry.split, set()).add(str(entry.label))
     assert set(by_split) == {"train", "val", "test"}
-    assert not (by_split["train"] & by_split["val"] or by_split["train"] & by_split["test"])
+    assert not (by_split["train"] & by_split["val"])
+    assert not (by_split["train"] & by_split["test"])
     assert not by_split["val"] & by_split["test"]
     assert len(set().union(*by_split.values())) == 8  # six t1 faces, the astronaut, Tom Hanks
     sample = LfwSplit(prepared, "train")[0]
-    assert sample["image"].shape == (112, 112, 3) and sample["image"].dtype == np.uint8
+    assert sample["image"].shape == (112, 112, 3)
+    assert sample["image"].dtype == np.uint8
     # Aligned crops put the eyes where the ArcFace template says (38.3, 51.7) and (73.5, 51.5).
     assert np.allclose(sample["kps"][:2], [[38.29, 51.70], [73.53, 51.50]], atol=3.0)
 
@@ -148,7 +153,7 @@ def test_cli_prepare_uses_every_core_and_matches_in_process_crops(
 def test_images_without_a_face_are_listed_not_dropped(tiny: Path, tmp_path: Path) -> None:
     tree = subset(tiny, tmp_path / "lfw", people=2, per_person=2)
     (tree / "Blank_Wall").mkdir()
-    ok, data = cv2.imencode(".jpg", np.full((250, 250, 3), 128, np.uint8))
+    _ok, data = cv2.imencode(".jpg", np.full((250, 250, 3), 128, np.uint8))
     (tree / "Blank_Wall" / "Blank_Wall_0001.jpg").write_bytes(data.tobytes())
     (tree / "Broken_File").mkdir()
     (tree / "Broken_File" / "Broken_File_0001.jpg").write_bytes(b"\xff\xd8 not a jpeg")
@@ -180,7 +185,8 @@ def test_rerun_skips_finished_crops_and_redoes_tampered_ones(tiny: Path, tmp_pat
     second = prepare_lfw(tree, out, ONE_WORKER)
     assert second["reused"] == 4
     assert read_manifest(out / "manifest.json") == original
-    assert second["version"] == "1.0.0" and second["changed"] == 0
+    assert second["version"] == "1.0.0"
+    assert second["changed"] == 0
 
 
 def test_changed_crop_fails_verification_until_update_records_it(
@@ -205,7 +211,7 @@ def test_changed_crop_fails_verification_until_update_records_it(
 
 def test_a_folder_without_manifest_is_refused(tmp_path: Path) -> None:
     (tmp_path / "crops").mkdir()
-    with pytest.raises(InputError, match="no manifest.json"):
+    with pytest.raises(InputError, match=r"no manifest\.json"):
         open_prepared(tmp_path)
     done = run_faceswap("data", "update", str(tmp_path))
     assert done.returncode == 3
@@ -233,7 +239,8 @@ def test_augmentations_are_deterministic_per_seed_and_index(seed: int, index: in
     names = ["hflip", "color_jitter", "blur"]
     a = augment(image, kps, names=names, seed=seed, index=index, probability=0.7)
     b = augment(image.copy(), kps.copy(), names=names, seed=seed, index=index, probability=0.7)
-    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    assert np.array_equal(a[0], b[0])
+    assert np.array_equal(a[1], b[1])
 
 
 def test_different_sample_indices_get_different_augmentations() -> None:

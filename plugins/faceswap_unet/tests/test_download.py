@@ -65,7 +65,8 @@ def test_download_prepares_kaggles_layout(
     assert calls == [
         ("jessicali9530/lfw-dataset", str(out / ".download" / "jessicali9530__lfw-dataset"))
     ]
-    assert report["crops"] == 4 and report["dataset"] == "jessicali9530/lfw-dataset"
+    assert report["crops"] == 4
+    assert report["dataset"] == "jessicali9530/lfw-dataset"
     manifest = read_manifest(out / "manifest.json")
     assert sorted({e.label for e in manifest.files if e.label}) == sorted(
         p.name for p in tree.iterdir()
@@ -77,7 +78,8 @@ def test_download_prepares_kaggles_layout(
 def test_missing_credentials_say_where_to_put_them(tmp_path: Path, no_credentials: None) -> None:
     result = run_cli("data", "lfw", "download", "--out", str(tmp_path / "out"))
     assert result.exit_code == 2
-    assert "no Kaggle credentials" in result.stderr and "KAGGLE_USERNAME" in result.stderr
+    assert "no Kaggle credentials" in result.stderr
+    assert "KAGGLE_USERNAME" in result.stderr
 
 
 def test_transient_errors_are_retried_with_backoff(

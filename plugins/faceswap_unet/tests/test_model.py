@@ -55,9 +55,12 @@ def test_unet_output_shapes_and_ranges(injection: str) -> None:
     target = torch.rand(3, 3, 64, 64)
     source = torch.nn.functional.normalize(torch.randn(3, 16), dim=1)
     output, mask = model(target, source)
-    assert output.shape == (3, 3, 64, 64) and mask.shape == (3, 1, 64, 64)
-    assert float(mask.min()) >= 0.0 and float(mask.max()) <= 1.0
-    assert float(output.min()) >= 0.0 and float(output.max()) <= 1.0
+    assert output.shape == (3, 3, 64, 64)
+    assert mask.shape == (3, 1, 64, 64)
+    assert float(mask.min()) >= 0.0
+    assert float(mask.max()) <= 1.0
+    assert float(output.min()) >= 0.0
+    assert float(output.max()) <= 1.0
 
 
 @torch.no_grad()
@@ -122,10 +125,12 @@ def test_each_loss_sends_gradient_to_the_generator(loss: object) -> None:
         "real_features": [features for _, features in discriminator(data["target"])],
     }
     value = loss(outputs, data)  # type: ignore[operator]
-    assert value.dim() == 0 and torch.isfinite(value)
+    assert value.dim() == 0
+    assert torch.isfinite(value)
     value.backward()
     grads = [p.grad for p in generator.parameters() if p.grad is not None]
-    assert grads and sum(float(g.abs().sum()) for g in grads) > 0
+    assert grads
+    assert sum(float(g.abs().sum()) for g in grads) > 0
     assert all(p.grad is None for p in recognizer.parameters())
 
 
@@ -222,15 +227,14 @@ def test_checkpoint_round_trip_restores_weights_optimizer_and_schedule(tmp_path:
         optimizers={"g": clone_opt},
         schedulers={"g": clone_sched},
     )
-    assert state["step"] == 2 and read_state(tmp_path / "ckpt")["template"] == "arcface"
+    assert state["step"] == 2
+    assert read_state(tmp_path / "ckpt")["template"] == "arcface"
     for a, b in zip(model.state_dict().values(), clone.state_dict().values(), strict=True):
         assert torch.equal(a, b)
     for key, value in optimizer.state_dict()["state"][0].items():
         assert torch.equal(value, clone_opt.state_dict()["state"][0][key])
-    assert (
-        clone_sched.last_epoch == 2
-        and clone_opt.param_groups[0]["lr"] == optimizer.param_groups[0]["lr"]
-    )
+    assert clone_sched.last_epoch == 2
+    assert clone_opt.param_groups[0]["lr"] == optimizer.param_groups[0]["lr"]
 
 
 def test_checkpoint_of_another_architecture_is_refused(tmp_path: Path) -> None:
@@ -258,15 +262,18 @@ def test_checkpoint_of_another_architecture_is_refused(tmp_path: Path) -> None:
 
 def test_lpips_runs_on_a_random_backbone_and_says_why_it_is_unavailable() -> None:
     module, reason = load_lpips("random")
-    assert reason is None and module is not None
+    assert reason is None
+    assert module is not None
     a, b = torch.rand(2, 3, 64, 64) * 2 - 1, torch.rand(2, 3, 64, 64) * 2 - 1
     assert float(module(a, a).max()) == pytest.approx(0.0, abs=1e-6)
     assert float(module(a, b).min()) > 0.0
     if not alexnet_weights_file().is_file():
         missing, why = load_lpips("auto")
-        assert missing is None and "AlexNet ImageNet weights" in str(why)
+        assert missing is None
+        assert "AlexNet ImageNet weights" in str(why)
     off, why_off = load_lpips("off")
-    assert off is None and "off" in str(why_off)
+    assert off is None
+    assert "off" in str(why_off)
 
 
 def test_recognizer_embeddings_are_unit_vectors() -> None:

@@ -1,4 +1,4 @@
-"""A trained checkpoint swaps through core's pipeline (``--model unet``) and fits the ONNX contract."""
+"""A trained checkpoint swaps through the pipeline (``--model unet``) and fits the ONNX contract."""
 
 from __future__ import annotations
 
@@ -82,7 +82,8 @@ def test_checkpoint_exports_to_the_onnx_swapper_contract(
         )
     reference = (expected[0].permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)
     assert np.abs(result.image.astype(int) - reference).max() <= 1
-    assert result.mask is not None and np.allclose(result.mask, mask[0, 0].numpy(), atol=1e-4)
+    assert result.mask is not None
+    assert np.allclose(result.mask, mask[0, 0].numpy(), atol=1e-4)
 
 
 def test_a_folder_that_is_not_a_checkpoint_is_a_model_file_error(tmp_path: Path) -> None:

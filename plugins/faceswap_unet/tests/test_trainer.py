@@ -39,8 +39,10 @@ def test_smoke_run_writes_a_complete_work_dir(smoke_run: tuple[Path, dict[str, A
         "logs/run.jsonl",
     ):
         assert (folder / name).is_file(), name
-    assert summary["work_dir"] == str(folder) and summary["steps"] == 60
-    assert Path(summary["last_checkpoint"]).is_dir() and Path(summary["best_checkpoint"]).is_dir()
+    assert summary["work_dir"] == str(folder)
+    assert summary["steps"] == 60
+    assert Path(summary["last_checkpoint"]).is_dir()
+    assert Path(summary["best_checkpoint"]).is_dir()
     assert (folder / "checkpoints" / "last_checkpoint").is_file()
     assert {p.name for p in (folder / "samples").iterdir()} == {
         f"step_{s:06d}.png" for s in (0, 20, 40, 60)
@@ -50,13 +52,13 @@ def test_smoke_run_writes_a_complete_work_dir(smoke_run: tuple[Path, dict[str, A
     }
     assert json.loads((folder / "status.json").read_text())["status"] == "finished"
     metrics = json.loads((folder / "metrics.json").read_text())
-    assert (
-        metrics["recognizer"]["random"] is True
-        and "measure nothing" in metrics["recognizer"]["note"]
-    )
+    assert metrics["recognizer"]["random"] is True
+    assert "measure nothing" in metrics["recognizer"]["note"]
     assert metrics["validation"]["source"] == "held-back train images"
-    assert metrics["lpips"]["available"] is False and metrics["lpips"]["reason"]
-    assert metrics["model"]["parameters"] > 0 and metrics["model"]["gflops_at"] == 128
+    assert metrics["lpips"]["available"] is False
+    assert metrics["lpips"]["reason"]
+    assert metrics["model"]["parameters"] > 0
+    assert metrics["model"]["gflops_at"] == 128
     events = [
         json.loads(line)["event"]
         for line in (folder / "logs" / "run.jsonl").read_text().splitlines()
@@ -105,7 +107,8 @@ def test_resume_gives_the_weights_of_an_uninterrupted_run(tiny: Path, tmp_path: 
     resumed = faceswap.train(
         SMOKE, resume=tmp_path / "halves", overrides=[*common, "train.steps=8"]
     )
-    assert resumed.steps == 8 and resumed.work_dir == tmp_path / "halves"
+    assert resumed.steps == 8
+    assert resumed.work_dir == tmp_path / "halves"
     a = read_state(straight.last_checkpoint)  # type: ignore[arg-type]
     b = read_state(resumed.last_checkpoint)  # type: ignore[arg-type]
     assert a["model_sha256"] == b["model_sha256"]
@@ -129,7 +132,8 @@ def test_early_stopping_ends_the_run(tiny: Path, tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert summary is not None
-    assert summary["stopped_early"] is True and summary["steps"] == 3  # best at 1, two bad evals
+    assert summary["stopped_early"] is True
+    assert summary["steps"] == 3
     assert "val/ssim did not improve" in summary["stop_reason"]
 
 
@@ -137,7 +141,7 @@ def test_compare_two_seeds_and_fail_on_regression(
     smoke_run: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:
     folder, _ = smoke_run
-    done, other = train_smoke(tmp_path / "seed2", "seed=2", *SHORT)
+    done, _other = train_smoke(tmp_path / "seed2", "seed=2", *SHORT)
     assert done.returncode == 0, done.stderr[-2000:]
     compared = run_faceswap("compare", str(folder), str(tmp_path / "seed2"), "--json")
     assert compared.returncode == 0, compared.stderr
@@ -170,7 +174,8 @@ def test_smoke_config_trains_on_a_folder_prepared_by_the_cli(tiny: Path, tmp_pat
     shutil.copytree(tiny, prepared)
     done, summary = train_smoke(tmp_path / "run", f"data.root={prepared}", *SHORT)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert summary is not None and summary["data"]["root"] == str(prepared)
+    assert summary is not None
+    assert summary["data"]["root"] == str(prepared)
 
 
 # -- bad input: one line, an exit code, no run folder that looks complete ------------------
@@ -207,11 +212,9 @@ def test_unknown_loss(tmp_path: Path) -> None:
     done, _ = train_smoke(tmp_path / "run", "train.losses=[{type: perceptual}]")
     assert done.returncode == 2
     line = _error_line(done)
-    assert (
-        "$.train.losses[0]" in line
-        and "unknown loss 'perceptual'" in line
-        and "reconstruction" in line
-    )
+    assert "$.train.losses[0]" in line
+    assert "unknown loss 'perceptual'" in line
+    assert "reconstruction" in line
     assert not (tmp_path / "run").exists()
 
 

@@ -11,13 +11,14 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from faceswap_core.io.atomic import atomic_path
 
 Series = Sequence[tuple[int, float]]
 
 
-def _figure_module():  # type: ignore[no-untyped-def]
+def _figure_module() -> Any:
     import matplotlib
 
     matplotlib.use("Agg", force=True)

@@ -80,13 +80,16 @@ def resolve_experiment(config: ExperimentConfig, plugins: FaceswapPlugins) -> Ex
         if ref[0].split(".")[1].split("[")[0] in TRAINING_SECTIONS
     ]
     resolved = validate_refs(refs, plugins)
-    changes: dict[str, ComponentRef] = {}
-    for field in TRAINING_SECTIONS:
-        ref = getattr(config, field)
-        params = resolved.get(f"$.{field}")
-        if isinstance(ref, Mapping) and params is not None:
-            changes[field] = {"type": ref["type"], **unstructure(params)}
-    return attrs.evolve(config, **changes) if changes else config
+
+    def filled(ref: ComponentRef | None, path: str) -> ComponentRef | None:
+        params = resolved.get(path)
+        if not isinstance(ref, Mapping) or params is None:
+            return ref
+        return {"type": ref["type"], **unstructure(params)}
+
+    return attrs.evolve(
+        config, data=filled(config.data, "$.data"), train=filled(config.train, "$.train")
+    )
 
 
 def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
@@ -168,7 +171,7 @@ def run_training(
     :param argv: the command line recorded in the run's README and env.json.
     """
     manager = plugins if plugins is not None else get_plugins()
-    loaded, _ = load_config(config_path, overrides)
+    loaded, _ = load_config(Path(config_path), overrides)
     config = resolve_experiment(loaded, manager)
     ref = _runner_ref(config, config_path)
     context = BuildContext(manager, ModelStore(), config.pipeline.runtime)
@@ -275,8 +278,10 @@ def _resume_folder(
     if resume is True:
         name = config.name or Path(config_path).stem
         path = Path(work_dir) if work_dir is not None else find_resume_dir(root, name)
+    elif resume is False:
+        raise ConfigError("internal: _resume_folder called without resume")
     else:
-        path = Path(os.fspath(resume))
+        path = Path(resume)
     folder = WorkDir(path)
     if not folder.config.is_file():
         raise InputError(f"cannot resume {path}: it is not a run folder (no config.yaml)")

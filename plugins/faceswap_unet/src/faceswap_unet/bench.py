@@ -42,7 +42,7 @@ def train_throughput(
     dev = torch.device(device)
     recognizer = build_recognizer(RecognizerConfig(arch="tiny", embedding_dim=512), None).to(dev)
     model = UNetSwapper(ModelConfig(crop_size=crop_size), 512).to(dev)
-    losses = [
+    losses: list[Any] = [
         ReconstructionLoss(ReconstructionLossConfig()),
         IdentityLoss(WeightedLossConfig()),
         MaskLoss(MaskLossConfig()),
@@ -71,8 +71,8 @@ def train_throughput(
                 "source_embedding": embedding,
                 "output_embedding": recognizer(output),
             }
-            total = sum(loss.weight * loss(out, batch).float() for loss in losses)
-        scaler.scale(total).backward()
+            total = torch.stack([loss.weight * loss(out, batch).float() for loss in losses]).sum()
+        scaler.scale(total).backward()  # type: ignore[no-untyped-call]
         scaler.step(optimizer)
         scaler.update()
 

@@ -75,9 +75,10 @@ def resolve_checkpoint(path: str | Path) -> Path:
     pointer = read_pointer(folder) if folder.is_dir() else None
     if pointer is not None:
         state = pointer.get("state") or {}
-        name = state.get("best_checkpoint") or pointer["checkpoint"]
-        if (folder / name / MODEL_FILE).is_file():
-            return folder / name
+        name = str(state.get("best_checkpoint") or pointer["checkpoint"])
+        found: Path = folder / name
+        if (found / MODEL_FILE).is_file():
+            return found
     raise ModelFileError(
         f"no faceswap-unet checkpoint at {base}: pass a checkpoint folder "
         "(work_dirs/RUN/checkpoints/step-NNNNNNNN.ckpt) or a run folder"

@@ -51,7 +51,8 @@ class ReconstructionLoss:
         if self.lpips is not None and self.lpips_weight > 0:
             distance = self.lpips(output * 2 - 1, target * 2 - 1).flatten(1).mean(dim=1)
             per_sample = per_sample + self.lpips_weight * distance
-        return (per_sample * same).sum() / same.sum().clamp(min=1.0)
+        value: torch.Tensor = (per_sample * same).sum() / same.sum().clamp(min=1.0)
+        return value
 
 
 class IdentityLoss:
@@ -67,7 +68,8 @@ class IdentityLoss:
         cosine = F.cosine_similarity(
             outputs["output_embedding"], outputs["source_embedding"], dim=1
         )
-        return (1.0 - cosine).mean()
+        value: torch.Tensor = (1.0 - cosine).mean()
+        return value
 
 
 class MaskLoss:
@@ -86,7 +88,8 @@ class MaskLoss:
         tv = (mask[..., 1:, :] - mask[..., :-1, :]).abs().mean() + (
             mask[..., :, 1:] - mask[..., :, :-1]
         ).abs().mean()
-        return self.area * mask.mean() + self.smoothness * tv
+        value: torch.Tensor = self.area * mask.mean() + self.smoothness * tv
+        return value
 
 
 class AdversarialLoss:

@@ -20,8 +20,8 @@ def alexnet_weights_file() -> Path:
     import torch
     from torchvision.models import AlexNet_Weights
 
-    url = AlexNet_Weights.IMAGENET1K_V1.url
-    return Path(torch.hub.get_dir()) / "checkpoints" / url.rsplit("/", 1)[-1]
+    url = str(AlexNet_Weights.IMAGENET1K_V1.url)
+    return Path(str(torch.hub.get_dir())) / "checkpoints" / url.rsplit("/", 1)[-1]
 
 
 def load_lpips(mode: str) -> tuple[Any | None, str | None]:

@@ -19,7 +19,7 @@ def ssim(a: Array, b: Array) -> float:
     """Structural similarity of two RGB ``uint8`` images (scikit-image, data range 255)."""
     from skimage.metrics import structural_similarity
 
-    return float(structural_similarity(a, b, channel_axis=2, data_range=255))
+    return float(structural_similarity(a, b, channel_axis=2, data_range=255))  # type: ignore[no-untyped-call]
 
 
 def psnr(a: Array, b: Array) -> float:
@@ -28,7 +28,7 @@ def psnr(a: Array, b: Array) -> float:
 
     if np.array_equal(a, b):
         return float("inf")
-    return float(peak_signal_noise_ratio(a, b, data_range=255))
+    return float(peak_signal_noise_ratio(a, b, data_range=255))  # type: ignore[no-untyped-call]
 
 
 def identity_cosine(outputs: Array, sources: Array) -> float:

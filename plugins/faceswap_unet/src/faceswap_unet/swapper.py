@@ -54,7 +54,8 @@ class UnetSwapper:
     def prepare_source(self, crop: Image, face: Face) -> FloatArray:
         assert self.loaded.recognizer is not None
         embedding = self.loaded.recognizer(to_tensor(crop, self.crop_size).to(self.device))
-        return embedding[0].cpu().numpy().astype(np.float32)
+        vector: FloatArray = embedding[0].cpu().numpy().astype(np.float32)
+        return vector
 
     @torch.no_grad()
     def swap(self, crop: Image, face: Face, source: Any) -> SwapOutput:

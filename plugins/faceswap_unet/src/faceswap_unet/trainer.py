@@ -211,7 +211,7 @@ class Session:
         self.logger = work.logger(rank=dist.rank) if dist.main else None
         self.console = _console(self.config) if dist.main else None
 
-    def log(self, event: str, level: str = "info", **fields: Any) -> None:
+    def log(self, event: str, level: str = "info", /, **fields: Any) -> None:
         for logger in (self.logger, self.console):
             if logger is not None:
                 logger.log(level, event, **fields)
@@ -241,7 +241,7 @@ class Session:
                 f"the val split has {len(val_ids)} identities (2 needed for identity metrics); "
                 f"validating on {len(held)} held-back images of the train identities instead"
             )
-            self.log("validation_fallback", level="warning", reason=reason)
+            self.log("validation_fallback", "warning", reason=reason)
         if not self.train_indices:
             raise ConfigError(f"{root}: the train split has no images")
         recon, swaps = eval_pairs(eval_split, eval_indices, self.config.eval.max_pairs)
@@ -287,7 +287,7 @@ class Session:
         for loss in self.losses:
             if isinstance(loss, ReconstructionLoss) and loss.lpips_weight > 0:
                 if self.lpips is None:
-                    self.log("lpips_loss_off", level="warning", reason=self.lpips_reason)
+                    self.log("lpips_loss_off", "warning", reason=self.lpips_reason)
                 else:
                     loss.attach_lpips(self.lpips)
         opt_cls = torch.optim.AdamW if cfg.optimizer.type == "adamw" else torch.optim.Adam
@@ -318,7 +318,7 @@ class Session:
         self.recognizer_info = self.recognizer.describe()
         self.log("model", **self.stats, crop_size=cfg.model.crop_size, device=str(self.device))
         if self.recognizer.random:
-            self.log("recognizer_random", level="warning", **self.recognizer_info)
+            self.log("recognizer_random", "warning", **self.recognizer_info)
         self.g_train: torch.nn.Module = self.generator
         self.d_train: torch.nn.Module | None = self.discriminator
         if self.dist.enabled:
@@ -404,7 +404,7 @@ class Session:
                     total = total + loss.weight * value
                     key = f"loss_{loss.name}"
                     totals[key] = totals.get(key, 0.0) + float(value.detach()) / cfg.accumulate
-            self.scaler.scale(total / cfg.accumulate).backward()
+            self.scaler.scale(total / cfg.accumulate).backward()  # type: ignore[no-untyped-call]
             totals["loss_total"] = (
                 totals.get("loss_total", 0.0) + float(total.detach()) / cfg.accumulate
             )
@@ -427,7 +427,7 @@ class Session:
                 scores = self.d_train(torch.cat([real, fake], dim=0))
                 n = real.shape[0]
                 loss = hinge_d_loss([s[:n] for s, _ in scores], [s[n:] for s, _ in scores]).float()
-            (loss / len(kept)).backward()
+            (loss / len(kept)).backward()  # type: ignore[no-untyped-call]
             value += float(loss.detach()) / len(kept)
         self.opt_d.step()
         self.sched_d.step()

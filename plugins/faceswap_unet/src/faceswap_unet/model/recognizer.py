@@ -57,7 +57,8 @@ class IBasicBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.bn3(self.conv2(self.prelu(self.bn2(self.conv1(self.bn1(x))))))
         identity = x if self.downsample is None else self.downsample(x)
-        return out + identity
+        result: torch.Tensor = out + identity
+        return result
 
 
 class IResNet(nn.Module):
@@ -94,7 +95,8 @@ class IResNet(nn.Module):
         x = self.prelu(self.bn1(self.conv1(x)))
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
         x = torch.flatten(self.bn2(x), 1)
-        return self.features(self.fc(self.dropout(x)))
+        embedding: torch.Tensor = self.features(self.fc(self.dropout(x)))
+        return embedding
 
 
 class TinyRecognizer(nn.Module):
@@ -110,7 +112,8 @@ class TinyRecognizer(nn.Module):
         self.fc = nn.Linear(64 * 7 * 7, embedding_dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(torch.flatten(self.body(x), 1))
+        embedding: torch.Tensor = self.fc(torch.flatten(self.body(x), 1))
+        return embedding
 
 
 class FrozenRecognizer(nn.Module):

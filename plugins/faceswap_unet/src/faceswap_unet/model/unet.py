@@ -53,7 +53,8 @@ class Injection(nn.Module):
         params = self.linear(embedding)
         gamma = params[:, : self.channels].unsqueeze(-1).unsqueeze(-1)
         beta = params[:, self.channels :].unsqueeze(-1).unsqueeze(-1)
-        return self.norm(x) * (1.0 + gamma) + beta
+        out: torch.Tensor = self.norm(x) * (1.0 + gamma) + beta
+        return out
 
 
 class InjectedResBlock(nn.Module):
@@ -64,7 +65,8 @@ class InjectedResBlock(nn.Module):
         self.conv2 = ConvBlock(channels, channels)
 
     def forward(self, x: torch.Tensor, embedding: torch.Tensor) -> torch.Tensor:
-        return x + self.conv2(self.inject(self.conv1(x), embedding))
+        out: torch.Tensor = x + self.conv2(self.inject(self.conv1(x), embedding))
+        return out
 
 
 class UpLevel(nn.Module):
@@ -77,7 +79,8 @@ class UpLevel(nn.Module):
 
     def forward(self, x: torch.Tensor, skip: torch.Tensor, embedding: torch.Tensor) -> torch.Tensor:
         x = self.reduce(self.up(x))
-        return self.inject(self.merge(torch.cat([x, skip], dim=1)), embedding)
+        out: torch.Tensor = self.inject(self.merge(torch.cat([x, skip], dim=1)), embedding)
+        return out
 
 
 def widths(config: ModelConfig) -> list[int]:

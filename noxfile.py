@@ -123,10 +123,16 @@ def demo(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Per-stage latency and FPS at 720p with the embedded defaults (prints a table and JSON)."""
-    session.install("-e", ".", "-e", "plugins/faceswap_retinaface")
+    """Per-stage latency and FPS at 720p, then training throughput (images/s at 128 px, batch 8).
+
+    The training step is faceswap-unet's ``faceswap bench-train``: CPU, plus CUDA with AMP
+    when a GPU is present.
+    """
+    session.install("-e", ".", "-e", "plugins/faceswap_retinaface", "-e", "plugins/faceswap_unet")
+    threads = {"OMP_NUM_THREADS": str(os.cpu_count() or 1)}
     args = session.posargs or ["--size", "1280x720", "--faces", "1", "--repeat", "30"]
-    session.run("faceswap", "bench", *args, env={"OMP_NUM_THREADS": str(os.cpu_count() or 1)})
+    session.run("faceswap", "bench", *args, env=threads)
+    session.run("faceswap", "bench-train", "--size", "128", "--batch", "8", env=threads)
 
 
 @nox.session(python=PYTHON)

@@ -23,6 +23,15 @@ REPO = Path(__file__).resolve().parents[3]
 SMOKE = REPO / "configs" / "face_swap" / "smoke.yaml"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_torch_thread() -> None:
+    """Tiny models gain nothing from a second thread, and on a shared 2-core machine two
+    OpenMP threads that wait for each other make a training step many times slower."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
 @pytest.fixture(scope="session")
 def faceswap_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("faceswap-home")
@@ -47,7 +56,7 @@ def run_faceswap(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
     """``faceswap ARGS`` in a subprocess (the CLI contract), with this session's FACESWAP_HOME."""
-    environment = {**os.environ, "OMP_NUM_THREADS": "2", **(env or {})}
+    environment = {**os.environ, "OMP_NUM_THREADS": "1", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "faceswap_core", *args],
         capture_output=True,

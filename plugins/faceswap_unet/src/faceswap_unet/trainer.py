@@ -686,6 +686,7 @@ class Session:
             "data": {"root": str(self.data_root), "version": self.prepared.manifest.version},
             "seed": self.experiment.seed,
             "device": str(self.device),
+            "torch_threads": torch.get_num_threads(),
             "world_size": self.dist.world_size,
             "rank_weights_sha256": digests,
             "train_seconds": round(elapsed, 3),

@@ -281,3 +281,38 @@ def test_recognizer_embeddings_are_unit_vectors() -> None:
     embeddings = recognizer(torch.rand(3, 3, 64, 64))
     assert embeddings.shape == (3, 24)
     assert np.allclose(embeddings.norm(dim=1).numpy(), 1.0, atol=1e-5)
+
+
+def test_batches_depend_only_on_seed_and_batch_number(tiny: Path) -> None:
+    """Loader worker processes, or starting mid-run (resume), give the very same batches."""
+    from faceswap_unet.configs import AugmentConfig
+    from faceswap_unet.data.samples import LfwSplit, open_prepared
+    from faceswap_unet.pairs import PairBatches, batches_from
+
+    split = LfwSplit(open_prepared(tiny), "train")
+    batches = PairBatches(
+        split,
+        list(range(len(split))),
+        batch_size=3,
+        crop_size=32,
+        seed=5,
+        rank=0,
+        same_identity=0.5,
+        augment_config=AugmentConfig(),
+    )
+    direct = list(batches_from(batches, 0, 4, workers=0, seed=5))
+    loaded = list(batches_from(batches, 2, 4, workers=1, seed=5))
+    for a, b in zip(direct[2:], loaded, strict=True):
+        assert all(torch.equal(a[key], b[key]) for key in ("target", "source", "same"))
+    other_rank = PairBatches(
+        split,
+        list(range(len(split))),
+        batch_size=3,
+        crop_size=32,
+        seed=5,
+        rank=1,
+        same_identity=0.5,
+        augment_config=AugmentConfig(),
+    )
+    assert not torch.equal(other_rank[0]["target"], direct[0]["target"])
+    assert direct[0]["target"].shape == (3, 3, 32, 32)

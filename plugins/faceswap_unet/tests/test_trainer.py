@@ -172,10 +172,13 @@ def test_compare_two_seeds_and_fail_on_regression(
 def test_smoke_config_trains_on_a_folder_prepared_by_the_cli(tiny: Path, tmp_path: Path) -> None:
     prepared = tmp_path / "prepared"
     shutil.copytree(tiny, prepared)
-    done, summary = train_smoke(tmp_path / "run", f"data.root={prepared}", *SHORT)
+    done, summary = train_smoke(
+        tmp_path / "run", f"data.root={prepared}", "train.accumulate=2", *SHORT
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert summary is not None
     assert summary["data"]["root"] == str(prepared)
+    assert summary["steps"] == 6  # two accumulated batches per step
 
 
 # -- bad input: one line, an exit code, no run folder that looks complete ------------------

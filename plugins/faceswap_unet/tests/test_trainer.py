@@ -169,16 +169,33 @@ def test_compare_two_seeds_and_fail_on_regression(
         assert "regressed beyond 0.0" in failing.stderr
 
 
-def test_smoke_config_trains_on_a_folder_prepared_by_the_cli(tiny: Path, tmp_path: Path) -> None:
+def test_smoke_config_trains_on_two_people_prepared_by_the_cli(tiny: Path, tmp_path: Path) -> None:
+    """Too few identities for three splits: it prepares with a warning and still trains,
+    validating on held-back images of the train identities (said in metrics.json)."""
+    raw = tmp_path / "lfw"
+    for person in sorted((tiny.parent / "raw").iterdir())[:2]:
+        shutil.copytree(person, raw / person.name)
     prepared = tmp_path / "prepared"
-    shutil.copytree(tiny, prepared)
+    done = run_faceswap(
+        "data", "lfw", "prepare", "--src", str(raw), "--out", str(prepared), "--json"
+    )
+    assert done.returncode == 0, done.stderr
+    assert last_json(done.stdout)["identities"] == {"train": 2, "val": 0, "test": 0}
     done, summary = train_smoke(
-        tmp_path / "run", f"data.root={prepared}", "train.accumulate=2", *SHORT
+        tmp_path / "run",
+        f"data.root={prepared}",
+        "train.accumulate=2",
+        "train.hooks=[progress]",
+        *SHORT,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert summary is not None
     assert summary["data"]["root"] == str(prepared)
     assert summary["steps"] == 6  # two accumulated batches per step
+    assert summary["validation"]["source"] == "held-back train images"
+    assert summary["validation"]["swap_pairs"] == 2  # one held-back image of each person
+    assert "val/id_retrieval_top1" in summary["metrics"]
+    assert not (tmp_path / "run" / "plots").exists()  # train.hooks without "plots"
 
 
 # -- bad input: one line, an exit code, no run folder that looks complete ------------------

@@ -193,6 +193,10 @@ class TrainConfig:
     :ivar workers: data loader processes (0 loads in the training process).
     :ivar log_every: log (and write metrics) every N steps.
     :ivar progress: ``auto`` draws a progress bar on a terminal, JSON lines otherwise.
+    :ivar hooks: optional loop hooks by name: ``progress`` (bar or JSON lines),
+        ``plots`` (``plots/*.png`` at the end), ``tensorboard`` (event files when
+        the package is installed). ``metrics.jsonl`` / ``.csv`` / ``.json`` and
+        checkpoints are always written.
     """
 
     model: ModelConfig = attrs.Factory(ModelConfig)
@@ -220,6 +224,9 @@ class TrainConfig:
     workers: int = attrs.field(default=0, validator=[v.ge(0), v.le(64)])
     log_every: int = attrs.field(default=10, validator=v.ge(1))
     progress: Literal["auto", "bar", "json"] = "auto"
+    hooks: list[Literal["progress", "plots", "tensorboard"]] = attrs.field(
+        factory=lambda: ["progress", "plots", "tensorboard"]
+    )
 
 
 @attrs.frozen

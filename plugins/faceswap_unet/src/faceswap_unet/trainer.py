@@ -603,11 +603,14 @@ class Session:
         hooks: list[Any] = []
         if metrics is not None:
             hooks.append(MetricsHook(metrics, cfg.log_every, self))
-        if self.dist.main:
+        if self.dist.main and "progress" in cfg.hooks:
             hooks.append(ProgressHook(self, cfg))
+        if self.dist.main and "tensorboard" in cfg.hooks:
             board = TensorBoardHook.create(self.work.path / "tensorboard")
             if board is not None:
                 hooks.append(board)
+            else:
+                self.log("tensorboard_off", reason="the tensorboard package is not installed")
         loop = TrainingLoop(
             self.step,
             max_steps=cfg.steps,
@@ -637,7 +640,8 @@ class Session:
         summary = self.summary(result, metrics, digests, elapsed)
         if metrics is not None:
             metrics.write_csv()
-            plot_run(self.work.plots, series(metrics.records))
+            if "plots" in cfg.hooks:
+                plot_run(self.work.plots, series(metrics.records))
             atomic_write_json(self.work.metrics_json, summary)
         distributed.barrier(self.dist)
         return summary

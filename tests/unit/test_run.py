@@ -209,6 +209,15 @@ def test_torchrun_ranks_share_the_folder_rank_0_created(
         run_module.await_work_dir(timeout_s=0.2)
     run_module.publish_work_dir(tmp_path / "run")
     assert run_module.await_work_dir(timeout_s=1) == (tmp_path / "run").resolve()
+    # On another node the hand-off file is not visible: --work-dir names the shared folder.
+    run_module._handoff_file().unlink()
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "1")
+    shared = tmp_path / "shared"
+    with pytest.raises(InputError):
+        run_module.await_work_dir(shared, timeout_s=0.2)
+    shared.mkdir()
+    (shared / "config.yaml").write_text("name: x\n")
+    assert run_module.await_work_dir(shared, timeout_s=1) == shared
 
 
 # -- faceswap data -------------------------------------------------------------------------

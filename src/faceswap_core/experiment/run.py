@@ -181,7 +181,7 @@ def run_training(
     command = list(argv) if argv is not None else _command(config_path, overrides, work_dir)
     rank, world = launcher_rank()
     if rank > 0:
-        folder = WorkDir(await_work_dir())
+        folder = WorkDir(await_work_dir(work_dir))
     elif resume is not False:
         folder = _resume_folder(config, config_path, resume, work_dir, root)
     else:
@@ -218,7 +218,8 @@ def run_training(
 # -- several processes (torchrun) -------------------------------------------------------
 # torchrun starts the same command once per process and sets RANK / WORLD_SIZE.
 # Rank 0 creates the run folder and hands its path to the others through a file
-# named after the launch, so every rank trains into the same folder.
+# named after the launch in the temporary folder. On several machines (where that
+# folder is not shared) the other nodes use --work-dir, on a shared file system.
 
 
 def launcher_rank() -> tuple[int, int]:
@@ -237,12 +238,23 @@ def _handoff_file() -> Path:
     return Path(tempfile.gettempdir()) / f"faceswap-launch-{safe}.json"
 
 
+def _multi_node() -> bool:
+    """Whether torchrun spread the ranks over several machines (then /tmp is not shared)."""
+    try:
+        local = int(os.environ.get("LOCAL_WORLD_SIZE", "0"))
+        return 0 < local < int(os.environ.get("WORLD_SIZE", "1"))
+    except ValueError:
+        return False
+
+
 def publish_work_dir(path: Path) -> None:
     atomic_write_text(_handoff_file(), json.dumps({"work_dir": str(path.resolve())}))
 
 
-def await_work_dir(timeout_s: float = HANDOFF_TIMEOUT_S) -> Path:
-    """The run folder rank 0 created for this launch (waits for it)."""
+def await_work_dir(
+    work_dir: str | os.PathLike[str] | None = None, timeout_s: float = HANDOFF_TIMEOUT_S
+) -> Path:
+    """The run folder rank 0 created for this launch (waits until it is there)."""
     file = _handoff_file()
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -251,6 +263,8 @@ def await_work_dir(timeout_s: float = HANDOFF_TIMEOUT_S) -> Path:
                 return Path(json.loads(file.read_text(encoding="utf-8"))["work_dir"])
             except (OSError, ValueError, KeyError):
                 pass
+        elif work_dir is not None and _multi_node() and (Path(work_dir) / "config.yaml").is_file():
+            return Path(work_dir)
         time.sleep(0.1)
     raise InputError(f"rank 0 did not create a run folder within {timeout_s:.0f} s ({file})")
 

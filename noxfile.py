@@ -189,12 +189,14 @@ BENCH_BASELINE = "benchmarks/baseline.json"
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Per-stage latency at 720p, gated against benchmarks/baseline.json (fails at 2x slower).
+    """Per-stage latency at 720p gated against benchmarks/baseline.json (fails at 2x slower),
+    then training throughput (images/s at 128 px, batch 8; faceswap-unet's ``bench-train``:
+    CPU, plus CUDA with AMP when a GPU is present).
 
     ``nox -s bench -- --update-baseline`` rewrites the baseline from this run instead;
     other arguments replace the default ``faceswap bench`` arguments.
     """
-    session.install("-e", ".", "-e", "plugins/faceswap_retinaface")
+    session.install("-e", ".", "-e", "plugins/faceswap_retinaface", "-e", "plugins/faceswap_unet")
     update = "--update-baseline" in session.posargs
     args = [arg for arg in session.posargs if arg != "--update-baseline"] or [
         "--size", "1280x720", "--faces", "1", "--repeat", "30", "--warmup", "3",
@@ -203,6 +205,7 @@ def bench(session: nox.Session) -> None:
     session.run("faceswap", "bench", *args, "--output", BENCH_RECORD, env=env)
     compare = ["python", "-m", "faceswap_core.tools.bench_compare", BENCH_RECORD, BENCH_BASELINE]
     session.run(*compare, *(["--update"] if update else []))
+    session.run("faceswap", "bench-train", "--size", "128", "--batch", "8", env=env)
 
 
 @nox.session(python=PYTHON)

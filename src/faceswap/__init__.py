@@ -21,6 +21,9 @@ from faceswap_core.eval.evaluator import EvalOptions, EvalResult
 from faceswap_core.eval.evaluator import evaluate as _evaluate
 from faceswap_core.eval.mos import MosSheet, export_sheet, import_ratings
 from faceswap_core.eval.report import write_comparison, write_report
+from faceswap_core.experiment.compare import CompareReport, check_regressions, compare_runs
+from faceswap_core.experiment.datasets import prepare_dataset
+from faceswap_core.experiment.run import RunResult, run_training
 from faceswap_core.export.run import run_export
 from faceswap_core.interfaces.export import ExportReport
 from faceswap_core.interfaces.face import Face, Image
@@ -30,15 +33,18 @@ from faceswap_core.runtime.choice import with_runtime
 from faceswap_core.version import __version__
 
 __all__ = [
+    "CompareReport",
     "EvalResult",
     "ExportReport",
     "Face",
     "MosSheet",
     "Pipeline",
     "PipelineConfig",
+    "RunResult",
     "SourceIdentity",
     "SwapResult",
     "__version__",
+    "compare",
     "detect",
     "errors",
     "evaluate",
@@ -46,8 +52,10 @@ __all__ = [
     "load",
     "mos_export",
     "mos_import",
+    "prepare_lfw",
     "report",
     "swap",
+    "train",
 ]
 
 _lock = threading.Lock()
@@ -227,3 +235,57 @@ def mos_export(
 def mos_import(run_dir: str | Path, ratings: str | Path) -> dict[str, Any]:
     """Check a ratings CSV; record MOS per method in ``metrics.json`` (``faceswap mos import``)."""
     return import_ratings(run_dir, ratings)
+
+
+def train(
+    config: str | Path,
+    *,
+    work_dir: str | Path | None = None,
+    resume: bool | str | Path = False,
+    overrides: Sequence[str] = (),
+    **settings: Any,
+) -> RunResult:
+    """Train from a config file, like ``faceswap train CONFIG``; returns the run's summary.
+
+    ``settings`` are ``--set`` overrides written as keywords, with ``__`` for
+    the dots: ``faceswap.train("smoke.yaml", seed=2, train__steps=10)`` is
+    ``faceswap train smoke.yaml --set seed=2 --set train.steps=10``; pass
+    ``overrides=["data.root=DIR"]`` for the ``KEY.PATH=VALUE`` form.
+    """
+    texts = [*overrides, *(f"{k.replace('__', '.')}={_yaml_value(v)}" for k, v in settings.items())]
+    return run_training(config, texts, work_dir=work_dir, resume=resume)
+
+
+def _yaml_value(value: Any) -> str:
+    import json
+
+    if isinstance(value, Path):
+        return str(value)
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def prepare_lfw(src: str | Path, out: str | Path, **params: Any) -> Mapping[str, Any]:
+    """Prepare an LFW tree, ``.tgz`` or Kaggle zip into ``out``, like ``faceswap data lfw prepare``.
+
+    ``params`` are the dataset's options (``crop_size=112``, ``seed=0``...).
+    Needs faceswap-unet (torch is not needed to prepare).
+    """
+    return prepare_dataset({"type": "lfw", **params}, src, out)
+
+
+def compare(
+    run_a: str | Path,
+    run_b: str | Path,
+    *,
+    metrics: Sequence[str] = (),
+    fail_on_regression: float | None = None,
+) -> CompareReport:
+    """Compare two run folders, like ``faceswap compare RUN_A RUN_B``.
+
+    Writes ``compare-<A>.png`` / ``.json`` next to RUN_B; with
+    ``fail_on_regression`` raises :class:`faceswap.errors.RegressionError`
+    when a metric of B is worse than A's by more than that.
+    """
+    report = compare_runs(run_a, run_b, metrics=metrics, fail_on_regression=fail_on_regression)
+    check_regressions(report)
+    return report

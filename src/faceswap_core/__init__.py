@@ -22,6 +22,7 @@ from faceswap_core.version import __version__
 if TYPE_CHECKING:
     from faceswap_core.interfaces import (
         Dataset,
+        DatasetSplit,
         DescribedRuntime,
         Detector,
         Exporter,
@@ -51,6 +52,7 @@ _LAZY: dict[str, str] = {
         (
             "Dataset",
             "DescribedRuntime",
+            "DatasetSplit",
             "Detector",
             "ExportReport",
             "Exporter",
@@ -88,6 +90,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "BuildContext",
     "Dataset",
+    "DatasetSplit",
     "DescribedRuntime",
     "Detector",
     "ExportReport",

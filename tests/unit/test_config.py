@@ -136,7 +136,7 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
         ({"plugins": ["faceswap unet"]}, "$.plugins[0]: expected pip requirements"),
         ({"seed": -1}, "$.seed: expected an int between 0 and 4294967295, got -1"),
         ({"name": "a/b"}, "$.name: expected a folder-safe name"),
-        ({"train": {"lr": 0.1}}, "$.train: unknown key"),
+        ({"trainer": {"lr": 0.1}}, "$.trainer: unknown key (did you mean 'train'?)"),
     ],
 )
 def test_errors_carry_path_and_expected_type(data: dict[str, Any], message: str) -> None:
@@ -433,3 +433,44 @@ def test_pipeline_defaults_with_overrides_without_a_file() -> None:
     assert (pipeline.faces, pipeline.threshold, pipeline.paste.blur) == ("largest", 0.3, 1)
     with pytest.raises(ConfigError, match=r"\$\.pipeline\.faces: expected one of"):
         load_pipeline_config(["faces=some"])
+
+
+def test_nested_component_references_are_checked_with_their_path() -> None:
+    """A runner's params naming losses: each loss name and its params are checked too."""
+    import attrs
+
+    from faceswap_core import Register, hookimpl
+
+    @attrs.frozen
+    class LossConfig:
+        weight: float = 1.0
+
+    @attrs.frozen
+    class RunnerConfig:
+        losses: list[dict[str, Any]] = attrs.field(factory=list, metadata={"component": "loss"})
+
+    class Plugin:
+        @hookimpl
+        def register_runners(self, register: Register[Any]) -> None:
+            register("fit", lambda config, context: None, config=RunnerConfig)
+
+        @hookimpl
+        def register_losses(self, register: Register[Any]) -> None:
+            register("l1", lambda config, context: None, config=LossConfig)
+
+    plugins = FaceswapPlugins(load_entry_points=False, strict=True)
+    plugins.register(Plugin(), name="fit-plugin")
+    config = structure(
+        {
+            "train": {
+                "type": "fit",
+                "losses": [{"type": "l1"}, {"type": "l2"}, {"type": "l1", "weigth": 2}],
+            }
+        },
+        ExperimentConfig,
+    )
+    with pytest.raises(ConfigError) as caught:
+        validate_components(config, plugins)
+    message = str(caught.value)
+    assert "$.train.losses[1]: unknown loss 'l2'" in message
+    assert "$.train.losses[2].weigth: unknown key (did you mean 'weight'?)" in message

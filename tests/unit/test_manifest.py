@@ -149,3 +149,20 @@ def test_read_manifest_errors(tmp_path: Path) -> None:
 def test_build_of_a_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="dataset folder not found"):
         build_manifest(tmp_path / "none", by_folder)
+
+
+def test_skipped_inputs_are_kept_with_their_reason(tmp_path: Path) -> None:
+    from faceswap_core.experiment.manifest import Label, SkippedFile, update_manifest
+
+    (tmp_path / "a.png").write_bytes(b"a")
+    skipped = [SkippedFile("Blank/Blank_0001", "no face found")]
+    first, _ = update_manifest(tmp_path, lambda p: Label("train"), name="toy", skipped=skipped)
+    assert read_manifest(tmp_path / "manifest.json").skipped == skipped
+    assert first.name == "toy"
+    # Nothing changed: the same manifest, skipped list included.
+    again, diff = update_manifest(tmp_path, lambda p: Label("train"))
+    assert diff.empty
+    assert again == first
+    # Only the skipped list changed: still a new version, so the change is on record.
+    newer, _ = update_manifest(tmp_path, lambda p: Label("train"), skipped=[])
+    assert (newer.version, newer.skipped) == ("1.1.0", [])

@@ -375,3 +375,32 @@ def test_stdlib_records_get_the_same_shape() -> None:
     data = json.loads(formatter.format(record))
     assert (data["level"], data["event"], data["message"]) == ("error", "faceswap", "load x")
     assert (data["code"], data["step"]) == ("FS-MODEL", 7)
+
+
+def test_eval_at_end_evaluates_the_last_step_off_the_interval(tmp_path: Path) -> None:
+    model = Model()
+    seen: list[int] = []
+
+    def evaluate(step: int) -> dict[str, float]:
+        seen.append(step)
+        return {"val_loss": 1.0 / step}
+
+    TrainingLoop(model.step, max_steps=7, eval_fn=evaluate, eval_every=3, eval_at_end=True).run()
+    assert seen == [3, 6, 7]
+    seen.clear()
+    TrainingLoop(model.step, max_steps=7, eval_fn=evaluate, eval_every=3).run()
+    assert seen == [3, 6]
+
+
+def test_derived_seeds_are_stable_and_distinct() -> None:
+    from faceswap_core.experiment.seeding import derive_seed
+
+    streams = {derive_seed(3, step, rank) for step in range(50) for rank in range(4)}
+    assert len(streams) == 200
+    assert derive_seed(3, 7, 1) == derive_seed(3, 7, 1)
+    assert derive_seed(3, 7, 1) != derive_seed(4, 7, 1)
+    assert all(0 <= s < 2**32 for s in streams)
+    with pytest.raises(ConfigError, match="non-negative ints"):
+        derive_seed(3, -1)
+    with pytest.raises(ConfigError):
+        derive_seed(True)

@@ -40,6 +40,9 @@ CORE_COMMANDS: tuple[str, ...] = (
     "faceswap_core.cli.commands.eval",
     "faceswap_core.cli.commands.report",
     "faceswap_core.cli.commands.mos",
+    "faceswap_core.cli.commands.train",
+    "faceswap_core.cli.commands.data",
+    "faceswap_core.cli.commands.compare",
 )
 
 

@@ -158,6 +158,13 @@ class ExperimentConfig:
     :ivar work_dir: output folder; ``--work-dir`` wins over it, and without
         either runs go to ``./work_dirs/<name>-<timestamp>``.
     :ivar pipeline: the inference pipeline's components and options.
+    :ivar data: the dataset runners read, ``{type: NAME, **params}`` (e.g.
+        ``{type: lfw, root: data/lfw-112}``), structured into the dataset's own
+        config class when a runner builds it.
+    :ivar train: the training runner and its params, ``{type: NAME, **params}``
+        (``faceswap train`` builds the runner named here, default ``train``);
+        the params are checked by the runner's own config class in a second
+        phase, so core's schema needs no torch types.
     :ivar eval: what ``faceswap eval`` evaluates and how.
     """
 
@@ -167,6 +174,8 @@ class ExperimentConfig:
     work_dir: str | None = None
     pipeline: PipelineConfig = attrs.Factory(PipelineConfig)
     eval: EvalConfig = attrs.Factory(EvalConfig)
+    data: ComponentRef | None = attrs.field(default=None, metadata={"component": "dataset"})
+    train: ComponentRef | None = attrs.field(default=None, metadata={"component": "runner"})
 
 
 __all__ = [

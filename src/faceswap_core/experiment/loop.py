@@ -165,6 +165,8 @@ class TrainingLoop:
     :param eval_fn: ``eval_fn(step) -> metrics`` every ``eval_every`` steps.
     :param save_fn: ``save_fn(path, step)`` writes a checkpoint (file or folder) at ``path``.
     :param load_fn: ``load_fn(path)`` restores one on ``run(resume=True)``.
+    :param eval_at_end: also evaluate at ``max_steps`` when it is not a multiple of
+        ``eval_every``, so a run always ends with validation metrics.
     """
 
     def __init__(
@@ -182,6 +184,7 @@ class TrainingLoop:
         hooks: Iterable[LoopHook] = (),
         logger: JsonLogger | None = None,
         log_every: int = 1,
+        eval_at_end: bool = False,
     ) -> None:
         if max_steps < 0:
             raise ConfigError(f"max_steps must not be negative, got {max_steps}")
@@ -201,6 +204,7 @@ class TrainingLoop:
         self.hooks = list(hooks)
         self.logger = logger
         self.log_every = max(1, log_every)
+        self.eval_at_end = eval_at_end
         self.state = LoopState()
         self._stop_reason: str | None = None
 
@@ -258,7 +262,10 @@ class TrainingLoop:
             if step % self.log_every == 0:
                 self._log("step", step=step, **metrics)
             new_best = False
-            if self.eval_fn is not None and self.eval_every > 0 and step % self.eval_every == 0:
+            periodic_eval = self.eval_every > 0 and step % self.eval_every == 0
+            if self.eval_fn is not None and (
+                periodic_eval or (self.eval_at_end and step == self.max_steps)
+            ):
                 new_best = self._evaluate(step)
             final = step == self.max_steps or self._stop_reason is not None
             periodic = self.policy.every > 0 and step % self.policy.every == 0

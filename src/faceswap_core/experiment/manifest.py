@@ -53,14 +53,27 @@ class ManifestEntry:
     label: str | None = None
 
 
+@attrs.frozen
+class SkippedFile:
+    """An input deliberately left out of the dataset, and why (e.g. no face found)."""
+
+    path: str
+    reason: str
+
+
 @attrs.frozen(kw_only=True)
 class Manifest:
-    """A versioned list of files; ``files`` are sorted by path."""
+    """A versioned list of files; ``files`` are sorted by path.
+
+    ``skipped`` lists inputs that produced no file (an image with no face), so
+    nothing is dropped silently.
+    """
 
     schema: str = SCHEMA
     version: str
     name: str | None = None
     files: list[ManifestEntry]
+    skipped: list[SkippedFile] = attrs.Factory(list)
 
     def by_path(self) -> dict[str, ManifestEntry]:
         return {entry.path: entry for entry in self.files}
@@ -291,11 +304,16 @@ def update_manifest(
     changelog_path: str | os.PathLike[str] | None = None,
     note: str | None = None,
     today: _dt.date | None = None,
+    name: str | None = None,
+    skipped: list[SkippedFile] | None = None,
 ) -> tuple[Manifest, ManifestDiff]:
     """Rebuild the manifest of ``root``; when files changed, bump the version and log it.
 
     Without an existing manifest the first one is written at
     :data:`INITIAL_VERSION`. Nothing is written when nothing changed.
+
+    :param name: the dataset's name (kept from the old manifest when ``None``).
+    :param skipped: inputs left out and why (kept from the old manifest when ``None``).
     """
     base = Path(root)
     manifest_file = Path(manifest_path) if manifest_path else base / MANIFEST_NAME
@@ -303,7 +321,9 @@ def update_manifest(
     date = today or _dt.date.today()
     exclude = _excluded_names(base, manifest_file, changelog_file)
     if not manifest_file.exists():
-        first = build_manifest(base, labeling, exclude=exclude)
+        first = attrs.evolve(
+            build_manifest(base, labeling, exclude=exclude, name=name), skipped=skipped or []
+        )
         diff = ManifestDiff(added=[e.path for e in first.files], removed=[], changed=[])
         append_changelog(
             changelog_file, changelog_entry(first.version, diff, date, note), first.version
@@ -311,9 +331,12 @@ def update_manifest(
         write_manifest(first, manifest_file)
         return first, diff
     old = read_manifest(manifest_file)
-    rebuilt = build_manifest(base, labeling, version=old.version, name=old.name, exclude=exclude)
+    rebuilt = build_manifest(
+        base, labeling, version=old.version, name=name or old.name, exclude=exclude
+    )
+    rebuilt = attrs.evolve(rebuilt, skipped=old.skipped if skipped is None else skipped)
     diff = diff_manifests(old, rebuilt)
-    if diff.empty:
+    if diff.empty and rebuilt.skipped == old.skipped and rebuilt.name == old.name:
         return old, diff
     new = attrs.evolve(rebuilt, version=bump_version(old.version, part))
     append_changelog(changelog_file, changelog_entry(new.version, diff, date, note), new.version)
@@ -345,6 +368,7 @@ __all__ = [
     "Manifest",
     "ManifestDiff",
     "ManifestEntry",
+    "SkippedFile",
     "VerifyReport",
     "build_manifest",
     "bump_version",

@@ -41,4 +41,17 @@ def apply_seed(seed: int, *, import_torch: bool = False) -> list[str]:
     return seeded
 
 
-__all__ = ["apply_seed"]
+def derive_seed(seed: int, *keys: int) -> int:
+    """A seed for one sub-stream (a worker, a rank, a sample index) of a run's ``seed``.
+
+    numpy's ``SeedSequence`` mixes the keys so nearby indices get unrelated
+    streams; the same ``(seed, *keys)`` always gives the same value, whatever
+    the process, worker count or order of calls.
+    """
+    if any(isinstance(k, bool) or not isinstance(k, int) or k < 0 for k in (seed, *keys)):
+        raise ConfigError(f"seeds and seed keys must be non-negative ints, got {(seed, *keys)!r}")
+    state = np.random.SeedSequence(seed, spawn_key=tuple(keys)).generate_state(1, np.uint32)
+    return int(state[0])
+
+
+__all__ = ["apply_seed", "derive_seed"]

@@ -69,6 +69,37 @@ class WorkDir:
     def checkpoints(self) -> Path:
         return self.path / "checkpoints"
 
+    @property
+    def metrics_jsonl(self) -> Path:
+        """One JSON record per logged step or eval (``experiment.metrics``)."""
+        return self.path / "metrics.jsonl"
+
+    @property
+    def metrics_csv(self) -> Path:
+        return self.path / "metrics.csv"
+
+    @property
+    def metrics_json(self) -> Path:
+        """Final metrics; written only when a run finishes, so its presence means complete."""
+        return self.path / "metrics.json"
+
+    @property
+    def plots(self) -> Path:
+        return self.path / "plots"
+
+    @property
+    def samples(self) -> Path:
+        return self.path / "samples"
+
+    @property
+    def status(self) -> Path:
+        """``{"status": "running" | "finished" | "failed", ...}`` of the run."""
+        return self.path / "status.json"
+
+    def set_status(self, status: str, **fields: Any) -> None:
+        """Record the run's state atomically (``running``, ``finished``, ``failed``)."""
+        atomic_write_json(self.status, {"status": status, **fields})
+
     def logger(self, **context: Any) -> JsonLogger:
         """A JSON-lines logger appending to ``logs/run.jsonl``."""
         return JsonLogger(self.run_log, context=context)
@@ -138,6 +169,9 @@ def rerun_readme(name: str, argv: Sequence[str], work_dir: Path, created: str) -
         "- `env.json`: python, platform, CPU/GPU, packages, `env_hash`, git revision, lock match\n"
         "- `plugins.json`: installed plugins and their components\n"
         "- `logs/run.jsonl`: structured log, one JSON record per line\n"
+        "- `status.json`: running, finished or failed (with the error)\n"
+        "- training runs add `metrics.jsonl`, `metrics.csv`, `metrics.json` (final, written\n"
+        "  last), `plots/`, `samples/` and `checkpoints/`\n"
         f"\nWork dir: `{work_dir}`\n"
     )
 

@@ -15,11 +15,12 @@ from faceswap_core.interfaces.jobs import Runner
 from faceswap_core.interfaces.models import ModelLocator
 from faceswap_core.interfaces.runtime import DescribedRuntime, InferenceSession, Runtime
 from faceswap_core.interfaces.swap import SwapOutput, Swapper
-from faceswap_core.interfaces.train import Dataset, Loss
+from faceswap_core.interfaces.train import Dataset, DatasetSplit, Loss
 from faceswap_core.interfaces.vision import Detector, Landmarker, ModelInfo, Recognizer
 
 __all__ = [
     "Dataset",
+    "DatasetSplit",
     "DescribedRuntime",
     "Detector",
     "ExportReport",

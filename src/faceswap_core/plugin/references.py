@@ -8,7 +8,7 @@ into the component's config class (mmengine's two-phase build).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -50,12 +50,21 @@ def component_refs(config: Any, path: str = "$") -> list[tuple[str, str, Any]]:
 def validate_components(config: Any, plugins: FaceswapPlugins) -> dict[str, Any]:
     """Check every component reference: the name is registered and its params structure.
 
-    Nothing is built. Returns ``{path: structured params}``; raises one
-    :class:`ConfigError` listing every problem with its path.
+    References inside a component's params (a runner's ``losses``) are
+    checked too, with their full path. Nothing is built. Returns
+    ``{path: structured params}``; raises one :class:`ConfigError` listing
+    every problem with its path.
     """
+    return validate_refs(component_refs(config), plugins)
+
+
+def validate_refs(refs: Iterable[tuple[str, str, Any]], plugins: FaceswapPlugins) -> dict[str, Any]:
+    """:func:`validate_components` for chosen references (``(path, kind, ref)``)."""
     resolved: dict[str, Any] = {}
     problems: list[str] = []
-    for where, kind, ref in component_refs(config):
+    pending = list(refs)
+    while pending:
+        where, kind, ref = pending.pop(0)
         try:
             _, params = plugins.resolve(kind, ref, path=where)
         except ConfigError as exc:
@@ -64,9 +73,11 @@ def validate_components(config: Any, plugins: FaceswapPlugins) -> dict[str, Any]
             problems.append(f"{where}: {exc}")
         else:
             resolved[where] = params
+            # A component's own config may name further components (a runner's losses).
+            pending.extend(component_refs(params, where))
     if problems:
         raise ConfigError("; ".join(problems))
     return resolved
 
 
-__all__ = ["COMPONENT_METADATA", "component_refs", "validate_components"]
+__all__ = ["COMPONENT_METADATA", "component_refs", "validate_components", "validate_refs"]

@@ -1,4 +1,4 @@
-"""LPIPS (Zhang et al. 2018) for ``faceswap eval``: the ``lpips`` package on torch.
+"""LPIPS (Zhang et al. 2018) on torch: the ``faceswap eval`` metric and the trainer's loss/metric.
 
 LPIPS compares deep features of two images through linear layers calibrated
 on human judgements. The ``lpips`` package ships those linear layers; the
@@ -98,6 +98,56 @@ def load_backbone(model: Any, net: str, path: Path) -> None:
             layer.load_state_dict(features[int(name)].state_dict())
 
 
+def missing_backbone_reason(net: str, path: Path) -> str:
+    """Why LPIPS is unavailable when its backbone file is absent (said in logs and metrics)."""
+    return (
+        f"LPIPS needs the ImageNet {_TORCHVISION_BUILDERS[net]} backbone weights, not found "
+        f"at {path}; put torchvision's {BACKBONE_FILES[net]} there or set backbone: PATH "
+        f"in the lpips metric config"
+    )
+
+
+def lpips_network(net: str, backbone: Path | None) -> Any:
+    """The real ``lpips`` network, frozen, with ``backbone``'s weights or a random backbone.
+
+    ``backbone=None`` keeps the randomly initialised backbone (plumbing tests only).
+    """
+    import lpips
+
+    # pnet_rand=True: build the backbone without torchvision's download; the
+    # linear layers (shipped in the lpips package) still load. lpips passes
+    # torchvision the deprecated ``pretrained=`` argument: not ours to warn about.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning, module="torchvision")
+        model = lpips.LPIPS(net=net, pretrained=True, pnet_rand=True, verbose=False)
+    if backbone is not None:
+        load_backbone(model, net, backbone)
+    model.eval()
+    for param in model.parameters():
+        param.requires_grad_(False)
+    return model
+
+
+def load_lpips(mode: str, net: str = "alex") -> tuple[Any | None, str | None]:
+    """The trainer's LPIPS: ``(network, None)`` or ``(None, reason)``.
+
+    :param mode: ``auto`` (the backbone from torch's hub cache, else unavailable),
+        ``random`` (an untrained backbone, for tests) or ``off``.
+    """
+    if mode == "off":
+        return None, "LPIPS turned off (eval.lpips: off)"
+    try:
+        import lpips  # noqa: F401  (checked here so the reason names the package)
+    except ImportError as exc:
+        return None, f"the lpips package is not installed ({exc}); pip install lpips"
+    if mode == "random":
+        return lpips_network(net, None), None
+    path = default_backbone(net)
+    if not path.is_file():
+        return None, missing_backbone_reason(net, path)
+    return lpips_network(net, path), None
+
+
 class LpipsMetric:
     """Mean LPIPS distance of self-swap reconstructions to their targets (lower is better)."""
 
@@ -117,25 +167,10 @@ class LpipsMetric:
         else:
             path = path or default_backbone(self.config.net)
             if not path.is_file():
-                self.unavailable = (
-                    f"LPIPS needs the ImageNet {_TORCHVISION_BUILDERS[self.config.net]} backbone "
-                    f"weights, not found at {path}; put torchvision's "
-                    f"{BACKBONE_FILES[self.config.net]} there or set backbone: PATH "
-                    f"in the lpips metric config"
-                )
+                self.unavailable = missing_backbone_reason(self.config.net, path)
                 return
             self.backbone = str(path)
-        import lpips
-
-        # pnet_rand=True: build the backbone without torchvision's download; the
-        # linear layers (shipped in the lpips package) still load. lpips passes
-        # torchvision the deprecated ``pretrained=`` argument: not ours to warn about.
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", category=UserWarning, module="torchvision")
-            model = lpips.LPIPS(net=self.config.net, pretrained=True, pnet_rand=True, verbose=False)
-        if path is not None and not self.config.random_backbone:
-            load_backbone(model, self.config.net, path)
-        self._model = model.eval()
+        self._model = lpips_network(self.config.net, None if self.config.random_backbone else path)
 
     def distance(self, a: Image, b: Image) -> float:
         """LPIPS between two RGB ``uint8`` images of one size."""
@@ -184,4 +219,13 @@ def build_lpips(config: LpipsConfig, context: BuildContext) -> Metric:
     return LpipsMetric(config)
 
 
-__all__ = ["BACKBONE_FILES", "LpipsConfig", "LpipsMetric", "build_lpips", "default_backbone"]
+__all__ = [
+    "BACKBONE_FILES",
+    "LpipsConfig",
+    "LpipsMetric",
+    "build_lpips",
+    "default_backbone",
+    "load_lpips",
+    "lpips_network",
+    "missing_backbone_reason",
+]

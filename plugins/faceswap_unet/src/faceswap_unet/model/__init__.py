@@ -1,0 +1,1 @@
+"""torch modules: the U-Net generator, the recognizers of the identity loss, the discriminator."""

@@ -1,0 +1,71 @@
+"""The ``unet`` swapper: a trained checkpoint run with torch inside core's pipeline.
+
+``faceswap swap --model unet --model-path work_dirs/RUN`` aligns faces to the
+checkpoint's crop size and template, embeds the source crop with the
+checkpoint's own recognizer (so a run trained with the random ``tiny``
+recognizer still swaps), and returns the output with its blend mask for
+core's paste-back. For deployments without torch, export the same
+checkpoint to ONNX and use the ``onnx`` swapper.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from faceswap_core.errors import ConfigError, InvalidImageError
+from faceswap_core.interfaces import Face, FloatArray, Image, SwapOutput
+from faceswap_unet.configs import UnetSwapperConfig
+from faceswap_unet.inference import load_checkpoint_for_inference
+
+
+def to_tensor(crop: Image, size: int) -> torch.Tensor:
+    if crop.dtype != np.uint8 or crop.shape != (size, size, 3):
+        raise InvalidImageError(
+            f"swap crop must be uint8 {size}x{size}x3, got {crop.dtype} {crop.shape}"
+        )
+    return torch.from_numpy(np.ascontiguousarray(crop.transpose(2, 0, 1))).float().div(255.0)[None]
+
+
+class UnetSwapper:
+    """Swaps with a faceswap-unet checkpoint (torch, CPU by default)."""
+
+    needs_landmarks = False
+    recognizer: str | None = None  # the checkpoint embeds the source itself
+
+    def __init__(self, config: UnetSwapperConfig) -> None:
+        device = config.device
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.device = torch.device(device)
+        self.loaded = load_checkpoint_for_inference(config.model, str(self.device))
+        if self.loaded.recognizer is None:
+            raise ConfigError(
+                f"{self.loaded.path} names recognizer weights that are not available here "
+                f"({(self.loaded.state.get('recognizer') or {}).get('weights')}); put them back "
+                "or export to ONNX and use the onnx swapper with its pipeline recognizer"
+            )
+        self.crop_size = self.loaded.crop_size
+        self.template = self.loaded.template
+
+    @torch.no_grad()
+    def prepare_source(self, crop: Image, face: Face) -> FloatArray:
+        assert self.loaded.recognizer is not None
+        embedding = self.loaded.recognizer(to_tensor(crop, self.crop_size).to(self.device))
+        vector: FloatArray = embedding[0].cpu().numpy().astype(np.float32)
+        return vector
+
+    @torch.no_grad()
+    def swap(self, crop: Image, face: Face, source: Any) -> SwapOutput:
+        target = to_tensor(crop, self.crop_size).to(self.device)
+        embedding = torch.as_tensor(np.asarray(source, np.float32)).reshape(1, -1).to(self.device)
+        output, mask = self.loaded.generator(target, embedding)
+        image = (output[0].clamp(0, 1).permute(1, 2, 0).cpu().numpy() * 255.0 + 0.5).astype(
+            np.uint8
+        )
+        return SwapOutput(np.ascontiguousarray(image), mask[0, 0].cpu().numpy().astype(np.float32))
+
+
+__all__ = ["UnetSwapper", "to_tensor"]

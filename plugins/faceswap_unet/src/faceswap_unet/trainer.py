@@ -1,0 +1,803 @@
+"""The ``train`` runner: U-Net swapper training on core's loop, work_dir and logs.
+
+Core's :class:`~faceswap_core.experiment.loop.TrainingLoop` owns the
+bookkeeping (atomic checkpoints, ``last_checkpoint``, best + last K, early
+stopping, resume); this module owns the torch side: data, models, losses,
+optimisers, AMP, DDP, validation, galleries, plots and the final
+``metrics.json``. Only rank 0 writes files; every rank evaluates the same
+deterministic validation pairs, so early-stopping decisions agree.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+import torch
+
+from faceswap_core.config.convert import unstructure
+from faceswap_core.config.schema import ExperimentConfig
+from faceswap_core.errors import ConfigError, ModelFileError
+from faceswap_core.experiment.jsonlog import JsonLogger
+from faceswap_core.experiment.loop import (
+    BaseLoopHook,
+    CheckpointPolicy,
+    EarlyStopping,
+    LoopResult,
+    TrainingLoop,
+)
+from faceswap_core.experiment.metrics import MetricsLog, series
+from faceswap_core.experiment.plots import plot_run
+from faceswap_core.experiment.seeding import apply_seed
+from faceswap_core.experiment.workdir import WorkDir
+from faceswap_core.io.atomic import atomic_path, atomic_write_json
+from faceswap_core.plugin.context import BuildContext
+from faceswap_core.plugin.kinds import DATASET, LOSS
+from faceswap_unet import distributed
+from faceswap_unet.checkpoint import arch_hash, load_checkpoint, model_digest, save_checkpoint
+from faceswap_unet.configs import TrainConfig
+from faceswap_unet.data.augment import check_names
+from faceswap_unet.data.dataset import LfwDataset
+from faceswap_unet.data.samples import LfwSplit, Prepared
+from faceswap_unet.data.split import held_back
+from faceswap_unet.losses import AdversarialLoss, ReconstructionLoss
+from faceswap_unet.lpips_metric import load_lpips
+from faceswap_unet.metrics import (
+    HIGHER_IS_BETTER,
+    identity_centroids,
+    identity_cosine,
+    psnr,
+    retrieval_top1,
+    ssim,
+)
+from faceswap_unet.model.discriminator import MultiScaleDiscriminator, hinge_d_loss
+from faceswap_unet.model.recognizer import FrozenRecognizer, build_recognizer
+from faceswap_unet.model.unet import UNetSwapper, model_stats
+from faceswap_unet.pairs import PairBatches, batches_from, resize, to_batch
+
+EVAL_BATCH = 16
+DEFAULT_DATA: dict[str, Any] = {"type": "lfw"}
+
+
+def lr_factor(step: int, config: TrainConfig) -> float:
+    """The learning-rate multiplier after ``step`` optimiser steps."""
+    schedule = config.scheduler
+    if schedule.warmup_steps and step < schedule.warmup_steps:
+        return (step + 1) / schedule.warmup_steps
+    base = config.optimizer.lr
+    floor = min(schedule.min_lr / base, 1.0) if base > 0 else 0.0
+    if schedule.type == "cosine":
+        horizon = max(1, (schedule.total_steps or config.steps) - schedule.warmup_steps)
+        progress = min(max(step - schedule.warmup_steps, 0), horizon) / horizon
+        return floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * progress))
+    if schedule.type == "step":
+        return float(schedule.gamma ** (step // schedule.step_size))
+    return 1.0
+
+
+def to_uint8(images: torch.Tensor) -> np.ndarray[Any, Any]:
+    """N x C x H x W in [0, 1] -> N x H x W x C ``uint8`` (rounded)."""
+    pixels = images.clamp(0, 1).permute(0, 2, 3, 1).cpu().numpy() * 255 + 0.5
+    return pixels.astype(np.uint8)
+
+
+def pick_device(config: TrainConfig) -> torch.device:
+    if config.device == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("$.train.device: cuda requested but torch sees no CUDA device")
+    if config.device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(config.device)
+
+
+@attrs.frozen
+class EvalSet:
+    """Fixed validation pairs: reconstruction (same identity) and swaps (another identity)."""
+
+    split: LfwSplit
+    indices: list[int]
+    recon: list[tuple[int, int]]
+    swaps: list[tuple[int, int]]
+    source: str
+    reason: str | None
+
+
+def eval_pairs(
+    split: LfwSplit, indices: list[int], max_pairs: int
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    groups: dict[int, list[int]] = {}
+    for i in indices:
+        groups.setdefault(split.identity[i], []).append(i)
+    recon = []
+    for i in indices:
+        mates = [j for j in groups[split.identity[i]] if j != i]
+        recon.append((i, mates[0] if mates else i))
+    names = sorted(groups)
+    swaps = []
+    if len(names) >= 2:
+        for i in indices:
+            other = names[(names.index(split.identity[i]) + 1) % len(names)]
+            swaps.append((i, groups[other][0]))
+    return recon[:max_pairs], swaps[:max_pairs]
+
+
+class TrainRunner:
+    """Trains the ``unet`` swapper from ``train:`` params (:class:`TrainConfig`)."""
+
+    def __init__(self, config: TrainConfig, context: BuildContext) -> None:
+        self.config = config
+        self.context = context
+
+    # -- checks before a work_dir exists ---------------------------------------------
+
+    def dataset(self, experiment: ExperimentConfig) -> LfwDataset:
+        ref = experiment.data or DEFAULT_DATA
+        dataset = self.context.plugins.build(DATASET, ref, context=self.context, path="$.data")
+        if not isinstance(dataset, LfwDataset):
+            raise ConfigError(
+                f"$.data: the train runner reads lfw-style datasets, got {ref.get('type')!r}"
+            )
+        return dataset
+
+    def losses(self) -> list[Any]:
+        return [
+            self.context.plugins.build(LOSS, ref, context=self.context, path=f"$.train.losses[{i}]")
+            for i, ref in enumerate(self.config.losses)
+        ]
+
+    def recognizer_weights(self) -> Path | None:
+        weights = self.config.recognizer.weights
+        if weights is None:
+            if self.config.recognizer.arch != "tiny":
+                raise ModelFileError(
+                    f"$.train.recognizer: {self.config.recognizer.arch} needs weights (an "
+                    "insightface backbone.pth); set train.recognizer.weights, or use arch: tiny "
+                    "for smoke runs"
+                )
+            return None
+        return self.context.models.resolve(weights)
+
+    def check(self, experiment: ExperimentConfig) -> None:
+        """Fail before a work_dir exists: unknown loss, bad augmentation, data or model files."""
+        check_names(self.config.augment.names)
+        if not self.config.losses:
+            raise ConfigError("$.train.losses: at least one loss is needed")
+        self.losses()
+        self.recognizer_weights()
+        dataset = self.dataset(experiment)
+        if dataset.config.root:
+            prepared = dataset.open(Path(dataset.config.root))
+            if prepared.template != "arcface" and prepared.template != dataset.config.template:
+                raise ConfigError(f"{prepared.root}: crops use template {prepared.template}")
+        if self.config.early_stopping is not None and self.config.eval.every < 1:
+            raise ConfigError("$.train.early_stopping needs train.eval.every >= 1")
+
+    # -- the run -------------------------------------------------------------------------
+
+    def run(
+        self, config: ExperimentConfig, work_dir: Path, *, resume: bool = False
+    ) -> dict[str, Any]:
+        device = pick_device(self.config)
+        info = distributed.setup(device.type)
+        try:
+            return Session(self, config, WorkDir(work_dir), device, info).run(resume=resume)
+        finally:
+            distributed.teardown(info)
+
+
+class Session:
+    """One training run in one process (one rank)."""
+
+    def __init__(
+        self,
+        runner: TrainRunner,
+        experiment: ExperimentConfig,
+        work: WorkDir,
+        device: torch.device,
+        dist: distributed.DistInfo,
+    ) -> None:
+        self.runner = runner
+        self.config = runner.config
+        self.experiment = experiment
+        self.work = work
+        self.device = device
+        self.dist = dist
+        self.logger = work.logger(rank=dist.rank) if dist.main else None
+        self.console = _console(self.config) if dist.main else None
+
+    def log(self, event: str, level: str = "info", /, **fields: Any) -> None:
+        for logger in (self.logger, self.console):
+            if logger is not None:
+                logger.log(level, event, **fields)
+
+    # -- set-up --------------------------------------------------------------------------
+
+    def _data(self) -> None:
+        dataset = self.runner.dataset(self.experiment)
+        with distributed.main_first(self.dist):
+            root = dataset.root()
+        prepared: Prepared = dataset.open(root)
+        self.prepared = prepared
+        names = prepared.identities()
+        train = LfwSplit(prepared, "train", identities=names)
+        val = LfwSplit(prepared, "val", identities=names)
+        kept, held = held_back(train.by_identity())
+        val_ids = {val.identity[i] for i in range(len(val))}
+        if len(val_ids) >= 2:
+            self.train_split, self.train_indices = train, list(range(len(train)))
+            eval_split, eval_indices = val, list(range(len(val)))
+            source, reason = "val split", None
+        else:
+            self.train_split, self.train_indices = train, kept
+            eval_split, eval_indices = train, held
+            source = "held-back train images"
+            reason = (
+                f"the val split has {len(val_ids)} identities (2 needed for identity metrics); "
+                f"validating on {len(held)} held-back images of the train identities instead"
+            )
+            self.log("validation_fallback", "warning", reason=reason)
+        if not self.train_indices:
+            raise ConfigError(f"{root}: the train split has no images")
+        recon, swaps = eval_pairs(eval_split, eval_indices, self.config.eval.max_pairs)
+        self.eval_set = EvalSet(eval_split, eval_indices, recon, swaps, source, reason)
+        self.data_root = root
+        self.log(
+            "data",
+            root=root,
+            version=prepared.manifest.version,
+            train_images=len(self.train_indices),
+            eval_images=len(eval_indices),
+            validation=source,
+            identities=len(names),
+        )
+
+    def _models(self) -> None:
+        cfg = self.config
+        apply_seed(self.experiment.seed, import_torch=True)
+        if self.device.type == "cuda":
+            torch.backends.cudnn.deterministic = True
+            torch.backends.cudnn.benchmark = False
+        self.recognizer: FrozenRecognizer = build_recognizer(
+            cfg.recognizer, self.runner.recognizer_weights()
+        ).to(self.device)
+        self.generator = UNetSwapper(cfg.model, cfg.recognizer.embedding_dim).to(self.device)
+        self.losses = self.runner.losses()
+        adversarial = [loss for loss in self.losses if isinstance(loss, AdversarialLoss)]
+        needs_d = any(
+            {"fake_logits", "fake_features", "real_features"} & loss.requires
+            for loss in self.losses
+        )
+        self.discriminator: MultiScaleDiscriminator | None = None
+        if needs_d:
+            settings = adversarial[0].config if adversarial else None
+            self.discriminator = MultiScaleDiscriminator(
+                settings.scales if settings else 2,
+                settings.channels if settings else 32,
+                settings.layers if settings else 3,
+            ).to(self.device)
+        self.lpips, self.lpips_reason = load_lpips(cfg.eval.lpips)
+        if self.lpips is not None:
+            self.lpips = self.lpips.to(self.device)
+        for loss in self.losses:
+            if isinstance(loss, ReconstructionLoss) and loss.lpips_weight > 0:
+                if self.lpips is None:
+                    self.log("lpips_loss_off", "warning", reason=self.lpips_reason)
+                else:
+                    loss.attach_lpips(self.lpips)
+        opt_cls = torch.optim.AdamW if cfg.optimizer.type == "adamw" else torch.optim.Adam
+        betas = (float(cfg.optimizer.betas[0]), float(cfg.optimizer.betas[1]))
+        self.opt_g = opt_cls(
+            self.generator.parameters(),
+            lr=cfg.optimizer.lr,
+            betas=betas,
+            weight_decay=cfg.optimizer.weight_decay,
+        )
+        self.sched_g = torch.optim.lr_scheduler.LambdaLR(self.opt_g, lambda s: lr_factor(s, cfg))
+        self.optimizers: dict[str, torch.optim.Optimizer] = {"generator": self.opt_g}
+        self.schedulers: dict[str, Any] = {"generator": self.sched_g}
+        if self.discriminator is not None:
+            self.opt_d = opt_cls(
+                self.discriminator.parameters(),
+                lr=cfg.optimizer.discriminator_lr or cfg.optimizer.lr,
+                betas=betas,
+                weight_decay=cfg.optimizer.weight_decay,
+            )
+            self.sched_d = torch.optim.lr_scheduler.LambdaLR(
+                self.opt_d, lambda s: lr_factor(s, cfg)
+            )
+            self.optimizers["discriminator"] = self.opt_d
+            self.schedulers["discriminator"] = self.sched_d
+        self.stats = model_stats(self.generator, 128)
+        self.arch = arch_hash(unstructure(cfg.model), cfg.recognizer.embedding_dim)
+        self.recognizer_info = self.recognizer.describe()
+        self.log("model", **self.stats, crop_size=cfg.model.crop_size, device=str(self.device))
+        if self.recognizer.random:
+            self.log("recognizer_random", "warning", **self.recognizer_info)
+        self.g_train: torch.nn.Module = self.generator
+        self.d_train: torch.nn.Module | None = self.discriminator
+        if self.dist.enabled:
+            from torch.nn.parallel import DistributedDataParallel
+
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.g_train = DistributedDataParallel(self.generator, device_ids=ids)
+            if self.discriminator is not None:
+                self.d_train = DistributedDataParallel(self.discriminator, device_ids=ids)
+        amp = cfg.amp if self.device.type == "cuda" else "off"
+        self.amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(amp)
+        self.scaler = torch.amp.GradScaler("cuda", enabled=amp == "fp16")
+        self.batches = PairBatches(
+            self.train_split,
+            self.train_indices,
+            batch_size=cfg.batch_size,
+            crop_size=cfg.model.crop_size,
+            seed=self.experiment.seed,
+            rank=self.dist.rank,
+            same_identity=cfg.same_identity,
+            augment_config=cfg.augment,
+        )
+        self._stream: Iterator[dict[str, torch.Tensor]] | None = None
+        self._next_k = -1
+
+    def autocast(self) -> Any:
+        if self.amp_dtype is None:
+            return nullcontext()
+        return torch.autocast(self.device.type, dtype=self.amp_dtype)
+
+    # -- one step --------------------------------------------------------------------------
+
+    def batch(self, k: int) -> dict[str, torch.Tensor]:
+        if self._stream is None or k != self._next_k:
+            stop = self.config.steps * self.config.accumulate
+            self._stream = batches_from(
+                self.batches, k, stop, workers=self.config.workers, seed=self.experiment.seed
+            )
+        self._next_k = k + 1
+        return {
+            name: value.to(self.device, non_blocking=True)
+            for name, value in next(self._stream).items()
+        }
+
+    def outputs(self, batch: Mapping[str, torch.Tensor], needed: set[str]) -> dict[str, Any]:
+        with torch.no_grad():
+            source_embedding = self.recognizer(batch["source"])
+        output, mask = self.g_train(batch["target"], source_embedding)
+        out: dict[str, Any] = {"output": output, "mask": mask, "source_embedding": source_embedding}
+        if "output_embedding" in needed:
+            out["output_embedding"] = self.recognizer(output)
+        if needed & {"fake_logits", "fake_features", "real_features"}:
+            assert self.discriminator is not None
+            for p in self.discriminator.parameters():
+                p.requires_grad_(False)
+            fake = self.discriminator(output)
+            out["fake_logits"] = [logits for logits, _ in fake]
+            out["fake_features"] = [features for _, features in fake]
+            if "real_features" in needed:
+                with torch.no_grad():
+                    out["real_features"] = [f for _, f in self.discriminator(batch["target"])]
+            for p in self.discriminator.parameters():
+                p.requires_grad_(True)
+        return out
+
+    def step(self, step: int) -> dict[str, float]:
+        cfg = self.config
+        self.generator.train()
+        needed: set[str] = set().union(*(loss.requires for loss in self.losses))
+        totals: dict[str, float] = {}
+        self.opt_g.zero_grad(set_to_none=True)
+        kept: list[tuple[torch.Tensor, torch.Tensor]] = []
+        for micro in range(cfg.accumulate):
+            batch = self.batch((step - 1) * cfg.accumulate + micro)
+            sync = nullcontext()
+            if self.dist.enabled and micro < cfg.accumulate - 1:
+                sync = self.g_train.no_sync()  # type: ignore[operator]
+            with sync, self.autocast():
+                out = self.outputs(batch, needed)
+                total = torch.zeros((), device=self.device)
+                for loss in self.losses:
+                    value = loss(out, batch).float()
+                    total = total + loss.weight * value
+                    key = f"loss_{loss.name}"
+                    totals[key] = totals.get(key, 0.0) + float(value.detach()) / cfg.accumulate
+            self.scaler.scale(total / cfg.accumulate).backward()  # type: ignore[no-untyped-call]
+            totals["loss_total"] = (
+                totals.get("loss_total", 0.0) + float(total.detach()) / cfg.accumulate
+            )
+            if self.discriminator is not None:
+                kept.append((batch["target"], out["output"].detach()))
+        self.scaler.step(self.opt_g)
+        self.scaler.update()
+        self.sched_g.step()
+        if self.discriminator is not None and self.d_train is not None:
+            totals["loss_d"] = self.discriminator_step(kept)
+        totals["lr"] = float(self.opt_g.param_groups[0]["lr"])
+        return totals
+
+    def discriminator_step(self, kept: list[tuple[torch.Tensor, torch.Tensor]]) -> float:
+        assert self.d_train is not None
+        self.opt_d.zero_grad(set_to_none=True)
+        value = 0.0
+        for real, fake in kept:
+            with self.autocast():
+                scores = self.d_train(torch.cat([real, fake], dim=0))
+                n = real.shape[0]
+                loss = hinge_d_loss([s[:n] for s, _ in scores], [s[n:] for s, _ in scores]).float()
+            (loss / len(kept)).backward()  # type: ignore[no-untyped-call]
+            value += float(loss.detach()) / len(kept)
+        self.opt_d.step()
+        self.sched_d.step()
+        return value
+
+    # -- validation ----------------------------------------------------------------------
+
+    def _embed(self, images: torch.Tensor) -> np.ndarray[Any, Any]:
+        return np.concatenate(
+            [
+                self.recognizer(images[i : i + EVAL_BATCH]).float().cpu().numpy()
+                for i in range(0, len(images), EVAL_BATCH)
+            ]
+        )
+
+    def _generate(
+        self, pairs: list[tuple[int, int]]
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        split, size = self.eval_set.split, self.config.model.crop_size
+        targets = to_batch([resize(split.image(t), size) for t, _ in pairs]).to(self.device)
+        sources = to_batch([resize(split.image(s), size) for _, s in pairs]).to(self.device)
+        outputs, masks = [], []
+        for i in range(0, len(pairs), EVAL_BATCH):
+            embedding = self.recognizer(sources[i : i + EVAL_BATCH])
+            with self.autocast():
+                output, mask = self.generator(targets[i : i + EVAL_BATCH], embedding)
+            outputs.append(output.float())
+            masks.append(mask.float())
+        return targets, sources, torch.cat(outputs), torch.cat(masks)
+
+    @torch.no_grad()
+    def evaluate(self, step: int) -> dict[str, float]:
+        self.generator.eval()
+        result: dict[str, float] = {}
+        recon = self.eval_set.recon
+        targets, _, outputs, _ = self._generate(recon)
+        result["val/loss_reconstruction"] = float((outputs - targets).abs().mean())
+        out_u8, tgt_u8 = to_uint8(outputs), to_uint8(targets)
+        result["val/ssim"] = float(
+            np.mean([ssim(a, b) for a, b in zip(out_u8, tgt_u8, strict=True)])
+        )
+        psnrs = [psnr(a, b) for a, b in zip(out_u8, tgt_u8, strict=True)]
+        finite = [p for p in psnrs if math.isfinite(p)]
+        result["val/psnr"] = float(np.mean(finite)) if finite else float("inf")
+        if self.lpips is not None:
+            distances = [
+                self.lpips(
+                    outputs[i : i + EVAL_BATCH] * 2 - 1, targets[i : i + EVAL_BATCH] * 2 - 1
+                ).flatten()
+                for i in range(0, len(recon), EVAL_BATCH)
+            ]
+            result["val/lpips"] = float(torch.cat(distances).mean())
+        swaps = self.eval_set.swaps
+        if swaps:
+            s_targets, s_sources, s_outputs, s_masks = self._generate(swaps)
+            out_emb, src_emb = self._embed(s_outputs), self._embed(s_sources)
+            result["val/identity_cosine"] = identity_cosine(out_emb, src_emb)
+            split = self.eval_set.split
+            gallery_images = to_batch(
+                [resize(split.image(i), self.config.model.crop_size) for i in self.eval_set.indices]
+            ).to(self.device)
+            gallery, labels = identity_centroids(
+                self._embed(gallery_images), [split.identity[i] for i in self.eval_set.indices]
+            )
+            result["val/id_retrieval_top1"] = retrieval_top1(
+                out_emb, [split.identity[s] for _, s in swaps], gallery, labels
+            )
+            if self.dist.main and self.config.eval.samples:
+                self.gallery(step, s_sources, s_targets, s_outputs, s_masks)
+        self.generator.train()
+        return result
+
+    def gallery(
+        self,
+        step: int,
+        sources: torch.Tensor,
+        targets: torch.Tensor,
+        outputs: torch.Tensor,
+        masks: torch.Tensor,
+    ) -> Path:
+        """``samples/step_XXXXXX.png``: rows of source | target | output | mask."""
+        import cv2
+
+        rows = min(self.config.eval.samples, len(outputs))
+
+        def u8(t: torch.Tensor) -> np.ndarray[Any, Any]:
+            image = (t.clamp(0, 1).permute(1, 2, 0).cpu().numpy() * 255 + 0.5).astype(np.uint8)
+            return np.repeat(image, 3, axis=2) if image.shape[2] == 1 else image
+
+        grid = np.concatenate(
+            [
+                np.concatenate(
+                    [u8(sources[r]), u8(targets[r]), u8(outputs[r]), u8(masks[r])], axis=1
+                )
+                for r in range(rows)
+            ],
+            axis=0,
+        )
+        path = self.work.samples / f"step_{step:06d}.png"
+        with atomic_path(path) as temp:
+            ok, data = cv2.imencode(".png", np.ascontiguousarray(grid[:, :, ::-1]))
+            if not ok:
+                raise OSError("PNG encoding of the sample gallery failed")
+            temp.write_bytes(data.tobytes())
+        return path
+
+    # -- checkpoints -----------------------------------------------------------------------
+
+    def meta(self, step: int) -> dict[str, Any]:
+        return {
+            "step": step,
+            "arch": self.arch,
+            "model": unstructure(self.config.model),
+            "crop_size": self.config.model.crop_size,
+            "template": self.prepared.template,
+            "embedding_dim": self.config.recognizer.embedding_dim,
+            "recognizer": self.recognizer_info | {"seed": self.config.recognizer.seed},
+            "config_sha256": self.config_hash,
+            "seed": self.experiment.seed,
+            "data_version": self.prepared.manifest.version,
+        }
+
+    def save(self, path: Path, step: int) -> None:
+        save_checkpoint(
+            path,
+            generator=self.generator,
+            meta=self.meta(step),
+            optimizers=self.optimizers,
+            schedulers=self.schedulers,
+            discriminator=self.discriminator,
+            recognizer=self.recognizer if self.recognizer.random else None,
+        )
+
+    def load(self, path: Path) -> None:
+        load_checkpoint(
+            path,
+            generator=self.generator,
+            expected_arch=self.arch,
+            optimizers=self.optimizers,
+            schedulers=self.schedulers,
+            discriminator=self.discriminator,
+        )
+
+    # -- the run -------------------------------------------------------------------------
+
+    def run(self, *, resume: bool) -> dict[str, Any]:
+        from faceswap_core.io.hashing import sha256_bytes
+
+        cfg = self.config
+        self.config_hash = sha256_bytes(repr(unstructure(self.experiment)).encode())
+        self._data()
+        self._models()
+        metrics = (
+            MetricsLog(self.work.metrics_jsonl, self.work.metrics_csv) if self.dist.main else None
+        )
+        eval_every = cfg.eval.every or cfg.steps
+        stopping = (
+            EarlyStopping(
+                cfg.early_stopping.monitor,
+                cfg.early_stopping.patience,
+                cfg.early_stopping.mode,
+                cfg.early_stopping.min_delta,
+            )
+            if cfg.early_stopping
+            else None
+        )
+        policy = CheckpointPolicy(
+            every=cfg.checkpoint.every,
+            keep_last=cfg.checkpoint.keep_last,
+            best_metric=cfg.checkpoint.best_metric,
+            mode=cfg.checkpoint.mode,
+        )
+        hooks: list[Any] = []
+        if metrics is not None:
+            hooks.append(MetricsHook(metrics, cfg.log_every, self))
+        if self.dist.main and "progress" in cfg.hooks:
+            hooks.append(ProgressHook(self, cfg))
+        if self.dist.main and "tensorboard" in cfg.hooks:
+            board = TensorBoardHook.create(self.work.path / "tensorboard")
+            if board is not None:
+                hooks.append(board)
+            else:
+                self.log("tensorboard_off", reason="the tensorboard package is not installed")
+        loop = TrainingLoop(
+            self.step,
+            max_steps=cfg.steps,
+            eval_fn=self.evaluate,
+            eval_every=eval_every,
+            eval_at_end=True,
+            save_fn=self.save if self.dist.main else None,
+            load_fn=self.load,
+            checkpoint_dir=self.work.checkpoints,
+            checkpoint=policy,
+            early_stopping=stopping,
+            hooks=hooks,
+            logger=self.logger,
+            log_every=cfg.log_every,
+        )
+        if not resume:
+            baseline = self.evaluate(0)
+            self.log("eval", step=0, **baseline)
+            if metrics is not None:
+                metrics.append(0, "val", {k.split("/", 1)[1]: v for k, v in baseline.items()})
+        started = time.perf_counter()
+        result = loop.run(resume=resume)
+        elapsed = time.perf_counter() - started
+        digests = distributed.gather(self.dist, model_digest(self.generator.state_dict()))
+        if len(set(digests)) != 1:
+            raise RuntimeError(f"DDP ranks ended with different weights: {digests}")
+        summary = self.summary(result, metrics, digests, elapsed)
+        if metrics is not None:
+            metrics.write_csv()
+            if "plots" in cfg.hooks:
+                plot_run(self.work.plots, series(metrics.records))
+            atomic_write_json(self.work.metrics_json, summary)
+        distributed.barrier(self.dist)
+        return summary
+
+    def summary(
+        self, result: LoopResult, metrics: MetricsLog | None, digests: list[str], elapsed: float
+    ) -> dict[str, Any]:
+        finals: dict[str, float] = {}
+        if metrics is not None:
+            for name, points in series(metrics.records).items():
+                finals[name] = points[-1][1]
+        directions = {f"val/{k}": v for k, v in HIGHER_IS_BETTER.items()}
+        directions.update({k: False for k in finals if k.startswith("train/loss")})
+        return {
+            "best_checkpoint": None
+            if result.best_checkpoint is None
+            else str(result.best_checkpoint),
+            "last_checkpoint": None
+            if result.last_checkpoint is None
+            else str(result.last_checkpoint),
+            "steps": result.last_step,
+            "stopped_early": result.stopped_early,
+            "stop_reason": result.stop_reason,
+            "best": {
+                "metric": self.config.checkpoint.best_metric,
+                "step": result.best_step,
+                "value": result.best_value,
+            },
+            "metrics": finals,
+            "higher_is_better": directions,
+            "recognizer": self.recognizer_info,
+            "validation": {
+                "source": self.eval_set.source,
+                "reason": self.eval_set.reason,
+                "reconstruction_pairs": len(self.eval_set.recon),
+                "swap_pairs": len(self.eval_set.swaps),
+            },
+            "lpips": {
+                "available": self.lpips is not None,
+                "reason": self.lpips_reason,
+                "backbone": "random (tests only)"
+                if self.config.eval.lpips == "random"
+                else "alexnet",
+            },
+            "model": self.stats,
+            "data": {"root": str(self.data_root), "version": self.prepared.manifest.version},
+            "seed": self.experiment.seed,
+            "device": str(self.device),
+            "torch_threads": torch.get_num_threads(),
+            "world_size": self.dist.world_size,
+            "rank_weights_sha256": digests,
+            "train_seconds": round(elapsed, 3),
+        }
+
+
+def _console(config: TrainConfig) -> JsonLogger | None:
+    """JSON lines on stderr when no progress bar is drawn."""
+    bar = config.progress == "bar" or (config.progress == "auto" and sys.stderr.isatty())
+    return None if bar else JsonLogger(sys.stderr, min_level="info")
+
+
+class MetricsHook(BaseLoopHook):
+    """Writes train metrics every ``log_every`` steps and every eval to metrics.jsonl / csv."""
+
+    def __init__(self, log: MetricsLog, every: int, session: Session) -> None:
+        self.metrics = log
+        self.every = every
+        self.session = session
+
+    def before_run(self, loop: TrainingLoop) -> None:
+        self.metrics.truncate_after(loop.state.step)
+
+    def after_step(self, loop: TrainingLoop, step: int, metrics: Mapping[str, float]) -> None:
+        if step % self.every == 0 or step == loop.max_steps:
+            self.metrics.append(step, "train", metrics)
+
+    def after_eval(self, loop: TrainingLoop, step: int, metrics: Mapping[str, float]) -> None:
+        self.metrics.append(step, "val", {k.split("/", 1)[1]: v for k, v in metrics.items()})
+        self.metrics.write_csv()
+
+
+class ProgressHook(BaseLoopHook):
+    """A tqdm bar (steps, loss, it/s, ETA) on a terminal; JSON lines on stderr otherwise."""
+
+    def __init__(self, session: Session, config: TrainConfig) -> None:
+        self.console = session.console
+        self.every = config.log_every
+        self.bar: Any = None
+        self.started = time.perf_counter()
+        self.first_step = 0
+
+    def before_run(self, loop: TrainingLoop) -> None:
+        self.started = time.perf_counter()
+        self.first_step = loop.state.step
+        if self.console is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(
+                total=loop.max_steps,
+                initial=loop.state.step,
+                desc="train",
+                unit="step",
+                file=sys.stderr,
+            )
+
+    def after_step(self, loop: TrainingLoop, step: int, metrics: Mapping[str, float]) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix(loss=f"{metrics.get('loss_total', float('nan')):.4f}")
+        elif self.console is not None and (step % self.every == 0 or step == loop.max_steps):
+            elapsed = time.perf_counter() - self.started
+            rate = (step - self.first_step) / elapsed if elapsed > 0 else 0.0
+            eta = (loop.max_steps - step) / rate if rate > 0 else None
+            self.console.info(
+                "step",
+                step=step,
+                max_steps=loop.max_steps,
+                it_per_s=round(rate, 3),
+                eta_s=None if eta is None else round(eta, 1),
+                **metrics,
+            )
+
+    def after_eval(self, loop: TrainingLoop, step: int, metrics: Mapping[str, float]) -> None:
+        if self.console is not None:
+            self.console.info("eval", step=step, **metrics)
+
+    def after_run(self, loop: TrainingLoop, result: LoopResult) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+class TensorBoardHook(BaseLoopHook):
+    """Scalars to TensorBoard event files, when the tensorboard package is installed."""
+
+    def __init__(self, writer: Any) -> None:
+        self.writer = writer
+
+    @classmethod
+    def create(cls, folder: Path) -> TensorBoardHook | None:
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError:
+            return None
+        return cls(SummaryWriter(log_dir=str(folder)))
+
+    def after_step(self, loop: TrainingLoop, step: int, metrics: Mapping[str, float]) -> None:
+        for name, value in metrics.items():
+            self.writer.add_scalar(f"train/{name}", value, step)
+
+    def after_eval(self, loop: TrainingLoop, step: int, metrics: Mapping[str, float]) -> None:
+        for name, value in metrics.items():
+            if math.isfinite(value):
+                self.writer.add_scalar(name, value, step)
+
+    def after_run(self, loop: TrainingLoop, result: LoopResult) -> None:
+        self.writer.close()
+
+
+__all__ = ["EvalSet", "Session", "TrainRunner", "eval_pairs", "lr_factor", "pick_device"]

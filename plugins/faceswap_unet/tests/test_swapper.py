@@ -1,0 +1,93 @@
+"""A trained checkpoint swaps through the pipeline (``--model unet``) and fits the ONNX contract."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+import pytest
+import torch
+
+from faceswap_core.io.decode import decode
+from faceswap_core.pipeline.context import build_context
+from faceswap_core.plugin.manager import FaceswapPlugins
+from faceswap_core.swappers.configs import OnnxSwapperConfig
+from faceswap_core.swappers.onnx import OnnxSwapper
+from faceswap_core.tools.samples import sample_path
+from faceswap_unet.inference import load_checkpoint_for_inference, load_for_export
+
+from .conftest import run_faceswap
+
+
+def test_swap_with_the_unet_model(smoke_run: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    folder, _ = smoke_run
+    target = tmp_path / "target.png"
+    import cv2
+    from skimage import data
+
+    cv2.imwrite(str(target), data.astronaut()[:, :, ::-1])
+    out = tmp_path / "out.png"
+    done = run_faceswap(
+        "swap", "-s", str(sample_path("tom_hanks")), "-t", str(target), "-o", str(out),
+        "--model", "unet", "--model-path", str(folder), "--json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)[0]
+    assert report["faces_swapped"] == 1
+    before, after = decode(target), decode(out)
+    x1, y1, x2, y2 = (int(v) for v in report["faces"][0]["bbox"])
+    assert np.abs(after[y1:y2, x1:x2].astype(int) - before[y1:y2, x1:x2]).mean() > 0.5
+    assert np.array_equal(after[-50:, -50:], before[-50:, -50:])  # far from the face: untouched
+
+
+def test_checkpoint_exports_to_the_onnx_swapper_contract(
+    smoke_run: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    folder, summary = smoke_run
+    module, metadata = load_for_export(folder)
+    loaded = load_checkpoint_for_inference(summary["best_checkpoint"])
+    size, dim = loaded.crop_size, loaded.embedding_dim
+    path = tmp_path / "unet.onnx"
+    target = torch.rand(1, 3, size, size)
+    source = torch.nn.functional.normalize(torch.randn(1, dim), dim=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            module, (target, source), str(path), input_names=["target", "source"],
+            output_names=["output", "mask"], opset_version=17, dynamo=False,
+            dynamic_axes={n: {0: "N"} for n in ("target", "source", "output", "mask")},
+        )  # fmt: skip
+    model = onnx.load(str(path))
+    onnx.helper.set_model_props(model, metadata)
+    onnx.save(model, str(path))
+    swapper = OnnxSwapper(
+        OnnxSwapperConfig(model=str(path)), build_context(FaceswapPlugins(strict=True))
+    )
+    assert (swapper.crop_size, swapper.embedding_dim, swapper.template) == (size, dim, "arcface")
+    assert swapper.has_mask
+    crop = (target[0].permute(1, 2, 0).numpy() * 255).astype(np.uint8)
+    from faceswap_core.interfaces import Face
+
+    face = Face(
+        bbox=[0, 0, size, size], score=1.0, kps=np.zeros((5, 2)), embedding=source[0].numpy()
+    )
+    result = swapper.swap(crop, face, swapper.prepare_source(crop, face))
+    with torch.no_grad():
+        expected, mask = module(
+            torch.from_numpy(crop.transpose(2, 0, 1)[None]).float() / 255, source
+        )
+    reference = (expected[0].permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)
+    assert np.abs(result.image.astype(int) - reference).max() <= 1
+    assert result.mask is not None
+    assert np.allclose(result.mask, mask[0, 0].numpy(), atol=1e-4)
+
+
+def test_a_folder_that_is_not_a_checkpoint_is_a_model_file_error(tmp_path: Path) -> None:
+    from faceswap_core.errors import ModelFileError
+
+    with pytest.raises(ModelFileError, match="no faceswap-unet checkpoint"):
+        load_checkpoint_for_inference(tmp_path)

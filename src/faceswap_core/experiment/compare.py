@@ -1,0 +1,213 @@
+"""Compare two runs: final and best value of each metric, deltas, regressions, an overlay plot.
+
+Reads only the run folders' ``metrics.jsonl`` (or ``metrics.csv``) and
+``metrics.json``, so it needs no torch and works on runs copied from another
+machine. Whether higher is better comes from the run's ``metrics.json``
+(``higher_is_better``) and otherwise from the metric's name (losses, LPIPS,
+errors and distances go down; SSIM, PSNR, cosine and retrieval go up).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from faceswap_core.errors import ConfigError, InputError, RegressionError
+from faceswap_core.experiment.metrics import read_metrics, series
+from faceswap_core.experiment.plots import plot_overlay, safe_name
+from faceswap_core.io.atomic import atomic_write_json
+
+LOWER_IS_BETTER = re.compile(r"loss|lpips|error|distance|time|latency|_ms$", re.IGNORECASE)
+
+
+@attrs.frozen
+class MetricDelta:
+    """One metric of both runs; ``delta`` is B minus A (final values)."""
+
+    name: str
+    higher_is_better: bool
+    final_a: float | None
+    final_b: float | None
+    best_a: float | None
+    best_b: float | None
+
+    @property
+    def delta(self) -> float | None:
+        if self.final_a is None or self.final_b is None:
+            return None
+        return self.final_b - self.final_a
+
+    @property
+    def best_delta(self) -> float | None:
+        if self.best_a is None or self.best_b is None:
+            return None
+        return self.best_b - self.best_a
+
+    def worsening(self) -> float | None:
+        """How much worse B's final value is than A's (positive = worse), in metric units."""
+        delta = self.delta
+        if delta is None:
+            return None
+        return -delta if self.higher_is_better else delta
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "higher_is_better": self.higher_is_better,
+            "final_a": self.final_a,
+            "final_b": self.final_b,
+            "delta": self.delta,
+            "best_a": self.best_a,
+            "best_b": self.best_b,
+            "best_delta": self.best_delta,
+        }
+
+
+@attrs.frozen
+class CompareReport:
+    run_a: Path
+    run_b: Path
+    metrics: list[MetricDelta]
+    tolerance: float | None
+    plot: Path | None
+    report: Path | None
+
+    @property
+    def regressions(self) -> list[MetricDelta]:
+        """Metrics whose final value got worse by more than ``tolerance``."""
+        if self.tolerance is None:
+            return []
+        return [m for m in self.metrics if (m.worsening() or 0.0) > self.tolerance]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_a": str(self.run_a),
+            "run_b": str(self.run_b),
+            "tolerance": self.tolerance,
+            "metrics": [m.to_dict() for m in self.metrics],
+            "regressions": [m.name for m in self.regressions],
+            "plot": None if self.plot is None else str(self.plot),
+        }
+
+
+def higher_is_better(name: str, declared: Mapping[str, bool] | None = None) -> bool:
+    """Direction of a metric: declared by the run, else guessed from its name."""
+    base = name.split("/", 1)[-1]
+    if declared:
+        for key in (name, base):
+            if key in declared:
+                return bool(declared[key])
+    return LOWER_IS_BETTER.search(base) is None
+
+
+def _metrics_file(run: Path) -> Path:
+    for name in ("metrics.jsonl", "metrics.csv"):
+        if (run / name).is_file():
+            return run / name
+    if run.is_file() and run.suffix in (".jsonl", ".csv"):
+        return run
+    raise InputError(
+        f"{run} is not a run folder with metrics.jsonl or metrics.csv; "
+        "pass the work_dir a training run wrote"
+    )
+
+
+def _declared(run: Path) -> dict[str, bool]:
+    file = run / "metrics.json"
+    if not file.is_file():
+        return {}
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    declared = data.get("higher_is_better") if isinstance(data, dict) else None
+    return {str(k): bool(v) for k, v in declared.items()} if isinstance(declared, dict) else {}
+
+
+def _wanted(name: str, selected: Sequence[str]) -> bool:
+    return not selected or name in selected or name.split("/", 1)[-1] in selected
+
+
+def _final_and_best(points: Sequence[tuple[int, float]], up: bool) -> tuple[float, float]:
+    values = [v for _, v in points if math.isfinite(v)]
+    return points[-1][1], (max(values) if up else min(values))
+
+
+def compare_runs(
+    run_a: str | os.PathLike[str],
+    run_b: str | os.PathLike[str],
+    *,
+    metrics: Iterable[str] = (),
+    fail_on_regression: float | None = None,
+    plot: bool = True,
+) -> CompareReport:
+    """Compare two run folders; writes ``compare-<A>.png`` and ``.json`` next to RUN_B.
+
+    :param metrics: names to compare (``ssim`` or ``val/ssim``); default all shared ones.
+    :param fail_on_regression: raise :class:`RegressionError` when a final
+        value of B is worse than A's by more than this (in the metric's units).
+    """
+    a, b = Path(run_a), Path(run_b)
+    if fail_on_regression is not None and not (
+        math.isfinite(fail_on_regression) and fail_on_regression >= 0
+    ):
+        raise ConfigError(f"--fail-on-regression must be >= 0, got {fail_on_regression}")
+    curves_a = series(read_metrics(_metrics_file(a)))
+    curves_b = series(read_metrics(_metrics_file(b)))
+    selected = list(metrics)
+    names = sorted(n for n in set(curves_a) | set(curves_b) if _wanted(n, selected))
+    if selected and not names:
+        available = ", ".join(sorted(set(curves_a) | set(curves_b))) or "none"
+        raise ConfigError(f"no metric named {', '.join(selected)} in either run; have: {available}")
+    declared = {**_declared(a), **_declared(b)}
+    rows = []
+    for name in names:
+        up = higher_is_better(name, declared)
+        fa = _final_and_best(curves_a[name], up) if name in curves_a else (None, None)
+        fb = _final_and_best(curves_b[name], up) if name in curves_b else (None, None)
+        rows.append(MetricDelta(name, up, fa[0], fb[0], fa[1], fb[1]))
+    picture = None
+    written = None
+    if plot and rows:
+        panels = {
+            name: {f"A {a.name}": curves_a.get(name, []), f"B {b.name}": curves_b.get(name, [])}
+            for name in names
+        }
+        picture = plot_overlay(
+            b / f"compare-{safe_name(a.name)}.png", panels, title=f"{a.name} vs {b.name}"
+        )
+    report = CompareReport(a, b, rows, fail_on_regression, picture, None)
+    if plot:
+        written = atomic_write_json(b / f"compare-{safe_name(a.name)}.json", report.to_dict())
+        report = attrs.evolve(report, report=written)
+    return report
+
+
+def check_regressions(report: CompareReport) -> None:
+    """Raise :class:`RegressionError` naming every metric that regressed beyond the tolerance."""
+    bad = report.regressions
+    if bad:
+        parts = [
+            f"{m.name} {m.final_a:.6g} -> {m.final_b:.6g}"
+            f" ({'higher' if m.higher_is_better else 'lower'} is better)"
+            for m in bad
+        ]
+        raise RegressionError(
+            f"{len(bad)} metric(s) regressed beyond {report.tolerance}: {'; '.join(parts)}"
+        )
+
+
+__all__ = [
+    "CompareReport",
+    "MetricDelta",
+    "check_regressions",
+    "compare_runs",
+    "higher_is_better",
+]

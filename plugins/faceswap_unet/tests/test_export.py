@@ -381,3 +381,26 @@ def test_contradictory_options_are_config_errors_in_python_as_on_the_cli(
     assert result.exit_code == 2
     assert message in one_error_line(result.stderr)
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"crop_size": 100_000}, "faceswap.crop_size must be between 64 and 1024, got 100000"),
+        ({"crop_size": 72}, "crop size 72 is not a multiple of 2 ** depth = 8"),
+        ({"template": "../../x"}, "unknown template '../../x'"),
+        ({"embedding_dim": "128; rm"}, "faceswap.embedding_dim must be an integer"),
+    ],
+)
+def test_a_tampered_state_json_is_refused_before_export(
+    run_dir: Path, tmp_path: Path, change: dict[str, Any], message: str
+) -> None:
+    checkpoint = tmp_path / "tampered.ckpt"
+    shutil.copytree(run_dir / "checkpoints" / "step-00000001.ckpt", checkpoint)
+    state = json.loads((checkpoint / "state.json").read_text())
+    (checkpoint / "state.json").write_text(json.dumps({**state, **change}))
+    out = tmp_path / "out" / "m.onnx"
+    result = run_cli("export", "onnx", "--checkpoint", str(checkpoint), "--out", str(out))
+    assert result.exit_code == 5
+    assert message in one_error_line(result.stderr)
+    assert not out.parent.exists()

@@ -50,10 +50,17 @@ from faceswap_core.plugin.context import BuildContext
 from faceswap_core.plugin.kinds import RECOGNIZER
 from faceswap_core.plugin.manager import FaceswapPlugins
 from faceswap_core.runtime.onnxruntime import OnnxRuntime
-from faceswap_core.swappers.contract import EXPORT_INPUTS, check_export
+from faceswap_core.swappers.configs import CROP_SIZE_MAX, CROP_SIZE_MIN
+from faceswap_core.swappers.contract import (
+    EXPORT_INPUTS,
+    MAX_EMBEDDING_DIM,
+    check_export,
+    metadata_int,
+)
 from faceswap_core.tools.samples import load_sample
+from faceswap_core.vision.align import TEMPLATES
 from faceswap_unet.configs import OnnxExportConfig
-from faceswap_unet.inference import ExportModule, load_checkpoint_for_inference
+from faceswap_unet.inference import ExportModule, LoadedCheckpoint, load_checkpoint_for_inference
 
 OUTPUT_NAMES: tuple[str, ...] = ExportModule.output_names
 DYNAMIC_BATCH = "N"
@@ -180,6 +187,33 @@ def default_opset(proto: Any) -> int:
     raise ModelFileError("the exported graph imports no ai.onnx opset")
 
 
+def checked_metadata(loaded: LoadedCheckpoint) -> tuple[dict[str, str], int, int]:
+    """The checkpoint's contract metadata, checked before anything is traced or allocated.
+
+    ``state.json`` is untrusted: a crop size outside the contract's range, one
+    the U-Net's down-sampling cannot divide, or an unknown template is a
+    :class:`ModelFileError` naming the checkpoint.
+    """
+    origin = f"{loaded.path}/state.json"
+    try:
+        metadata = {key: str(value) for key, value in loaded.metadata().items()}
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelFileError(f"{origin} is malformed: {exc}") from None
+    size = metadata_int(origin, metadata, "faceswap.crop_size", CROP_SIZE_MIN, CROP_SIZE_MAX)
+    dim = metadata_int(origin, metadata, "faceswap.embedding_dim", 1, MAX_EMBEDDING_DIM)
+    if metadata["faceswap.template"] not in TEMPLATES:
+        raise ModelFileError(
+            f"model {origin}: unknown template {metadata['faceswap.template']!r}; "
+            f"known: {', '.join(TEMPLATES)}"
+        )
+    stride = 2**loaded.generator.config.depth
+    if size % stride:
+        raise ModelFileError(
+            f"model {origin}: crop size {size} is not a multiple of 2 ** depth = {stride}"
+        )
+    return metadata, size, dim
+
+
 def _versions() -> dict[str, str]:
     return {
         name: version(dist)
@@ -271,11 +305,7 @@ class UnetOnnxExporter:
         self._check_opset()
         source = self._source()
         loaded = load_checkpoint_for_inference(source)
-        try:
-            metadata = loaded.metadata()
-            size, dim = loaded.crop_size, loaded.embedding_dim
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ModelFileError(f"{loaded.path}/state.json is malformed: {exc}") from None
+        metadata, size, dim = checked_metadata(loaded)
         reference = ExportModule(loaded.generator).eval()
         module: nn.Module = Float16Module(reference).eval() if config.fp16 else reference
         rng = np.random.default_rng(config.seed)
@@ -430,6 +460,7 @@ __all__ = [
     "DYNAMIC_VALIDATION_BATCHES",
     "Float16Module",
     "UnetOnnxExporter",
+    "checked_metadata",
     "default_opset",
     "record_path",
     "torch_export",

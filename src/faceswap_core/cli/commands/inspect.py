@@ -1,19 +1,23 @@
-"""``faceswap inspect IMAGE``: size, format and provenance metadata of an image file."""
+"""``faceswap inspect FILE``: size, format and provenance metadata of an image or video file."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import click
 
 from faceswap_core.io.decode import decode, probe
 from faceswap_core.io.provenance import read_provenance
+from faceswap_core.io.video import VIDEO_SUFFIXES, probe_video
 
 NO_PROVENANCE = "no provenance metadata"
 
 
 def _report(path: str) -> dict[str, Any]:
+    if Path(path).suffix.lower() in VIDEO_SUFFIXES:
+        return probe_video(path).to_dict()
     info = probe(path)
     decode(path)  # a truncated or corrupt file fails here with exit code 3
     record = read_provenance(path)
@@ -32,13 +36,20 @@ def _report(path: str) -> dict[str, Any]:
 def command(image: str, as_json: bool) -> None:
     """Show IMAGE's size, format and provenance (IPTC digital source type, software, model).
 
-    Exit code 0 with or without provenance; 3 when IMAGE cannot be read or decoded.
+    Videos (.mp4, .mov, .mkv, .webm, ...) show codec, frames, rate and the
+    provenance tags in their container metadata. Exit code 0 with or without
+    provenance; 3 when IMAGE cannot be read or decoded.
     """
     report = _report(image)
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
     click.echo(f"{image}: {report['format']} {report['width']}x{report['height']}")
+    if "frames" in report:
+        click.echo(
+            f"video: {report['codec']}, {report['frames']} frames at {report['fps']} fps, "
+            f"{report['duration']} s, rotation {report['rotation']}"
+        )
     record = report["provenance"]
     if record is None:
         click.echo(NO_PROVENANCE)

@@ -40,7 +40,7 @@ from faceswap_core.pipeline.stages import staged
 from faceswap_core.pipeline.timing import StageTimer
 from faceswap_core.vision.selection import SELECTIONS, identity_distance
 from faceswap_core.vision.smoothing import ColorBlend, FaceSmoother, MaskBlend, make_filter
-from faceswap_core.vision.tracking import SceneCutDetector, Track, Tracker
+from faceswap_core.vision.tracking import SceneCutDetector, Track, Tracker, flow_frame
 
 STREAM_STAGES: tuple[str, ...] = (
     "detect", "track", "select", "landmarks", "align", "swap", "paste",
@@ -146,7 +146,8 @@ class FrameAnalyser:
         image, index, time = item
         timer = StageTimer()
         with timer.stage("track"):
-            cut = self.config.scene_cut < 1.0 and self.cuts(image)
+            prepared = flow_frame(image)  # one grey copy for the cut check and the tracker
+            cut = self.config.scene_cut < 1.0 and self.cuts(prepared)
             if cut:
                 self.tracker.reset()
                 self._largest = None
@@ -161,11 +162,11 @@ class FrameAnalyser:
             with timer.stage("detect"):
                 found = self.pipeline.detector.detect(image)
             with timer.stage("track"):
-                tracks = self.tracker.update(image, found)
+                tracks = self.tracker.update(prepared, found)
             self._since_detection = 0
         else:
             with timer.stage("track"):
-                tracks = self.tracker.follow(image)
+                tracks = self.tracker.follow(prepared)
             self._since_detection = (self._since_detection or 0) + 1
         with timer.stage("select"):
             chosen = self._select(image, tracks, detect)

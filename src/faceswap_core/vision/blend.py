@@ -116,7 +116,8 @@ def paste_back(
     blended = cv2.subtract(warped.astype(np.float32), region)
     blended = cv2.multiply(blended, cv2.merge([np.minimum(alpha, 1.0)] * 3))
     blended = cv2.add(blended, region)
-    np.copyto(roi, np.rint(blended).astype(np.uint8), where=changed[..., None])
+    # In place through the view: only pixels whose warped mask is above zero are written.
+    cv2.copyTo(np.rint(blended).astype(np.uint8), changed.astype(np.uint8), roi)
     return out
 
 

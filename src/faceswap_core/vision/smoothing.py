@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from typing import Protocol
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -204,7 +205,8 @@ class MaskBlend:
             self._last = current.copy()
             return current
         blended = np.float32(self.weight) * self._last + np.float32(1.0 - self.weight) * current
-        out: FloatArray = np.where(current > 0.0, blended, np.float32(0.0)).astype(np.float32)
+        blended[current <= 0.0] = 0.0
+        out: FloatArray = blended.astype(np.float32, copy=False)
         self._last = out
         return out
 
@@ -232,12 +234,12 @@ class ColorBlend:
         self._offset = None
 
     def __call__(self, swapped: Image, target: Image, mask: FloatArray) -> Image:
-        core = np.asarray(mask) > 0.5
-        if self.weight == 0.0 or int(core.sum()) < 16:
+        if self.weight == 0.0:
             return swapped
-        offset = swapped[core].mean(axis=0, dtype=np.float64) - target[core].mean(
-            axis=0, dtype=np.float64
-        )
+        core = (np.asarray(mask) > 0.5).astype(np.uint8)
+        if int(cv2.countNonZero(core)) < 16:
+            return swapped
+        offset = np.subtract(cv2.mean(swapped, mask=core)[:3], cv2.mean(target, mask=core)[:3])
         if self._offset is None:
             self._offset = offset
             return swapped

@@ -40,6 +40,31 @@ MIN_FLOW_POINTS = 6
 GRID = 4
 
 
+@attrs.frozen(eq=False)
+class FlowFrame:
+    """A frame prepared once for optical flow and scene-cut checks.
+
+    :ivar gray: the frame in grey, its longer side at most :data:`FLOW_SIDE`.
+    :ivar scale: ``gray`` pixels per frame pixel (at most 1).
+    """
+
+    gray: npt.NDArray[np.uint8]
+    scale: float
+
+
+def flow_frame(image: Image | FlowFrame) -> FlowFrame:
+    """``image`` in grey at flow resolution (a :class:`FlowFrame` is returned as is)."""
+    if isinstance(image, FlowFrame):
+        return image
+    height, width = image.shape[:2]
+    scale = min(1.0, FLOW_SIDE / max(height, width))
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    if scale < 1.0:
+        size = (max(round(width * scale), 1), max(round(height * scale), 1))
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+    return FlowFrame(np.asarray(gray, np.uint8), scale)
+
+
 def iou_matrix(a: npt.ArrayLike, b: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """Intersection over union of every box in ``a`` (N x 4) with every box in ``b`` (M x 4)."""
     boxes_a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
@@ -119,7 +144,7 @@ class Tracker:
         self.tracks.append(track)
         return track
 
-    def update(self, image: Image, detections: Sequence[Face]) -> list[Track]:
+    def update(self, image: Image | FlowFrame, detections: Sequence[Face]) -> list[Track]:
         """Match a frame's detections to the tracks; returns the visible tracks.
 
         A track and a detection match when their IoU is at least
@@ -155,17 +180,12 @@ class Tracker:
         self.tracks = [t for t in self.tracks if t.misses <= self.max_missed]
         return self.visible
 
-    def _remember(self, image: Image) -> npt.NDArray[np.uint8]:
-        height, width = image.shape[:2]
-        scale = min(1.0, FLOW_SIDE / max(height, width))
-        gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-        if scale < 1.0:
-            size = (max(round(width * scale), 1), max(round(height * scale), 1))
-            gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
-        self._gray, self._scale = np.asarray(gray, np.uint8), scale
+    def _remember(self, image: Image | FlowFrame) -> npt.NDArray[np.uint8]:
+        prepared = flow_frame(image)
+        self._gray, self._scale = prepared.gray, prepared.scale
         return self._gray
 
-    def follow(self, image: Image) -> list[Track]:
+    def follow(self, image: Image | FlowFrame) -> list[Track]:
         """Move the visible tracks to ``image`` by optical flow; returns those still followed."""
         previous = self._gray
         gray = self._remember(image)
@@ -266,25 +286,27 @@ class SceneCutDetector:
     def reset(self) -> None:
         self._last = None
 
-    def difference(self, image: Image) -> float | None:
+    def difference(self, image: Image | FlowFrame) -> float | None:
         """Mean absolute difference (0 to 1) to the previous frame; ``None`` for the first."""
-        gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        gray = flow_frame(image).gray
         thumb = cv2.resize(gray, self.SIZE, interpolation=cv2.INTER_AREA).astype(np.float32)
         previous, self._last = self._last, thumb
         if previous is None or previous.shape != thumb.shape:
             return None
         return float(np.mean(np.abs(thumb - previous))) / 255.0
 
-    def __call__(self, image: Image) -> bool:
+    def __call__(self, image: Image | FlowFrame) -> bool:
         """Whether ``image`` starts a new shot (never for the first frame)."""
         difference = self.difference(image)
         return difference is not None and difference > self.threshold
 
 
 __all__ = [
+    "FlowFrame",
     "SceneCutDetector",
     "Track",
     "Tracker",
+    "flow_frame",
     "flow_points",
     "iou_matrix",
     "move_face",

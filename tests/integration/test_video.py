@@ -68,7 +68,12 @@ def astro(tmp_path_factory: pytest.TempPathFactory, astronaut_image: Image) -> C
         centre=(225, 130), travel=(60, 20), scale=0.8, zoom=0.12,
     )  # fmt: skip
     audio = tone(ASTRONAUT_FRAMES / 25)
-    path = encode(tmp_path_factory.mktemp("clips") / "astronaut.mp4", frames, audio=audio)
+    path = encode(
+        tmp_path_factory.mktemp("clips") / "astronaut.mp4",
+        frames,
+        audio=audio,
+        metadata={"title": "Eileen Collins"},
+    )
     return Clip(path, frames, camera, audio=audio)
 
 
@@ -117,6 +122,7 @@ def test_output_keeps_frame_count_rate_timestamps_and_audio(
         assert container.streams.video[0].average_rate == 25
         assert (container.streams.video[0].width, container.streams.video[0].height) == (320, 240)
         assert DIGITAL_SOURCE_TYPE in container.metadata["xmp"]
+        assert container.metadata["title"] == "Eileen Collins"  # the input's metadata is kept
     before, after = decode_audio(astro.path), decode_audio(out)
     assert before.shape == after.shape
     assert np.array_equal(before, after)  # copied, not re-encoded

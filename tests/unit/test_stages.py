@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from faceswap_core.pipeline.stages import staged
+from faceswap_core.pipeline.stages import Batch, staged
 
 
 def test_items_come_out_in_order_through_every_stage() -> None:
@@ -89,3 +89,32 @@ def test_closing_early_stops_the_threads_and_reads_a_bounded_amount() -> None:
 def test_depth_must_be_positive() -> None:
     with pytest.raises(ValueError, match="depth"):
         list(staged([1], [lambda x: x], depth=0))
+
+
+def test_a_batch_stage_takes_what_is_waiting_and_keeps_the_order() -> None:
+    sizes: list[int] = []
+    release = threading.Event()
+
+    def slow_source() -> Iterator[int]:
+        yield from range(3)
+        release.wait(timeout=10)  # the first batch is processed while the source is held
+        yield from range(3, 20)
+
+    def double(items: list[int]) -> list[int]:
+        sizes.append(len(items))
+        if len(sizes) == 1:
+            time.sleep(0.2)  # let items queue up behind the first batch
+            release.set()
+        return [2 * x for x in items]
+
+    out = list(staged(slow_source(), [Batch(double, 4), lambda x: x + 1], depth=8))
+    assert out == [2 * x + 1 for x in range(20)]
+    assert max(sizes) == 4  # items that piled up were taken four at a time
+    assert sum(sizes) == 20
+
+
+def test_a_batch_stage_must_return_one_result_per_item() -> None:
+    with pytest.raises(RuntimeError, match="2 results for 1 items"):
+        list(staged([1], [Batch(lambda items: items * 2, 4)]))
+    with pytest.raises(ValueError, match="batch size"):
+        Batch(lambda items: items, 0)

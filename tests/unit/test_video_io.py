@@ -319,3 +319,39 @@ def test_parse_time_round_trips_clock_text(h: int, m: int, s: int, ms: int) -> N
 def test_parse_time_rejects_garbage(text: str) -> None:
     with pytest.raises(ConfigError):
         parse_time(text)
+
+
+def test_subtitles_and_title_are_kept_where_the_container_allows(tmp_path: Path) -> None:
+    source = tmp_path / "subtitled.mkv"
+    with av.open(str(source), "w") as out:
+        out.metadata["title"] = "holiday"
+        video = out.add_stream("libx264", rate=25)
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        text = out.add_mux_stream("subrip")
+        text.time_base = Fraction(1, 1000)
+        for index, image in enumerate(_ramp(10)):
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts = index
+            out.mux(video.encode(frame))
+            if index in (2, 6):
+                cue = av.Packet(f"line {index}".encode())
+                cue.stream, cue.pts, cue.dts, cue.duration = text, index * 40, index * 40, 80
+                cue.time_base = Fraction(1, 1000)
+                out.mux(cue)
+        out.mux(video.encode(None))
+
+    def cues(path: Path) -> list[tuple[int, bytes]]:
+        with av.open(str(path)) as container:
+            stream = container.streams.subtitles[0]
+            return [(int(p.pts), bytes(p)) for p in container.demux(stream) if p.pts is not None]
+
+    kept = tmp_path / "kept.mkv"
+    writer = _copy(source, kept, metadata={"title": "holiday"})
+    assert [(r.type, r.mode) for r in writer.reports] == [("subtitle", "copy")]
+    assert cues(kept) == [(80, b"line 2"), (240, b"line 6")]
+    dropped = tmp_path / "dropped.mp4"  # MP4 takes mov_text, not SubRip
+    writer = _copy(source, dropped, metadata=probe_video(source).metadata)
+    assert [(r.type, r.mode) for r in writer.reports] == [("subtitle", "drop")]
+    with av.open(str(dropped)) as container:
+        assert not container.streams.subtitles
+        assert container.metadata["title"] == "holiday"

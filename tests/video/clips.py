@@ -84,10 +84,13 @@ def encode(
     pts: Sequence[int] | None = None,
     time_base: Fraction | None = None,
     options: dict[str, str] | None = None,
+    metadata: dict[str, str] | None = None,
 ) -> Path:
     """Write ``frames`` (and a mono AAC track) with PyAV."""
     height, width = frames[0].shape[:2]
     with av.open(str(path), "w") as out:
+        for key, value in (metadata or {}).items():
+            out.metadata[key] = value
         video = out.add_stream(codec, rate=fps, options=options or {})
         video.width, video.height, video.pix_fmt = width, height, pix_fmt
         if time_base is not None:

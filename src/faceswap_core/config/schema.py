@@ -74,7 +74,10 @@ class VideoConfig:
     :ivar mask_blend: share of the previous frames in the paste mask (0 = off).
     :ivar scene_cut: mean thumbnail difference (0 to 1) that counts as a cut; 1 = never.
     :ivar track_iou: least box overlap to keep a face's track id at a detection.
-    :ivar queue: frames in flight between the decode, analyse, swap and encode threads.
+    :ivar detect_batch: at most this many scheduled detections run as one batch
+        when frames wait for the detector (never waiting to fill a batch).
+    :ivar queue: frames in flight between the decode, detect, analyse, swap and
+        encode threads.
     """
 
     detect_every: int = attrs.field(default=5, validator=_in_range(1, 1000))
@@ -87,6 +90,7 @@ class VideoConfig:
     mask_blend: float = attrs.field(default=0.5, validator=_in_range(0.0, 1.0, high_open=True))
     scene_cut: float = attrs.field(default=0.12, validator=_in_range(0.0, 1.0, low_open=True))
     track_iou: float = attrs.field(default=0.3, validator=_in_range(0.0, 1.0, low_open=True))
+    detect_batch: int = attrs.field(default=4, validator=_in_range(1, 64))
     queue: int = attrs.field(default=4, validator=_in_range(1, 64))
 
 

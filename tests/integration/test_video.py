@@ -159,33 +159,40 @@ def test_the_face_is_swapped_in_every_frame_and_the_background_kept(
 # -- tracking and smoothing on decoded frames -------------------------------------------------
 
 
-def _jitter(frames: list[Frame], camera: list[np.ndarray]) -> float:
-    """Mean frame-to-frame motion (photo pixels) of the pasted face's 5 + 68 points."""
+def _photo_points(frames: list[Frame], camera: list[np.ndarray]) -> np.ndarray:
+    """The pasted face's 5 + 68 points in each frame, mapped back onto the photo."""
     points = []
     for frame, cam in zip(frames, camera, strict=True):
         (face,) = [f for f in frame.faces if f.track_id in frame.swapped]
         assert face.landmarks is not None
         points.append(np.vstack([to_photo(face.kps, cam), to_photo(face.landmarks, cam)]))
-    return float(np.linalg.norm(np.diff(np.array(points), axis=0), axis=2).mean())
+    return np.array(points)
 
 
-def test_one_euro_smoothing_lowers_keypoint_jitter(
+def test_one_euro_smoothing_lowers_keypoint_jitter_without_lagging(
     astro: Clip, pipeline: Pipeline, identity: SourceIdentity
 ) -> None:
-    """Jitter of the pasted face's points after removing the known camera motion.
+    """Motion of the pasted face's points on the photo, where the face stands still.
 
-    Measured on this clip (50 frames, detection every 5): ``none`` 0.36 photo
-    px per frame, ``one-euro`` 0.18, ``ema`` 0.21 (with detection on every
-    frame: 0.53, 0.18 and 0.22). The face does not move on the photo, so all
-    of it is jitter.
+    ``jitter`` is the mean frame-to-frame motion of the 5 + 68 points (photo px);
+    ``spread`` their mean distance from where they sit on average, which grows
+    when a filter lags behind the camera. Measured on this clip (50 frames,
+    detection every 5): ``none`` jitter 0.357, spread 0.427; ``one-euro`` with
+    the defaults (min_cutoff 2, beta 10) jitter 0.221, spread 0.476; ``ema``
+    (alpha 0.5) 0.217 and 0.519. A laggy One Euro (min_cutoff 1, beta 1)
+    reaches jitter 0.220 but spread 1.234, which the second assertion refuses.
     """
     runs = {}
     for smooth in ("none", "one-euro"):
         frames = list(faceswap.stream(astro.frames, identity, pipeline=pipeline, smooth=smooth))
         assert len(frames) == ASTRONAUT_FRAMES
-        runs[smooth] = _jitter(frames, astro.camera)
-    print("keypoint jitter (photo px / frame):", {k: round(v, 3) for k, v in runs.items()})
-    assert runs["one-euro"] < 0.75 * runs["none"]
+        points = _photo_points(frames, astro.camera)
+        jitter = float(np.linalg.norm(np.diff(points, axis=0), axis=2).mean())
+        spread = float(np.linalg.norm(points - points.mean(axis=0), axis=2).mean())
+        runs[smooth] = (round(jitter, 3), round(spread, 3))
+    print("pasted points (jitter, spread) in photo px:", runs)
+    assert runs["one-euro"][0] < 0.75 * runs["none"][0]
+    assert runs["one-euro"][1] < 1.25 * runs["none"][1]
 
 
 @attrs.frozen

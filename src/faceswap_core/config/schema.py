@@ -82,8 +82,8 @@ class VideoConfig:
 
     detect_every: int = attrs.field(default=5, validator=_in_range(1, 1000))
     smooth: Literal["none", "ema", "one-euro"] = "one-euro"
-    min_cutoff: float = attrs.field(default=1.0, validator=_in_range(0.0, 1000.0, low_open=True))
-    beta: float = attrs.field(default=1.0, validator=_in_range(0.0, 1000.0))
+    min_cutoff: float = attrs.field(default=2.0, validator=_in_range(0.0, 1000.0, low_open=True))
+    beta: float = attrs.field(default=10.0, validator=_in_range(0.0, 1000.0))
     d_cutoff: float = attrs.field(default=1.0, validator=_in_range(0.0, 1000.0, low_open=True))
     alpha: float = attrs.field(default=0.5, validator=_in_range(0.0, 1.0, low_open=True))
     color_blend: float = attrs.field(default=0.8, validator=_in_range(0.0, 1.0, high_open=True))

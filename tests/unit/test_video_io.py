@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.video.clips import decode_audio, decode_video, encode, tone
 
-from faceswap_core.errors import ConfigError, InputError, InvalidVideoError
+from faceswap_core.errors import ConfigError, InputError, InvalidImageError, InvalidVideoError
 from faceswap_core.io.provenance import DIGITAL_SOURCE_TYPE, provenance_from_tags, video_tags
 from faceswap_core.io.video import (
     VideoReader,
@@ -185,6 +185,18 @@ def test_read_frames_picks_evenly_spaced_frames(lossless: tuple[Path, list[np.nd
         read_frames(path, 0)
 
 
+def test_a_raw_stream_without_timestamps_still_reads_and_copies(tmp_path: Path) -> None:
+    raw = encode(tmp_path / "raw.h264", _ramp(12))  # an elementary stream: no pts, no seeking
+    everything, _ = decode_video(raw)
+    picked = read_frames(raw, 4)
+    assert all(np.array_equal(p, everything[i]) for p, i in zip(picked, [0, 4, 7, 11], strict=True))
+    out = tmp_path / "from_raw.mp4"
+    _copy(raw, out)
+    frames, times = decode_video(out)
+    assert len(frames) == 12
+    assert times == pytest.approx([i / 25 for i in range(12)])  # 25 fps from the stream
+
+
 def test_provenance_tags_round_trip_in_mp4_and_mkv(tmp_path: Path) -> None:
     tags = video_tags(model="classic")
     for name in ("tagged.mp4", "tagged.mkv"):
@@ -289,6 +301,19 @@ def test_writer_refuses_bad_encoder_choices(tmp_path: Path) -> None:
         VideoWriter(tmp_path / "d.mp4", pix_fmt="rgb48le", **options)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="unknown container"):
         VideoWriter(tmp_path / "e.notavideo", **options)  # type: ignore[arg-type]
+    odd = {"width": 63, "height": 47, "fps": 25}
+    with pytest.raises(ConfigError, match="even width"):
+        VideoWriter(tmp_path / "f.mp4", pix_fmt="yuv420p", **odd)  # type: ignore[arg-type]
+
+
+def test_frames_of_the_wrong_size_or_type_are_refused(tmp_path: Path) -> None:
+    with VideoWriter(tmp_path / "w.mp4", width=64, height=48, fps=25) as writer:
+        with pytest.raises(InvalidImageError, match=r"frame 0 .* shape \(48, 64, 3\)"):
+            writer.write(np.zeros((24, 32, 3), np.uint8))
+        with pytest.raises(InvalidImageError, match="uint8"):
+            writer.write(np.zeros((48, 64, 3), np.float32))
+        writer.write(np.zeros((48, 64, 3), np.uint8))
+    assert len(decode_video(tmp_path / "w.mp4")[0]) == 1
 
 
 def test_odd_sizes_fall_back_to_full_chroma(tmp_path: Path) -> None:

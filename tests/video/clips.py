@@ -127,7 +127,7 @@ def decode_video(path: Path) -> tuple[list[np.ndarray], list[float]]:
         frames, times = [], []
         for frame in container.decode(video=0):
             frames.append(frame.to_ndarray(format="rgb24"))
-            times.append(float(frame.time))
+            times.append(float("nan") if frame.time is None else float(frame.time))
     return frames, times
 
 

@@ -36,7 +36,7 @@ import av.error
 import cv2
 import numpy as np
 
-from faceswap_core.errors import ConfigError, InputError, InvalidVideoError
+from faceswap_core.errors import ConfigError, InputError, InvalidImageError, InvalidVideoError
 from faceswap_core.interfaces.face import Image
 from faceswap_core.io.atomic import atomic_path
 from faceswap_core.io.limits import DEFAULT_MAX_PIXELS
@@ -349,16 +349,13 @@ class VideoReader:
         """Whether reading stopped early at unreadable data (a cut-off file)."""
         self.tail_packets: list[Any] = []
         """Packets demuxed after the last frame; the writer muxes them on close."""
+        # The first frame says the rotation; a second opening reads from the start
+        # (rewinding by seeking fails on some raw streams).
+        self.info = probe_video(path, name=name, max_pixels=max_pixels)
         self._container = _open_input(path, self.label)
         try:
             self._video = self._container.streams.video[0]
-            context = self._video.codec_context
-            _check_pixels(self.label, context.width, context.height, max_pixels)
-            context.thread_type = "AUTO"
-            rotation = _first_rotation(self._container, self._video)
-            self.info = _info(self._container, path, rotation)
-            self._container.seek(0)
-            context.flush_buffers()
+            self._video.codec_context.thread_type = "AUTO"
             self.streams: list[Any] = (
                 [s for s in self._container.streams if s.type in _COPY_TYPES]
                 if copy_streams
@@ -366,7 +363,8 @@ class VideoReader:
             )
             if self.start > 0:
                 tb = self._video.time_base
-                self._container.seek(int(self.start / tb), stream=self._video, backward=True)
+                with contextlib.suppress(av.error.FFmpegError):  # unseekable: decode from 0
+                    self._container.seek(int(self.start / tb), stream=self._video, backward=True)
         except BaseException:
             self._container.close()
             raise
@@ -460,48 +458,73 @@ def read_frames(
 
     Frame positions are exact: the packets' timestamps are read first (no
     decoding), then each chosen frame is reached by seeking to the keyframe
-    before it. For fewer frames than ``count`` every frame is returned.
+    before it. Streams without timestamps or that cannot seek are decoded
+    from the start instead. For fewer frames than ``count`` every frame is
+    returned.
 
     :param rotate: turn frames as the display rotation says (:func:`upright`).
     """
     if count < 1:
         raise ConfigError(f"read_frames needs count >= 1, got {count}")
     label = f"{name} {os.fspath(path)!r}"
+    rotation = probe_video(path, name=name).rotation if rotate else 0
     container = _open_input(path, label)
     try:
-        stream = container.streams.video[0]
-        rotation = _first_rotation(container, stream) if rotate else 0
-        container.seek(0)
-        times = sorted(
-            {int(p.pts) for p in container.demux(stream) if p.pts is not None and p.size > 0}
-        )
-        if not times:
-            raise InvalidVideoError(f"cannot decode {label}: no video frames with timestamps")
-        picks = sorted({times[round(i)] for i in np.linspace(0, len(times) - 1, count)})
-        frames: list[Image] = []
-        for target in picks:
-            image = _frame_at(container, stream, target)
-            if image is not None:
-                frames.append(upright(image, rotation))
-        if not frames:
-            raise InvalidVideoError(f"cannot decode {label}: no frame could be decoded")
-        return frames
+        packets = [p for p in container.demux(container.streams.video[0]) if p.size > 0]
+        times = sorted({int(p.pts) for p in packets if p.pts is not None})
+        timed = bool(packets) and len(times) == len(packets)
     finally:
         container.close()
+    frames: list[Image] = []
+    if timed:
+        picks = sorted({times[round(i)] for i in np.linspace(0, len(times) - 1, count)})
+        frames = _seek_frames(path, label, picks)
+    if not frames:
+        frames = _scan_frames(path, label, count)
+    if not frames:
+        raise InvalidVideoError(f"cannot decode {label}: no frame could be decoded")
+    return [upright(frame, rotation) for frame in frames]
 
 
-def _frame_at(container: Any, stream: Any, target: int) -> Image | None:
-    container.seek(target, stream=stream, backward=True)
-    stream.codec_context.flush_buffers()
+def _seek_frames(path: str | os.PathLike[str], label: str, picks: list[int]) -> list[Image]:
+    """The frames at the given timestamps, reached by seeking; [] if seeking fails."""
+    container = _open_input(path, label)
+    frames: list[Image] = []
     try:
-        for frame in container.decode(stream):
-            if frame.pts is None or frame.pts < target:
-                continue
-            image: Image = frame.to_ndarray(format="rgb24")
-            return image
+        stream = container.streams.video[0]
+        for target in picks:
+            container.seek(target, stream=stream, backward=True)
+            stream.codec_context.flush_buffers()
+            for frame in container.decode(stream):
+                if frame.pts is not None and frame.pts >= target:
+                    frames.append(frame.to_ndarray(format="rgb24"))
+                    break
     except av.error.FFmpegError:
-        return None
-    return None
+        return []
+    finally:
+        container.close()
+    return frames
+
+
+def _scan_frames(path: str | os.PathLike[str], label: str, count: int) -> list[Image]:
+    """Two passes from the start: count the frames, then keep the evenly spaced ones."""
+
+    def decoded() -> Iterator[Any]:
+        container = _open_input(path, label)
+        try:
+            yield from container.decode(container.streams.video[0])
+        except av.error.FFmpegError:
+            return
+        finally:
+            container.close()
+
+    total = sum(1 for _ in decoded())
+    if total == 0:
+        return []
+    wanted = {round(i) for i in np.linspace(0, total - 1, count)}
+    return [
+        frame.to_ndarray(format="rgb24") for index, frame in enumerate(decoded()) if index in wanted
+    ]
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -519,14 +542,19 @@ def _codec(name: str) -> Any:
 
 def _pick_pix_fmt(codec: Any, requested: str | None, width: int, height: int) -> str:
     formats = [str(f.name) for f in codec.video_formats or ()]
+    even = width % 2 == 0 and height % 2 == 0
     if requested is not None:
         if formats and requested not in formats:
             raise ConfigError(
                 f"encoder {codec.name} cannot write pixel format {requested!r}; "
                 f"choose one of {', '.join(formats)}"
             )
+        if not even and requested.startswith(("yuv420", "yuvj420", "nv12", "yuv422", "yuvj422")):
+            raise ConfigError(
+                f"pixel format {requested} needs an even width and height, the video is "
+                f"{width}x{height}; use yuv444p"
+            )
         return requested
-    even = width % 2 == 0 and height % 2 == 0
     for choice in (("yuv420p",) if even else ()) + ("yuv444p",):
         if choice in formats:
             return choice
@@ -582,6 +610,7 @@ class VideoWriter:
     ) -> None:
         self.path = Path(path)
         rate = Fraction(fps).limit_denominator(1001 * 1000) if fps else Fraction(25)
+        self.rate = rate
         self.time_base = time_base or Fraction(1, 1) / rate
         tags = {
             k: v
@@ -721,8 +750,28 @@ class VideoWriter:
                     for chunk in resampler.resample(frame):
                         self._container.mux(out.encode(chunk))
 
+    def _failed(self, exc: BaseException) -> InputError:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        return InputError(f"cannot write video {os.fspath(self.path)!r}: {reason}")
+
     def write(self, image: Image, pts: int | None = None, packets: Iterable[Any] = ()) -> None:
-        """Mux ``packets`` (they precede this frame), then encode ``image`` at ``pts``."""
+        """Mux ``packets`` (they precede this frame), then encode ``image`` at ``pts``.
+
+        :raises InvalidImageError: ``image`` is not RGB ``uint8`` of the video's size.
+        :raises InputError: the encoder or the file refused the data (disk full, ...).
+        """
+        expected = (self._video.height, self._video.width, 3)
+        if image.dtype != np.uint8 or image.shape != expected:
+            raise InvalidImageError(
+                f"cannot write frame {self.frames} to {os.fspath(self.path)!r}: expected RGB "
+                f"uint8 of shape {expected}, got {image.dtype} {tuple(image.shape)}"
+            )
+        try:
+            self._write(image, pts, packets)
+        except (av.error.FFmpegError, OSError) as exc:
+            raise self._failed(exc) from None
+
+    def _write(self, image: Image, pts: int | None, packets: Iterable[Any]) -> None:
         self.write_packets(packets)
         if self._i420:
             # OpenCV's SIMD conversion is several times faster than swscale's for 4:2:0,
@@ -733,7 +782,9 @@ class VideoWriter:
             frame = av.VideoFrame.from_ndarray(planes, format="yuv420p")
         else:
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
-        frame.pts = self.frames if pts is None else pts
+        if pts is None:  # a stream without timestamps: constant rate
+            pts = round(self.frames / (self.rate * self.time_base))
+        frame.pts = pts
         frame.time_base = self.time_base
         self._container.mux(self._video.encode(frame))
         self.frames += 1
@@ -741,6 +792,12 @@ class VideoWriter:
     def close(self, tail_packets: Iterable[Any] = ()) -> None:
         """Flush the encoders and finish the file."""
         self._closed = True
+        try:
+            self._flush(tail_packets)
+        except (av.error.FFmpegError, OSError) as exc:
+            raise self._failed(exc) from None
+
+    def _flush(self, tail_packets: Iterable[Any]) -> None:
         try:
             self.write_packets(tail_packets)
             self._container.mux(self._video.encode(None))

@@ -140,6 +140,7 @@ class _Frames:
     def __init__(self, reader: VideoReader) -> None:
         self.reader = reader
         self.rotation = reader.info.rotation
+        self.fps = float(reader.info.fps or 25)
         self.side: dict[int, tuple[DecodedFrame, float]] = {}
 
     def __iter__(self) -> Iterator[tuple[Any, float]]:
@@ -151,7 +152,7 @@ class _Frames:
                 return
             image = upright(decoded.image, self.rotation)
             self.side[decoded.index] = (decoded, (time.perf_counter() - start) * 1000.0)
-            yield image, decoded.time if decoded.time is not None else decoded.index / 25.0
+            yield image, decoded.time if decoded.time is not None else decoded.index / self.fps
 
 
 def _summaries(

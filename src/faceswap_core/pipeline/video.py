@@ -226,8 +226,9 @@ def swap_video(
             **options,
         )
         tags = dict(info.metadata)
-        if mark:
-            tags.update(video_tags(model=model))
+        if mark:  # ours replace the input's provenance tags, whatever their case
+            ours = video_tags(model=model)
+            tags = {k: v for k, v in tags.items() if k.lower() not in ours} | ours
         samples: dict[str, list[float]] = {stage: [] for stage in VIDEO_STAGES}
         setup = time.perf_counter() - started
         started = time.perf_counter()
@@ -271,8 +272,7 @@ def swap_video(
                 writer.close(reader.tail_packets)
             if mark and counts["swapped"] == 0:
                 # Nothing was changed: the output is not an AI composite, so it is not marked.
-                plain = {k: v for k, v in tags.items() if k not in video_tags()}
-                remux(temp, plain)
+                remux(temp, dict(info.metadata))
                 mark = False
         frames_out = writer.frames
         skipped, truncated = reader.skipped, reader.truncated

@@ -49,8 +49,11 @@ def test_video_json_summary_and_inspect(files: dict[str, Path], tmp_path: Path) 
     done = faceswap(
         "video", "-s", files["source"], "-t", files["clip"], "-o", out,
         "--json", "--smooth", "ema", "--smooth-param", "alpha=0.6", "--detect-every", "3",
+        "--progress",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
+    assert "12/12" in done.stderr  # the progress bar (frames done / total, rate, ETA)
+    assert "frame/s" in done.stderr
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert summary["frames_in"] == summary["frames_out"] == 12
     assert summary["frames_swapped"] == summary["frames_with_faces"] == 12

@@ -22,6 +22,7 @@ import pytest
 from tests.video.clips import (
     Clip,
     bad_videos,
+    damaged_mjpeg,
     decode_audio,
     decode_video,
     encode,
@@ -410,6 +411,16 @@ def test_a_video_without_faces_comes_back_frame_for_frame(
     assert report.provenance is False  # nothing was changed, so nothing is marked
     with av.open(str(out)) as container:
         assert not any(key.lower() == "xmp" for key in container.metadata)
+
+
+def test_a_damaged_frame_in_the_middle_is_skipped_and_counted(
+    pipeline: Pipeline, identity: SourceIdentity, astro: Clip, tmp_path: Path
+) -> None:
+    source = damaged_mjpeg(tmp_path, astro.frames[:10], bad=4)
+    report = faceswap.swap_video(source, identity, tmp_path / "out.mp4", pipeline=pipeline)
+    assert report.frames_skipped == 1
+    assert report.frames_out == report.frames_swapped == 9
+    assert len(decode_video(tmp_path / "out.mp4")[0]) == 9
 
 
 def test_start_and_end_trim_video_and_audio(

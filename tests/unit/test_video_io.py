@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.video.clips import decode_audio, decode_video, encode, tone
+from tests.video.clips import damaged_mjpeg, decode_audio, decode_video, encode, tone
 
 from faceswap_core.errors import ConfigError, InputError, InvalidImageError, InvalidVideoError
 from faceswap_core.io.provenance import DIGITAL_SOURCE_TYPE, provenance_from_tags, video_tags
@@ -265,25 +265,7 @@ def test_missing_path_and_folder_are_input_errors(tmp_path: Path) -> None:
 
 
 def test_a_damaged_frame_is_skipped_and_counted(tmp_path: Path) -> None:
-    source = encode(tmp_path / "m.avi", _ramp(10), codec="mjpeg", pix_fmt="yuvj420p")
-    damaged = tmp_path / "damaged.avi"
-    rng = np.random.default_rng(1)
-    with av.open(str(source)) as inp, av.open(str(damaged), "w") as out:
-        stream = out.add_stream_from_template(inp.streams.video[0])
-        for index, packet in enumerate(inp.demux(inp.streams.video[0])):
-            if packet.dts is None:
-                continue
-            if index == 5:  # garbage of the same size in place of frame 5
-                garbage = av.Packet(bytes(rng.integers(0, 255, packet.size, dtype=np.uint8)))
-                garbage.pts, garbage.dts, garbage.time_base = (
-                    packet.pts,
-                    packet.dts,
-                    packet.time_base,
-                )
-                packet = garbage
-            packet.stream = stream
-            out.mux(packet)
-    with VideoReader(damaged) as reader:
+    with VideoReader(damaged_mjpeg(tmp_path, _ramp(10), bad=5)) as reader:
         frames = list(reader)
         assert reader.skipped == 1
     assert len(frames) == 9

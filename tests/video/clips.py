@@ -164,3 +164,23 @@ def bad_videos(folder: Path, good: Path) -> dict[str, tuple[Path, str]]:
         "truncated": (cut, "truncated or damaged"),
         "audio-only": (sound, "no video stream"),
     }
+
+
+def damaged_mjpeg(folder: Path, frames: Sequence[np.ndarray], bad: int) -> Path:
+    """An MJPEG clip whose frame ``bad`` is replaced by garbage of the same size."""
+    source = encode(folder / "intact.avi", frames, codec="mjpeg", pix_fmt="yuvj420p")
+    damaged = folder / "damaged.avi"
+    rng = np.random.default_rng(1)
+    with av.open(str(source)) as inp, av.open(str(damaged), "w") as out:
+        stream = out.add_stream_from_template(inp.streams.video[0])
+        for index, packet in enumerate(inp.demux(inp.streams.video[0])):
+            if packet.dts is None:
+                continue
+            if index == bad:
+                garbage = av.Packet(bytes(rng.integers(0, 255, packet.size, dtype=np.uint8)))
+                garbage.pts, garbage.dts = packet.pts, packet.dts
+                garbage.time_base = packet.time_base
+                packet = garbage
+            packet.stream = stream
+            out.mux(packet)
+    return damaged

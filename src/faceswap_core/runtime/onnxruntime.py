@@ -27,6 +27,11 @@ class OnnxSession:
         self.metadata: Mapping[str, str] = dict(meta.custom_metadata_map or {})
         self.providers = tuple(session.get_providers())
 
+    @property
+    def options(self) -> Any:
+        """The ONNX Runtime ``SessionOptions`` the session was created with."""
+        return self._session.get_session_options()
+
     def run(self, feeds: Mapping[str, np.ndarray[Any, Any]]) -> dict[str, np.ndarray[Any, Any]]:
         outputs = self._session.run(None, dict(feeds))
         return dict(zip(self.output_names, outputs, strict=True))
@@ -61,6 +66,9 @@ class OnnxRuntime:
         options = ort.SessionOptions()
         if self.config.threads > 0:
             options.intra_op_num_threads = self.config.threads
+        options.add_session_config_entry(
+            "session.intra_op.allow_spinning", "1" if self.config.spin else "0"
+        )
         options.log_severity_level = 3
         origin = str(model) if isinstance(model, Path) else "<bytes>"
         if isinstance(model, Path) and not model.is_file():

@@ -212,7 +212,8 @@ BENCH_BASELINE = "benchmarks/baseline.json"
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Per-stage latency at 720p gated against benchmarks/baseline.json (fails at 2x slower),
-    then training throughput (images/s at 128 px, batch 8; faceswap-unet's ``bench-train``:
+    the video path (1280x720 at 25 fps: detect every 1 and 5, and the stream), then training
+    throughput (images/s at 128 px, batch 8; faceswap-unet's ``bench-train``:
     CPU, plus CUDA with AMP when a GPU is present), then U-Net inference at 128 px, batch 1
     and 8, in torch and in its ONNX export on ONNX Runtime with the same thread count
     (faceswap-unet's ``bench-export``; the ratio is printed).
@@ -229,6 +230,8 @@ def bench(session: nox.Session) -> None:
     session.run("faceswap", "bench", *args, "--output", BENCH_RECORD, env=env)
     compare = ["python", "-m", "faceswap_core.tools.bench_compare", BENCH_RECORD, BENCH_BASELINE]
     session.run(*compare, *(["--update"] if update else []))
+    if not session.posargs:  # the video path: 1280x720 at 25 fps, detect every 1 and 5, stream
+        session.run("faceswap", "bench", "--video", "--size", "1280x720", env=env)
     session.run("faceswap", "bench-train", "--size", "128", "--batch", "8", env=env)
     session.run(
         "faceswap", "bench-export", "--size", "128", "--batch", "1", "--batch", "8", env=env

@@ -4,14 +4,15 @@
 >>> result = faceswap.swap("target.jpg", "source.jpg")  # RGB uint8, same shape as target
 
 Images go in as paths, bytes, PIL images or RGB ``uint8`` arrays and come out
-as RGB ``uint8`` arrays. Errors are in :mod:`faceswap.errors`. Applications
+as RGB ``uint8`` arrays. Videos: :func:`swap_video` (file to file) and
+:func:`stream` (any iterable of frames). Errors are in :mod:`faceswap.errors`. Applications
 import from here; plugins import from ``faceswap_core``.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,10 @@ from faceswap_core.export.run import run_export
 from faceswap_core.interfaces.export import ExportReport
 from faceswap_core.interfaces.face import Face, Image
 from faceswap_core.pipeline.image import Pipeline, SourceIdentity, SwapResult
+from faceswap_core.pipeline.stream import Frame
+from faceswap_core.pipeline.stream import stream as _stream
+from faceswap_core.pipeline.video import VideoReport
+from faceswap_core.pipeline.video import swap_video as _swap_video
 from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins
 from faceswap_core.runtime.choice import with_runtime
 from faceswap_core.version import __version__
@@ -37,12 +42,14 @@ __all__ = [
     "EvalResult",
     "ExportReport",
     "Face",
+    "Frame",
     "MosSheet",
     "Pipeline",
     "PipelineConfig",
     "RunResult",
     "SourceIdentity",
     "SwapResult",
+    "VideoReport",
     "__version__",
     "compare",
     "detect",
@@ -54,7 +61,9 @@ __all__ = [
     "mos_import",
     "prepare_lfw",
     "report",
+    "stream",
     "swap",
+    "swap_video",
     "train",
 ]
 
@@ -289,3 +298,53 @@ def compare(
     report = compare_runs(run_a, run_b, metrics=metrics, fail_on_regression=fail_on_regression)
     check_regressions(report)
     return report
+
+
+def _pipeline_for(model: str, model_path: str | Path | None, pipeline: Pipeline | None) -> Pipeline:
+    if pipeline is not None:
+        return pipeline
+    params: dict[str, Any] = {} if model_path is None else {"model": str(model_path)}
+    return _shared_pipeline(model, params)
+
+
+def swap_video(
+    in_path: str | Path,
+    src: Any,
+    out_path: str | Path,
+    *,
+    model: str = "classic",
+    model_path: str | Path | None = None,
+    pipeline: Pipeline | None = None,
+    **opts: Any,
+) -> VideoReport:
+    """Swap the identity of the largest face in ``src`` through the video ``in_path``.
+
+    Mirrors ``faceswap video``: ``faces``, ``reference``, ``threshold``,
+    ``detect_every``, ``smooth`` (and ``min_cutoff``, ``beta``, ...), ``codec``,
+    ``crf``, ``preset``, ``pix_fmt``, ``start``, ``end`` (seconds), ``audio``,
+    ``overwrite``, ``provenance``, ``progress``. See
+    :func:`faceswap_core.pipeline.video.swap_video`.
+
+    :returns: the job's report (frames, frames/s, per-stage milliseconds, streams).
+    """
+    chosen = _pipeline_for(model, model_path, pipeline)
+    return _swap_video(in_path, src, out_path, pipeline=chosen, **opts)
+
+
+def stream(
+    frames: Iterable[Any],
+    src: Any,
+    *,
+    model: str = "classic",
+    model_path: str | Path | None = None,
+    pipeline: Pipeline | None = None,
+    **opts: Any,
+) -> Iterator[Frame]:
+    """Swapped :class:`Frame` objects, in order, for any iterable of RGB frames.
+
+    ``frames`` may hold arrays, ``(array, seconds)`` pairs or decoded video
+    frames; options as for :func:`swap_video`'s tracking and smoothing. See
+    :func:`faceswap_core.pipeline.stream.stream`.
+    """
+    chosen = _pipeline_for(model, model_path, pipeline)
+    return _stream(frames, src, pipeline=chosen, **opts)

@@ -72,6 +72,12 @@ class InvalidImageError(FaceswapError, ValueError):
     exit_code = 3
 
 
+class InvalidVideoError(FaceswapError, ValueError):
+    """An input video cannot be opened or decoded, or has no video stream (exit code 3)."""
+
+    exit_code = 3
+
+
 class InputError(FaceswapError, OSError):
     """An input file cannot be read (missing, unreadable, a folder) (exit code 3)."""
 

@@ -74,7 +74,7 @@ def test_regressions_beyond_the_tolerance(tmp_path: Path) -> None:
         RegressionError, match=r"val/ssim 0\.7 -> 0\.65 \(higher is better\)"
     ) as caught:
         check_regressions(report)
-    assert caught.value.exit_code == 1
+    assert caught.value.exit_code == 6
     check_regressions(compare_runs(a, b, fail_on_regression=0.06))
 
 
@@ -115,7 +115,7 @@ def test_cli_compare_exit_codes(tmp_path: Path, faceswap_cli: Callable[..., Any]
     assert "train/loss_total" in ok.stdout
     assert "compare-a.png" in ok.stdout
     failed = faceswap_cli("compare", str(a), str(b), "--fail-on-regression", "0.01", "--json")
-    assert failed.exit_code == 1
+    assert failed.exit_code == 6
     assert json.loads(failed.stdout)["regressions"] == ["val/loss_reconstruction", "val/ssim"]
     assert failed.stderr.startswith("Error: 2 metric(s) regressed beyond 0.01")
 

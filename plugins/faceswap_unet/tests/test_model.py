@@ -27,7 +27,7 @@ from faceswap_unet.losses import (
     MaskLoss,
     ReconstructionLoss,
 )
-from faceswap_unet.lpips_metric import alexnet_weights_file, load_lpips
+from faceswap_unet.lpips_metric import default_backbone, load_lpips
 from faceswap_unet.model.discriminator import MultiScaleDiscriminator
 from faceswap_unet.model.recognizer import IResNet, build_recognizer, load_backbone_pth
 from faceswap_unet.model.unet import UNetSwapper, gflops, parameter_count
@@ -267,10 +267,10 @@ def test_lpips_runs_on_a_random_backbone_and_says_why_it_is_unavailable() -> Non
     a, b = torch.rand(2, 3, 64, 64) * 2 - 1, torch.rand(2, 3, 64, 64) * 2 - 1
     assert float(module(a, a).max()) == pytest.approx(0.0, abs=1e-6)
     assert float(module(a, b).min()) > 0.0
-    if not alexnet_weights_file().is_file():
+    if not default_backbone("alex").is_file():
         missing, why = load_lpips("auto")
         assert missing is None
-        assert "AlexNet ImageNet weights" in str(why)
+        assert "ImageNet alexnet backbone weights, not found at" in str(why)
     off, why_off = load_lpips("off")
     assert off is None
     assert "off" in str(why_off)

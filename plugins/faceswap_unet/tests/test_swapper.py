@@ -36,7 +36,7 @@ def test_swap_with_the_unet_model(smoke_run: tuple[Path, dict[str, Any]], tmp_pa
         "--model", "unet", "--model-path", str(folder), "--json",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)[0]
+    report = json.loads(done.stdout.splitlines()[0])  # JSON Lines: one per target, then a summary
     assert report["faces_swapped"] == 1
     before, after = decode(target), decode(out)
     x1, y1, x2, y2 = (int(v) for v in report["faces"][0]["bbox"])

@@ -164,7 +164,7 @@ def test_compare_two_seeds_and_fail_on_regression(
         (r["delta"] or 0) < 0 if r["higher_is_better"] else (r["delta"] or 0) > 0
         for r in rows.values()
     )
-    assert failing.returncode == (1 if regressed else 0), (failing.stderr, worse)
+    assert failing.returncode == (6 if regressed else 0), (failing.stderr, worse)
     if regressed:
         assert "regressed beyond 0.0" in failing.stderr
 

@@ -33,6 +33,7 @@ CORE_COMMANDS: tuple[str, ...] = (
     "faceswap_core.cli.commands.models",
     "faceswap_core.cli.commands.bench",
     "faceswap_core.cli.commands.swap",
+    "faceswap_core.cli.commands.video",
     "faceswap_core.cli.commands.detect",
     "faceswap_core.cli.commands.demo",
     "faceswap_core.cli.commands.config",

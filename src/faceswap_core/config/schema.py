@@ -45,6 +45,59 @@ class PasteConfig:
     color_match: bool = False
 
 
+def _in_range(low: float, high: float, *, low_open: bool = False, high_open: bool = False) -> Any:
+    """An attrs validator for ``low <= value <= high`` (open ends where asked), naming the range."""
+    left, right = ("(" if low_open else "["), (")" if high_open else "]")
+
+    def check(_: Any, attribute: attrs.Attribute[Any], value: float) -> None:
+        below = value <= low if low_open else value < low
+        above = value >= high if high_open else value > high
+        if below or above:
+            raise FieldValueError(
+                attribute.name, f"expected a value in {left}{low}, {high}{right}, got {value!r}"
+            )
+
+    return check
+
+
+@attrs.frozen
+class VideoConfig:
+    """How videos and streams are swapped (``faceswap video``, ``pipeline.stream``).
+
+    :ivar detect_every: run the detector on every Nth frame (and on scene cuts
+        and lost faces); faces are tracked by optical flow in between.
+    :ivar smooth: temporal smoothing of face boxes, keypoints and landmarks:
+        ``none``, ``ema`` or ``one-euro``.
+    :ivar min_cutoff: One Euro cutoff (Hz) for a still face; lower is steadier.
+    :ivar beta: One Euro speed coefficient (per face height per second); higher
+        follows fast motion with less lag.
+    :ivar d_cutoff: One Euro cutoff (Hz) of the speed estimate.
+    :ivar alpha: EMA weight of the newest frame (1 = no smoothing).
+    :ivar color_blend: share of the previous frames in the pasted face's colour
+        offset (0 = off); keeps the face from pulsing in brightness.
+    :ivar mask_blend: share of the previous frames in the paste mask (0 = off).
+    :ivar scene_cut: mean thumbnail difference (0 to 1) that counts as a cut; 1 = never.
+    :ivar track_iou: least box overlap to keep a face's track id at a detection.
+    :ivar detect_batch: at most this many scheduled detections run as one batch
+        when frames wait for the detector (never waiting to fill a batch).
+    :ivar queue: frames in flight between the decode, detect, analyse, swap and
+        encode threads.
+    """
+
+    detect_every: int = attrs.field(default=5, validator=_in_range(1, 1000))
+    smooth: Literal["none", "ema", "one-euro"] = "one-euro"
+    min_cutoff: float = attrs.field(default=2.0, validator=_in_range(0.0, 1000.0, low_open=True))
+    beta: float = attrs.field(default=10.0, validator=_in_range(0.0, 1000.0))
+    d_cutoff: float = attrs.field(default=1.0, validator=_in_range(0.0, 1000.0, low_open=True))
+    alpha: float = attrs.field(default=0.5, validator=_in_range(0.0, 1.0, low_open=True))
+    color_blend: float = attrs.field(default=0.8, validator=_in_range(0.0, 1.0, high_open=True))
+    mask_blend: float = attrs.field(default=0.5, validator=_in_range(0.0, 1.0, high_open=True))
+    scene_cut: float = attrs.field(default=0.12, validator=_in_range(0.0, 1.0, low_open=True))
+    track_iou: float = attrs.field(default=0.3, validator=_in_range(0.0, 1.0, low_open=True))
+    detect_batch: int = attrs.field(default=4, validator=_in_range(1, 64))
+    queue: int = attrs.field(default=4, validator=_in_range(1, 64))
+
+
 @attrs.frozen
 class PipelineConfig:
     """Which components run and how faces are chosen and pasted back.
@@ -66,6 +119,7 @@ class PipelineConfig:
     paste: PasteConfig = attrs.Factory(PasteConfig)
     limits: LimitsConfig = attrs.Factory(LimitsConfig)
     provenance: bool = True
+    video: VideoConfig = attrs.Factory(VideoConfig)
 
 
 def _check_seed(_: Any, attribute: attrs.Attribute[int], value: int) -> None:
@@ -186,4 +240,5 @@ __all__ = [
     "ExperimentConfig",
     "PasteConfig",
     "PipelineConfig",
+    "VideoConfig",
 ]

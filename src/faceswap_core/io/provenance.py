@@ -14,6 +14,7 @@ refuses DTDs and entity declarations instead of expanding them.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import Element
 from xml.sax.saxutils import escape
@@ -201,6 +202,38 @@ def extract_xmp(image: PILImage.Image) -> str | None:
     return None
 
 
+VIDEO_XMP_TAG = "xmp"
+"""Container metadata key that carries the XMP packet in videos (MP4/MOV ``mdta``, Matroska tag)."""
+
+VIDEO_COMMENT_TAG = "comment"
+
+
+def video_tags(*, model: str | None = None) -> dict[str, str]:
+    """Container metadata for a swapped video: the same XMP packet as images, and a comment.
+
+    FFmpeg writes no XMP box into MP4, so the packet goes into a metadata tag
+    (``xmp``; Matroska upper-cases it) that :func:`provenance_from_tags` and
+    exiftool read back; the ``comment`` tag says the same in words for players.
+    """
+    software = software_string()
+    return {
+        VIDEO_XMP_TAG: build_xmp(software=software, model=model),
+        VIDEO_COMMENT_TAG: (
+            f"AI-altered video (IPTC digital source type compositeWithTrainedAlgorithmicMedia), "
+            f"made with {software}"
+        ),
+    }
+
+
+def provenance_from_tags(tags: Mapping[str, str]) -> Provenance | None:
+    """Provenance from a video's container metadata (keys compared case-insensitively)."""
+    lowered = {str(key).lower(): value for key, value in tags.items()}
+    xmp = lowered.get(VIDEO_XMP_TAG)
+    if not xmp:
+        return None
+    return parse_xmp(xmp, software=lowered.get("encoder"))
+
+
 def read_provenance(
     source: str | os.PathLike[str] | bytes | bytearray | memoryview | PILImage.Image,
     *,
@@ -235,11 +268,14 @@ __all__ = [
     "DIGITAL_SOURCE_TYPE",
     "SOFTWARE_NAME",
     "SYNTHETIC_SOURCE_TYPES",
+    "VIDEO_XMP_TAG",
     "XMP_PNG_KEYWORD",
     "Provenance",
     "build_xmp",
     "extract_xmp",
     "parse_xmp",
+    "provenance_from_tags",
     "read_provenance",
     "software_string",
+    "video_tags",
 ]

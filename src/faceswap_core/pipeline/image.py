@@ -105,6 +105,25 @@ class SwapResult:
         }
 
 
+@attrs.frozen(eq=False)
+class RenderedFace:
+    """One swapped face ready to paste: the crop, its soft mask and the alignment it came from.
+
+    :ivar face: the target face in frame coordinates (with landmarks when used).
+    :ivar crop: the swapped aligned crop (RGB ``uint8``).
+    :ivar mask: where the crop replaces the frame (crop pixels, 0 to 1).
+    :ivar aligned: the aligned target crop and its transform.
+    """
+
+    face: Face
+    crop: Image
+    mask: FloatArray
+    aligned: alignment.AlignedFace
+
+    def evolve(self, **changes: Any) -> RenderedFace:
+        return attrs.evolve(self, **changes)
+
+
 def _image_key(image: Image) -> str:
     digest = hashlib.blake2b(digest_size=16)
     digest.update(str(image.shape).encode())
@@ -374,30 +393,45 @@ class Pipeline:
                 "use an image with a visible face or drop --require-face"
             )
         selected = self._select(frame, found, mode, reference, threshold)
-        swapper = self.swapper
-        output = frame
-        masks: list[PastedMask] = []
+        rendered: list[tuple[int, RenderedFace]] = []
         for index in selected:
-            face = found[index]
             with timer.stage("landmarks"):
-                face = self._enrich(frame, face, landmarks=self.needs_landmarks, embedding=None)
-            with timer.stage("align"):
-                aligned = alignment.align(frame, face, swapper.crop_size, swapper.template)
-            with timer.stage("swap"), self._guard(swapper):
-                result = swapper.swap(aligned.crop, aligned.face, identity.prepared)
-            with timer.stage("paste"):
-                mask = paste_mask(
-                    self.config.paste,
-                    swapper.crop_size,
-                    model_mask=result.mask,
-                    landmarks=aligned.face.landmarks,
+                face = self._enrich(
+                    frame, found[index], landmarks=self.needs_landmarks, embedding=None
                 )
-                crop = result.image
-                if self.config.paste.color_match:
-                    crop = match_color(crop, aligned.crop, mask)
-                output = paste_back(output, crop, aligned.matrix, mask)
-            masks.append(PastedMask(index, mask, aligned.matrix))
+            rendered.append((index, self.render(frame, face, identity, timer)))
+        output = frame.copy() if rendered else frame
+        masks: list[PastedMask] = []
+        for index, face_render in rendered:
+            self.paste(output, face_render, timer)
+            masks.append(PastedMask(index, face_render.mask, face_render.aligned.matrix))
         return SwapResult(output, found, selected, timer.ms, masks)
+
+    def render(
+        self, frame: Image, face: Face, identity: SourceIdentity, timer: StageTimer
+    ) -> RenderedFace:
+        """Align one target face (with its landmarks), swap it, and build its paste mask."""
+        swapper = self.swapper
+        with timer.stage("align"):
+            aligned = alignment.align(frame, face, swapper.crop_size, swapper.template)
+        with timer.stage("swap"), self._guard(swapper):
+            result = swapper.swap(aligned.crop, aligned.face, identity.prepared)
+        with timer.stage("paste"):
+            mask = paste_mask(
+                self.config.paste,
+                swapper.crop_size,
+                model_mask=result.mask,
+                landmarks=aligned.face.landmarks,
+            )
+            crop = result.image
+            if self.config.paste.color_match:
+                crop = match_color(crop, aligned.crop, mask)
+        return RenderedFace(face, crop, mask, aligned)
+
+    def paste(self, output: Image, rendered: RenderedFace, timer: StageTimer) -> None:
+        """Blend a rendered face into ``output`` in place (only under its mask)."""
+        with timer.stage("paste"):
+            paste_back(output, rendered.crop, rendered.aligned.matrix, rendered.mask, inplace=True)
 
     def _select(
         self,

@@ -47,6 +47,11 @@ class OnnxSession:
         self.metadata: Mapping[str, str] = dict(meta.custom_metadata_map or {})
         self.providers = tuple(session.get_providers())
 
+    @property
+    def options(self) -> Any:
+        """The ONNX Runtime ``SessionOptions`` the session was created with."""
+        return self._session.get_session_options()
+
     def run(self, feeds: Mapping[str, np.ndarray[Any, Any]]) -> dict[str, np.ndarray[Any, Any]]:
         """Run the graph; a graph that fails on well-formed inputs is a bad model file (exit 5)."""
         try:
@@ -113,6 +118,9 @@ class OnnxRuntime:
             ort.ExecutionMode.ORT_PARALLEL
             if self.config.execution_mode == "parallel"
             else ort.ExecutionMode.ORT_SEQUENTIAL
+        )
+        options.add_session_config_entry(
+            "session.intra_op.allow_spinning", "1" if self.config.spin else "0"
         )
         options.log_severity_level = 3
         return options

@@ -72,39 +72,56 @@ def match_color(source: Image, target: Image, mask: FloatArray) -> Image:
     )
 
 
-def paste_back(frame: Image, crop: Image, matrix: Matrix, mask: FloatArray) -> Image:
-    """Blend ``crop`` (aligned with ``matrix``) into a copy of ``frame`` under ``mask``.
+def paste_back(
+    frame: Image, crop: Image, matrix: Matrix, mask: FloatArray, *, inplace: bool = False
+) -> Image:
+    """Blend ``crop`` (aligned with ``matrix``) into ``frame`` under ``mask``.
 
-    The inverse warp is computed only over the bounding box of the crop in the
-    frame, so the cost does not grow with the frame size.
+    Returns a blended copy of ``frame``, or ``frame`` itself blended in place
+    with ``inplace=True`` (a video stream owns its decoded frames). Only frame
+    pixels whose warped mask is above zero are written; every other pixel is
+    left byte-identical. The work is limited to where the mask is non-zero:
+    its bounding box in the crop, mapped into the frame.
     """
+    out = frame if inplace else frame.copy()
+    weights = np.asarray(mask, np.float32)
+    x, y, w, h = cv2.boundingRect((weights > 0).astype(np.uint8))
+    if w == 0 or h == 0:
+        return out
     height, width = frame.shape[:2]
-    size = crop.shape[0]
     inverse = invert(matrix)
-    corners = transform_points(
-        np.array([[0, 0], [size, 0], [0, size], [size, size]], np.float32), inverse
+    # Bilinear sampling reaches one crop pixel beyond the support: grow the box by one.
+    box = np.array(
+        [[x - 1, y - 1], [x + w, y - 1], [x - 1, y + h], [x + w, y + h]], dtype=np.float32
     )
+    corners = transform_points(box, inverse)
     x0 = max(int(np.floor(corners[:, 0].min())) - 1, 0)
     y0 = max(int(np.floor(corners[:, 1].min())) - 1, 0)
     x1 = min(int(np.ceil(corners[:, 0].max())) + 2, width)
     y1 = min(int(np.ceil(corners[:, 1].max())) + 2, height)
-    out = frame.copy()
     if x1 <= x0 or y1 <= y0:
         return out
     shifted = inverse.copy()
     shifted[0, 2] -= x0
     shifted[1, 2] -= y0
     roi_size = (x1 - x0, y1 - y0)
-    warped = cv2.warpAffine(crop, shifted, roi_size, flags=cv2.INTER_LINEAR, borderValue=0)
-    alpha = cv2.warpAffine(
-        np.asarray(mask, np.float32), shifted, roi_size, flags=cv2.INTER_LINEAR, borderValue=0.0
-    )
-    alpha = np.clip(alpha, 0.0, 1.0)[..., None]
-    region = out[y0:y1, x0:x1].astype(np.float32)
-    blended = np.round(alpha * warped.astype(np.float32) + (1.0 - alpha) * region)
-    changed = alpha[..., 0] > 0
+    # Four channels take OpenCV's vector path (about 3x faster than three, same pixels).
+    padded = cv2.cvtColor(np.ascontiguousarray(crop), cv2.COLOR_RGB2RGBA)
+    warped = cv2.warpAffine(padded, shifted, roi_size, flags=cv2.INTER_LINEAR, borderValue=0)[
+        ..., :3
+    ]
+    alpha = cv2.warpAffine(weights, shifted, roi_size, flags=cv2.INTER_LINEAR, borderValue=0.0)
+    changed = alpha > 0
+    if not changed.any():
+        return out
     roi = out[y0:y1, x0:x1]
-    roi[changed] = blended[changed].astype(np.uint8)
+    region = roi.astype(np.float32)
+    # region + alpha * (warped - region): one multiply-add instead of two products.
+    blended = cv2.subtract(warped.astype(np.float32), region)
+    blended = cv2.multiply(blended, cv2.merge([np.minimum(alpha, 1.0)] * 3))
+    blended = cv2.add(blended, region)
+    # In place through the view: only pixels whose warped mask is above zero are written.
+    cv2.copyTo(np.rint(blended).astype(np.uint8), changed.astype(np.uint8), roi)
     return out
 
 

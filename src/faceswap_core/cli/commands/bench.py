@@ -13,6 +13,7 @@ from faceswap_core.cli.context import plugins_from
 from faceswap_core.cli.options import runtime_options
 from faceswap_core.errors import BenchTargetError, ConfigError
 from faceswap_core.io.atomic import atomic_write_text
+from faceswap_core.tools import video_bench
 from faceswap_core.tools.bench import DEFAULT_SIZE, STAGES, BenchOptions, parse_size, run_bench
 from faceswap_core.tools.profiles import PROFILES, check_profile, profile_named, verdict
 
@@ -59,6 +60,23 @@ def _print_table(record: dict[str, Any]) -> None:
     console.print(f"versions: {versions}", soft_wrap=True)
 
 
+def _video(
+    ctx: click.Context, options: video_bench.VideoBenchOptions, as_json: bool, output: Path | None
+) -> None:
+    record = video_bench.run_video_bench(
+        options,
+        plugins=plugins_from(ctx),
+        progress=None if as_json else lambda step: click.echo(f"bench: {step}", err=True),
+    )
+    text = json.dumps(record, indent=2)
+    if output is not None:
+        atomic_write_text(output, text + "\n")
+    if as_json:
+        click.echo(text)
+    else:
+        video_bench.print_table(record)
+
+
 @click.command("bench")
 @click.option("--size", default=DEFAULT_SIZE, show_default=True, help="Frame WIDTHxHEIGHT.")
 @click.option("--faces", type=int, default=1, show_default=True, help="Faces placed in the frame.")
@@ -87,6 +105,10 @@ def _print_table(record: dict[str, Any]) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON record instead of a table.")
 @click.option(
+    "--video", is_flag=True, help="Benchmark the video path (detect every 1 and 5, and stream)."
+)
+@click.option("--frames", type=int, default=100, show_default=True, help="Clip length (--video).")
+@click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
@@ -107,6 +129,8 @@ def command(
     profile: str | None,
     detect_every: int,
     as_json: bool,
+    video: bool,
+    frames: int,
     output: Path | None,
 ) -> None:
     """Per-stage latency (decode, detect, landmarks, align, swap, paste, encode) and FPS.
@@ -122,6 +146,13 @@ def command(
                 raise ConfigError(f"--profile {edge.name} sets {given}; drop one of them")
         size, runtime_choice = edge.size, dict(edge.runtime)
     width, height = parse_size(size)
+    if video:
+        clip = video_bench.VideoBenchOptions(
+            width=width, height=height, frames=frames, model=model, model_path=model_path,
+            config=config,
+        )  # fmt: skip
+        _video(ctx, clip, as_json, output)
+        return
     options = BenchOptions(
         width=width,
         height=height,

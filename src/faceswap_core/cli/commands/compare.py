@@ -24,7 +24,7 @@ def _fmt(value: float | None) -> str:
     type=float,
     default=None,
     metavar="TOL",
-    help="Exit 1 when a final metric of RUN_B is worse than RUN_A's by more than TOL.",
+    help="Exit 6 when a final metric of RUN_B is worse than RUN_A's by more than TOL.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
 def command(

@@ -1,4 +1,4 @@
-"""``faceswap inspect IMAGE``: size, format and provenance metadata of an image file.
+"""``faceswap inspect FILE``: size, format and provenance metadata of an image or video file.
 
 Only the header and metadata are read, never the pixels, so an image of any
 size can be inspected (``limits.max_bytes`` still bounds what is read).
@@ -7,6 +7,7 @@ size can be inspected (``limits.max_bytes`` still bounds what is read).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import click
@@ -14,11 +15,14 @@ import click
 from faceswap_core.cli.options import config_options, pipeline_config
 from faceswap_core.io.decode import probe
 from faceswap_core.io.provenance import read_provenance
+from faceswap_core.io.video import VIDEO_SUFFIXES, probe_video
 
 NO_PROVENANCE = "no provenance metadata"
 
 
 def _report(path: str, max_bytes: int) -> dict[str, Any]:
+    if Path(path).suffix.lower() in VIDEO_SUFFIXES:
+        return probe_video(path).to_dict()
     info = probe(path, max_bytes=max_bytes)
     record = read_provenance(path, max_bytes=max_bytes)
     return {
@@ -37,8 +41,10 @@ def _report(path: str, max_bytes: int) -> dict[str, Any]:
 def command(image: str, as_json: bool, config: str | None, overrides: tuple[str, ...]) -> None:
     """Show IMAGE's size, format and provenance (IPTC digital source type, software, model).
 
-    Reads the header and metadata only, so any image size works. Exit code 0
-    with or without provenance; 3 when IMAGE cannot be read or its header is corrupt.
+    Reads the header and metadata only, so any image size works. Videos
+    (.mp4, .mov, .mkv, .webm, ...) show codec, frames, rate and the provenance
+    tags in their container metadata. Exit code 0 with or without provenance;
+    3 when the file cannot be read or its header is corrupt.
     """
     limits = pipeline_config(config, overrides).limits
     report = _report(image, limits.max_bytes)
@@ -46,6 +52,11 @@ def command(image: str, as_json: bool, config: str | None, overrides: tuple[str,
         click.echo(json.dumps(report, indent=2))
         return
     click.echo(f"{image}: {report['format']} {report['width']}x{report['height']}")
+    if "frames" in report:
+        click.echo(
+            f"video: {report['codec']}, {report['frames']} frames at {report['fps']} fps, "
+            f"{report['duration']} s, rotation {report['rotation']}"
+        )
     record = report["provenance"]
     if record is None:
         click.echo(NO_PROVENANCE)

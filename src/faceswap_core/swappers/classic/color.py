@@ -45,12 +45,14 @@ def region_stats(lab: FloatArray, region: FloatArray) -> ColorStats:
 
     Raises ``ValueError`` for an empty region: there is no colour to match.
     """
-    selected = np.asarray(lab, dtype=np.float32)[np.asarray(region) > 0.5]
-    if len(selected) == 0:
+    inside = (np.asarray(region) > 0.5).astype(np.uint8)
+    if not inside.any():
         raise ValueError("colour statistics need a non-empty region")
-    mean = selected.mean(axis=0, dtype=np.float64).astype(np.float32)
-    std = selected.std(axis=0, dtype=np.float64).astype(np.float32)
-    return ColorStats(mean=mean, std=np.maximum(std, np.float32(1e-3)))
+    mean, std = cv2.meanStdDev(np.asarray(lab, dtype=np.float32), mask=inside)
+    return ColorStats(
+        mean=mean.ravel().astype(np.float32),
+        std=np.maximum(std.ravel().astype(np.float32), np.float32(1e-3)),
+    )
 
 
 def transfer(image: Image, source: ColorStats, target: ColorStats) -> Image:

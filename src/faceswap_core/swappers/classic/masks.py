@@ -7,6 +7,8 @@ lies on skin, with the target's own mouth interior cut out when asked.
 
 from __future__ import annotations
 
+import itertools
+
 import cv2
 import numpy as np
 import numpy.typing as npt
@@ -124,9 +126,15 @@ def _polygon(size: int, points: FloatArray) -> FloatArray:
     return mask
 
 
-def _strip_fraction(skin: npt.NDArray[np.bool_], polygon: FloatArray) -> float | None:
-    """Fraction of ``skin`` pixels inside ``polygon``; ``None`` when it covers almost none."""
+def _strip_fraction(
+    skin: npt.NDArray[np.bool_], polygon: FloatArray, origin: tuple[int, int] = (0, 0)
+) -> float | None:
+    """Fraction of ``skin`` pixels inside ``polygon``; ``None`` when it covers almost none.
+
+    ``skin`` may be a window of the crop whose top-left pixel is ``origin``.
+    """
     height, width = skin.shape
+    polygon = polygon - np.array(origin, np.float32)
     x0, y0 = np.floor(polygon.min(axis=0)).astype(int)
     x1, y1 = np.ceil(polygon.max(axis=0)).astype(int) + 1
     x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
@@ -149,23 +157,35 @@ def skin_lift(lab: FloatArray, landmarks: FloatArray, limit: float, step: float 
     the seam must not run through hair (Poisson cloning turns a dark source
     boundary into a bright glare). The band above the brows is walked up in
     ``step`` strips; each strip must look like the cheek skin in LAB (within
-    three spreads) for most of its pixels.
+    three spreads) for most of its pixels. Skin is only classified inside the
+    band's bounding box, the one place the strips read.
     """
     points = np.asarray(landmarks, dtype=np.float32)
     size = lab.shape[0]
-    cheeks = _polygon(size, points[[1, 2, 3, 31, 33, 35, 13, 14, 15, 28]]) > 0
-    if cheeks.sum() < 16:
+    lifts = [0.0]
+    while lifts[-1] + step <= limit + 1e-6:
+        lifts.append(lifts[-1] + step)
+    if len(lifts) == 1:
         return 0.0
-    skin_lab = lab[cheeks]
-    mean = skin_lab.mean(axis=0)
-    spread = np.maximum(skin_lab.std(axis=0), np.array([5.0, 3.0, 3.0], np.float32))
-    skin = (((lab - mean) / spread) ** 2).sum(axis=2) < 9.0  # within three spreads
+    cheeks = (_polygon(size, points[[1, 2, 3, 31, 33, 35, 13, 14, 15, 28]]) > 0).astype(np.uint8)
+    if int(cv2.countNonZero(cheeks)) < 16:
+        return 0.0
+    mean64, std64 = cv2.meanStdDev(np.asarray(lab, np.float32), mask=cheeks)
+    mean = mean64.ravel().astype(np.float32)
+    spread = np.maximum(std64.ravel().astype(np.float32), np.array([5.0, 3.0, 3.0], np.float32))
+    band = np.vstack([forehead_points(points, 0.0), forehead_points(points, lifts[-1])])
+    bx0, by0 = (max(int(v), 0) for v in np.floor(band.min(axis=0)))
+    bx1, by1 = (min(int(v) + 1, size) for v in np.ceil(band.max(axis=0)))
+    if bx1 <= bx0 or by1 <= by0:
+        return 0.0
+    window = lab[by0:by1, bx0:bx1]
+    skin = (((window - mean) / spread) ** 2).sum(axis=2) < 9.0  # within three spreads
     lift = 0.0
-    while lift + step <= limit + 1e-6:
-        lower = forehead_points(points, lift)
-        upper = forehead_points(points, lift + step)
-        fraction = _strip_fraction(skin, np.vstack([lower, upper[::-1]]))
+    for lower_lift, upper_lift in itertools.pairwise(lifts):
+        lower = forehead_points(points, lower_lift)
+        upper = forehead_points(points, upper_lift)
+        fraction = _strip_fraction(skin, np.vstack([lower, upper[::-1]]), (bx0, by0))
         if fraction is None or fraction < 0.7:
             break
-        lift += step
+        lift = upper_lift
     return lift

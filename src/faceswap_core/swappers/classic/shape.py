@@ -76,14 +76,27 @@ def ring(landmarks: FloatArray, margin: float, size: int) -> FloatArray:
 
 
 def morph(crop: Image, before: FloatArray, after: FloatArray, anchors: FloatArray) -> Image:
-    """``crop`` with its landmarks moved from ``before`` to ``after``; ``anchors`` stay put."""
+    """``crop`` with its landmarks moved from ``before`` to ``after``; ``anchors`` stay put.
+
+    Only triangles with a moving corner change pixels (the others join fixed
+    anchors and border points: the identity), so only their bounding box is
+    resampled and the rest of the crop is copied as it is.
+    """
     size = crop.shape[0]
     fixed = np.vstack([anchors, border_points(size)])
     src = np.vstack([before, masks.forehead_points(before, MESH_FOREHEAD), fixed])
     dst = np.vstack([after, masks.forehead_points(after, MESH_FOREHEAD), fixed])
     src, dst = src.astype(np.float32), dst.astype(np.float32)
-    fields = remap_fields(src, dst, triangulate(dst), (0, 0, size, size))
-    return np.asarray(warp(crop, fields), dtype=np.uint8)
+    triangles = triangulate(dst)
+    moving = (triangles < len(src) - len(fixed)).any(axis=1)
+    if not moving.any():
+        return crop.copy()
+    corners = dst[triangles[moving].ravel()]
+    x0, y0 = (max(int(v), 0) for v in np.floor(corners.min(axis=0)))
+    x1, y1 = (min(int(v) + 2, size) for v in np.ceil(corners.max(axis=0)))
+    out = crop.copy()
+    out[y0:y1, x0:x1] = warp(crop, remap_fields(src, dst, triangles, (x0, y0, x1 - x0, y1 - y0)))
+    return out
 
 
 def ring_mask(anchors: FloatArray, size: int, feather: int) -> FloatArray:

@@ -255,8 +255,7 @@ class ClassicSwapper:
         face_on_morphed = _alpha_blend(morphed, pasted.image, pasted.mask)
         bent = shape.ring_mask(anchors, self.crop_size, self.config.feather)
         mask = np.maximum(pasted.mask, bent)
-        untouched = mask <= 0.0
-        face_on_morphed[untouched] = target[untouched]
+        cv2.copyTo(target, (mask <= 0.0).astype(np.uint8), face_on_morphed)
         return SwapOutput(image=face_on_morphed, mask=mask)
 
     def _paste_face(
@@ -299,16 +298,24 @@ class ClassicSwapper:
         # pipeline's paste-back); here the face replaces the crop wherever the
         # mask is above 0, and everything else stays byte-identical.
         out = target.copy()
-        pasted = mask > 0.0
-        out[pasted] = composite[pasted]
+        cv2.copyTo(composite, (mask > 0.0).astype(np.uint8), out)
         return SwapOutput(image=out, mask=mask)
 
 
 def _alpha_blend(base: Image, top: Image, alpha: FloatArray) -> Image:
-    """``top`` over ``base`` with a per-pixel ``alpha`` in [0, 1]."""
-    weight = alpha[..., None]
-    mixed = base.astype(np.float32) * (1.0 - weight) + top.astype(np.float32) * weight
-    out: Image = np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
+    """``top`` over ``base`` with a per-pixel ``alpha`` in [0, 1].
+
+    Only the bounding box of ``alpha > 0`` is computed; elsewhere the result is ``base``.
+    """
+    out: Image = base.copy()
+    x, y, w, h = cv2.boundingRect((alpha > 0).astype(np.uint8))
+    if w == 0 or h == 0:
+        return out
+    weight = alpha[y : y + h, x : x + w, None]
+    lower = base[y : y + h, x : x + w].astype(np.float32)
+    upper = top[y : y + h, x : x + w].astype(np.float32)
+    mixed = lower * (1.0 - weight) + upper * weight
+    out[y : y + h, x : x + w] = np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
     return out
 
 

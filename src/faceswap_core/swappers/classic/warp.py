@@ -88,16 +88,23 @@ def remap_fields(
         cv2.fillConvexPoly(labels, fixed[triangle], int(index), cv2.LINE_8, _SHIFT)
     xs = np.arange(x0, x0 + width, dtype=np.float32)[None, :]
     ys = np.arange(y0, y0 + height, dtype=np.float32)[:, None]
-    flat = coeffs.reshape(len(coeffs), 6)
-    map_x = flat[:, 0][labels] * xs + flat[:, 2][labels] * ys + flat[:, 4][labels]
-    map_y = flat[:, 1][labels] * xs + flat[:, 3][labels] * ys + flat[:, 5][labels]
-    return map_x.astype(np.float32), map_y.astype(np.float32)
+    # One gather of each pixel's six coefficients, as planes: (6, H, W).
+    planes = np.ascontiguousarray(coeffs.reshape(len(coeffs), 6).T)[:, labels]
+    map_x = planes[0] * xs
+    map_x += planes[2] * ys
+    map_x += planes[4]
+    map_y = planes[1] * xs
+    map_y += planes[3] * ys
+    map_y += planes[5]
+    return map_x, map_y
 
 
 def warp(image: Image, fields: tuple[FloatArray, FloatArray]) -> Image:
     """Resample ``image`` through remap fields (bilinear, reflected border)."""
     map_x, map_y = fields
+    # Four channels take OpenCV's vector path (2-3x faster than three, same pixels).
+    padded = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2RGBA)
     out = cv2.remap(
-        image, map_x, map_y, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101
+        padded, map_x, map_y, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101
     )
-    return np.ascontiguousarray(out, dtype=np.uint8)
+    return np.ascontiguousarray(out[..., :3], dtype=np.uint8)

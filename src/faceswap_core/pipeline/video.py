@@ -1,0 +1,305 @@
+"""The video file job: decode -> :func:`~faceswap_core.pipeline.stream.stream` -> encode.
+
+``faceswap video`` and ``faceswap.swap_video`` both run :func:`swap_video`.
+Frames are decoded in one thread, analysed and swapped in the stream's two
+threads, and encoded in the caller's thread, with a few frames in flight
+between them. Frame timestamps (variable rates included), the frame count,
+the display rotation and the audio (copied packet for packet where the output
+container takes its codec) are kept.
+
+The output is written to a hidden temporary file next to it and renamed
+only when the whole video is done: an error or Ctrl-C leaves no partial file,
+and an existing file is replaced only with ``overwrite=True``. The container
+is marked as AI-altered (IPTC digital source type, as for images) when at
+least one face was swapped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+
+from faceswap_core.errors import ConfigError, InvalidVideoError
+from faceswap_core.io.atomic import atomic_path
+from faceswap_core.io.provenance import video_tags
+from faceswap_core.io.video import (
+    CRF_CODECS,
+    PRESET_CODECS,
+    VIDEO_SUFFIXES,
+    DecodedFrame,
+    VideoReader,
+    VideoWriter,
+    remux,
+    stored,
+    upright,
+)
+from faceswap_core.pipeline.image import ImageInput, Pipeline, SourceIdentity
+from faceswap_core.pipeline.stream import STREAM_STAGES, stream
+
+VIDEO_STAGES: tuple[str, ...] = ("decode", *STREAM_STAGES, "encode")
+"""Stages a video job reports, in order."""
+
+Progress = Callable[[int, int | None], None]
+"""Called after each written frame with (frames done, expected total or None)."""
+
+
+@attrs.frozen
+class VideoReport:
+    """What a video job did (``faceswap video --json`` prints :meth:`to_dict`).
+
+    :ivar frames_in: frames decoded.
+    :ivar frames_out: frames written (equal to ``frames_in``).
+    :ivar frames_with_faces: frames where at least one face was tracked.
+    :ivar frames_swapped: frames where at least one face was swapped.
+    :ivar frames_skipped: damaged frames the decoder rejected, skipped.
+    :ivar truncated: reading stopped early at unreadable data.
+    :ivar tracks: distinct face tracks seen.
+    :ivar fps: frames written per second of wall time, from the first decoded frame
+        to the finished file (models are loaded and the source prepared before).
+    :ivar seconds: that wall time; ``setup_seconds``: loading models, preparing the source.
+    :ivar stages: median milliseconds of each stage over the frames where it ran.
+    :ivar stages_mean: milliseconds of each stage per frame, averaged over all frames.
+    :ivar streams: what happened to each audio / subtitle stream (copy, encode, drop).
+    :ivar provenance: whether the file is marked as AI-altered.
+    """
+
+    input: str
+    output: str
+    frames_in: int
+    frames_out: int
+    frames_with_faces: int
+    frames_swapped: int
+    frames_skipped: int
+    truncated: bool
+    tracks: int
+    fps: float
+    seconds: float
+    setup_seconds: float
+    stages: dict[str, float]
+    stages_mean: dict[str, float]
+    streams: list[dict[str, Any]]
+    width: int
+    height: int
+    rotation: int
+    codec: str
+    provenance: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+def check_output(
+    input_path: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    *,
+    overwrite: bool,
+) -> Path:
+    """Refuse an output that would replace the input, a folder, or (without ``overwrite``)
+    an existing file, or that has no video suffix; checked before any model loads."""
+    out = Path(output)
+    if out.suffix.lower() not in VIDEO_SUFFIXES:
+        raise ConfigError(
+            f"output {os.fspath(out)!r} needs a video suffix: {', '.join(VIDEO_SUFFIXES)}"
+        )
+    if out.is_dir():
+        raise ConfigError(f"output {os.fspath(out)!r} is a folder; pass a file name")
+    source = Path(input_path)
+    if out.exists() and source.exists() and os.path.samefile(out, source):
+        raise ConfigError(f"output {os.fspath(out)!r} is the input video; write to another file")
+    if out.exists() and not overwrite:
+        raise ConfigError(
+            f"output {os.fspath(out)!r} exists; pass --overwrite (overwrite=True) to replace it"
+        )
+    return out
+
+
+def _check_encoder_options(codec: str | None, crf: int | None, preset: str | None) -> None:
+    if crf is not None and not 0 <= crf <= 63:
+        raise ConfigError(f"--crf must be between 0 and 63, got {crf}")
+    if codec is None:
+        return
+    if crf is not None and codec not in CRF_CODECS:
+        raise ConfigError(f"--crf applies to {', '.join(CRF_CODECS)}; encoder {codec} has none")
+    if preset is not None and codec not in PRESET_CODECS:
+        raise ConfigError(
+            f"--preset applies to {', '.join(PRESET_CODECS)}; encoder {codec} has none"
+        )
+
+
+class _Frames:
+    """Decoded frames, upright, for the stream; keeps each frame's timestamp and packets."""
+
+    def __init__(self, reader: VideoReader) -> None:
+        self.reader = reader
+        self.rotation = reader.info.rotation
+        self.fps = float(reader.info.fps or 25)
+        self.side: dict[int, tuple[DecodedFrame, float]] = {}
+
+    def __iter__(self) -> Iterator[tuple[Any, float]]:
+        frames = iter(self.reader)
+        while True:
+            start = time.perf_counter()
+            decoded = next(frames, None)
+            if decoded is None:
+                return
+            image = upright(decoded.image, self.rotation)
+            self.side[decoded.index] = (decoded, (time.perf_counter() - start) * 1000.0)
+            yield image, decoded.time if decoded.time is not None else decoded.index / self.fps
+
+
+def _summaries(
+    samples: Mapping[str, list[float]], frames: int
+) -> tuple[dict[str, float], dict[str, float]]:
+    medians = {k: round(float(np.median(v)), 3) for k, v in samples.items() if v}
+    means = {k: round(float(np.sum(v)) / max(frames, 1), 3) for k, v in samples.items() if v}
+    return medians, means
+
+
+def swap_video(
+    input_path: str | os.PathLike[str],
+    source: ImageInput | SourceIdentity,
+    output: str | os.PathLike[str],
+    *,
+    pipeline: Pipeline | None = None,
+    faces: str | None = None,
+    reference: ImageInput | None = None,
+    threshold: float | None = None,
+    overwrite: bool = False,
+    codec: str | None = None,
+    crf: int | None = None,
+    preset: str | None = None,
+    pix_fmt: str | None = None,
+    start: float | None = None,
+    end: float | None = None,
+    audio: bool = True,
+    provenance: bool | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> VideoReport:
+    """Swap ``source``'s identity through a whole video file; returns a :class:`VideoReport`.
+
+    :param faces: ``all``, ``largest`` or ``reference`` (decided per track).
+    :param reference: image of the person to replace (implies ``faces="reference"``).
+    :param overwrite: replace an existing ``output``.
+    :param codec: video encoder (default libx264 where the container takes H.264).
+    :param crf: constant quality (libx264 default 18); ``preset``: x264 speed preset.
+    :param start: first second to keep; ``end``: second to stop at.
+    :param audio: keep audio and subtitle streams (copied where the container allows).
+    :param provenance: mark the file as AI-altered (default: the pipeline config's).
+    :param options: :class:`~faceswap_core.config.schema.VideoConfig` overrides
+        (``detect_every``, ``smooth``, ``min_cutoff``, ``beta``, ...).
+    :raises InvalidVideoError: the input is empty, not a video, truncated or has
+        no video stream; no frame decodes.
+    :raises NoFaceError: the source image has no face.
+    :raises ConfigError: bad options, or the output exists without ``overwrite``.
+    """
+    started = time.perf_counter()
+    out = check_output(input_path, output, overwrite=overwrite)
+    _check_encoder_options(codec, crf, preset)
+    pipe = pipeline if pipeline is not None else Pipeline()
+    limits = pipe.config.limits
+    mark = pipe.config.provenance if provenance is None else provenance
+    model = str(pipe.config.swapper.get("type"))
+    with VideoReader(
+        input_path, start=start, end=end, max_pixels=limits.max_pixels, copy_streams=audio
+    ) as reader:
+        info = reader.info
+        identity = pipe.prepare_source(source)
+        feed = _Frames(reader)
+        frames = stream(
+            feed,
+            identity,
+            pipeline=pipe,
+            faces=faces,
+            reference=reference,
+            threshold=threshold,
+            fps=float(info.fps or 25),
+            copy=False,
+            **options,
+        )
+        tags = dict(info.metadata)
+        if mark:  # ours replace the input's provenance tags, whatever their case
+            ours = video_tags(model=model)
+            tags = {k: v for k, v in tags.items() if k.lower() not in ours} | ours
+        samples: dict[str, list[float]] = {stage: [] for stage in VIDEO_STAGES}
+        setup = time.perf_counter() - started
+        started = time.perf_counter()
+        counts = {"faces": 0, "swapped": 0}
+        tracks: set[int] = set()
+        with atomic_path(out) as temp, contextlib.closing(frames):
+            writer = VideoWriter(
+                temp,
+                width=info.width,
+                height=info.height,
+                fps=info.fps or Fraction(25),
+                time_base=info.time_base,
+                codec=codec,
+                crf=crf,
+                preset=preset,
+                pix_fmt=pix_fmt,
+                rotation=info.rotation,
+                streams=reader.streams,
+                metadata=tags,
+            )
+            with writer:
+                for frame in frames:
+                    decoded, decode_ms = feed.side.pop(frame.index)
+                    begin = time.perf_counter()
+                    writer.write(stored(frame.image, info.rotation), decoded.pts, decoded.packets)
+                    samples["encode"].append((time.perf_counter() - begin) * 1000.0)
+                    samples["decode"].append(decode_ms)
+                    for stage, value in frame.timings.items():
+                        if value > 0:
+                            samples.setdefault(stage, []).append(value)
+                    counts["faces"] += bool(frame.faces)
+                    counts["swapped"] += bool(frame.swapped)
+                    tracks.update(f.track_id for f in frame.faces if f.track_id is not None)
+                    if progress is not None:
+                        progress(writer.frames, info.frames)
+                if writer.frames == 0:
+                    raise InvalidVideoError(
+                        f"cannot decode {reader.label}: no frame could be decoded"
+                        + (" in the chosen --start/--end range" if start or end else "")
+                    )
+                writer.close(reader.tail_packets)
+            if mark and counts["swapped"] == 0:
+                # Nothing was changed: the output is not an AI composite, so it is not marked.
+                remux(temp, dict(info.metadata))
+                mark = False
+        frames_out = writer.frames
+        skipped, truncated = reader.skipped, reader.truncated
+    seconds = time.perf_counter() - started
+    medians, means = _summaries(samples, frames_out)
+    return VideoReport(
+        input=os.fspath(input_path),
+        output=os.fspath(out),
+        frames_in=frames_out,
+        frames_out=frames_out,
+        frames_with_faces=counts["faces"],
+        frames_swapped=counts["swapped"],
+        frames_skipped=skipped,
+        truncated=truncated,
+        tracks=len(tracks),
+        fps=round(frames_out / seconds, 3) if seconds > 0 else 0.0,
+        seconds=round(seconds, 3),
+        setup_seconds=round(setup, 3),
+        stages=medians,
+        stages_mean=means,
+        streams=[report.to_dict() for report in writer.reports],
+        width=info.width,
+        height=info.height,
+        rotation=info.rotation,
+        codec=writer.codec,
+        provenance=mark,
+    )
+
+
+__all__ = ["VIDEO_STAGES", "VideoReport", "check_output", "swap_video"]

@@ -1,0 +1,116 @@
+"""``faceswap video`` and ``faceswap inspect`` on videos, run as the installed script."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image as PILImage
+from tests.video.clips import bad_videos, decode_video, encode, pan_zoom, tone
+
+from faceswap_core.cli.main import make_cli
+from faceswap_core.interfaces.face import Image
+from faceswap_core.plugin.manager import FaceswapPlugins
+
+SCRIPT = shutil.which("faceswap") or str(Path(sys.executable).parent / "faceswap")
+
+
+def faceswap(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "FACESWAP_STRICT_PLUGINS": "1", "OMP_NUM_THREADS": "2"}
+    return subprocess.run(
+        [SCRIPT, *map(str, args)], capture_output=True, text=True, timeout=300, check=False, env=env
+    )
+
+
+@pytest.fixture(scope="module")
+def files(
+    tmp_path_factory: pytest.TempPathFactory, t1_image: Image, astronaut_image: Image
+) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("cli-video")
+    frames, _ = pan_zoom(
+        astronaut_image, (240, 180), 12, centre=(225, 120), travel=(20, 0), scale=0.6, zoom=0.05
+    )
+    clip = encode(folder / "clip.mp4", frames, audio=tone(12 / 25))
+    source = folder / "t1.jpg"
+    PILImage.fromarray(t1_image).save(source, quality=95)
+    blank = folder / "blank.png"
+    PILImage.fromarray(astronaut_image[:64, 400:464]).save(blank)
+    return {"clip": clip, "source": source, "blank": blank}
+
+
+def test_video_json_summary_and_inspect(files: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "out.mp4"
+    done = faceswap(
+        "video", "-s", files["source"], "-t", files["clip"], "-o", out,
+        "--json", "--smooth", "ema", "--smooth-param", "alpha=0.6", "--detect-every", "3",
+        "--progress",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "12/12" in done.stderr  # the progress bar (frames done / total, rate, ETA)
+    assert "frame/s" in done.stderr
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["frames_in"] == summary["frames_out"] == 12
+    assert summary["frames_swapped"] == summary["frames_with_faces"] == 12
+    assert summary["output"] == str(out)
+    assert summary["fps"] > 0
+    assert {"decode", "detect", "swap", "paste", "encode"} <= set(summary["stages"])
+    assert summary["streams"][0]["mode"] == "copy"
+    assert len(decode_video(out)[0]) == 12
+    shown = faceswap("inspect", out, "--json")
+    assert shown.returncode == 0, shown.stderr
+    record = json.loads(shown.stdout)
+    assert record["frames"] == 12
+    assert record["provenance"]["synthetic"] is True
+    assert record["provenance"]["model"] == "classic"
+    text = faceswap("inspect", out)
+    assert "AI-made or AI-altered" in text.stdout
+
+
+@pytest.mark.parametrize("kind", ["zero-byte", "not-a-video", "truncated", "audio-only"])
+def test_bad_videos_exit_3_with_one_line_and_no_output(
+    files: dict[str, Path], tmp_path: Path, kind: str
+) -> None:
+    path, message = bad_videos(tmp_path, files["clip"])[kind]
+    out = tmp_path / "out" / "out.mp4"
+    done = faceswap("video", "-s", files["source"], "-t", path, "-o", out)
+    assert done.returncode == 3, done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("Error: cannot decode video")
+    assert message in line
+    assert not out.parent.exists() or os.listdir(out.parent) == []
+
+
+def test_no_face_in_source_exits_4(files: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "out.mp4"
+    done = faceswap("video", "-s", files["blank"], "-t", files["clip"], "-o", out)
+    assert done.returncode == 4, done.stderr
+    assert "no face" in done.stderr
+    assert os.listdir(tmp_path) == []
+
+
+def test_existing_output_bad_options_exit_2(files: dict[str, Path], tmp_path: Path) -> None:
+    plugins = FaceswapPlugins(strict=True)
+    out = tmp_path / "out.mp4"
+    out.write_bytes(b"precious")
+    base = ["video", "-s", str(files["source"]), "-t", str(files["clip"]), "-o"]
+    cases = [
+        ([*base, str(out)], "--overwrite"),
+        ([*base, str(tmp_path / "o.mp4"), "--smooth-param", "gamma=1"], "KEY one of"),
+        ([*base, str(tmp_path / "o.mp4"), "--detect-every", "0"], "detect_every"),
+        ([*base, str(tmp_path / "o.png")], "video suffix"),
+        ([*base, str(tmp_path / "o.mp4"), "--codec", "mpeg4", "--crf", "20"], "--crf"),
+        ([*base, str(tmp_path / "o.mp4"), "--start", "soon"], "seconds"),
+        ([*base, str(tmp_path / "o.mp4"), "--faces", "reference"], "--reference"),
+    ]
+    for args, message in cases:
+        result = CliRunner().invoke(make_cli(plugins), args)
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.output
+    assert out.read_bytes() == b"precious"
+    assert sorted(os.listdir(tmp_path)) == ["out.mp4"]

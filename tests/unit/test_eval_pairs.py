@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image as PILImage
 
-from faceswap_core.errors import ConfigError, InputError
+from faceswap_core.errors import ConfigError, InputError, InvalidVideoError
 from faceswap_core.eval.pairs import (
     EvalData,
     EvalImage,
@@ -20,9 +20,9 @@ from faceswap_core.eval.pairs import (
     load_pairs_csv,
     load_videos,
     sample_pairs,
-    sample_video_frames,
 )
 from faceswap_core.experiment.manifest import Label, build_manifest, write_manifest
+from faceswap_core.io.video import read_frames
 
 
 def data_of(counts: dict[str, int]) -> EvalData:
@@ -205,7 +205,7 @@ def write_video(path: Path, frames: int) -> None:
 def test_video_frames_are_evenly_spaced(tmp_path: Path) -> None:
     video = tmp_path / "clip.mp4"
     write_video(video, 25)
-    frames = sample_video_frames(video, 5)
+    frames = read_frames(video, 5)
     levels = [round(float(frame.mean()) / 8) for frame in frames]
     assert levels == [0, 6, 12, 18, 24]  # linspace(0, 24, 5)
     assert frames[0].shape == (48, 64, 3)
@@ -225,5 +225,6 @@ def test_each_video_is_one_identity(tmp_path: Path) -> None:
 
 def test_a_file_that_is_not_a_video_is_an_input_error(tmp_path: Path) -> None:
     (tmp_path / "broken.mp4").write_bytes(b"\x00" * 100)
-    with pytest.raises(InputError, match=r"broken\.mp4"):
+    with pytest.raises(InvalidVideoError, match=r"broken\.mp4") as caught:
         load_videos(tmp_path, 3, tmp_path / "frames")
+    assert caught.value.exit_code == 3  # an input error, like an undecodable image

@@ -23,7 +23,6 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 
 import attrs
-import numpy as np
 
 from faceswap_core.errors import ConfigError, InputError
 from faceswap_core.eval.results import read_csv_table
@@ -38,6 +37,7 @@ from faceswap_core.interfaces.eval import PairKind
 from faceswap_core.interfaces.face import Image
 from faceswap_core.io.encode import write_image
 from faceswap_core.io.hashing import sha256_bytes, sha256_file
+from faceswap_core.io.video import read_frames
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v")
@@ -262,43 +262,11 @@ def load_pairs_csv(path: str | Path) -> EvalData:
 # -- videos ----------------------------------------------------------------------------------
 
 
-def sample_video_frames(path: Path, count: int) -> list[Image]:
-    """``count`` evenly spaced RGB frames of a video (FaceForensics++ protocol), via PyAV.
-
-    Frames are decoded in order and the ones at ``linspace(0, n - 1, count)``
-    kept, so the result does not depend on seeking accuracy. Short videos
-    give fewer frames.
-    """
-    import av
-
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                raise InputError(f"video {path} has no video stream")
-            stream = container.streams.video[0]
-            total = stream.frames
-            if not total:  # not in the header: count by demuxing packets (no decoding)
-                total = sum(1 for packet in container.demux(stream) if packet.size)
-                container.seek(0)
-            wanted = sorted({round(i) for i in np.linspace(0, max(total - 1, 0), count)})
-            frames: list[Image] = []
-            for index, frame in enumerate(container.decode(stream)):
-                if index in wanted:
-                    frames.append(np.ascontiguousarray(frame.to_ndarray(format="rgb24")))
-                    if len(frames) == len(wanted):
-                        break
-    except av.FFmpegError as exc:
-        raise InputError(f"cannot decode video {path}: {exc}") from None
-    if not frames:
-        raise InputError(f"video {path} has no decodable frames")
-    return frames
-
-
 def load_videos(
     root: str | Path,
     frames_per_video: int,
     frames_dir: Path,
-    sampler: Callable[[Path, int], list[Image]] = sample_video_frames,
+    sampler: Callable[[Path, int], list[Image]] = read_frames,
 ) -> EvalData:
     """Each video is one identity (its file stem) with ``frames_per_video`` sampled frames.
 
@@ -426,5 +394,4 @@ __all__ = [
     "load_videos",
     "pair_keys",
     "sample_pairs",
-    "sample_video_frames",
 ]

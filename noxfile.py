@@ -95,16 +95,38 @@ DEPLOYMENT = ("faceswap_retinaface", "faceswap_trt")
 """The edge deployment `nox -s isolation` proves: core, the detector plugin and TensorRT."""
 
 
+UNET_EXPORT = ROOT / ".nox" / "_artifacts" / "unet_export" / "swapper.onnx"
+"""Where `nox -s unet_export` writes the U-Net export that `nox -s isolation` deploys."""
+
+
 @nox.session(python=PYTHON)
+def unet_export(session: nox.Session) -> None:
+    """A real U-Net export for the torch-free deployment check, made where torch is.
+
+    Writes a seeded faceswap-unet checkpoint (random weights, the smoke config's
+    size; `python -m faceswap_unet.testing`) and exports it with `faceswap export
+    onnx` to .nox/_artifacts/unet_export/swapper.onnx (+ swapper.export.json).
+    `nox -s isolation` runs this first.
+    """
+    session.install("-e", ".", "-e", "plugins/faceswap_unet")
+    folder = UNET_EXPORT.parent
+    shutil.rmtree(folder, ignore_errors=True)
+    session.run("python", "-m", "faceswap_unet.testing", str(folder / "checkpoint"), env=TEST_ENV)
+    session.run(
+        "faceswap", "export", "onnx", "--checkpoint", str(folder / "checkpoint"),
+        "--out", str(UNET_EXPORT), "--json", env=TEST_ENV,
+    )  # fmt: skip
+
+
+@nox.session(python=PYTHON, requires=["unet_export"])
 def isolation(session: nox.Session) -> None:
     """faceswap-core + faceswap-trt + faceswap-retinaface alone (no torch): imports, lists its
-    plugins, and swaps real faces through an exported ONNX swapper with --runtime tensorrt
-    (TensorRT where present, else the plugin's ONNX Runtime fallback).
-
-    The swapper is a small graph with the core `onnx` swapper contract, built by the test
-    (tests/integration/test_deployment.py); it becomes a real U-Net export once
-    faceswap-unet's exporter lands.
+    plugins, and swaps real faces through a real U-Net export (made by `nox -s unet_export`
+    in a venv with torch) with --runtime tensorrt (TensorRT where present, else the plugin's
+    ONNX Runtime fallback).
     """
+    if not UNET_EXPORT.is_file():
+        session.error(f"{UNET_EXPORT} is missing: nox -s unet_export writes it")
     session.install(".[test]", *[f"plugins/{name}" for name in DEPLOYMENT])
     session.run(
         "python",
@@ -125,7 +147,7 @@ def isolation(session: nox.Session) -> None:
         "pytest",
         "tests/integration/test_deployment.py",
         "--no-cov",
-        env={**TEST_ENV, "FACESWAP_ISOLATION": "1"},
+        env={**TEST_ENV, "FACESWAP_ISOLATION": "1", "FACESWAP_UNET_EXPORT": str(UNET_EXPORT)},
     )
 
 
@@ -192,7 +214,9 @@ def bench(session: nox.Session) -> None:
     """Per-stage latency at 720p gated against benchmarks/baseline.json (fails at 2x slower),
     the video path (1280x720 at 25 fps: detect every 1 and 5, and the stream), then training
     throughput (images/s at 128 px, batch 8; faceswap-unet's ``bench-train``:
-    CPU, plus CUDA with AMP when a GPU is present).
+    CPU, plus CUDA with AMP when a GPU is present), then U-Net inference at 128 px, batch 1
+    and 8, in torch and in its ONNX export on ONNX Runtime with the same thread count
+    (faceswap-unet's ``bench-export``; the ratio is printed).
 
     ``nox -s bench -- --update-baseline`` rewrites the baseline from this run instead;
     other arguments replace the default ``faceswap bench`` arguments.
@@ -209,6 +233,9 @@ def bench(session: nox.Session) -> None:
     if not session.posargs:  # the video path: 1280x720 at 25 fps, detect every 1 and 5, stream
         session.run("faceswap", "bench", "--video", "--size", "1280x720", env=env)
     session.run("faceswap", "bench-train", "--size", "128", "--batch", "8", env=env)
+    session.run(
+        "faceswap", "bench-export", "--size", "128", "--batch", "1", "--batch", "8", env=env
+    )
 
 
 @nox.session(python=PYTHON)

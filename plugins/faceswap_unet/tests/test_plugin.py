@@ -30,6 +30,7 @@ def test_plugin_lists_its_components() -> None:
         "metric": ["lpips"],
         "dataset": ["lfw"],
         "runner": ["train"],
+        "exporter": ["onnx"],
     }
     assert "error" not in rows["faceswap-unet"]
 
@@ -40,7 +41,7 @@ def test_hooks_and_data_preparation_do_not_import_torch() -> None:
         "import sys\n"
         "from faceswap_core.plugin.manager import FaceswapPlugins\n"
         "plugins = FaceswapPlugins(strict=True)\n"
-        "for kind in ('dataset', 'loss', 'runner', 'swapper'): plugins.registry(kind)\n"
+        "for kind in ('dataset', 'loss', 'runner', 'swapper', 'exporter'): plugins.registry(kind)\n"
         "import faceswap_unet.data.prepare, faceswap_unet.data.samples, faceswap_unet.data.tiny\n"
         "import faceswap_unet.data.dataset, faceswap_unet.data.augment\n"
         "assert 'torch' not in sys.modules, 'torch was imported'\n"

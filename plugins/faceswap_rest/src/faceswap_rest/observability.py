@@ -99,7 +99,7 @@ class Metrics:
 def request_id(scope: Scope) -> str:
     for key, value in scope.get("headers", []):
         if key == REQUEST_ID_HEADER.encode():
-            text = value.decode("latin-1")
+            text = bytes(value).decode("latin-1")
             if _REQUEST_ID.match(text):
                 return text
     return uuid.uuid4().hex

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
 from typing import Any
 
@@ -37,6 +38,8 @@ from faceswap_core.pipeline.timing import StageTimer
 from faceswap_rest.errors import OverloadedError, error_kind
 from faceswap_rest.media import check_fields
 from faceswap_rest.service import Service, check_model
+
+logger = logging.getLogger("faceswap.rest")
 
 STREAM_PARAMS = ("source_id", "faces", "format", "quality", "detect_every", "smooth", "model")
 WS_TOO_BIG = 1009
@@ -102,7 +105,7 @@ class FrameWorker:
         if mode == "reference":
             mode = "all"
         self.analyser = FrameAnalyser(pipeline, config, faces=mode, reference=None, threshold=None)
-        self.painter = FramePainter(pipeline, identity, config, copy=False)
+        self.painter = FramePainter(pipeline, identity, config, copy=True)
         self.index = 0
 
     def __call__(self, data: bytes, seq: int, seconds: float) -> tuple[dict[str, Any], bytes]:
@@ -252,7 +255,9 @@ async def _run(websocket: WebSocket, service: Service, worker: FrameWorker) -> N
                 header, encoded = await loop.run_in_executor(
                     service.stream_executor, worker, data, seq, seconds
                 )
-            except FaceswapError as exc:
+            except Exception as exc:  # one bad frame must not end the stream
+                if not isinstance(exc, FaceswapError):
+                    logger.exception("stream frame %d failed", seq)
                 metrics.labels("failed").inc()
                 failure = _error_header(seq, exc)
                 failure.update(dropped=dropped, dropped_total=slot.dropped_total)
@@ -276,10 +281,14 @@ async def _run(websocket: WebSocket, service: Service, worker: FrameWorker) -> N
 
 
 def _error_header(seq: int, exc: BaseException, code: str | None = None) -> dict[str, Any]:
+    message = str(exc).strip()
+    if not isinstance(exc, FaceswapError):
+        detail = f": {message.splitlines()[0]}" if message else ""
+        message = f"unexpected {type(exc).__name__}{detail}; this is a bug: report it"
     return {
         "type": "error",
         "seq": seq,
-        "error": {"code": code or error_kind(exc).code, "message": str(exc)},
+        "error": {"code": code or error_kind(exc).code, "message": message},
     }
 
 

@@ -46,7 +46,8 @@ def test_openapi_is_valid_openapi_31_and_describes_every_route(client, openapi) 
     assert document["openapi"] == "3.1.0"
     validate_spec(document)  # the OpenAPI 3.1 meta-schema
     paths = {(path, method) for path, ops in document["paths"].items() for method in ops}
-    assert ("/v1/swap", "post") in paths and ("/v1/stream", "get") in paths
+    assert ("/v1/swap", "post") in paths
+    assert ("/v1/stream", "get") in paths
     assert len(paths) == 17
 
 
@@ -58,7 +59,7 @@ def test_a_route_without_a_description_breaks_the_document() -> None:
     from faceswap_rest.openapi import openapi_document
 
     extra = Route("/v1/secret", lambda request: Response(), methods=["GET"])
-    with pytest.raises(RuntimeError, match="undescribed.*v1/secret"):
+    with pytest.raises(RuntimeError, match=r"undescribed.*v1/secret"):
         openapi_document([*routes(), extra])
 
 
@@ -101,7 +102,9 @@ def test_swap_returns_the_python_api_result_with_provenance_and_timing(
     assert response.headers["content-type"] == "image/png"
     assert response.headers["x-faces-found"] == "1"
     assert response.headers["x-faces-swapped"] == "1"
-    stages = dict(part.strip().split(";dur=") for part in response.headers["server-timing"].split(","))
+    stages = dict(
+        part.strip().split(";dur=") for part in response.headers["server-timing"].split(",")
+    )
     assert {"decode", "detect", "swap", "paste", "encode", "total"} <= set(stages)
     assert float(stages["total"]) >= float(stages["swap"]) > 0
     assert IPTC_COMPOSITE in response.content
@@ -118,7 +121,8 @@ def test_swap_formats_and_a_target_without_faces(client, openapi, faces) -> None
         "/v1/swap", files=swap_files(faces, target="small"), data={"format": "jpg", "quality": "70"}
     )
     openapi.check(jpg, "/v1/swap", "post")
-    assert jpg.headers["content-type"] == "image/jpeg" and jpg.content[:3] == b"\xff\xd8\xff"
+    assert jpg.headers["content-type"] == "image/jpeg"
+    assert jpg.content[:3] == b"\xff\xd8\xff"
     webp = client.post("/v1/swap", files=swap_files(faces, target="small"), data={"format": "webp"})
     assert webp.content[8:12] == b"WEBP"
     same = client.post("/v1/swap", files=swap_files(faces, target="noface"))
@@ -138,7 +142,8 @@ def test_sources_register_swap_delete_and_lru(client, openapi, faces) -> None:
         "/v1/swap", files={"target": ("t.jpg", faces["small"])}, data={"source_id": source_id}
     )
     by_file = client.post("/v1/swap", files=swap_files(faces, target="small"))
-    assert by_id.status_code == 200 and by_id.content == by_file.content
+    assert by_id.status_code == 200
+    assert by_id.content == by_file.content
     deleted = client.delete(f"/v1/sources/{source_id}")
     openapi.check(deleted, "/v1/sources/{source_id}", "delete")
     assert deleted.status_code == 204
@@ -146,7 +151,8 @@ def test_sources_register_swap_delete_and_lru(client, openapi, faces) -> None:
         "/v1/swap", files={"target": ("t.jpg", faces["small"])}, data={"source_id": source_id}
     )
     openapi.check(gone, "/v1/swap", "post")
-    assert gone.status_code == 404 and gone.json()["error"]["code"] == "not_found"
+    assert gone.status_code == 404
+    assert gone.json()["error"]["code"] == "not_found"
     again = client.delete(f"/v1/sources/{source_id}")
     openapi.check(again, "/v1/sources/{source_id}", "delete")
     assert again.status_code == 404
@@ -205,7 +211,7 @@ def test_swap_error_codes(client, openapi, faces, case, status, code) -> None:
     elif case == "bad_multipart":
         files = None
         headers = {"content-type": "multipart/form-data"}  # no boundary: cannot be parsed
-        content = b"--xyz\r\nContent-Disposition: form-data; name=\"target\"\r\n\r\nx\r\n--xyz--"
+        content = b'--xyz\r\nContent-Disposition: form-data; name="target"\r\n\r\nx\r\n--xyz--'
     response = client.post(
         "/v1/swap", files=files, data=data or None, headers=headers, content=content
     )
@@ -213,7 +219,8 @@ def test_swap_error_codes(client, openapi, faces, case, status, code) -> None:
     assert response.status_code == status, response.text
     error = response.json()["error"]
     assert error["code"] == code
-    assert "\n" not in error["message"] and error["message"]
+    assert "\n" not in error["message"]
+    assert error["message"]
 
 
 def test_error_messages_are_the_cli_messages(client, faces, tmp_path) -> None:
@@ -229,7 +236,8 @@ def test_error_messages_are_the_cli_messages(client, faces, tmp_path) -> None:
     )
     assert printed.exit_code == 4
     answered = client.post(
-        "/v1/swap", files={"source": ("s.png", faces["noface"]), "target": ("t.jpg", faces["small"])}
+        "/v1/swap",
+        files={"source": ("s.png", faces["noface"]), "target": ("t.jpg", faces["small"])},
     )
     assert printed.stderr.strip() == f"Error: {answered.json()['error']['message']}"
     printed = runner.invoke(
@@ -237,14 +245,17 @@ def test_error_messages_are_the_cli_messages(client, faces, tmp_path) -> None:
         ["swap", "-s", str(source), "-t", str(target), "-o", str(tmp_path / "o.png"),
          "--threshold", "5"],
     )  # fmt: skip
-    answered = client.post("/v1/swap", files=swap_files(faces, target="small"), data={"threshold": "5"})
+    answered = client.post(
+        "/v1/swap", files=swap_files(faces, target="small"), data={"threshold": "5"}
+    )
     assert printed.exit_code == 2
     assert printed.stderr.strip() == f"Error: {answered.json()['error']['message']}"
 
 
 def test_unknown_routes_and_methods_are_json_errors(client) -> None:
     missing = client.get("/v1/nothing")
-    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "not_found"
     wrong = client.put("/v1/swap")
     assert wrong.status_code == 405
     assert wrong.json()["error"]["code"] == "method_not_allowed"
@@ -252,7 +263,9 @@ def test_unknown_routes_and_methods_are_json_errors(client) -> None:
 
 def test_the_page_and_its_script_are_served(client) -> None:
     page = client.get("/")
-    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
     assert '<script src="/static/app.js">' in page.text
     script = client.get("/static/app.js")
-    assert script.status_code == 200 and "/v1/swap" in script.text
+    assert script.status_code == 200
+    assert "/v1/swap" in script.text

@@ -47,17 +47,21 @@ def test_a_job_runs_the_video_path_and_streams_its_result(client, openapi, faces
     assert done["status"] == "done", done
     assert done["progress"] == {"frames": 12, "total": 12, "fraction": 1.0}
     report = done["report"]
-    assert report["frames_out"] == 12 and report["frames_swapped"] >= 10 and report["provenance"]
+    assert report["frames_out"] == 12
+    assert report["frames_swapped"] >= 10
+    assert report["provenance"]
     result = client.get(f"/v1/jobs/{job_id}/result")
     openapi.check(result, "/v1/jobs/{job_id}/result", "get")
     assert result.headers["content-type"] == "video/mp4"
     frames = decoded_frames(result.content)
-    assert len(frames) == 12 and frames[0].shape == (224, 224, 3)
+    assert len(frames) == 12
+    assert frames[0].shape == (224, 224, 3)
     folder = Path(client.app.state.service.jobs.folder(job_id))
     assert sorted(p.name for p in folder.iterdir()) == [JOB_FILE, "result.mp4"]  # inputs gone
     deleted = client.delete(f"/v1/jobs/{job_id}")
     openapi.check(deleted, "/v1/jobs/{job_id}", "delete")
-    assert deleted.json() == {"id": job_id, "status": "deleted"} and not folder.exists()
+    assert deleted.json() == {"id": job_id, "status": "deleted"}
+    assert not folder.exists()
     assert client.get(f"/v1/jobs/{job_id}").status_code == 404
 
 
@@ -66,7 +70,8 @@ def test_job_errors(client, openapi, faces, clip, tmp_path) -> None:
     not_video.write_bytes(b"not a video" * 100)
     bad = submit(client, not_video, faces)
     openapi.check(bad, "/v1/jobs/video", "post")
-    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_video"
+    assert bad.status_code == 400
+    assert bad.json()["error"]["code"] == "invalid_video"
     with open(clip, "rb") as video:
         no_face = client.post(
             "/v1/jobs/video",
@@ -81,7 +86,8 @@ def test_job_errors(client, openapi, faces, clip, tmp_path) -> None:
     assert traversal.status_code == 404
     not_done = client.get(f"/v1/jobs/{no_face.json()['id']}/result")
     openapi.check(not_done, "/v1/jobs/{job_id}/result", "get")
-    assert not_done.status_code == 409 and not_done.json()["error"]["code"] == "conflict"
+    assert not_done.status_code == 409
+    assert not_done.json()["error"]["code"] == "conflict"
 
 
 def test_video_limits(make_client, faces, clip) -> None:
@@ -94,7 +100,8 @@ def test_video_limits(make_client, faces, clip) -> None:
     assert list(Path(client.app.state.service.jobs.root).iterdir()) == []  # nothing kept
     client = make_client(max_jobs=1, limits=ServeLimits(max_video_bytes=4096))
     too_big = submit(client, clip, faces)
-    assert too_big.status_code == 413 and too_big.json()["error"]["code"] == "body_too_large"
+    assert too_big.status_code == 413
+    assert too_big.json()["error"]["code"] == "body_too_large"
     assert "max_video_bytes" in too_big.json()["error"]["message"]
 
 
@@ -107,7 +114,8 @@ def test_delete_cancels_running_and_queued_jobs(make_client, faces, tmp_path) ->
     assert client.get(f"/v1/jobs/{queued}").json()["status"] == "queued"
     for job_id in (queued, running):
         cancel = client.delete(f"/v1/jobs/{job_id}")
-        assert cancel.status_code == 202 and cancel.json()["status"] == "cancelling"
+        assert cancel.status_code == 202
+        assert cancel.json()["status"] == "cancelling"
     for job_id in (running, queued):
         record = wait_for(client, job_id, ("cancelled", "done", "failed"))
         assert record["status"] == "cancelled"
@@ -143,7 +151,9 @@ def test_a_restart_fails_jobs_whose_process_is_gone(tmp_path) -> None:
     store.write(store.read(finished.id).evolve(status="done", finished=time.time()))
     assert store.recover() == 1
     record = store.read(orphan.id)
-    assert record.status == "failed" and record.error["code"] == "interrupted"
+    assert record.status == "failed"
+    assert record.error["code"] == "interrupted"
     assert os.listdir(tmp_path / orphan.id) == [JOB_FILE]
-    assert store.read(mine.id).status == "queued" and store.read(finished.id).status == "done"
+    assert store.read(mine.id).status == "queued"
+    assert store.read(finished.id).status == "done"
     assert json.loads((tmp_path / finished.id / JOB_FILE).read_text())["status"] == "done"

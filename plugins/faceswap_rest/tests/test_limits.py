@@ -81,7 +81,10 @@ def test_chunked_body_over_the_limit_is_cut_off_before_it_is_read_whole(small_bo
 
 
 def test_declared_length_over_the_limit_is_refused_unread(small_body_app) -> None:
-    headers = [(b"content-type", b"multipart/form-data; boundary=b"), (b"content-length", b"999999")]
+    headers = [
+        (b"content-type", b"multipart/form-data; boundary=b"),
+        (b"content-length", b"999999"),
+    ]
     status, body, pulled = run_asgi(small_body_app, "/v1/sources", [b"y" * 1000], headers)
     assert (status, body["error"]["code"], pulled) == (413, "body_too_large", 0)
     # Routes without uploads refuse a body worth buffering too (64 KiB).
@@ -157,7 +160,8 @@ def test_not_ready_until_the_models_load(tmp_path, faces) -> None:
     client = TestClient(app)  # no lifespan: the models never start loading
     assert client.get("/healthz").status_code == 200
     ready = client.get("/readyz")
-    assert ready.status_code == 503 and ready.headers["retry-after"] == "1"
+    assert ready.status_code == 503
+    assert ready.headers["retry-after"] == "1"
     assert client.post("/v1/swap", files=swap_files(faces)).status_code == 503
     app.state.service.close()
 
@@ -190,7 +194,8 @@ def test_settings_from_a_config_file_with_their_paths_in_errors(tmp_path, monkey
         "pipeline:\n  faces: largest\n"
     )
     settings = load_settings(config, port=None, workers=2)
-    assert settings.serve.port == 9001 and settings.serve.workers == 2
+    assert settings.serve.port == 9001
+    assert settings.serve.workers == 2
     assert settings.serve.limits.max_pixels == 2_000_000
     assert settings.pipeline.faces == "largest"
     assert settings.service_pipeline().limits.max_pixels == 2_000_000  # the smaller wins

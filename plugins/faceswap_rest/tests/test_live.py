@@ -62,13 +62,21 @@ class Live:
         self.url = f"http://127.0.0.1:{port}"
 
     def request(
-        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, dict[str, str], bytes]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         try:
             conn.request(method, path, body=body, headers={**AUTH, **(headers or {})})
             response = conn.getresponse()
-            return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+            return (
+                response.status,
+                {k.lower(): v for k, v in response.getheaders()},
+                response.read(),
+            )
         finally:
             conn.close()
 
@@ -77,11 +85,15 @@ def multipart(files: dict[str, tuple[str, bytes]], fields: dict[str, str] | None
     boundary = "faceswaplivetestboundary"
     parts = []
     for name, value in (fields or {}).items():
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
-                     f"{value}\r\n".encode())  # fmt: skip
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+            f"{value}\r\n".encode()
+        )
     for name, (filename, data) in files.items():
-        head = (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-                f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n')  # fmt: skip
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+        )
         parts.append(head.encode() + data + b"\r\n")
     body = b"".join(parts) + f"--{boundary}--\r\n".encode()
     return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
@@ -105,10 +117,20 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     env = {**os.environ, TOKEN_ENV: TOKEN, "OMP_NUM_THREADS": "1"}
     with open(log, "wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "faceswap_core", "serve", "--port", str(port),
-             "--config", str(config)],
-            env=env, stdout=stderr, stderr=stderr,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "faceswap_core",
+                "serve",
+                "--port",
+                str(port),
+                "--config",
+                str(config),
+            ],
+            env=env,
+            stdout=stderr,
+            stderr=stderr,
+        )
     server = Live(port, process, log, root)
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
@@ -132,8 +154,10 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 
 
 def test_real_swaps_of_real_faces(live, faces) -> None:
-    body, headers = multipart({"source": ("s.png", faces["source"]), "target": ("t.jpg", faces["target"])},
-                              {"format": "png"})  # fmt: skip
+    body, headers = multipart(
+        {"source": ("s.png", faces["source"]), "target": ("t.jpg", faces["target"])},
+        {"format": "png"},
+    )
     status, response_headers, data = live.request("POST", "/v1/swap", body, headers)
     assert status == 200, data[:300]
     assert response_headers["x-faces-swapped"] == "1"
@@ -141,7 +165,9 @@ def test_real_swaps_of_real_faces(live, faces) -> None:
     assert image.shape == (512, 512, 3)
     lines = [json.loads(line) for line in live.log.read_text().splitlines() if line.startswith("{")]
     swaps = [line for line in lines if line.get("route") == "/v1/swap"]
-    assert swaps and swaps[-1]["status"] == 200 and swaps[-1]["faces"] == 1
+    assert swaps
+    assert swaps[-1]["status"] == 200
+    assert swaps[-1]["faces"] == 1
 
 
 def test_bounded_load(live, faces) -> None:
@@ -149,8 +175,9 @@ def test_bounded_load(live, faces) -> None:
     status, _, data = live.request("POST", "/v1/sources", body, headers)
     assert status == 201, data
     source_id = json.loads(data)["source_id"]
-    body, headers = multipart({"target": ("t.jpg", faces["small"])}, {"source_id": source_id,
-                                                                       "format": "jpg"})  # fmt: skip
+    body, headers = multipart(
+        {"target": ("t.jpg", faces["small"])}, {"source_id": source_id, "format": "jpg"}
+    )
     for _ in range(4):  # warm up, then measure memory
         assert live.request("POST", "/v1/swap", body, headers)[0] == 200
     rss_before = _rss_mb(live.process.pid)
@@ -163,7 +190,9 @@ def test_bounded_load(live, faces) -> None:
         if status == 200:
             with PILImage.open(io.BytesIO(data)) as image:
                 image.load()
-                valid = image.size == (192, 192) and response_headers["content-type"] == "image/jpeg"
+                valid = (
+                    image.size == (192, 192) and response_headers["content-type"] == "image/jpeg"
+                )
         return status, elapsed, valid
 
     started = time.perf_counter()
@@ -221,14 +250,21 @@ def test_a_chunked_body_over_the_limit_is_cut_off_on_the_wire(live) -> None:
 
 
 def test_abuse_answers(live, faces) -> None:
-    huge, headers = multipart({"source": ("s.png", faces["source"]),
-                               "target": ("t.png", png_header_only(100_000, 100_000))})  # fmt: skip
+    huge, headers = multipart(
+        {
+            "source": ("s.png", faces["source"]),
+            "target": ("t.png", png_header_only(100_000, 100_000)),
+        }
+    )
     status, _, data = live.request("POST", "/v1/swap", huge, headers)
-    assert status == 413 and json.loads(data)["error"]["code"] == "image_too_large"
-    garbage, headers = multipart({"source": ("s.png", faces["source"]),
-                                  "target": ("t.jpg", os.urandom(5000))})  # fmt: skip
+    assert status == 413
+    assert json.loads(data)["error"]["code"] == "image_too_large"
+    garbage, headers = multipart(
+        {"source": ("s.png", faces["source"]), "target": ("t.jpg", os.urandom(5000))}
+    )
     status, _, data = live.request("POST", "/v1/swap", garbage, headers)
-    assert status == 400 and json.loads(data)["error"]["code"] == "invalid_image"
+    assert status == 400
+    assert json.loads(data)["error"]["code"] == "invalid_image"
     for path in (
         "/v1/reports/eval-a/files/../../secret.txt",  # sent as is: http.client does not normalise
         "/v1/reports/eval-a/files/%2e%2e/%2e%2e/secret.txt",
@@ -241,7 +277,8 @@ def test_abuse_answers(live, faces) -> None:
         assert b"outside the reports root" not in data
     for headers in ({"Authorization": ""}, {"Authorization": "Bearer wrong"}):
         status, _, data = live.request("GET", "/v1/plugins", headers=headers)
-        assert status == 401 and json.loads(data)["error"]["code"] == "unauthorized"
+        assert status == 401
+        assert json.loads(data)["error"]["code"] == "unauthorized"
     assert live.request("GET", "/healthz", headers={"Authorization": ""})[0] == 200
 
 
@@ -255,14 +292,24 @@ def test_the_stream_through_uvicorn(live, faces) -> None:
         for seq in (1, 2):
             ws.send(faces["small"])
             header = json.loads(ws.recv())
-            assert header["type"] == "frame" and header["seq"] == seq and header["swapped"] == 1
+            assert header["type"] == "frame"
+            assert header["seq"] == seq
+            assert header["swapped"] == 1
             frame = ws.recv()
-            assert isinstance(frame, bytes) and frame[:3] == b"\xff\xd8\xff"
+            assert isinstance(frame, bytes)
+            assert frame[:3] == b"\xff\xd8\xff"
 
 
 CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def test_the_web_page_swaps_two_faces_in_chromium(live, faces, tmp_path) -> None:

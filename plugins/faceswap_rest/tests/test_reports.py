@@ -41,7 +41,8 @@ def test_runs_are_listed_with_their_kind(client, openapi, runs) -> None:
     openapi.check(response, "/v1/reports", "get")
     listed = {run["name"]: run for run in response.json()}
     assert set(listed) == {"eval-classic", "smoke-20260101-000000"}
-    assert listed["eval-classic"]["kind"] == "eval" and listed["eval-classic"]["report"]
+    assert listed["eval-classic"]["kind"] == "eval"
+    assert listed["eval-classic"]["report"]
     assert listed["smoke-20260101-000000"]["kind"] == "train"
 
 
@@ -51,20 +52,24 @@ def test_metrics_of_eval_and_training_runs(client, openapi, runs) -> None:
     assert response.json() == json.loads((runs / "eval-classic" / "metrics.json").read_text())
     train = client.get("/v1/reports/smoke-20260101-000000").json()
     assert train["kind"] == "train"
-    assert train["metrics"]["loss"]["value"] == 0.5 and train["metrics"]["loss"]["best"] == 0.5
+    assert train["metrics"]["loss"]["value"] == 0.5
+    assert train["metrics"]["loss"]["best"] == 0.5
 
 
 def test_files_inside_the_run_are_served_with_a_locked_down_policy(client, openapi, runs) -> None:
     page = client.get("/v1/reports/eval-classic/files/report.html")
     openapi.check(page, "/v1/reports/{run}/files/{path}", "get")
-    assert page.status_code == 200 and page.text == REPORT
+    assert page.status_code == 200
+    assert page.text == REPORT
     assert page.headers["content-type"].startswith("text/html")
     assert "sandbox" in page.headers["content-security-policy"]
     assert page.headers["x-content-type-options"] == "nosniff"
     plot = client.get("/v1/reports/eval-classic/files/plots/ssim.png")
-    assert plot.status_code == 200 and plot.headers["content-type"] == "image/png"
+    assert plot.status_code == 200
+    assert plot.headers["content-type"] == "image/png"
     inside = client.get("/v1/reports/eval-classic/files/link-in")  # a symlink that stays inside
-    assert inside.status_code == 200 and inside.text == REPORT
+    assert inside.status_code == 200
+    assert inside.text == REPORT
 
 
 @pytest.mark.parametrize(

@@ -157,3 +157,19 @@ def test_a_restart_fails_jobs_whose_process_is_gone(tmp_path) -> None:
     assert store.read(mine.id).status == "queued"
     assert store.read(finished.id).status == "done"
     assert json.loads((tmp_path / finished.id / JOB_FILE).read_text())["status"] == "done"
+
+
+def test_a_job_running_when_the_service_stops_is_marked_interrupted(
+    make_client, faces, tmp_path
+) -> None:
+    long_clip = write_clip(tmp_path / "long.mp4", frames=150)
+    client = make_client(max_jobs=1)
+    job_id = submit(client, long_clip, faces).json()["id"]
+    wait_for(client, job_id, ("running",))
+    client.app.state.service.stopping.set()  # what shutdown does first
+    record = wait_for(client, job_id, ("failed", "done", "cancelled"))
+    assert record["status"] == "failed"
+    assert record["error"]["code"] == "interrupted"
+    assert "submit it again" in record["error"]["message"]
+    folder = Path(client.app.state.service.jobs.folder(job_id))
+    assert [p.name for p in folder.iterdir()] == [JOB_FILE]  # no partial result left

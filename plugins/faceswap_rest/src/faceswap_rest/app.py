@@ -308,12 +308,15 @@ async def submit_video(request: Request) -> Response:
     _require_file(fields, files, "video")
     source = await source_of(service, fields, files)
     reference = await file_bytes(files, "reference")
+    if isinstance(source, bytes):
+        await asyncio.to_thread(service.check_image, source, "source")
+    if reference is not None:
+        await asyncio.to_thread(service.check_image, reference, "reference")
     upload = files["video"]
     suffix = Path(upload.filename or "").suffix.lower()
     suffix = suffix if suffix in VIDEO_SUFFIXES else ""
     record = service.jobs.create(options=_options(options))
-    folder = service.jobs.folder(record.id)
-    video = folder / f"input{suffix}"
+    video = service.jobs.folder(record.id) / f"input{suffix}"
     try:
         await asyncio.to_thread(_save_upload, upload, video)
         if video.stat().st_size == 0:
@@ -322,8 +325,6 @@ async def submit_video(request: Request) -> Response:
     except BaseException:
         service.jobs.remove(record.id)
         raise
-    if isinstance(source, bytes):
-        await asyncio.to_thread(service.check_image, source, "source")
     record = record.evolve(frames_total=info.get("frames"))
     service.jobs.write(record)
     service.job_executor.submit(service.run_job, record.id, video, source, options, reference)

@@ -56,6 +56,10 @@ class RequestTimeoutError(OverloadedError):
     """The request took longer than ``request_timeout_s`` (503 with ``Retry-After``)."""
 
 
+class LoadFailedError(ServiceError):
+    """The models failed to load for a reason other than a model file (503; see the log)."""
+
+
 class UnauthorizedError(ServiceError):
     """A bearer token is required and missing or wrong (401)."""
 
@@ -84,6 +88,7 @@ ERROR_TABLE: dict[type[BaseException], ErrorKind] = {
     ConflictError: ErrorKind(409, "conflict"),
     RequestTimeoutError: ErrorKind(503, "timeout"),
     OverloadedError: ErrorKind(503, "overloaded"),
+    LoadFailedError: ErrorKind(503, "load_failed"),
     BodyTooLargeError: ErrorKind(413, "body_too_large"),
     ImageTooLargeError: ErrorKind(413, "image_too_large"),
     VideoTooLargeError: ErrorKind(413, "video_too_large"),
@@ -140,6 +145,7 @@ __all__ = [
     "BodyTooLargeError",
     "ConflictError",
     "ErrorKind",
+    "LoadFailedError",
     "NotFoundError",
     "OverloadedError",
     "RequestTimeoutError",

@@ -49,6 +49,10 @@ class JobCancelledError(Exception):
     """Raised inside a running job when its cancel marker appears; the output is discarded."""
 
 
+class JobInterruptedError(Exception):
+    """Raised inside a running job when the service stops; the job is marked interrupted."""
+
+
 @attrs.frozen
 class JobRecord:
     """What ``GET /v1/jobs/{id}`` returns (``job.json``)."""
@@ -230,15 +234,19 @@ class JobStore:
 class ProgressWriter:
     """The progress callback of a running job: records frames done, honours cancellation."""
 
-    def __init__(self, store: JobStore, job_id: str, on_frame: Callable[[], None] | None = None):
+    def __init__(
+        self, store: JobStore, job_id: str, stopping: Callable[[], bool] = lambda: False
+    ) -> None:
         self.store = store
         self.job_id = job_id
-        self.on_frame = on_frame
+        self.stopping = stopping
         self._last = 0.0
 
     def __call__(self, done: int, total: int | None) -> None:
         if self.store.cancel_requested(self.job_id):
             raise JobCancelledError(self.job_id)
+        if self.stopping():
+            raise JobInterruptedError(self.job_id)
         now = time.monotonic()
         if now - self._last >= PROGRESS_EVERY_S:
             self._last = now
@@ -250,6 +258,7 @@ __all__ = [
     "ACTIVE",
     "STATUSES",
     "JobCancelledError",
+    "JobInterruptedError",
     "JobRecord",
     "JobStore",
     "ProgressWriter",

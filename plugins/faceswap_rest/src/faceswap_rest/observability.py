@@ -126,21 +126,26 @@ class Observability:
         rid = request_id(scope)
         scope[INFO_KEY] = {"request_id": rid}
         started = time.perf_counter()
-        status = 500 if scope["type"] == "http" else 101
+        status = 500 if scope["type"] == "http" else 0
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
-            if message["type"] == "http.response.start":
+            if message["type"] in ("http.response.start", "websocket.http.response.start"):
                 status = int(message["status"])
                 headers = list(message.get("headers", []))
                 headers.append((REQUEST_ID_HEADER.encode(), rid.encode()))
                 message = {**message, "headers": headers}
+            elif message["type"] == "websocket.accept":
+                status = 101
+            elif message["type"] == "websocket.close" and status == 0:
+                status = 403  # closed before it was accepted: uvicorn answers 403
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
             seconds = time.perf_counter() - started
+            status = status or 101
             route = route_template(scope)
             method = scope.get("method", "WS") if scope["type"] == "http" else "WS"
             self.metrics.observe(route, method, status, seconds)
@@ -154,7 +159,7 @@ class Observability:
                     "status": status,
                     "duration_ms": round(seconds * 1000.0, 3),
                 }
-                for key in ("faces", "faces_swapped", "frames", "dropped", "error"):
+                for key in ("faces", "faces_swapped", "frames", "dropped"):
                     if key in info:
                         record[key] = info[key]
                 self.logger.info(json.dumps(record))

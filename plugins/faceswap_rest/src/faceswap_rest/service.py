@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 import attrs
 import numpy as np
 
-from faceswap_core.errors import ConfigError, FaceswapError, VideoTooLargeError
+from faceswap_core.errors import ConfigError, FaceswapError, ModelFileError, VideoTooLargeError
 from faceswap_core.experiment.env import usable_cpus
 from faceswap_core.io.encode import OUTPUT_FORMATS, encode
 from faceswap_core.io.video import probe_video
@@ -41,11 +41,12 @@ from faceswap_core.pipeline.video import swap_video
 from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins
 from faceswap_rest.config import Settings
 from faceswap_rest.errors import (
+    LoadFailedError,
     OverloadedError,
     RequestTimeoutError,
     error_kind,
 )
-from faceswap_rest.jobs import JobCancelledError, JobStore, ProgressWriter
+from faceswap_rest.jobs import JobCancelledError, JobInterruptedError, JobStore, ProgressWriter
 from faceswap_rest.media import SwapOptions, VideoOptions, check_format
 from faceswap_rest.observability import Metrics
 from faceswap_rest.sources import SourceRegistry
@@ -152,6 +153,7 @@ class Service:
         self.metrics = Metrics()
         self.metrics.watch_jobs(self.jobs.counts)
         self.ready = False
+        self.stopping = threading.Event()
         self.load_error: FaceswapError | None = None
         self.loaded_seconds: float | None = None
         self._inflight = 0
@@ -175,18 +177,24 @@ class Service:
                 logger.warning("marked %d interrupted video job(s) as failed", recovered)
             for pool in (self.swaps, self.streams, self.video):
                 pool.load()
-        except FaceswapError as exc:
+        except ModelFileError as exc:
             self.load_error = exc
             logger.error("models failed to load: %s", exc)
             return
-        except Exception as exc:  # a bug in a component: report it like the CLI does
-            self.load_error = FaceswapError(f"models failed to load: {type(exc).__name__}: {exc}")
+        except Exception as exc:  # a config or component problem: the log has the details
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            self.load_error = LoadFailedError(
+                f"models failed to load: {type(exc).__name__}: {text}; see the server log"
+            )
             logger.exception("models failed to load")
             return
         self.loaded_seconds = round(time.perf_counter() - started, 3)
         self.ready = True
 
     def close(self) -> None:
+        """Stop: running video jobs end at their next frame (marked interrupted), queued
+        ones never start (the next start marks them interrupted)."""
+        self.stopping.set()
         for executor in (self.swap_executor, self.stream_executor, self.job_executor):
             executor.shutdown(wait=False, cancel_futures=True)
 
@@ -355,9 +363,21 @@ class Service:
                     start=options.start,
                     end=options.end,
                     audio=options.audio,
-                    progress=ProgressWriter(store, job_id),
+                    progress=ProgressWriter(store, job_id, self.stopping.is_set),
                     **options.stream_options(),
                 )
+        except JobInterruptedError:
+            final = store.read(job_id).evolve(
+                status="failed",
+                finished=time.time(),
+                error={
+                    "code": "interrupted",
+                    "message": "the service stopped while this job was running; submit it again",
+                },
+            )
+            store.write(final)
+            store.clear_inputs(job_id, keep=())
+            return
         except JobCancelledError:
             final = store.read(job_id).evolve(status="cancelled", finished=time.time())
             store.write(final)

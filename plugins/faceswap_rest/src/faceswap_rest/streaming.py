@@ -37,6 +37,7 @@ from faceswap_core.pipeline.stream import FrameAnalyser, FramePainter
 from faceswap_core.pipeline.timing import StageTimer
 from faceswap_rest.errors import OverloadedError, error_kind
 from faceswap_rest.media import check_fields
+from faceswap_rest.observability import note
 from faceswap_rest.service import Service, check_model
 
 logger = logging.getLogger("faceswap.rest")
@@ -245,6 +246,7 @@ async def _run(websocket: WebSocket, service: Service, worker: FrameWorker) -> N
             slot.close()
 
     reader = asyncio.create_task(receive())
+    swapped = 0
     try:
         while True:
             taken = await slot.take()
@@ -265,6 +267,7 @@ async def _run(websocket: WebSocket, service: Service, worker: FrameWorker) -> N
                     break
                 continue
             metrics.labels("swapped").inc()
+            swapped += 1
             header.update(dropped=dropped, dropped_total=slot.dropped_total)
             if not await _send_header(websocket, header):
                 break
@@ -273,6 +276,7 @@ async def _run(websocket: WebSocket, service: Service, worker: FrameWorker) -> N
             except (WebSocketDisconnect, RuntimeError):
                 break
     finally:
+        note(websocket.scope, frames=swapped, dropped=slot.dropped_total)
         reader.cancel()
         await asyncio.gather(reader, return_exceptions=True)
         if websocket.application_state == WebSocketState.CONNECTED:

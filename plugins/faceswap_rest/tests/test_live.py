@@ -350,3 +350,53 @@ def test_the_web_page_swaps_two_faces_in_chromium(live, faces, tmp_path) -> None
     assert state["width"] == 512
     assert state["status"].startswith("1/1 faces swapped in ")
     assert {"detect", "swap", "round trip"} <= set(state["stages"])
+
+
+def test_two_workers_share_the_job_folder(tmp_path, faces, clip) -> None:
+    """With --workers 2 any worker answers for any job: the state is on disk, not in memory."""
+    config = tmp_path / "serve.yaml"
+    config.write_text(
+        f"serve:\n  threads: 1\n  max_streams: 0\n  max_jobs: 1\n  jobs_dir: {tmp_path / 'jobs'}\n"
+    )
+    port = _free_port()
+    log = tmp_path / "server.log"
+    env = {**os.environ, TOKEN_ENV: TOKEN, "OMP_NUM_THREADS": "1"}
+    with open(log, "wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "faceswap_core", "serve", "--port", str(port),
+             "--workers", "2", "--config", str(config)],
+            env=env, stdout=stderr, stderr=stderr,
+        )  # fmt: skip
+    server = Live(port, process, log, tmp_path)
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        workers: set[int] = set()
+        while len(workers) < 2:  # both workers answered ready (each loaded its models)
+            assert process.poll() is None, log.read_text()
+            try:
+                status, _, data = server.request("GET", "/readyz")
+                if status == 200:
+                    workers.add(json.loads(data)["pid"])
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        body, headers = multipart({"video": ("in.mp4", clip.read_bytes()),
+                                   "source": ("s.png", faces["source"])})  # fmt: skip
+        status, _, data = server.request("POST", "/v1/jobs/video", body, headers)
+        assert status == 202, data
+        job_id = json.loads(data)["id"]
+        seen: set[str] = set()
+        deadline = time.monotonic() + 60
+        while "done" not in seen:
+            status, _, data = server.request("GET", f"/v1/jobs/{job_id}")
+            assert status == 200, data  # never a 404 from the worker that did not take it
+            seen.add(json.loads(data)["status"])
+            assert time.monotonic() < deadline, seen
+            time.sleep(0.05)
+        status, _, video = server.request("GET", f"/v1/jobs/{job_id}/result")
+        assert status == 200
+        assert video[4:8] == b"ftyp"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -195,6 +195,7 @@ async def readyz(request: Request) -> Response:
     return JSONResponse(
         {
             "status": "ready",
+            "pid": os.getpid(),
             "model": service.model,
             "pipelines": {
                 "swap": service.swaps.size,

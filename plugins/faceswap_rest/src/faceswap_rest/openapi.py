@@ -120,9 +120,10 @@ SCHEMAS: dict[str, Any] = {
     },
     "Ready": {
         "type": "object",
-        "required": ["status", "model", "pipelines", "load_seconds"],
+        "required": ["status", "pid", "model", "pipelines", "load_seconds"],
         "properties": {
             "status": {"const": "ready"},
+            "pid": {"type": "integer", "description": "The worker process that answered"},
             "model": {"type": "string"},
             "pipelines": {
                 "type": "object",

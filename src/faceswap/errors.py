@@ -4,6 +4,7 @@ from faceswap_core.errors import (
     ComponentClashError,
     ConfigError,
     FaceswapError,
+    ImageTooLargeError,
     InputError,
     InvalidImageError,
     InvalidVideoError,
@@ -15,12 +16,14 @@ from faceswap_core.errors import (
     RuntimeFallbackWarning,
     RuntimeUnavailableError,
     UnknownComponentError,
+    VideoTooLargeError,
 )
 
 __all__ = [
     "ComponentClashError",
     "ConfigError",
     "FaceswapError",
+    "ImageTooLargeError",
     "InputError",
     "InvalidImageError",
     "InvalidVideoError",
@@ -32,4 +35,5 @@ __all__ = [
     "RuntimeFallbackWarning",
     "RuntimeUnavailableError",
     "UnknownComponentError",
+    "VideoTooLargeError",
 ]

@@ -78,6 +78,18 @@ class InvalidVideoError(FaceswapError, ValueError):
     exit_code = 3
 
 
+class ImageTooLargeError(InvalidImageError):
+    """An input image is over a byte or pixel limit (``limits.max_bytes`` / ``max_pixels``).
+
+    Still exit code 3 (an input problem); kept apart from undecodable data so a
+    service can answer "too large" (HTTP 413) rather than "bad data" (400).
+    """
+
+
+class VideoTooLargeError(InvalidVideoError):
+    """An input video is over a limit: frame pixels, duration or size (exit code 3)."""
+
+
 class InputError(FaceswapError, OSError):
     """An input file cannot be read (missing, unreadable, a folder) (exit code 3)."""
 

@@ -19,7 +19,7 @@ from hypothesis.extra import numpy as hnp
 from PIL import Image as PILImage
 from PIL import ImageOps
 
-from faceswap_core.errors import ConfigError, InputError, InvalidImageError
+from faceswap_core.errors import ConfigError, ImageTooLargeError, InputError, InvalidImageError
 from faceswap_core.io.decode import decode, probe
 from faceswap_core.io.encode import ENCODE_FORMATS, encode, write_image
 from faceswap_core.io.limits import DEFAULT_MAX_PIXELS
@@ -288,7 +288,7 @@ def test_bomb_header_fails_fast_without_allocating() -> None:
     tracemalloc.start()
     started = time.perf_counter()
     try:
-        with pytest.raises(InvalidImageError) as exc:
+        with pytest.raises(ImageTooLargeError) as exc:
             decode(data, name="target")
         elapsed = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory()
@@ -296,7 +296,8 @@ def test_bomb_header_fails_fast_without_allocating() -> None:
         tracemalloc.stop()
     assert elapsed < 1.0
     assert peak < 5 * 1024 * 1024
-    assert exc.value.exit_code == 3
+    assert exc.value.exit_code == 3  # an input error like any other, for the CLI
+    assert isinstance(exc.value, InvalidImageError)
     assert_one_line_naming(exc, "target", "10000000000 pixels", "max_pixels")
 
 
@@ -306,7 +307,7 @@ def test_large_headers_fail_with_our_error_and_no_pil_warning(width: int, height
     data = craft_png(width, height)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        with pytest.raises(InvalidImageError) as exc:
+        with pytest.raises(ImageTooLargeError) as exc:
             decode(data, name="source")
     assert not [w for w in caught if issubclass(w.category, PILImage.DecompressionBombWarning)]
     assert_one_line_naming(exc, "source", str(width * height), "max_pixels")
@@ -315,10 +316,10 @@ def test_large_headers_fail_with_our_error_and_no_pil_warning(width: int, height
 def test_pixel_limit_is_configurable() -> None:
     data = pil_bytes(PILImage.new("RGB", (20, 20)), "PNG")
     assert decode(data, max_pixels=400).shape == (20, 20, 3)
-    with pytest.raises(InvalidImageError) as exc:
+    with pytest.raises(ImageTooLargeError) as exc:
         decode(data, max_pixels=399, name="target")
     assert_one_line_naming(exc, "target", "20x20 = 400 pixels", "399")
-    with pytest.raises(InvalidImageError):
+    with pytest.raises(ImageTooLargeError):
         decode(np.zeros((20, 20, 3), np.uint8), max_pixels=399)
     assert DEFAULT_MAX_PIXELS == 50_000_000
 
@@ -326,14 +327,21 @@ def test_pixel_limit_is_configurable() -> None:
 def test_byte_limit_for_bytes_and_paths(tmp_path: Path) -> None:
     data = pil_bytes(PILImage.new("RGB", (20, 20)), "PNG")
     assert decode(data, max_bytes=len(data)).shape == (20, 20, 3)
-    with pytest.raises(InvalidImageError) as exc:
+    with pytest.raises(ImageTooLargeError) as exc:
         decode(data, max_bytes=len(data) - 1, name="source")
     assert_one_line_naming(exc, "source", "max_bytes")
     path = tmp_path / "big.png"
     path.write_bytes(data)
-    with pytest.raises(InvalidImageError) as exc:
+    with pytest.raises(ImageTooLargeError) as exc:
         decode(path, max_bytes=len(data) - 1, name="source")
     assert_one_line_naming(exc, f"source '{path}'", "max_bytes")
+
+
+def test_undecodable_data_is_not_a_limit_error() -> None:
+    """A service answers limits with 413 and bad data with 400: the classes must differ."""
+    with pytest.raises(InvalidImageError) as exc:
+        decode(b"not an image at all", name="target")
+    assert not isinstance(exc.value, ImageTooLargeError)
 
 
 # -- bad encoded inputs ------------------------------------------------------------------

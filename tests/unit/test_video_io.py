@@ -17,7 +17,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.video.clips import damaged_mjpeg, decode_audio, decode_video, encode, tone
 
-from faceswap_core.errors import ConfigError, InputError, InvalidImageError, InvalidVideoError
+from faceswap_core.errors import (
+    ConfigError,
+    InputError,
+    InvalidImageError,
+    InvalidVideoError,
+    VideoTooLargeError,
+)
 from faceswap_core.io.provenance import DIGITAL_SOURCE_TYPE, provenance_from_tags, video_tags
 from faceswap_core.io.video import (
     VideoReader,
@@ -362,3 +368,16 @@ def test_subtitles_and_title_are_kept_where_the_container_allows(tmp_path: Path)
     with av.open(str(dropped)) as container:
         assert not container.streams.subtitles
         assert container.metadata["title"] == "holiday"
+
+
+def test_frames_over_the_pixel_limit_are_a_limit_error(
+    lossless: tuple[Path, list[np.ndarray]],
+) -> None:
+    path, frames = lossless
+    height, width = frames[0].shape[:2]
+    assert probe_video(path, max_pixels=width * height).width == width
+    with pytest.raises(VideoTooLargeError) as exc:
+        probe_video(path, max_pixels=width * height - 1)
+    assert isinstance(exc.value, InvalidVideoError)
+    assert exc.value.exit_code == 3
+    assert "max_pixels" in str(exc.value)

@@ -1,8 +1,10 @@
-"""faceswap-rest is installed, loads through its entry point, and reports itself."""
+"""faceswap-rest is installed, loads through its entry point, and adds `faceswap serve`."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 from click.testing import CliRunner
 
@@ -22,6 +24,40 @@ def test_plugin_is_listed_by_faceswap_plugins() -> None:
     result = CliRunner().invoke(make_cli(FaceswapPlugins(strict=True)), ["plugins"])
     assert result.exit_code == 0, result.output
     rows = {row["name"]: row for row in json.loads(result.output)}
-    # No components yet: they land with this plugin's own issue, never as placeholders.
-    assert rows["faceswap-rest"]["components"] == {}
+    assert rows["faceswap-rest"]["components"] == {}  # it adds a command, not components
+    assert rows["faceswap-rest"]["hooks"] == ["register_commands"]
     assert "error" not in rows["faceswap-rest"]
+
+
+def test_serve_is_a_command_with_the_documented_options() -> None:
+    result = CliRunner().invoke(make_cli(FaceswapPlugins(strict=True)), ["serve", "--help"])
+    assert result.exit_code == 0, result.output
+    for option in ("--host", "--port", "--workers", "--config"):
+        assert option in result.output
+
+
+def test_serve_refuses_a_bad_config_before_starting(tmp_path) -> None:
+    config = tmp_path / "serve.yaml"
+    config.write_text("serve:\n  limits: {max_pixels: -1}\n")
+    cli = make_cli(FaceswapPlugins(strict=True))
+    result = CliRunner().invoke(cli, ["serve", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "Error: " in result.stderr
+    assert "$.serve.limits.max_pixels" in result.stderr
+    config.write_text("pipeline:\n  swapper: {type: nope}\n")
+    result = CliRunner().invoke(cli, ["serve", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "unknown swapper 'nope'" in result.stderr
+
+
+def test_the_hooks_module_stays_thin() -> None:
+    """`faceswap --help` must not import starlette or uvicorn (they load when serve runs)."""
+    code = (
+        "import sys; from faceswap_core.cli.main import make_cli; make_cli(); "
+        "heavy = [m for m in ('starlette', 'uvicorn', 'prometheus_client', 'multipart') "
+        "if m in sys.modules]; print(heavy)"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert output.stdout.strip() == "[]"

@@ -41,7 +41,7 @@ import numpy.typing as npt
 from PIL import Image as PILImage
 from PIL import ImageOps, UnidentifiedImageError, features
 
-from faceswap_core.errors import FaceswapWarning, InvalidImageError
+from faceswap_core.errors import FaceswapWarning, ImageTooLargeError, InvalidImageError
 from faceswap_core.interfaces.face import Image
 from faceswap_core.io.limits import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS
 from faceswap_core.io.read import Source, input_label, read_input, size_text
@@ -138,7 +138,7 @@ def _open_pil(data: bytes, label: str, max_pixels: int) -> PILImage.Image:
     try:
         return PILImage.open(io.BytesIO(data), formats=DECODE_FORMATS)
     except PILImage.DecompressionBombError as exc:
-        raise InvalidImageError(_bomb_message(label, exc, max_pixels)) from None
+        raise ImageTooLargeError(_bomb_message(label, exc, max_pixels)) from None
     except Exception as exc:
         reason = _reason(exc, len(data), data[:16])
         raise InvalidImageError(f"cannot decode {label}: {reason}") from None
@@ -161,7 +161,7 @@ def _check_pixels(label: str, width: int, height: int, max_pixels: int) -> None:
     if width <= 0 or height <= 0:
         raise InvalidImageError(f"cannot decode {label}: image has zero size ({width}x{height})")
     if width * height > max_pixels:
-        raise InvalidImageError(
+        raise ImageTooLargeError(
             f"cannot decode {label}: {width}x{height} = {width * height} pixels is over the limit "
             f"of {max_pixels} (max_pixels); resize it or raise limits.max_pixels"
         )
@@ -289,7 +289,7 @@ def _from_pil(image: PILImage.Image, data: bytes | None, label: str, max_pixels:
         except InvalidImageError:
             raise
         except PILImage.DecompressionBombError as exc:
-            raise InvalidImageError(_bomb_message(label, exc, max_pixels)) from None
+            raise ImageTooLargeError(_bomb_message(label, exc, max_pixels)) from None
         except Exception as exc:
             raise InvalidImageError(f"cannot decode {label}: {_reason(exc, size)}") from None
 

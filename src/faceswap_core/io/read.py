@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from PIL import Image as PILImage
 
-from faceswap_core.errors import InputError, InvalidImageError
+from faceswap_core.errors import ImageTooLargeError, InputError, InvalidImageError
 
 Source = Any
 """A path (``str`` / ``os.PathLike``), ``bytes``-like, a PIL image, or a numpy array."""
@@ -43,8 +43,8 @@ def size_text(count: int) -> str:
     return f"{count} bytes"
 
 
-def _too_big(label: str, count: int, max_bytes: int) -> InvalidImageError:
-    return InvalidImageError(
+def _too_big(label: str, count: int, max_bytes: int) -> ImageTooLargeError:
+    return ImageTooLargeError(
         f"cannot decode {label}: {size_text(count)} is over the limit of "
         f"{size_text(max_bytes)} (max_bytes); use a smaller file or raise limits.max_bytes"
     )

@@ -36,7 +36,13 @@ import av.error
 import cv2
 import numpy as np
 
-from faceswap_core.errors import ConfigError, InputError, InvalidImageError, InvalidVideoError
+from faceswap_core.errors import (
+    ConfigError,
+    InputError,
+    InvalidImageError,
+    InvalidVideoError,
+    VideoTooLargeError,
+)
 from faceswap_core.interfaces.face import Image
 from faceswap_core.io.atomic import atomic_path
 from faceswap_core.io.limits import DEFAULT_MAX_PIXELS
@@ -301,7 +307,7 @@ def probe_video(
 
 def _check_pixels(label: str, width: int, height: int, max_pixels: int) -> None:
     if width * height > max_pixels:
-        raise InvalidVideoError(
+        raise VideoTooLargeError(
             f"cannot decode {label}: frames of {width}x{height} are over the limit of "
             f"{max_pixels} pixels (max_pixels); raise limits.max_pixels to allow them"
         )

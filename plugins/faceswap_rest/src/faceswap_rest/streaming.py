@@ -1,0 +1,309 @@
+"""``WS /v1/stream``: binary frames in, swapped frames out, in order, never queueing without bound.
+
+The connection runs the stream's own stages (:class:`FrameAnalyser`: detection
+every ``detect_every`` frames, tracking, per-track selection and smoothing;
+:class:`FramePainter`: swap, temporal colour and mask blend, paste) one frame
+at a time on the stream executor, so frames come back in the order they were
+taken.
+
+Backpressure: while a frame is being swapped, newly arrived frames wait in a
+slot that holds one frame; a newer frame replaces the one waiting, which is
+dropped. Each result is sent as a text message (the per-frame header, JSON)
+followed by the encoded frame as a binary message. The header says which frame
+it is (``seq``, counting every received frame from 1), how many frames were
+dropped since the previous result (``dropped``) and in total, the faces and
+the milliseconds per stage. A frame that cannot be used gets a header with
+``"type": "error"`` and no image; the stream goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from typing import Any
+
+import attrs
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from faceswap_core.config.convert import structure, unstructure
+from faceswap_core.config.schema import VideoConfig
+from faceswap_core.errors import ConfigError, FaceswapError
+from faceswap_core.io.encode import encode, normalize_format
+from faceswap_core.pipeline.image import Pipeline, SourceIdentity
+from faceswap_core.pipeline.stream import FrameAnalyser, FramePainter
+from faceswap_core.pipeline.timing import StageTimer
+from faceswap_rest.errors import OverloadedError, error_kind
+from faceswap_rest.media import check_fields
+from faceswap_rest.observability import note
+from faceswap_rest.service import Service, check_model
+
+logger = logging.getLogger("faceswap.rest")
+
+STREAM_PARAMS = ("source_id", "faces", "format", "quality", "detect_every", "smooth", "model")
+WS_TOO_BIG = 1009
+WS_POLICY = 1008
+
+
+@attrs.frozen
+class StreamOptions:
+    """Query parameters of ``/v1/stream``."""
+
+    source_id: str
+    faces: str | None
+    format: str
+    quality: int
+    model: str | None
+    video: dict[str, Any]
+
+    @classmethod
+    def parse(cls, params: dict[str, str]) -> StreamOptions:
+        check_fields(params, STREAM_PARAMS)
+        source_id = params.get("source_id", "").strip()
+        if not source_id:
+            raise ConfigError("query parameter 'source_id' is required; register a source first")
+        faces = params.get("faces") or None
+        if faces not in (None, "all", "largest"):
+            raise ConfigError(
+                f"faces={faces!r} is not available on a stream; choose all or largest"
+            )
+        fmt = normalize_format(params.get("format") or "jpg")
+        try:
+            quality = int(params.get("quality") or 90)
+        except ValueError:
+            raise ConfigError("query parameter 'quality' must be an integer") from None
+        if not 1 <= quality <= 100:
+            raise ConfigError(f"query parameter 'quality' must be from 1 to 100, got {quality}")
+        video: dict[str, Any] = {}
+        if params.get("detect_every"):
+            try:
+                video["detect_every"] = int(params["detect_every"])
+            except ValueError:
+                raise ConfigError("query parameter 'detect_every' must be an integer") from None
+        if params.get("smooth"):
+            video["smooth"] = params["smooth"]
+        return cls(source_id, faces, fmt, quality, params.get("model") or None, video)
+
+
+class FrameWorker:
+    """One stream's state: the analyser and painter, run one frame at a time."""
+
+    def __init__(
+        self,
+        service: Service,
+        pipeline: Pipeline,
+        identity: SourceIdentity,
+        options: StreamOptions,
+    ) -> None:
+        self.service = service
+        self.pipeline = pipeline
+        self.options = options
+        data = {**unstructure(pipeline.config.video), **options.video}
+        config = structure(data, VideoConfig, path="$.video")
+        mode = options.faces or pipeline.config.faces
+        if mode == "reference":
+            mode = "all"
+        self.analyser = FrameAnalyser(pipeline, config, faces=mode, reference=None, threshold=None)
+        self.painter = FramePainter(pipeline, identity, config, copy=True)
+        self.index = 0
+
+    def __call__(self, data: bytes, seq: int, seconds: float) -> tuple[dict[str, Any], bytes]:
+        name = f"frame {seq}"
+        self.service.check_image(data, name)
+        timer = StageTimer()
+        with timer.stage("decode"):
+            image = self.pipeline.decode(data, name=name)
+        analysis = self.analyser((image, self.index, seconds))
+        frame = self.painter(analysis)
+        self.index += 1
+        with timer.stage("encode"):
+            options = self.options
+            encoded = encode(
+                frame.image,
+                options.format,
+                quality=options.quality,
+                provenance=self.pipeline.config.provenance and bool(frame.swapped),
+                model=str(self.pipeline.config.swapper.get("type")),
+            )
+        timings = {**{"decode": timer.ms["decode"]}, **frame.timings, "encode": timer.ms["encode"]}
+        header = {
+            "type": "frame",
+            "seq": seq,
+            "index": frame.index,
+            "faces": len(frame.faces),
+            "swapped": len(frame.swapped),
+            "detected": frame.detected,
+            "scene_cut": frame.scene_cut,
+            "format": options.format,
+            "bytes": len(encoded),
+            "timings_ms": {key: round(value, 3) for key, value in timings.items()},
+        }
+        return header, encoded
+
+
+class LatestFrame:
+    """The one-frame slot between socket and worker: a newer frame replaces the waiting one."""
+
+    def __init__(self) -> None:
+        self.frame: tuple[bytes, int, float] | None = None
+        self.dropped = 0
+        self.dropped_total = 0
+        self.closed = False
+        self.event = asyncio.Event()
+
+    def put(self, data: bytes, seq: int, seconds: float) -> bool:
+        """Store a frame; True when it replaced (dropped) a waiting one."""
+        replaced = self.frame is not None
+        if replaced:
+            self.dropped += 1
+            self.dropped_total += 1
+        self.frame = (data, seq, seconds)
+        self.event.set()
+        return replaced
+
+    def close(self) -> None:
+        self.closed = True
+        self.event.set()
+
+    async def take(self) -> tuple[tuple[bytes, int, float], int] | None:
+        """The waiting frame and the frames dropped before it; None once closed and empty."""
+        while self.frame is None:
+            if self.closed:
+                return None
+            self.event.clear()
+            await self.event.wait()
+        frame, dropped = self.frame, self.dropped
+        self.frame, self.dropped = None, 0
+        return frame, dropped
+
+
+async def serve_stream(websocket: WebSocket, service: Service, options: StreamOptions) -> None:
+    """Run an accepted stream until the client closes it."""
+    identity = service.sources.get(options.source_id)
+    pipeline = service.streams.try_checkout()
+    if pipeline is None:
+        service.metrics.rejected.labels("stream").inc()
+        raise _busy(service)
+    service.metrics.streams.inc()
+    try:
+        check_model(pipeline, options.model)
+        worker = FrameWorker(service, pipeline, identity, options)
+        await websocket.accept()
+        await _run(websocket, service, worker)
+    finally:
+        service.metrics.streams.dec()
+        service.streams.give_back(pipeline)
+
+
+def _busy(service: Service) -> FaceswapError:
+    limit = service.serve.max_streams
+    return OverloadedError(
+        f"every stream slot is taken ({limit}, max_streams); retry after "
+        f"{service.limits.retry_after_s} s",
+        service.limits.retry_after_s,
+    )
+
+
+async def _run(websocket: WebSocket, service: Service, worker: FrameWorker) -> None:
+    slot = LatestFrame()
+    started = time.monotonic()
+    limit = service.limits.max_ws_frame_bytes
+    loop = asyncio.get_running_loop()
+    metrics = service.metrics.stream_frames
+
+    async def receive() -> None:
+        seq = 0
+        try:
+            while True:
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                data = message.get("bytes")
+                if data is None:
+                    continue  # text messages are not frames
+                seq += 1
+                if len(data) > limit:
+                    await _send_header(
+                        websocket,
+                        _error_header(
+                            seq,
+                            ConfigError(
+                                f"frame {seq} is {len(data)} bytes, over the limit of {limit} "
+                                "(max_ws_frame_bytes); send smaller frames"
+                            ),
+                            "frame_too_large",
+                        ),
+                    )
+                    await websocket.close(WS_TOO_BIG, "frame over max_ws_frame_bytes")
+                    break
+                if slot.put(data, seq, time.monotonic() - started):
+                    metrics.labels("dropped").inc()
+        except WebSocketDisconnect:
+            pass
+        finally:
+            slot.close()
+
+    reader = asyncio.create_task(receive())
+    swapped = 0
+    try:
+        while True:
+            taken = await slot.take()
+            if taken is None:
+                break
+            (data, seq, seconds), dropped = taken
+            try:
+                header, encoded = await loop.run_in_executor(
+                    service.stream_executor, worker, data, seq, seconds
+                )
+            except Exception as exc:  # one bad frame must not end the stream
+                if not isinstance(exc, FaceswapError):
+                    logger.exception("stream frame %d failed", seq)
+                metrics.labels("failed").inc()
+                failure = _error_header(seq, exc)
+                failure.update(dropped=dropped, dropped_total=slot.dropped_total)
+                if not await _send_header(websocket, failure):
+                    break
+                continue
+            metrics.labels("swapped").inc()
+            swapped += 1
+            header.update(dropped=dropped, dropped_total=slot.dropped_total)
+            if not await _send_header(websocket, header):
+                break
+            try:
+                await websocket.send_bytes(encoded)
+            except (WebSocketDisconnect, RuntimeError):
+                break
+    finally:
+        note(websocket.scope, frames=swapped, dropped=slot.dropped_total)
+        reader.cancel()
+        await asyncio.gather(reader, return_exceptions=True)
+        if websocket.application_state == WebSocketState.CONNECTED:
+            with contextlib.suppress(RuntimeError):
+                await websocket.close()
+
+
+def _error_header(seq: int, exc: BaseException, code: str | None = None) -> dict[str, Any]:
+    message = str(exc).strip()
+    if not isinstance(exc, FaceswapError):
+        detail = f": {message.splitlines()[0]}" if message else ""
+        message = f"unexpected {type(exc).__name__}{detail}; this is a bug: report it"
+    return {
+        "type": "error",
+        "seq": seq,
+        "error": {"code": code or error_kind(exc).code, "message": message},
+    }
+
+
+async def _send_header(websocket: WebSocket, header: dict[str, Any]) -> bool:
+    if websocket.application_state != WebSocketState.CONNECTED:
+        return False
+    try:
+        await websocket.send_text(json.dumps(header))
+    except (WebSocketDisconnect, RuntimeError):
+        return False
+    return True
+
+
+__all__ = ["STREAM_PARAMS", "FrameWorker", "LatestFrame", "StreamOptions", "serve_stream"]

@@ -1,0 +1,229 @@
+"""Limits: each has a name, a default, a range, and a test that it holds.
+
+Body limits are exercised at the ASGI level with a receive() that counts what
+the app pulls, so "cut off before it is read whole" is measured, not assumed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import resource
+import time
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from faceswap_core.errors import ConfigError
+from faceswap_rest.app import create_app
+from faceswap_rest.config import TOKEN_ENV, ServeConfig, ServeLimits, load_settings
+
+from .conftest import settings_for
+from .test_contract import png_header_only, swap_files
+
+KiB = 1024
+
+
+def run_asgi(app: Any, path: str, chunks: list[bytes], headers: list[tuple[bytes, bytes]]):
+    """Send one HTTP request through the ASGI app; returns (status, body, bytes pulled)."""
+    pulled = 0
+    sent: list[dict[str, Any]] = []
+    queue = list(chunks)
+
+    async def receive() -> dict[str, Any]:
+        nonlocal pulled
+        if not queue:
+            return {"type": "http.request", "body": b"", "more_body": False}
+        chunk = queue.pop(0)
+        pulled += len(chunk)
+        return {"type": "http.request", "body": chunk, "more_body": bool(queue)}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "root_path": "", "headers": headers, "client": ("127.0.0.1", 1), "server": ("t", 80),
+    }  # fmt: skip
+    asyncio.run(app(scope, receive, send))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return start["status"], json.loads(body), pulled
+
+
+@pytest.fixture(scope="module")
+def small_body_app(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    settings = settings_for(
+        tmp_path_factory.mktemp("limits"), limits=ServeLimits(max_body_bytes=64 * KiB)
+    )
+    app = create_app(settings)
+    app.state.service.load()  # ready without a server around it
+    yield app
+    app.state.service.close()
+
+
+def test_chunked_body_over_the_limit_is_cut_off_before_it_is_read_whole(small_body_app) -> None:
+    chunk = b"x" * (16 * KiB)
+    head = (
+        b'--b\r\nContent-Disposition: form-data; name="target"; filename="t.jpg"\r\n'
+        b"Content-Type: image/jpeg\r\n\r\n"
+    )
+    chunks = [head] + [chunk] * 640  # a 10 MiB file part, no Content-Length (chunked)
+    multipart = [(b"content-type", b"multipart/form-data; boundary=b")]
+    status, body, pulled = run_asgi(small_body_app, "/v1/swap", chunks, multipart)
+    assert status == 413
+    assert body["error"]["code"] == "body_too_large"
+    assert "over the limit of 64.0 KiB (max_body_bytes)" in body["error"]["message"]
+    assert 64 * KiB < pulled <= 64 * KiB + len(chunk)  # stopped at the first chunk past it
+    assert pulled < 0.01 * (len(head) + 640 * len(chunk))
+
+
+def test_declared_length_over_the_limit_is_refused_unread(small_body_app) -> None:
+    headers = [
+        (b"content-type", b"multipart/form-data; boundary=b"),
+        (b"content-length", b"999999"),
+    ]
+    status, body, pulled = run_asgi(small_body_app, "/v1/sources", [b"y" * 1000], headers)
+    assert (status, body["error"]["code"], pulled) == (413, "body_too_large", 0)
+    # Routes without uploads refuse a body worth buffering too (64 KiB).
+    declared = [(b"content-length", str(70 * KiB).encode())]
+    status, body, pulled = run_asgi(small_body_app, "/v1/reports", [b"z" * 70 * KiB], declared)
+    assert (status, pulled) == (413, 0)
+
+
+def test_a_body_under_the_limit_goes_through(small_body_app, faces) -> None:
+    client = TestClient(small_body_app)
+    response = client.post("/v1/sources", files={"source": ("s.png", faces["source"][:60000])})
+    assert response.status_code != 413  # (the truncated PNG itself is a 400)
+
+
+def test_pixel_limit_is_checked_from_the_header_without_decoding(make_client, faces) -> None:
+    client = make_client(limits=ServeLimits(max_pixels=1_000_000))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # 9000 x 9000 RGB would take 243 MB to decode; its header alone is 413.
+    files = swap_files(faces, target="small")
+    files["target"] = ("t.png", png_header_only(9_000, 9_000))
+    response = client.post("/v1/swap", files=files)
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert response.status_code == 413
+    error = response.json()["error"]
+    assert error["code"] == "image_too_large"
+    assert "over the limit of 1000000 (max_pixels)" in error["message"]
+    assert grown_kib < 100 * 1024  # peak memory did not grow by the 243 MB a decode needs
+    # The astronaut (512 x 512) is under 1 MP and goes through.
+    assert client.post("/v1/swap", files=swap_files(faces)).status_code == 200
+
+
+def test_allowed_formats_are_sniffed_not_read_from_names(make_client, faces) -> None:
+    client = make_client(limits=ServeLimits(formats=["png"]))
+    jpeg_named_png = swap_files(faces, target="small")
+    jpeg_named_png["target"] = ("t.png", faces["small"])  # JPEG bytes, .png name
+    response = client.post(
+        "/v1/swap", files={"target": ("t.png", faces["small"], "image/png"),
+                           "source": ("s.png", faces["source"], "image/png")},
+    )  # fmt: skip
+    assert response.status_code == 415
+    assert "JPEG images are not accepted here; send png" in response.json()["error"]["message"]
+
+
+def test_overload_is_503_with_retry_after_and_the_slot_comes_back(make_client, faces) -> None:
+    client = make_client(limits=ServeLimits(max_concurrent_swaps=1, retry_after_s=7))
+    service = client.app.state.service
+    release = service.admit()  # another request holds the only slot
+    busy = client.post("/v1/swap", files=swap_files(faces, target="small"))
+    assert busy.status_code == 503
+    assert busy.headers["retry-after"] == "7"
+    assert busy.json()["error"]["code"] == "overloaded"
+    assert "max_concurrent_swaps" in busy.json()["error"]["message"]
+    release()
+    assert client.post("/v1/swap", files=swap_files(faces, target="small")).status_code == 200
+    assert service.inflight == 0
+
+
+def test_request_timeout_is_503_and_keeps_the_slot_until_the_work_ends(make_client, faces) -> None:
+    client = make_client(limits=ServeLimits(request_timeout_s=0.001, retry_after_s=2))
+    response = client.post("/v1/swap", files=swap_files(faces))
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "timeout"
+    assert response.headers["retry-after"] == "2"
+    service = client.app.state.service
+    deadline = time.monotonic() + 30
+    while service.inflight and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert service.inflight == 0  # released when the thread finished, not at the timeout
+
+
+def test_not_ready_until_the_models_load(tmp_path, faces) -> None:
+    app = create_app(settings_for(tmp_path))
+    client = TestClient(app)  # no lifespan: the models never start loading
+    assert client.get("/healthz").status_code == 200
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.headers["retry-after"] == "1"
+    assert client.post("/v1/swap", files=swap_files(faces)).status_code == 503
+    app.state.service.close()
+
+
+def test_a_model_that_fails_to_load_is_reported_by_readyz(tmp_path) -> None:
+    settings = settings_for(tmp_path)
+    missing = tmp_path / "missing.onnx"
+    pipeline = settings.pipeline
+    import attrs
+
+    settings = attrs.evolve(
+        settings, pipeline=attrs.evolve(pipeline, swapper={"type": "onnx", "model": str(missing)})
+    )
+    with TestClient(create_app(settings)) as client:
+        deadline = time.monotonic() + 30
+        ready = client.get("/readyz")
+        while ready.json().get("error", {}).get("code") == "overloaded":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+            ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["error"]["code"] == "model_unavailable"
+    assert "missing.onnx" in ready.json()["error"]["message"]
+
+
+def test_settings_from_a_config_file_with_their_paths_in_errors(tmp_path, monkeypatch) -> None:
+    config = tmp_path / "serve.yaml"
+    config.write_text(
+        "serve:\n  port: 9001\n  limits: {max_pixels: 2000000, formats: [png, jpeg]}\n"
+        "pipeline:\n  faces: largest\n"
+    )
+    settings = load_settings(config, port=None, workers=2)
+    assert settings.serve.port == 9001
+    assert settings.serve.workers == 2
+    assert settings.serve.limits.max_pixels == 2_000_000
+    assert settings.pipeline.faces == "largest"
+    assert settings.service_pipeline().limits.max_pixels == 2_000_000  # the smaller wins
+    config.write_text("serve:\n  limits: {max_pixel: 5}\n")
+    with pytest.raises(ConfigError, match=r"\$\.serve\.limits\.max_pixel"):
+        load_settings(config)
+    config.write_text("serve:\n  limits: {max_concurrent_swaps: 0}\n")
+    with pytest.raises(ConfigError, match=r"max_concurrent_swaps.*between 1 and 1024"):
+        load_settings(config)
+    config.write_text("serve:\n  limits: {formats: [png, svg]}\n")
+    with pytest.raises(ConfigError, match="formats"):
+        load_settings(config)
+    monkeypatch.setenv(TOKEN_ENV, "from-env")
+    assert ServeConfig(token="from-file").resolved_token() == "from-env"
+    monkeypatch.delenv(TOKEN_ENV)
+    assert ServeConfig(token="from-file").resolved_token() == "from-file"
+    assert ServeConfig().resolved_token() is None
+
+
+def test_defaults_are_the_documented_ones() -> None:
+    limits = ServeLimits()
+    assert limits.max_body_bytes == 20 * 1024 * 1024
+    assert limits.max_pixels == 40_000_000
+    assert limits.formats == ["png", "jpeg", "webp"]
+    assert (limits.max_concurrent_swaps, limits.retry_after_s) == (4, 1)
+    assert limits.request_timeout_s == 60.0
+    assert (limits.max_video_bytes, limits.max_video_seconds) == (500 * 1024 * 1024, 600.0)
+    assert (limits.max_ws_frame_bytes, limits.source_cache_size) == (8 * 1024 * 1024, 256)
+    serve = ServeConfig()
+    assert (serve.host, serve.port, serve.workers, serve.cors_origins) == ("127.0.0.1", 8000, 1, [])
+    assert serve.job_ttl_s == 3600.0

@@ -50,8 +50,13 @@ def _too_big(label: str, count: int, max_bytes: int) -> ImageTooLargeError:
     )
 
 
-def read_file(path: str | os.PathLike[str], label: str, max_bytes: int) -> bytes:
-    """The file's bytes, after checking it is a regular file within ``max_bytes``."""
+def check_regular_file(
+    path: str | os.PathLike[str], label: str, *, kind: str = "an image file"
+) -> os.stat_result:
+    """``stat`` of an input that must be a readable regular file, or a one-line :class:`InputError`.
+
+    :param kind: what the user should pass instead (``an image file``, ``a video file``).
+    """
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -61,9 +66,15 @@ def read_file(path: str | os.PathLike[str], label: str, max_bytes: int) -> bytes
     except OSError as exc:
         raise InputError(f"cannot read {label}: {exc.strerror or exc}") from None
     if stat.S_ISDIR(info.st_mode):
-        raise InputError(f"cannot read {label}: it is a folder; pass an image file")
+        raise InputError(f"cannot read {label}: it is a folder; pass {kind}")
     if not stat.S_ISREG(info.st_mode):
-        raise InputError(f"cannot read {label}: not a regular file; pass an image file")
+        raise InputError(f"cannot read {label}: not a regular file; pass {kind}")
+    return info
+
+
+def read_file(path: str | os.PathLike[str], label: str, max_bytes: int) -> bytes:
+    """The file's bytes, after checking it is a regular file within ``max_bytes``."""
+    info = check_regular_file(path, label)
     if info.st_size > max_bytes:
         raise _too_big(label, info.st_size, max_bytes)
     try:
@@ -91,4 +102,4 @@ def read_input(source: Source, label: str, max_bytes: int) -> bytes:
     return data
 
 
-__all__ = ["Source", "input_label", "read_file", "read_input", "size_text"]
+__all__ = ["Source", "check_regular_file", "input_label", "read_file", "read_input", "size_text"]

@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -47,6 +46,7 @@ from faceswap_core.interfaces.face import Image
 from faceswap_core.io.atomic import atomic_path
 from faceswap_core.io.limits import DEFAULT_MAX_PIXELS
 from faceswap_core.io.provenance import Provenance, provenance_from_tags
+from faceswap_core.io.read import check_regular_file
 
 VIDEO_SUFFIXES: tuple[str, ...] = (".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi")
 """File suffixes taken as videos (``faceswap inspect``, output containers)."""
@@ -173,18 +173,7 @@ def stored(image: Image, rotation: int) -> Image:
 
 
 def _check_file(path: str | os.PathLike[str], label: str) -> None:
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise InputError(f"cannot read {label}: no such file; check the path") from None
-    except PermissionError:
-        raise InputError(f"cannot read {label}: permission denied; check its permissions") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {label}: {exc.strerror or exc}") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise InputError(f"cannot read {label}: it is a folder; pass a video file")
-    if not stat.S_ISREG(info.st_mode):
-        raise InputError(f"cannot read {label}: not a regular file; pass a video file")
+    info = check_regular_file(path, label, kind="a video file")
     if info.st_size == 0:
         raise InvalidVideoError(f"cannot decode {label}: file is empty (0 bytes)")
 

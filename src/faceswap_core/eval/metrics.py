@@ -8,6 +8,7 @@ error on cross-identity pairs, reconstruction quality on self pairs.
 
 from __future__ import annotations
 
+import abc
 import math
 from collections.abc import Mapping, Sequence
 from typing import TypeVar
@@ -140,7 +141,7 @@ class IdentityMetric:
         ]
 
 
-class MeanMetric:
+class MeanMetric(abc.ABC):
     """A metric that is the mean of one per-pair number (the common case).
 
     Subclasses set the class attributes and implement :meth:`score`.
@@ -157,8 +158,9 @@ class MeanMetric:
     def __init__(self) -> None:
         self.values: list[float] = []
 
+    @abc.abstractmethod
     def score(self, record: PairRecord) -> float:
-        raise NotImplementedError
+        """This metric's number for one pair."""
 
     def update(self, record: PairRecord) -> Mapping[str, float]:
         value = self.score(record)

@@ -247,6 +247,30 @@ def test_demo_writes_swap_and_side_by_side(plugins: FaceswapPlugins, tmp_path: P
     with PILImage.open(tmp_path / "demo" / "side_by_side.png") as side:
         assert side.size[1] == 512
         assert side.size[0] > 3 * 512
+    # Running the quickstart again replaces the demo's own outputs...
+    again = run(plugins, "demo", "-o", str(tmp_path / "demo"))
+    assert again.exit_code == 0, again.output
+
+
+def test_demo_never_replaces_a_file_it_did_not_write(
+    plugins: FaceswapPlugins, tmp_path: Path
+) -> None:
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    mine = folder / "swap.png"
+    PILImage.new("RGB", (8, 8), (10, 20, 30)).save(mine)
+    before = mine.read_bytes()
+    result = run(plugins, "demo", "-o", str(folder))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {mine} exists and was not written by faceswap; pass --overwrite to replace it "
+        "or choose another folder with -o\n"
+    )
+    assert mine.read_bytes() == before
+    assert not (folder / "side_by_side.png").exists()
+    forced = run(plugins, "demo", "-o", str(folder), "--overwrite")
+    assert forced.exit_code == 0, forced.output
+    assert mine.read_bytes() != before
 
 
 def test_installed_script_exit_code_for_missing_source(tmp_path: Path) -> None:

@@ -10,8 +10,10 @@ import numpy as np
 
 from faceswap_core.cli.context import plugins_from
 from faceswap_core.config.schema import PipelineConfig
+from faceswap_core.errors import ConfigError, FaceswapError
 from faceswap_core.interfaces.face import Face, Image
 from faceswap_core.io.encode import write_image
+from faceswap_core.io.provenance import SOFTWARE_NAME, read_provenance
 from faceswap_core.pipeline.image import Pipeline
 from faceswap_core.swappers.classic.symmetry import yaw
 from faceswap_core.tools.samples import load_sample
@@ -56,15 +58,49 @@ def side_by_side(panels: list[Image], height: int) -> Image:
     return np.ascontiguousarray(np.hstack(resized[:-1]), dtype=np.uint8)
 
 
+DEMO_FILES = ("swap.png", "side_by_side.png")
+
+
+def written_by_faceswap(path: Path) -> bool:
+    """Whether an existing file is an image whose provenance says faceswap wrote it."""
+    try:
+        record = read_provenance(path)
+    except FaceswapError:
+        return False
+    return record is not None and (record.software or "").startswith(SOFTWARE_NAME)
+
+
+def check_outputs(folder: Path, overwrite: bool) -> None:
+    """Refuse to replace a file faceswap did not write, unless ``--overwrite``.
+
+    A rerun of the demo replaces its own earlier outputs (they carry
+    faceswap's provenance), so the quickstart can be run twice.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"demo output {folder} is a file; pass a folder with -o")
+    for name in DEMO_FILES:
+        path = folder / name
+        if path.exists() and not overwrite and not written_by_faceswap(path):
+            raise ConfigError(
+                f"{path} exists and was not written by faceswap; pass --overwrite to replace "
+                "it or choose another folder with -o"
+            )
+
+
 @click.command("demo")
 @click.option("-o", "--output", default="faceswap-demo", show_default=True, help="Output folder.")
 @click.option("--model", default=None, help="Swapper to use (default: classic).")
+@click.option(
+    "--overwrite", is_flag=True, help="Replace swap.png / side_by_side.png even if not ours."
+)
 @click.pass_context
-def command(ctx: click.Context, output: str, model: str | None) -> None:
+def command(ctx: click.Context, output: str, model: str | None, overwrite: bool) -> None:
     """Swap a face from insightface's t1.jpg onto scikit-image's astronaut.
 
     Writes OUTPUT/swap.png and OUTPUT/side_by_side.png (source | target | result).
+    Earlier demo outputs there are replaced; any other file needs --overwrite.
     """
+    check_outputs(Path(output), overwrite)
     config = PipelineConfig() if model is None else PipelineConfig(swapper={"type": model})
     pipeline = Pipeline(config, plugins_from(ctx))
     group, target = load_sample("t1"), load_sample("astronaut")

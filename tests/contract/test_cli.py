@@ -17,6 +17,7 @@ import pytest
 
 from faceswap_core import Register, hookimpl
 from faceswap_core.errors import (
+    ComponentClashError,
     ConfigError,
     FaceswapError,
     InputError,
@@ -235,3 +236,43 @@ def test_installed_script_lists_our_four_plugins() -> None:
         assert rows[name]["version"] == version(name)
         assert rows[name]["entry_point"].endswith(f"{name.removeprefix('faceswap-')}.hooks")
         assert "error" not in rows[name]
+
+
+def test_core_commands_load_lazily_and_are_named_like_their_modules() -> None:
+    """``faceswap swap`` must not pay for PyAV, the evaluator or matplotlib at start-up."""
+    code = (
+        "import sys, click\n"
+        "from faceswap_core.cli.main import CORE_COMMANDS, make_cli\n"
+        "cli = make_cli()\n"
+        "ctx = click.Context(cli)\n"
+        "assert cli.get_command(ctx, 'swap').name == 'swap'\n"
+        "heavy = [m for m in ('av', 'faceswap_core.eval.evaluator', 'matplotlib',\n"
+        "         'faceswap_core.tools.video_bench') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+        "for module in CORE_COMMANDS:\n"
+        "    name = module.rsplit('.', 1)[1]\n"
+        "    assert cli.get_command(ctx, name).name == name, module\n"
+        "print(len(CORE_COMMANDS))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) >= 17
+
+
+class VideoShadowPlugin:
+    @hookimpl
+    def register_commands(self, cli: click.Group) -> None:
+        @cli.command("video")
+        def video() -> None:
+            """A plugin's own video command."""
+
+
+def test_a_plugin_command_may_not_shadow_a_lazy_core_command() -> None:
+    from faceswap_core.cli.main import make_cli
+
+    manager = FaceswapPlugins(load_entry_points=False, strict=True)
+    manager.register(VideoShadowPlugin(), name="faceswap-shadow")
+    with pytest.raises(ComponentClashError, match="command 'video' is registered by both"):
+        make_cli(manager)

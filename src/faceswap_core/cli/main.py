@@ -25,7 +25,9 @@ from faceswap_core.version import __version__
 
 DEBUG_FLAG = "--debug"
 
-# Each module exposes ``command`` (a click command or group).
+# Each module exposes ``command`` (a click command or group) named like the module.
+# They load lazily: ``faceswap swap`` imports the swap command only, not PyAV or
+# the evaluation stack (``--help`` loads them all to list them).
 CORE_COMMANDS: tuple[str, ...] = (
     "faceswap_core.cli.commands.plugins",
     "faceswap_core.cli.commands.components",
@@ -66,8 +68,25 @@ class FaceswapGroup(click.Group):
     code 1 and a hint to rerun with ``--debug``, which prints the traceback.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands: dict[str, str] = {}
+        """``{command name: module}`` of core commands, imported when first used."""
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, debug_first(list(args)))
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = self.lazy_commands.get(cmd_name)
+        if module is not None and cmd_name not in self.commands:
+            command = importlib.import_module(module).command
+            if command.name != cmd_name:
+                raise RuntimeError(f"{module}.command is named {command.name!r}, not {cmd_name!r}")
+            self.add_command(command)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -117,9 +136,8 @@ def make_cli(plugins: FaceswapPlugins | None = None) -> click.Group:
     manager = plugins if plugins is not None else get_plugins()
     if plugins is not None:
         set_plugins(plugins)
-    for module_name in CORE_COMMANDS:
-        module = importlib.import_module(module_name)
-        cli.add_command(module.command)
+    assert isinstance(cli, FaceswapGroup)
+    cli.lazy_commands = {name.rsplit(".", 1)[1]: name for name in CORE_COMMANDS}
     manager.add_commands(cli)
     return cli
 

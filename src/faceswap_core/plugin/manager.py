@@ -356,10 +356,12 @@ class FaceswapPlugins:
     def add_commands(self, cli: click.Group) -> None:
         """Let every plugin add its subcommands (``register_commands`` hook).
 
-        A plugin may not replace a command that is already there (core's or an
-        earlier plugin's): that is a clash naming both, like component names.
+        A plugin may not replace a command that is already there (core's, loaded
+        or still lazy, or an earlier plugin's): that is a clash naming both, like
+        component names.
         """
-        owners = {name: "faceswap-core" for name in cli.commands}
+        lazy: Mapping[str, str] = getattr(cli, "lazy_commands", {})  # not imported yet
+        owners = dict.fromkeys({*cli.commands, *lazy}, CORE_DISTRIBUTION)
         for impl in getattr(self.pm.hook, COMMANDS_HOOK).get_hookimpls():
             before = dict(cli.commands)
             try:
@@ -373,8 +375,13 @@ class FaceswapPlugins:
                 warnings.warn(message, PluginWarning, stacklevel=2)
                 continue
             for name, command in list(cli.commands.items()):
-                if name in before and before[name] is not command:
-                    cli.commands[name] = before[name]
+                replaced = name in before and before[name] is not command
+                shadowed = name not in before and owners.get(name) == CORE_DISTRIBUTION
+                if replaced or shadowed:
+                    if replaced:
+                        cli.commands[name] = before[name]
+                    else:
+                        del cli.commands[name]
                     raise ComponentClashError(
                         f"command {name!r} is registered by both {owners.get(name, '?')} and "
                         f"{impl.plugin_name}; uninstall one of them or select plugins with "

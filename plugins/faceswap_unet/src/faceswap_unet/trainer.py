@@ -508,7 +508,7 @@ class Session:
         outputs: torch.Tensor,
         masks: torch.Tensor,
     ) -> Path:
-        """``samples/step_XXXXXX.png``: rows of source | target | output | mask."""
+        """``samples/step_<step, 6 digits>.png``: rows of source | target | output | mask."""
         import cv2
 
         rows = min(self.config.eval.samples, len(outputs))

@@ -11,7 +11,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import attrs
@@ -19,6 +21,7 @@ import click
 
 from faceswap_core.config.loader import load_config, load_pipeline_config
 from faceswap_core.config.schema import PipelineConfig
+from faceswap_core.io.atomic import atomic_write_text
 from faceswap_core.runtime.choice import with_runtime
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -66,6 +69,24 @@ def pipeline_config(
     return resolved
 
 
+def output_option(command: F) -> F:
+    """Add ``--output FILE``: also write the JSON record there (:func:`write_record`)."""
+    return click.option(
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Also write the JSON record to this file (atomically).",
+    )(command)
+
+
+def write_record(record: Any, output: Path | None) -> str:
+    """The record as indented JSON, written atomically to ``output`` when given."""
+    text = json.dumps(record, indent=2)
+    if output is not None:
+        atomic_write_text(output, text + "\n")
+    return text
+
+
 def runtime_options(command: F) -> F:
     """Add ``--runtime NAME`` and ``--providers LIST`` (passed as ``runtime`` and ``providers``)."""
     command = click.option(
@@ -84,6 +105,8 @@ def apply_runtime_options(
 __all__ = [
     "apply_runtime_options",
     "config_options",
+    "output_option",
     "pipeline_config",
     "runtime_options",
+    "write_record",
 ]

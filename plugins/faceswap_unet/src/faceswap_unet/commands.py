@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
+
+from faceswap_core.cli.options import output_option, write_record
 
 
 @click.command("bench-train")
@@ -21,19 +22,13 @@ import click
     show_default=True,
     help="all: CPU, plus CUDA with AMP when a GPU is present.",
 )
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Also write the JSON records to this file (atomically).",
-)
+@output_option
 def bench_train(
     crop_size: int, batch_size: int, steps: int, warmup: int, device: str, output: Path | None
 ) -> None:
     """Images per second of a full training step (forward, losses, backward, Adam)."""
     import torch
 
-    from faceswap_core.io.atomic import atomic_write_text
     from faceswap_unet.bench import train_throughput
 
     runs = []
@@ -57,9 +52,7 @@ def bench_train(
             f"{record['crop_size']} px, batch {record['batch_size']})",
             err=True,
         )
-    text = json.dumps(records, indent=2)
-    if output is not None:
-        atomic_write_text(output, text + "\n")
+    text = write_record(records, output)
     click.echo(text)
 
 
@@ -80,12 +73,7 @@ def bench_train(
 )
 @click.option("--repeat", type=click.IntRange(1, 10_000), default=20, show_default=True)
 @click.option("--warmup", type=click.IntRange(0, 1000), default=3, show_default=True)
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Also write the JSON record to this file (atomically).",
-)
+@output_option
 def bench_export(
     crop_size: int,
     batches: tuple[int, ...],
@@ -97,7 +85,6 @@ def bench_export(
     """Inference latency of the default U-Net: torch (eager, fp32) vs its ONNX export on
     ONNX Runtime CPU, same inputs, same thread count; prints the ratio per batch."""
     from faceswap_core.experiment.env import usable_cpus
-    from faceswap_core.io.atomic import atomic_write_text
     from faceswap_unet.bench import inference_speed
 
     record = inference_speed(
@@ -114,7 +101,5 @@ def bench_export(
             f"onnxruntime is {row['speedup']}x torch",
             err=True,
         )
-    text = json.dumps(record, indent=2)
-    if output is not None:
-        atomic_write_text(output, text + "\n")
+    text = write_record(record, output)
     click.echo(text)

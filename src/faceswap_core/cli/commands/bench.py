@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,9 +9,8 @@ from typing import Any
 import click
 
 from faceswap_core.cli.context import plugins_from
-from faceswap_core.cli.options import runtime_options
+from faceswap_core.cli.options import output_option, runtime_options, write_record
 from faceswap_core.errors import BenchTargetError, ConfigError
-from faceswap_core.io.atomic import atomic_write_text
 from faceswap_core.tools import video_bench
 from faceswap_core.tools.bench import DEFAULT_SIZE, STAGES, BenchOptions, parse_size, run_bench
 from faceswap_core.tools.profiles import PROFILES, check_profile, profile_named, verdict
@@ -68,9 +66,7 @@ def _video(
         plugins=plugins_from(ctx),
         progress=None if as_json else lambda step: click.echo(f"bench: {step}", err=True),
     )
-    text = json.dumps(record, indent=2)
-    if output is not None:
-        atomic_write_text(output, text + "\n")
+    text = write_record(record, output)
     if as_json:
         click.echo(text)
     else:
@@ -108,12 +104,7 @@ def _video(
     "--video", is_flag=True, help="Benchmark the video path (detect every 1 and 5, and stream)."
 )
 @click.option("--frames", type=int, default=100, show_default=True, help="Clip length (--video).")
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Also write the JSON record to this file (atomically).",
-)
+@output_option
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -190,9 +181,7 @@ def command(
             "passed": verdict(criteria),
             "criteria": [c.to_dict() for c in criteria],
         }
-    text = json.dumps(record, indent=2)
-    if output is not None:
-        atomic_write_text(output, text + "\n")
+    text = write_record(record, output)
     if as_json:
         click.echo(text)
     else:

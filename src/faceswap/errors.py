@@ -3,6 +3,7 @@
 from faceswap_core.errors import (
     ComponentClashError,
     ConfigError,
+    DiskFullError,
     FaceswapError,
     ImageTooLargeError,
     InputError,
@@ -11,6 +12,7 @@ from faceswap_core.errors import (
     MissingPluginError,
     ModelFileError,
     NoFaceError,
+    OutputPathError,
     PluginError,
     RegressionError,
     RuntimeFallbackWarning,
@@ -22,6 +24,7 @@ from faceswap_core.errors import (
 __all__ = [
     "ComponentClashError",
     "ConfigError",
+    "DiskFullError",
     "FaceswapError",
     "ImageTooLargeError",
     "InputError",
@@ -30,6 +33,7 @@ __all__ = [
     "MissingPluginError",
     "ModelFileError",
     "NoFaceError",
+    "OutputPathError",
     "PluginError",
     "RegressionError",
     "RuntimeFallbackWarning",

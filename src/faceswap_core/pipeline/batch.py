@@ -8,13 +8,17 @@ the rules are the same for the CLI, the Python API and later the REST jobs:
    before any work whatever would lose data: two targets mapping to one
    output, an output that would replace an input, an output folder inside
    an input folder (unless ``overwrite``), an existing output (unless
-   ``overwrite`` or ``skip_existing``).
+   ``overwrite`` or ``skip_existing``), and an output that is a device, FIFO,
+   socket or symbolic link (always).
 2. :func:`prepare_output_folder` creates the output folder (or fails with
    exit 3 when it cannot).
 3. :func:`run_batch` swaps each item and yields its :class:`BatchRecord` as
    soon as it is written, so an interrupted batch keeps what it did. A target
    that cannot be read or decoded is recorded as failed and the batch goes
-   on (``fail_fast`` stops it).
+   on (``fail_fast`` stops it). Without ``overwrite`` the final rename of
+   each output cannot replace a file that appeared after planning (another
+   process writing the same output): that target fails with exit code 2 and
+   the other file is kept.
 
 Output names in a folder: ``x.jpg`` becomes ``OUT/x.png`` (the chosen
 format's suffix). When two targets share a stem (``x.jpg`` and ``x.png``,
@@ -39,7 +43,9 @@ from faceswap_core.errors import (
     InputError,
     InvalidImageError,
     NoFaceError,
+    OutputPathError,
 )
+from faceswap_core.io.atomic import refuse_special
 from faceswap_core.io.decode import decode_suffixes
 from faceswap_core.io.encode import OUTPUT_FORMATS, normalize_format, write_image
 from faceswap_core.pipeline.image import ImageInput, Pipeline, SourceIdentity
@@ -48,7 +54,12 @@ DEFAULT_FORMAT = "png"
 
 Status = Literal["done", "failed", "skipped"]
 
-TARGET_FAILURES: tuple[type[FaceswapError], ...] = (InputError, InvalidImageError, NoFaceError)
+TARGET_FAILURES: tuple[type[FaceswapError], ...] = (
+    InputError,
+    InvalidImageError,
+    NoFaceError,
+    OutputPathError,
+)
 """Errors that fail one target and let the batch go on; anything else stops it."""
 
 
@@ -67,11 +78,15 @@ class BatchItem:
 
 @attrs.frozen
 class BatchPlan:
-    """Every item of a batch, and whether the output is a folder."""
+    """Every item of a batch, and whether the output is a folder.
+
+    :ivar overwrite: outputs may replace existing files (``--overwrite``).
+    """
 
     items: tuple[BatchItem, ...]
     folder: bool
     output: Path
+    overwrite: bool = False
 
 
 @attrs.frozen
@@ -240,7 +255,8 @@ def plan_batch(
                     f"output {destination} would replace the input {source}; "
                     "choose another output name or folder"
                 )
-        exists = destination.exists()
+        refuse_special(destination)
+        exists = os.path.lexists(destination)
         if exists and destination.is_dir():
             raise ConfigError(f"output {destination} is a folder; pass a file name")
         if exists and not overwrite and not skip_existing:
@@ -252,7 +268,7 @@ def plan_batch(
             f"output {existing[0]} already exists{more}; pass --overwrite to replace it "
             "or --skip-existing to keep it"
         )
-    return BatchPlan(tuple(items), folder, out)
+    return BatchPlan(tuple(items), folder, out, overwrite=overwrite)
 
 
 def prepare_output_folder(plan: BatchPlan) -> None:
@@ -346,6 +362,7 @@ def run_batch(
                 format=item.format,
                 provenance=provenance and changed,
                 model=model,
+                overwrite=plan.overwrite,
                 **options,
             )
         except TARGET_FAILURES as exc:

@@ -8,8 +8,10 @@ the display rotation and the audio (copied packet for packet where the output
 container takes its codec) are kept.
 
 The output is written to a hidden temporary file next to it and renamed
-only when the whole video is done: an error or Ctrl-C leaves no partial file,
-and an existing file is replaced only with ``overwrite=True``. The container
+only when the whole video is done: an error, Ctrl-C, SIGTERM or SIGHUP leaves
+no partial file, and an existing file is replaced only with
+``overwrite=True`` (without it the rename cannot replace a file that appeared
+meanwhile). Devices, FIFOs, sockets and symbolic links are never outputs. The container
 is marked as AI-altered (IPTC digital source type, as for images) when at
 least one face was swapped.
 """
@@ -27,8 +29,9 @@ from typing import Any
 import attrs
 import numpy as np
 
-from faceswap_core.errors import ConfigError, InvalidVideoError
-from faceswap_core.io.atomic import atomic_path
+from faceswap_core.config.ranges import between, check_value
+from faceswap_core.errors import ConfigError, InvalidVideoError, OutputPathError
+from faceswap_core.io.atomic import atomic_path, refuse_special
 from faceswap_core.io.provenance import video_tags
 from faceswap_core.io.video import (
     CRF_CODECS,
@@ -37,11 +40,12 @@ from faceswap_core.io.video import (
     DecodedFrame,
     VideoReader,
     VideoWriter,
+    check_preset,
     remux,
     stored,
     upright,
 )
-from faceswap_core.pipeline.image import ImageInput, Pipeline, SourceIdentity
+from faceswap_core.pipeline.image import ImageInput, Pipeline, SourceIdentity, check_threshold
 from faceswap_core.pipeline.stream import STREAM_STAGES, stream
 
 VIDEO_STAGES: tuple[str, ...] = ("decode", *STREAM_STAGES, "encode")
@@ -102,9 +106,11 @@ def check_output(
     *,
     overwrite: bool,
 ) -> Path:
-    """Refuse an output that would replace the input, a folder, or (without ``overwrite``)
-    an existing file, or that has no video suffix; checked before any model loads."""
+    """Refuse an output that would replace the input, a folder, a device, FIFO, socket or
+    symbolic link, or (without ``overwrite``) an existing file, or that has no video
+    suffix; checked before any model loads."""
     out = Path(output)
+    refuse_special(out)
     if out.suffix.lower() not in VIDEO_SUFFIXES:
         raise ConfigError(
             f"output {os.fspath(out)!r} needs a video suffix: {', '.join(VIDEO_SUFFIXES)}"
@@ -114,16 +120,16 @@ def check_output(
     source = Path(input_path)
     if out.exists() and source.exists() and os.path.samefile(out, source):
         raise ConfigError(f"output {os.fspath(out)!r} is the input video; write to another file")
-    if out.exists() and not overwrite:
-        raise ConfigError(
+    if os.path.lexists(out) and not overwrite:
+        raise OutputPathError(
             f"output {os.fspath(out)!r} exists; pass --overwrite (overwrite=True) to replace it"
         )
     return out
 
 
 def _check_encoder_options(codec: str | None, crf: int | None, preset: str | None) -> None:
-    if crf is not None and not 0 <= crf <= 63:
-        raise ConfigError(f"--crf must be between 0 and 63, got {crf}")
+    check_value("--crf", crf, between(0, 63))
+    check_preset(preset)
     if codec is None:
         return
     if crf is not None and codec not in CRF_CODECS:
@@ -203,6 +209,7 @@ def swap_video(
     """
     started = time.perf_counter()
     out = check_output(input_path, output, overwrite=overwrite)
+    check_threshold(threshold)
     _check_encoder_options(codec, crf, preset)
     pipe = pipeline if pipeline is not None else Pipeline()
     limits = pipe.config.limits
@@ -234,7 +241,7 @@ def swap_video(
         started = time.perf_counter()
         counts = {"faces": 0, "swapped": 0}
         tracks: set[int] = set()
-        with atomic_path(out) as temp, contextlib.closing(frames):
+        with atomic_path(out, replace=overwrite) as temp, contextlib.closing(frames):
             writer = VideoWriter(
                 temp,
                 width=info.width,

@@ -30,6 +30,7 @@ import contextlib
 import copy
 import json
 import logging
+import os
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -44,7 +45,7 @@ from torch import nn
 from faceswap_core import ExportReport
 from faceswap_core.errors import ConfigError, ModelFileError
 from faceswap_core.export.verify import VerificationError, compare_outputs
-from faceswap_core.io.atomic import atomic_path
+from faceswap_core.io.atomic import atomic_path, refuse_special
 from faceswap_core.io.hashing import sha256_bytes
 from faceswap_core.plugin.context import BuildContext
 from faceswap_core.plugin.kinds import RECOGNIZER
@@ -273,9 +274,11 @@ class UnetOnnxExporter:
         if out.is_dir():
             raise ConfigError(f"--out {out} is a folder; give the ONNX file name")
         record = record_path(out)
+        for path in (out, record):
+            refuse_special(path)  # a device, FIFO, socket or symlink: never, even with --force
         if not self.config.force:
             for existing in (out, record):
-                if existing.exists():
+                if os.path.lexists(existing):
                     raise ConfigError(f"{existing} exists; pass --force to overwrite it")
         return record
 
@@ -326,7 +329,11 @@ class UnetOnnxExporter:
         data = self._finish(proto, metadata, loaded.state, dynamic, trace_batch)
         batches = DYNAMIC_VALIDATION_BATCHES if dynamic else (trace_batch,)
         session_batch = None if dynamic else trace_batch
-        with atomic_path(record) as record_temp, atomic_path(out) as temp:
+        replace = self.config.force
+        with (
+            atomic_path(record, replace=replace) as record_temp,
+            atomic_path(out, replace=replace) as temp,
+        ):
             temp.write_bytes(data)
             # ONNX Runtime CPU is the reference runtime, whatever the pipeline's runtime is.
             session = OnnxRuntime().load(temp)

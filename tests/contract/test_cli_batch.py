@@ -390,7 +390,7 @@ def test_require_face_in_the_python_api(tom_hanks_image: np.ndarray) -> None:
     assert np.array_equal(faceswap.swap(wall, tom_hanks_image), wall)
     with pytest.raises(NoFaceError, match="no face found in target array"):
         faceswap.swap(wall, tom_hanks_image, require_face=True)
-    with pytest.raises(ConfigError, match="threshold: must be above 0.0 and at most 2.0"):
+    with pytest.raises(ConfigError, match=r"threshold: must be above 0\.0 and at most 2\.0"):
         faceswap.swap(wall, tom_hanks_image, reference=wall, threshold=2.5)
 
 

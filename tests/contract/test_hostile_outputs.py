@@ -103,15 +103,16 @@ WORDS = {
 
 def command_args(command: str, out: Path, data: dict[str, Path]) -> tuple[list[str], str | None]:
     """The command line writing ``out``, and its replace flag (None: the command has none)."""
+    source, target, folder = str(data["source"]), str(data["target"]), str(data["folder"])
     table: dict[str, tuple[list[str], str | None]] = {
-        "swap": (["swap", "-s", str(data["source"]), "-t", str(data["target"]), "-o", str(out)], "--overwrite"),
-        "video": (["video", "-s", str(data["source"]), "-t", str(data["target"]), "-o", str(out)], "--overwrite"),
-        "detect": (["detect", str(data["target"]), "--draw", str(out)], "--overwrite"),
-        "report": (["report", str(data["folder"]), "-o", str(out)], None),
+        "swap": (["swap", "-s", source, "-t", target, "-o", str(out)], "--overwrite"),
+        "video": (["video", "-s", source, "-t", target, "-o", str(out)], "--overwrite"),
+        "detect": (["detect", target, "--draw", str(out)], "--overwrite"),
+        "report": (["report", folder, "-o", str(out)], None),
         "bench": (["bench", "--output", str(out)], None),
-        "export-onnx": (["export", "onnx", "--checkpoint", str(data["folder"]), "--out", str(out)], "--force"),
+        "export-onnx": (["export", "onnx", "--checkpoint", folder, "--out", str(out)], "--force"),
         "export-retinaface": (["export", "retinaface", "--out", str(out)], "--force"),
-    }  # fmt: skip
+    }
     return table[command]
 
 
@@ -228,7 +229,8 @@ WRITER = textwrap.dedent(
     from faceswap_core.errors import OutputPathError
     from faceswap_core.io.atomic import atomic_write_bytes
 
-    target, gate, index, replace = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
+    target, gate = Path(sys.argv[1]), Path(sys.argv[2])
+    index, replace = int(sys.argv[3]), sys.argv[4] == "1"
     payload = bytes([index]) * (2 * 1024 * 1024)  # big enough that the writes overlap
     while not gate.exists():
         time.sleep(0.001)

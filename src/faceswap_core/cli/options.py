@@ -20,6 +20,7 @@ import attrs
 import click
 
 from faceswap_core.config.loader import load_config, load_pipeline_config
+from faceswap_core.config.ranges import Validator, check_value
 from faceswap_core.config.schema import PipelineConfig
 from faceswap_core.io.atomic import atomic_write_text, refuse_special
 from faceswap_core.runtime.choice import with_runtime
@@ -76,6 +77,18 @@ def checked_output(_: click.Context, __: click.Parameter, value: Path | None) ->
     return value
 
 
+def ranged(validator: Validator) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A click callback checking a number option with a :mod:`~faceswap_core.config.ranges`
+    validator, so ``--threshold nan`` fails like ``threshold=nan`` (exit 2, one line)."""
+
+    def check(_: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is not None:
+            check_value(param.opts[0] if param.opts else str(param.name), value, validator)
+        return value
+
+    return check
+
+
 def output_option(command: F) -> F:
     """Add ``--output FILE``: also write the JSON record there (:func:`write_record`)."""
     return click.option(
@@ -116,6 +129,7 @@ __all__ = [
     "config_options",
     "output_option",
     "pipeline_config",
+    "ranged",
     "runtime_options",
     "write_record",
 ]

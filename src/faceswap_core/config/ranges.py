@@ -26,6 +26,10 @@ from faceswap_core.errors import ConfigError
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
 
+class _Named(NamedTuple):
+    name: str
+
+
 def _check_finite(name: str, value: Any) -> None:
     if isinstance(value, float) and not math.isfinite(value):
         raise FieldValueError(name, f"must be a finite number, got {short_repr(value)}")
@@ -61,6 +65,32 @@ def above(low: float, high: float) -> Validator:
     return check
 
 
+def below(low: float, high: float) -> Validator:
+    """``low <= value < high`` (and finite): fractions that may not reach ``high`` (betas)."""
+
+    def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is None:
+            return
+        _check_finite(attribute.name, value)
+        if not low <= value < high:
+            raise FieldValueError(
+                attribute.name, f"must be at least {low} and below {high}, got {short_repr(value)}"
+            )
+
+    return check
+
+
+def each(validator: Validator) -> Validator:
+    """Apply ``validator`` to every item of a list or tuple (the field name gets ``[i]``)."""
+
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        for index, item in enumerate(value or ()):
+            named = _Named(f"{attribute.name}[{index}]")
+            validator(instance, cast("attrs.Attribute[Any]", named), item)
+
+    return check
+
+
 def at_least(low: int) -> Validator:
     """``value >= low``: limits and counts (``at_least(1)`` for positive values)."""
 
@@ -73,10 +103,6 @@ def at_least(low: int) -> Validator:
             raise FieldValueError(attribute.name, f"must be {word}, got {short_repr(value)}")
 
     return check
-
-
-class _Named(NamedTuple):
-    name: str
 
 
 def check_value(name: str, value: Any, validator: Validator) -> None:
@@ -101,11 +127,11 @@ identity_threshold = above(0.0, MAX_IDENTITY_DISTANCE)
 frame_rate = above(0.0, 1000.0)
 """Frames per second of a stream or video: above 0, at most 1000."""
 
-learning_rate = above(0.0, 10.0)
-"""Optimiser learning rates: above 0; past 10 every step of these models diverges."""
+learning_rate = above(0.0, 1.0)
+"""Optimiser learning rates: above 0, at most 1 (Adam's steps are about lr in size)."""
 
 weight_decay = between(0.0, 1.0)
-"""Decoupled / L2 weight decay: at 1 every step erases the weights."""
+"""Decoupled / L2 weight decay: at 1 a step erases the weights; ``.inf`` made every loss NaN."""
 
 loss_weight = between(0.0, 1000.0)
 """Weights of loss terms (relative): finite; 1000 is far past any useful balance."""
@@ -128,8 +154,10 @@ __all__ = [
     "Validator",
     "above",
     "at_least",
+    "below",
     "between",
     "check_value",
+    "each",
     "frame_rate",
     "identity_threshold",
     "learning_rate",

@@ -15,7 +15,13 @@ import attrs
 from packaging.requirements import InvalidRequirement, Requirement
 
 from faceswap_core.config.convert import FieldValueError
-from faceswap_core.config.ranges import above, between
+from faceswap_core.config.ranges import (
+    MAX_FRAMES_PER_VIDEO,
+    MAX_IDENTITY_DISTANCE,
+    MAX_PAIRS,
+    above,
+    between,
+)
 from faceswap_core.io.limits import LimitsConfig
 
 ComponentRef = dict[str, Any]
@@ -23,9 +29,6 @@ ComponentRef = dict[str, Any]
 
 SEED_MAX = 2**32 - 1
 """Largest seed (numpy accepts seeds below 2**32)."""
-
-MAX_IDENTITY_DISTANCE = 2.0
-"""Largest Euclidean distance between two L2-normalised embeddings (opposite vectors)."""
 
 
 @attrs.frozen
@@ -147,14 +150,6 @@ def _check_name(_: Any, attribute: attrs.Attribute[str | None], value: str | Non
         )
 
 
-def _at_least(minimum: int) -> Any:
-    def check(_: Any, attribute: attrs.Attribute[int], value: int) -> None:
-        if value < minimum:
-            raise FieldValueError(attribute.name, f"expected an int >= {minimum}, got {value!r}")
-
-    return check
-
-
 def _default_metrics() -> list[ComponentRef]:
     names = ("identity", "pose_error", "expression_error", "ssim", "psnr", "lpips", "latency")
     return [{"type": name} for name in (*names, "failures")]
@@ -191,14 +186,14 @@ class EvalConfig:
     pairs: str | None = None
     videos: str | None = None
     split: str = "test"
-    cross_pairs: int = attrs.field(default=100, validator=_at_least(0))
-    self_pairs: int = attrs.field(default=50, validator=_at_least(0))
-    frames_per_video: int = attrs.field(default=10, validator=_at_least(2))
-    max_images_per_identity: int = attrs.field(default=10, validator=_at_least(2))
+    cross_pairs: int = attrs.field(default=100, validator=between(0, MAX_PAIRS))
+    self_pairs: int = attrs.field(default=50, validator=between(0, MAX_PAIRS))
+    frames_per_video: int = attrs.field(default=10, validator=between(2, MAX_FRAMES_PER_VIDEO))
+    max_images_per_identity: int = attrs.field(default=10, validator=between(2, 10_000))
     recognizer: ComponentRef | None = None
     landmarker: ComponentRef | None = None
     metrics: list[ComponentRef] = attrs.field(factory=_default_metrics)
-    gallery_rows: int = attrs.field(default=4, validator=_at_least(1))
+    gallery_rows: int = attrs.field(default=4, validator=between(1, 64))
 
 
 @attrs.frozen

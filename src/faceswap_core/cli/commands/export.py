@@ -16,7 +16,8 @@ import click
 
 from faceswap_core.cli.config_options import given_values, options_for, summary_line
 from faceswap_core.cli.context import plugins_from
-from faceswap_core.cli.options import runtime_options
+from faceswap_core.cli.options import ranged, runtime_options
+from faceswap_core.config.ranges import at_least
 from faceswap_core.export.run import run_export
 from faceswap_core.export.shapes import parse_shapes
 from faceswap_core.export.verify import DEFAULT_ATOL, VerificationError, verify
@@ -85,7 +86,8 @@ def exporter_command(name: str, config: type[Any] | None, plugin: str) -> click.
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of random inputs.")
 @click.option(
     "--atol",
-    type=click.FloatRange(min=0.0),
+    type=float,
+    callback=ranged(at_least(0)),
     default=DEFAULT_ATOL,
     show_default=True,
     help="Largest absolute difference accepted per output.",

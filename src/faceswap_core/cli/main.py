@@ -142,7 +142,8 @@ def interrupt_exit(exc: KeyboardInterrupt) -> tuple[str, int]:
 
 
 def _debug(ctx: click.Context) -> bool:
-    return bool(ctx.obj and ctx.obj.get("debug"))
+    # ctx.params: already parsed when invoke() starts, before the group callback fills ctx.obj.
+    return bool((ctx.obj and ctx.obj.get("debug")) or ctx.params.get("debug"))
 
 
 def _exit_code_epilog() -> str:
@@ -171,7 +172,7 @@ def make_cli(plugins: FaceswapPlugins | None = None) -> click.Group:
     return cli
 
 
-def _faceswap_warnings_as_lines(fallback: Callable[..., None], debug: bool) -> Callable[..., None]:
+def _faceswap_warnings_as_lines(debug: bool) -> Callable[..., None]:
     """faceswap's warnings are for users: one ``Warning: ...`` line, no source location.
 
     Other libraries' warnings (numpy's ``RuntimeWarning`` before a NaN check
@@ -183,7 +184,9 @@ def _faceswap_warnings_as_lines(fallback: Callable[..., None], debug: bool) -> C
         if issubclass(category, FaceswapWarning):
             click.echo(f"Warning: {one_line(str(message))}", err=True)
         elif debug:
-            fallback(message, category, *args, **kwargs)
+            filename, lineno = args[:2] if len(args) >= 2 else ("?", 0)
+            text = warnings.formatwarning(message, category, filename, lineno)
+            click.echo(text.rstrip("\n"), err=True)
 
     return show
 
@@ -194,7 +197,7 @@ def warnings_as_lines(debug: bool = False) -> Iterator[None]:
     other warnings only with ``debug``."""
     with warnings.catch_warnings():
         warnings.simplefilter("always", FaceswapWarning)
-        warnings.showwarning = _faceswap_warnings_as_lines(warnings.showwarning, debug)
+        warnings.showwarning = _faceswap_warnings_as_lines(debug)
         yield
 
 

@@ -37,6 +37,7 @@ from faceswap_core.eval.results import (
     PAIR_STRIPS_DIR,
     PLOTS_DIR,
     REPORT_HTML,
+    CsvTable,
     column,
     is_eval_folder,
     read_metrics_csv,
@@ -120,7 +121,7 @@ def _jsonl_records(file: Path) -> list[dict[str, Any]]:
 def _csv_records(file: Path) -> list[dict[str, Any]]:
     records = []
     with file.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
+        for row in CsvTable(csv.DictReader(handle), "metrics file", file):
             record: dict[str, Any] = {}
             for key, text in row.items():
                 if key is None:

@@ -98,7 +98,18 @@ def read_metrics(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     if file.suffix == ".csv":
         with file.open(encoding="utf-8", newline="") as handle:
             out: list[dict[str, Any]] = []
-            for row in csv.DictReader(handle):
+            try:
+                reader = csv.DictReader(handle)
+                rows = list(reader)
+            except csv.Error as exc:
+                raise InputError(f"metrics file {file}: {exc}; the file is damaged") from None
+            if not {"step", "phase"} <= set(reader.fieldnames or []):
+                raise InputError(
+                    f"{file} has no step and phase columns, so it is not a training run's "
+                    "metrics (an evaluation folder holds one row per pair: compare two "
+                    "evaluations with `faceswap report EVAL_A EVAL_B`)"
+                )
+            for row in rows:
                 record: dict[str, Any] = {"step": int(row["step"]), "phase": row["phase"]}
                 for key, value in row.items():
                     if key not in META_KEYS and value not in ("", None):

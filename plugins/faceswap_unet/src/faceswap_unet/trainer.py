@@ -24,7 +24,7 @@ import torch
 
 from faceswap_core.config.convert import unstructure
 from faceswap_core.config.schema import ExperimentConfig
-from faceswap_core.errors import ConfigError, ModelFileError
+from faceswap_core.errors import ConfigError, InputError, ModelFileError
 from faceswap_core.experiment.jsonlog import JsonLogger
 from faceswap_core.experiment.loop import (
     BaseLoopHook,
@@ -175,6 +175,15 @@ class TrainRunner:
             prepared = dataset.open(Path(dataset.config.root))
             if prepared.template != "arcface" and prepared.template != dataset.config.template:
                 raise ConfigError(f"{prepared.root}: crops use template {prepared.template}")
+            train = LfwSplit(prepared, "train", identities=prepared.identities())
+            val = LfwSplit(prepared, "val", identities=prepared.identities())
+            kept, held = held_back(train.by_identity())
+            enough_val = len({val.identity[i] for i in range(len(val))}) >= 2
+            check_sizes(
+                prepared.root,
+                len(train) if enough_val else len(kept),
+                len(val) if enough_val else len(held),
+            )
         if self.config.early_stopping is not None and self.config.eval.every < 1:
             raise ConfigError("$.train.early_stopping needs train.eval.every >= 1")
 
@@ -189,6 +198,18 @@ class TrainRunner:
             return Session(self, config, WorkDir(work_dir), device, info).run(resume=resume)
         finally:
             distributed.teardown(info)
+
+
+def check_sizes(root: Path, train_images: int, eval_images: int) -> None:
+    """Refuse a dataset too small to train and validate on (before anything runs)."""
+    if not train_images:
+        raise InputError(f"{root}: the train split has no images; prepare a dataset with faces")
+    if not eval_images:
+        raise InputError(
+            f"{root}: {train_images} training image(s) and none to validate on; training needs "
+            "a val split of 2+ identities, or 2+ images of one identity (one is held back): "
+            "add images and prepare the dataset again"
+        )
 
 
 class Session:
@@ -242,8 +263,7 @@ class Session:
                 f"validating on {len(held)} held-back images of the train identities instead"
             )
             self.log("validation_fallback", "warning", reason=reason)
-        if not self.train_indices:
-            raise ConfigError(f"{root}: the train split has no images")
+        check_sizes(root, len(self.train_indices), len(eval_indices))
         recon, swaps = eval_pairs(eval_split, eval_indices, self.config.eval.max_pairs)
         self.eval_set = EvalSet(eval_split, eval_indices, recon, swaps, source, reason)
         self.data_root = root

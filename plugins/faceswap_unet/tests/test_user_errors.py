@@ -1,0 +1,80 @@
+"""User errors of faceswap-unet have their class and exit code, in one line (issue 17).
+
+On main a checkpoint whose ``state.json`` declared a negative ``embedding_dim``
+and training on a one-image dataset both ended in exit 1 "this is a bug".
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from faceswap_core.cli.main import make_cli
+from faceswap_core.plugin.manager import FaceswapPlugins
+from faceswap_unet.testing import random_checkpoint
+
+from .conftest import SMOKE
+
+
+@pytest.fixture(scope="module")
+def plugins() -> FaceswapPlugins:
+    return FaceswapPlugins(strict=True)
+
+
+def run(plugins: FaceswapPlugins, *args: str | Path) -> Result:
+    return CliRunner().invoke(make_cli(plugins), [str(a) for a in args])
+
+
+def only_line(result: Result) -> str:
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("Error: ")
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("embedding_dim", -5, "embedding_dim: must be between 8 and 4096, got -5"),
+        ("embedding_dim", 10**9, "embedding_dim: must be between 8 and 4096"),
+        ("crop_size", 0, "crop_size: must be between 32 and 512, got 0"),
+    ],
+)
+def test_a_checkpoint_with_impossible_sizes_is_a_model_file_error(
+    plugins: FaceswapPlugins, tmp_path: Path, key: str, value: int, message: str
+) -> None:
+    checkpoint = random_checkpoint(tmp_path / "step-00000001.ckpt")
+    state_file = checkpoint / "state.json"
+    state = json.loads(state_file.read_text())
+    state[key] = value
+    state_file.write_text(json.dumps(state))
+    out = tmp_path / "m.onnx"
+    result = run(plugins, "export", "onnx", "--checkpoint", checkpoint, "--out", out)
+    assert result.exit_code == 5
+    line = only_line(result)
+    assert message in line
+    assert "the checkpoint is damaged or was not written by faceswap-unet" in line
+    assert not out.exists()
+
+
+def test_training_on_a_one_image_dataset_is_an_input_error(
+    plugins: FaceswapPlugins, tiny: Path, tmp_path: Path
+) -> None:
+    raw = tmp_path / "raw" / "Only_Person"
+    raw.mkdir(parents=True)
+    first = next(p for p in sorted((tiny.parent / "raw").rglob("*")) if p.is_file())
+    shutil.copy(first, raw / f"Only_Person_0001{first.suffix}")
+    prepared = tmp_path / "prepared"
+    done = run(plugins, "data", "lfw", "prepare", "--src", tmp_path / "raw", "--out", prepared)
+    assert done.exit_code == 0, done.output
+    work = tmp_path / "run"
+    args = ["train", SMOKE, "--set", f"data.root={prepared}", "--work-dir", work]
+    result = run(plugins, *args)
+    assert result.exit_code == 3
+    line = only_line(result)
+    assert "1 training image(s) and none to validate on" in line
+    assert not work.exists()  # refused before the run folder is made

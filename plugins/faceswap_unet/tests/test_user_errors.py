@@ -78,3 +78,18 @@ def test_training_on_a_one_image_dataset_is_an_input_error(
     line = only_line(result)
     assert "1 training image(s) and none to validate on" in line
     assert not work.exists()  # refused before the run folder is made
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["bench-train", "--size", "100000"],
+        ["bench-train", "--batch", "0"],
+        ["bench-train", "--steps", "1000000000"],
+        ["bench-export", "--size", "8"],
+    ],
+)
+def test_bench_sizes_are_bounded(plugins: FaceswapPlugins, args: list[str]) -> None:
+    result = run(plugins, *args)
+    assert result.exit_code == 2
+    assert "is not in the range" in result.output

@@ -183,12 +183,15 @@ class RegressionError(FaceswapError, RuntimeError):
         self.result = result
 
 
-class Interrupted(KeyboardInterrupt):
-    """The process got SIGTERM or SIGHUP; raised in the main thread like Ctrl-C's KeyboardInterrupt.
+class Interrupted(BaseException):
+    """The process got SIGTERM or SIGHUP; raised in the main thread as Ctrl-C raises
+    KeyboardInterrupt.
 
     A ``BaseException``, so ``except Exception`` blocks let it through and
-    every ``finally`` and temporary-file cleanup runs on the way out. The CLI
-    exits with ``128 + signal`` (143 for SIGTERM, 129 for SIGHUP; 130 for Ctrl-C).
+    every ``finally`` and temporary-file cleanup runs on the way out. It is not
+    a KeyboardInterrupt, so libraries that treat Ctrl-C as a normal stop
+    (uvicorn) do not turn a SIGTERM into exit 0. The CLI exits with
+    ``128 + signal`` (143 for SIGTERM, 129 for SIGHUP; 130 for Ctrl-C).
     """
 
     def __init__(self, signum: int, name: str) -> None:

@@ -92,6 +92,7 @@ LOOP = textwrap.dedent(
     import sys, time
     from pathlib import Path
     from faceswap_core.cli.main import install_signal_handlers
+    from faceswap_core.errors import Interrupted
     from faceswap_core.experiment.loop import TrainingLoop
 
     folder, mode = Path(sys.argv[1]), sys.argv[2]
@@ -111,8 +112,8 @@ LOOP = textwrap.dedent(
     )
     try:
         loop.run(resume=mode == "finish")
-    except KeyboardInterrupt as exc:
-        sys.exit(getattr(exc, "exit_code", 130))
+    except Interrupted as exc:
+        sys.exit(exc.exit_code)
     """
 )
 

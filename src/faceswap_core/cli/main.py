@@ -109,7 +109,7 @@ class FaceswapGroup(click.Group):
                 traceback.print_exc()
             click.echo(f"Error: {one_line(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
-        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM / SIGHUP (Interrupted)
+        except (KeyboardInterrupt, Interrupted) as exc:  # Ctrl-C, SIGTERM, SIGHUP
             if _debug(ctx):
                 traceback.print_exc()
             name, code = interrupt_exit(exc)
@@ -134,7 +134,7 @@ class FaceswapGroup(click.Group):
             ctx.exit(1)
 
 
-def interrupt_exit(exc: KeyboardInterrupt) -> tuple[str, int]:
+def interrupt_exit(exc: KeyboardInterrupt | Interrupted) -> tuple[str, int]:
     """The signal's name and the exit code for a Ctrl-C (130) or an :class:`Interrupted`."""
     if isinstance(exc, Interrupted):
         return exc.name, exc.exit_code
@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> None:
                 traceback.print_exc()
             click.echo(f"Error: {one_line(str(exc))}", err=True)
             sys.exit(exc.exit_code)
-        except KeyboardInterrupt as exc:
+        except (KeyboardInterrupt, Interrupted) as exc:
             name, code = interrupt_exit(exc)
             click.echo(f"Error: interrupted by {name}", err=True)
             sys.exit(code)

@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
+from faceswap_core import Register, hookimpl
 from faceswap_core.cli.main import make_cli
 from faceswap_core.plugin.manager import FaceswapPlugins
 from faceswap_unet.testing import random_checkpoint
@@ -93,3 +95,34 @@ def test_bench_sizes_are_bounded(plugins: FaceswapPlugins, args: list[str]) -> N
     result = run(plugins, *args)
     assert result.exit_code == 2
     assert "is not in the range" in result.output
+
+
+class NanLoss:
+    """A loss that turns NaN (as a diverging run's losses do): the run must stop, not finish."""
+
+    name = "nan"
+    weight = 1.0
+    requires = frozenset({"output"})
+
+    def __call__(self, outputs: Any, batch: Any) -> Any:
+        return outputs["output"].mean() * float("nan")
+
+    @hookimpl
+    def register_losses(self, register: Register[object]) -> None:
+        register("nan", lambda config, context: NanLoss())
+
+
+def test_a_diverging_run_stops_with_a_config_error(tiny: Path, tmp_path: Path) -> None:
+    manager = FaceswapPlugins(strict=True)
+    manager.register(NanLoss(), name="nan-loss")
+    work = tmp_path / "run"
+    args = ["train", SMOKE, "--work-dir", work, "--set", "train.steps=3"]
+    args += ["--set", "train.losses=[{type: nan}]", "--set", "train.hooks=[]"]
+    result = run(manager, *args)
+    assert result.exit_code == 2
+    lines = result.output.splitlines()  # the run's JSON log lines, then one Error line
+    assert [line for line in lines if not line.startswith('{"time"')] == [lines[-1]]
+    assert lines[-1].startswith("Error: training diverged at step 1: loss_total is nan; lower")
+    status = json.loads((work / "status.json").read_text())
+    assert status["status"] == "failed"
+    assert not list((work / "checkpoints").glob("step-*"))  # no NaN checkpoint was kept

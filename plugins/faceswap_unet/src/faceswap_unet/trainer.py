@@ -430,6 +430,13 @@ class Session:
             )
             if self.discriminator is not None:
                 kept.append((batch["target"], out["output"].detach()))
+        if not math.isfinite(totals["loss_total"]):
+            # Stop before the step spreads NaN into every weight (and a run "finishes" on NaN).
+            raise ConfigError(
+                f"training diverged at step {step}: loss_total is {totals['loss_total']}; lower "
+                f"train.optimizer.lr (now {cfg.optimizer.lr:g}) or weight_decay "
+                f"({cfg.optimizer.weight_decay:g}), or check the loss weights"
+            )
         self.scaler.step(self.opt_g)
         self.scaler.update()
         self.sched_g.step()

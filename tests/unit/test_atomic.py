@@ -112,3 +112,32 @@ def test_text_round_trip(tmp_path_factory: pytest.TempPathFactory, text: str) ->
     target = tmp_path_factory.mktemp("rt") / "note.txt"
     atomic_write_text(target, text)
     assert target.read_bytes().decode("utf-8") == text
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    stem=st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00"),
+        min_size=1,
+        max_size=250,
+    ),
+    suffix=st.sampled_from(["", ".png", ".mp4", ".tar.gz", ".onnx"]),
+)
+def test_every_legal_name_has_a_temporary_name_that_fits(stem: str, suffix: str) -> None:
+    """Issue 17: a legal 250-character output name failed because its temporary name did not fit."""
+    name = stem + suffix
+    if len(name.encode("utf-8")) > 255 or name in (".", ".."):
+        return  # not a legal file name in the first place
+    temp = temp_path_for(Path("/out") / name)
+    assert len(temp.name.encode("utf-8")) <= 255
+    assert is_temp_path(temp)
+    assert temp.parent == Path("/out")
+    assert temp.name.endswith(Path(name).suffix)  # format detection by extension still works
+    assert temp.name != name
+
+
+def test_a_250_character_name_is_written_through_its_short_temporary_name(tmp_path: Path) -> None:
+    target = tmp_path / ("é" * 120 + ".png")  # 244 bytes: legal, its plain temporary name is not
+    atomic_write_bytes(target, b"data")
+    assert target.read_bytes() == b"data"
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]

@@ -141,3 +141,27 @@ def test_a_250_character_name_is_written_through_its_short_temporary_name(tmp_pa
     atomic_write_bytes(target, b"data")
     assert target.read_bytes() == b"data"
     assert [p.name for p in tmp_path.iterdir()] == [target.name]
+
+
+@pytest.mark.parametrize("renameat2", [True, False], ids=["renameat2", "link-fallback"])
+def test_no_replace_never_replaces_and_cleans_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, renameat2: bool
+) -> None:
+    from faceswap_core.errors import OutputPathError
+    from faceswap_core.io import atomic
+
+    if not renameat2:  # a system or file system without RENAME_NOREPLACE: link, then unlink
+        monkeypatch.setattr(atomic, "_renameat2", lambda: None)
+    target = tmp_path / "out.bin"
+    atomic_write_bytes(target, b"first", replace=False)
+    with pytest.raises(OutputPathError, match="exists"):
+        atomic_write_bytes(target, b"second", replace=False)
+    assert target.read_bytes() == b"first"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.bin"]
+    folder = tmp_path / "ckpt"
+    with atomic_path(folder, replace=False) as temp:
+        temp.mkdir()
+        (temp / "w.bin").write_bytes(b"w")
+    with pytest.raises(OutputPathError), atomic_path(folder, replace=False) as temp:
+        temp.mkdir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt", "out.bin"]

@@ -112,6 +112,7 @@ def command_args(command: str, out: Path, data: dict[str, Path]) -> tuple[list[s
         "bench": (["bench", "--output", str(out)], None),
         "export-onnx": (["export", "onnx", "--checkpoint", folder, "--out", str(out)], "--force"),
         "export-retinaface": (["export", "retinaface", "--out", str(out)], "--force"),
+        "eval": (["eval", "--pairs", f"{folder}/pairs.csv", "--out", str(out)], None),
     }
     return table[command]
 
@@ -124,6 +125,7 @@ SUFFIXES = {
     "bench": ".json",
     "export-onnx": ".onnx",
     "export-retinaface": ".onnx",
+    "eval": "-run",
 }
 
 
@@ -136,7 +138,7 @@ def data(short_dir: Path, tom_hanks_path: Path) -> dict[str, Path]:
     return {"source": tom_hanks_path, "target": target, "folder": folder}
 
 
-REPLACE_FLAGS = {"report": None, "bench": None}
+REPLACE_FLAGS = {"report": None, "bench": None, "eval": None}
 """Commands without a replace flag (they always replace a regular file they wrote before)."""
 
 CASES = [

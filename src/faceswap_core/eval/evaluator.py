@@ -65,6 +65,7 @@ from faceswap_core.experiment.workdir import (
 )
 from faceswap_core.interfaces import Face, FloatArray, Image, Landmarker, Metric, Recognizer
 from faceswap_core.interfaces.eval import MetricValue, Need, PairRecord
+from faceswap_core.io.atomic import refuse_special
 from faceswap_core.pipeline.image import Pipeline, SourceIdentity
 from faceswap_core.plugin.context import BuildContext
 from faceswap_core.plugin.kinds import LANDMARKER, METRIC, RECOGNIZER, SWAPPER
@@ -451,6 +452,7 @@ class PairScorer:
 
 
 def _check_out(out: Path) -> None:
+    refuse_special(out, what="output folder")  # a symlink (dangling too), FIFO or device
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ConfigError(
             f"output folder {out} exists and is not empty; eval never writes over a run: "

@@ -49,7 +49,7 @@ def test_threshold_option_is_checked(
     args += ["-o", str(tmp_path / f"out{suffix}"), "--reference", str(tom_hanks_path)]
     result = CliRunner().invoke(make_cli(plugins), [*args, "--threshold", value])
     assert result.exit_code == 2, result.output
-    assert "--threshold: must be" in one_error(result.output)
+    assert one_error(result.output).startswith("Error: threshold: must be")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -124,8 +124,8 @@ def test_the_python_keyword_route_is_checked_too(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["export", "verify", "--onnx", "x.onnx", "--atol", "nan"], "--atol: must be a finite"),
-        (["export", "verify", "--onnx", "x.onnx", "--atol", "-1"], "--atol: must be at least 0"),
+        (["export", "verify", "--onnx", "x.onnx", "--atol", "nan"], "atol: must be a finite"),
+        (["export", "verify", "--onnx", "x.onnx", "--atol", "-1"], "atol: must be at least 0"),
         (["compare", ".", ".", "--fail-on-regression", "inf"], "must be a finite number"),
         (["video", "-s", "a.png", "-t", "b.mp4", "-o", "c.mp4", "--preset", "bogus"], "--preset"),
     ],

@@ -82,8 +82,8 @@ def ranged(validator: Validator) -> Callable[[click.Context, click.Parameter, An
     validator, so ``--threshold nan`` fails like ``threshold=nan`` (exit 2, one line)."""
 
     def check(_: click.Context, param: click.Parameter, value: Any) -> Any:
-        if value is not None:
-            check_value(param.opts[0] if param.opts else str(param.name), value, validator)
+        if value is not None:  # named like the keyword, so CLI, API and REST say the same
+            check_value(str(param.name), value, validator)
         return value
 
     return check

@@ -79,7 +79,10 @@ def load_backbone(model: Any, net: str, path: Path) -> None:
 
     builder = getattr(torchvision.models, _TORCHVISION_BUILDERS[net])
     reference = builder(weights=None)
-    hint = f"put torchvision's {BACKBONE_FILES[net]} there"
+    hint = (
+        f"it is not torchvision's {_TORCHVISION_BUILDERS[net]} state dict: "
+        f"put {BACKBONE_FILES[net]} there"
+    )
     state = load_state_file(path, "LPIPS backbone", hint)
     if not isinstance(state, dict):
         raise ModelFileError(f"LPIPS backbone {path} holds a {type(state).__name__}; {hint}")

@@ -16,6 +16,7 @@ from faceswap_core.errors import ModelFileError, one_line
 
 _GLOBAL = re.compile(r"Unsupported global: GLOBAL ([\w.]+)")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_STOPPED = re.compile(r"WeightsUnpickler error:\s*([^\n]+)")
 
 
 def unpickling_problem(exc: BaseException) -> str:
@@ -27,10 +28,10 @@ def unpickling_problem(exc: BaseException) -> str:
             f"it holds a pickled Python object ({found.group(1)}), not only tensors; "
             "faceswap loads tensors only and never runs code from a model file"
         )
-    if "Weights only load failed" in text:
+    stopped = _STOPPED.search(text)
+    if stopped is not None:
         return (
-            "it holds pickled Python objects, not only tensors; faceswap loads tensors only "
-            "and never runs code from a model file"
+            f"it is not a file of tensors torch can read safely ({one_line(stopped.group(1), 200)})"
         )
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     return f"{type(exc).__name__}: {one_line(first, 200)}"

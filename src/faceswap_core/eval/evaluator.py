@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import numpy as np
 
 from faceswap_core.config.convert import structure
 from faceswap_core.config.loader import load_config
@@ -40,6 +39,7 @@ from faceswap_core.errors import (
 )
 from faceswap_core.eval import gallery as galleries
 from faceswap_core.eval.gate import GateResult, check_regressions, parse_tolerances
+from faceswap_core.eval.metrics import GalleryIndex
 from faceswap_core.eval.pairs import EvalData, EvalImage, Pair, load_data, sample_pairs
 from faceswap_core.eval.plots import write_eval_plots
 from faceswap_core.eval.report import write_report
@@ -277,33 +277,6 @@ def match_face(found: Sequence[Face], face: Face, threshold: float = MATCH_IOU) 
     """The face in ``found`` overlapping ``face`` most, if it overlaps at least ``threshold``."""
     best = max(found, key=lambda candidate: _iou(candidate, face), default=None)
     return best if best is not None and _iou(best, face) >= threshold else None
-
-
-class GalleryIndex:
-    """One mean embedding per identity, recomputed per pair without the pair's own images."""
-
-    def __init__(self, embeddings: Mapping[str, tuple[str, FloatArray]]) -> None:
-        self.embeddings = dict(embeddings)
-        self.sums: dict[str, np.ndarray] = {}
-        self.counts: dict[str, int] = {}
-        for label, vector in self.embeddings.values():
-            self.sums[label] = self.sums.get(label, 0) + np.asarray(vector, np.float64)
-            self.counts[label] = self.counts.get(label, 0) + 1
-
-    def without(self, keys: Iterable[str]) -> dict[str, FloatArray]:
-        sums = dict(self.sums)
-        counts = dict(self.counts)
-        for key in set(keys):
-            if key in self.embeddings:
-                label, vector = self.embeddings[key]
-                sums[label] = sums[label] - np.asarray(vector, np.float64)
-                counts[label] -= 1
-        gallery: dict[str, FloatArray] = {}
-        for label, total in sums.items():
-            norm = float(np.linalg.norm(total))
-            if counts[label] > 0 and norm > 0:
-                gallery[label] = (total / norm).astype(np.float32)
-        return gallery
 
 
 @attrs.frozen(eq=False)

@@ -282,7 +282,7 @@ class UnetSwapperConfig:
     :ivar device: ``cpu``, ``cuda`` or ``auto``.
     """
 
-    model: str
+    model: str = attrs.field(metadata={"checkpoint": True})
     device: Literal["auto", "cpu", "cuda"] = "cpu"
 
 

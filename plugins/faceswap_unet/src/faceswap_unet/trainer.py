@@ -99,6 +99,9 @@ def pick_device(config: TrainConfig) -> torch.device:
 class TrainRunner:
     """Trains the ``unet`` swapper from ``train:`` params (:class:`TrainConfig`)."""
 
+    swapper = "unet"
+    """The swapper that loads this runner's checkpoints (recorded in the run's status.json)."""
+
     def __init__(self, config: TrainConfig, context: BuildContext) -> None:
         self.config = config
         self.context = context

@@ -36,7 +36,7 @@ class LfwConfig:
     :ivar detector: the registered detector that finds faces and their 5 points.
     :ivar val_fraction: share of identities in ``val``; ``test_fraction`` likewise.
     :ivar seed: seed of the identity split.
-    :ivar workers: processes detecting faces; 0 uses every usable CPU.
+    :ivar workers: threads detecting faces, each with its own detector; 0: one per usable CPU.
     :ivar min_score: detections below this score count as no face.
     """
 

@@ -224,3 +224,15 @@ def test_two_people_with_few_photos_still_give_samples_and_swaps(
     assert (tmp_path / "run" / "samples" / "step_000000.png").stat().st_size > 0
     assert "val/ssim" in metrics
     assert "val/identity_cosine" in metrics
+
+
+def test_retrieval_with_no_scorable_pair_is_nan_not_a_guess(tmp_path: Path) -> None:
+    """One photo per person: no gallery entry survives leaving the source out (LFW's usual
+    case), so retrieval is not measurable; NaN keeps the name for best_metric without a crash."""
+    import math
+
+    root = synthetic_prepared(tmp_path / "data", identities=5, per_identity=1, seed=0)
+    session = validation_session(root, tmp_path / "run", max_pairs=10)
+    metrics = session.evaluate(0)
+    assert math.isnan(metrics["val/id_retrieval_top1"])
+    assert math.isfinite(metrics["val/identity_cosine"])

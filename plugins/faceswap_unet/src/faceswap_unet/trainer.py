@@ -473,7 +473,16 @@ class Session:
             images = to_batch([resize(split.image(i), size) for i in members]).to(self.device)
             embeddings = dict(zip(members, self._embed(images), strict=True))
             records = identity_records(self.eval_set, embeddings, self._embed(s_outputs))
-            result.update(logged(identity_values(records)))
+            identity = identity_values(records)
+            result.update(logged(identity))
+            unscored = next(v for v in identity if v.name == "identity_top1").details
+            if unscored and step == 0:
+                self.log(
+                    "retrieval_unscored",
+                    "warning",
+                    pairs=unscored.get("unscored_pairs"),
+                    reason="the source's identity has no other image in the gallery",
+                )
             if self.dist.main and self.config.eval.samples:
                 self.gallery(step, s_sources, s_targets, s_outputs, s_masks)
         elif self.dist.main and self.config.eval.samples:  # one identity: show reconstructions

@@ -12,6 +12,7 @@ source and target images out. Only the names differ: training logs them as
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -150,11 +151,16 @@ def identity_values(records: Iterable[PairRecord]) -> list[MetricValue]:
 
 
 def logged(values: Iterable[MetricValue]) -> dict[str, float]:
-    """``{"val/<train name>": value}`` of the values that have one."""
+    """``{"val/<train name>": value}``; NaN where nothing could be scored.
+
+    NaN (``null`` in ``metrics.jsonl``) keeps the name present, so a config
+    that picks its best checkpoint by it never fails on a missing metric, and
+    the loop never counts NaN as an improvement.
+    """
     return {
-        f"val/{TRAIN_NAMES[value.name]}": float(value.value)
+        f"val/{TRAIN_NAMES[value.name]}": math.nan if value.value is None else float(value.value)
         for value in values
-        if value.value is not None and value.name in TRAIN_NAMES
+        if value.name in TRAIN_NAMES
     }
 
 

@@ -15,7 +15,7 @@ import attrs
 from packaging.requirements import InvalidRequirement, Requirement
 
 from faceswap_core.config.convert import FieldValueError
-from faceswap_core.config.ranges import above, between
+from faceswap_core.config.ranges import above, at_least, between
 from faceswap_core.io.limits import LimitsConfig
 
 ComponentRef = dict[str, Any]
@@ -45,21 +45,6 @@ class PasteConfig:
     color_match: bool = False
 
 
-def _in_range(low: float, high: float, *, low_open: bool = False, high_open: bool = False) -> Any:
-    """An attrs validator for ``low <= value <= high`` (open ends where asked), naming the range."""
-    left, right = ("(" if low_open else "["), (")" if high_open else "]")
-
-    def check(_: Any, attribute: attrs.Attribute[Any], value: float) -> None:
-        below = value <= low if low_open else value < low
-        above = value >= high if high_open else value > high
-        if below or above:
-            raise FieldValueError(
-                attribute.name, f"expected a value in {left}{low}, {high}{right}, got {value!r}"
-            )
-
-    return check
-
-
 @attrs.frozen
 class VideoConfig:
     """How videos and streams are swapped (``faceswap video``, ``pipeline.stream``).
@@ -84,18 +69,18 @@ class VideoConfig:
         encode threads.
     """
 
-    detect_every: int = attrs.field(default=5, validator=_in_range(1, 1000))
+    detect_every: int = attrs.field(default=5, validator=between(1, 1000))
     smooth: Literal["none", "ema", "one-euro"] = "one-euro"
-    min_cutoff: float = attrs.field(default=2.0, validator=_in_range(0.0, 1000.0, low_open=True))
-    beta: float = attrs.field(default=10.0, validator=_in_range(0.0, 1000.0))
-    d_cutoff: float = attrs.field(default=1.0, validator=_in_range(0.0, 1000.0, low_open=True))
-    alpha: float = attrs.field(default=0.5, validator=_in_range(0.0, 1.0, low_open=True))
-    color_blend: float = attrs.field(default=0.8, validator=_in_range(0.0, 1.0, high_open=True))
-    mask_blend: float = attrs.field(default=0.5, validator=_in_range(0.0, 1.0, high_open=True))
-    scene_cut: float = attrs.field(default=0.12, validator=_in_range(0.0, 1.0, low_open=True))
-    track_iou: float = attrs.field(default=0.3, validator=_in_range(0.0, 1.0, low_open=True))
-    detect_batch: int = attrs.field(default=4, validator=_in_range(1, 64))
-    queue: int = attrs.field(default=4, validator=_in_range(1, 64))
+    min_cutoff: float = attrs.field(default=2.0, validator=between(0.0, 1000.0, low_open=True))
+    beta: float = attrs.field(default=10.0, validator=between(0.0, 1000.0))
+    d_cutoff: float = attrs.field(default=1.0, validator=between(0.0, 1000.0, low_open=True))
+    alpha: float = attrs.field(default=0.5, validator=between(0.0, 1.0, low_open=True))
+    color_blend: float = attrs.field(default=0.8, validator=between(0.0, 1.0, high_open=True))
+    mask_blend: float = attrs.field(default=0.5, validator=between(0.0, 1.0, high_open=True))
+    scene_cut: float = attrs.field(default=0.12, validator=between(0.0, 1.0, low_open=True))
+    track_iou: float = attrs.field(default=0.3, validator=between(0.0, 1.0, low_open=True))
+    detect_batch: int = attrs.field(default=4, validator=between(1, 64))
+    queue: int = attrs.field(default=4, validator=between(1, 64))
 
 
 @attrs.frozen
@@ -122,13 +107,6 @@ class PipelineConfig:
     video: VideoConfig = attrs.Factory(VideoConfig)
 
 
-def _check_seed(_: Any, attribute: attrs.Attribute[int], value: int) -> None:
-    if not 0 <= value <= SEED_MAX:
-        raise FieldValueError(
-            attribute.name, f"expected an int between 0 and {SEED_MAX}, got {value!r}"
-        )
-
-
 def _check_requirements(_: Any, attribute: attrs.Attribute[list[str]], value: list[str]) -> None:
     for index, text in enumerate(value):
         try:
@@ -145,14 +123,6 @@ def _check_name(_: Any, attribute: attrs.Attribute[str | None], value: str | Non
         raise FieldValueError(
             attribute.name, f"expected a folder-safe name (no slashes), got {value!r}"
         )
-
-
-def _at_least(minimum: int) -> Any:
-    def check(_: Any, attribute: attrs.Attribute[int], value: int) -> None:
-        if value < minimum:
-            raise FieldValueError(attribute.name, f"expected an int >= {minimum}, got {value!r}")
-
-    return check
 
 
 def _default_metrics() -> list[ComponentRef]:
@@ -191,14 +161,14 @@ class EvalConfig:
     pairs: str | None = None
     videos: str | None = None
     split: str = "test"
-    cross_pairs: int = attrs.field(default=100, validator=_at_least(0))
-    self_pairs: int = attrs.field(default=50, validator=_at_least(0))
-    frames_per_video: int = attrs.field(default=10, validator=_at_least(2))
-    max_images_per_identity: int = attrs.field(default=10, validator=_at_least(2))
+    cross_pairs: int = attrs.field(default=100, validator=at_least(0))
+    self_pairs: int = attrs.field(default=50, validator=at_least(0))
+    frames_per_video: int = attrs.field(default=10, validator=at_least(2))
+    max_images_per_identity: int = attrs.field(default=10, validator=at_least(2))
     recognizer: ComponentRef | None = None
     landmarker: ComponentRef | None = None
     metrics: list[ComponentRef] = attrs.field(factory=_default_metrics)
-    gallery_rows: int = attrs.field(default=4, validator=_at_least(1))
+    gallery_rows: int = attrs.field(default=4, validator=at_least(1))
 
 
 @attrs.frozen
@@ -223,7 +193,7 @@ class ExperimentConfig:
     """
 
     name: str | None = attrs.field(default=None, validator=_check_name)
-    seed: int = attrs.field(default=0, validator=_check_seed)
+    seed: int = attrs.field(default=0, validator=between(0, SEED_MAX))
     plugins: list[str] = attrs.field(factory=list, validator=_check_requirements)
     work_dir: str | None = None
     pipeline: PipelineConfig = attrs.Factory(PipelineConfig)

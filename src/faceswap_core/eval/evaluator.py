@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import numpy as np
 
 from faceswap_core.config.convert import structure
 from faceswap_core.config.loader import load_config
@@ -40,6 +39,7 @@ from faceswap_core.errors import (
 )
 from faceswap_core.eval import gallery as galleries
 from faceswap_core.eval.gate import GateResult, check_regressions, parse_tolerances
+from faceswap_core.eval.metrics import GalleryIndex
 from faceswap_core.eval.pairs import EvalData, EvalImage, Pair, load_data, sample_pairs
 from faceswap_core.eval.plots import write_eval_plots
 from faceswap_core.eval.report import write_report
@@ -55,7 +55,8 @@ from faceswap_core.eval.results import (
     write_metrics_json,
 )
 from faceswap_core.experiment.env import capture_env
-from faceswap_core.experiment.loop import read_pointer
+from faceswap_core.experiment.loop import POINTER_NAME, read_pointer
+from faceswap_core.experiment.run import read_run_record
 from faceswap_core.experiment.workdir import DEFAULT_ROOT, create_work_dir, resolve_work_dir
 from faceswap_core.interfaces import Face, FloatArray, Image, Landmarker, Metric, Recognizer
 from faceswap_core.interfaces.eval import MetricValue, Need, PairRecord
@@ -79,7 +80,8 @@ class EvalOptions:
     """What to evaluate; mirrors ``faceswap eval``'s options (and ``faceswap.evaluate``).
 
     :ivar model: swapper type; with ``model_path`` alone the ``onnx`` swapper.
-    :ivar run: a training run folder: its ``config.yaml`` pipeline and best checkpoint.
+    :ivar run: a training run folder: its best checkpoint, loaded by the swapper the run
+        records (``unet`` for faceswap-unet runs), in the run's ``config.yaml`` pipeline.
     :ivar tolerance: ``METRIC=DELTA`` strings (or a mapping) for the baseline gate.
     :ivar overrides: ``--set KEY=VALUE`` config overrides.
     """
@@ -144,21 +146,53 @@ class EvalResult:
 # -- configuration -----------------------------------------------------------------------------
 
 
-def _with_checkpoint(
-    swapper: ComponentRef, run: Path, plugins: FaceswapPlugins
+def checkpoint_field(swapper_type: str, plugins: FaceswapPlugins) -> str | None:
+    """The field of a swapper's config that takes a checkpoint, if it has one.
+
+    It is the field marked ``metadata={"checkpoint": True}`` (the ``unet``
+    swapper's ``model``), else a field named ``checkpoint``.
+    """
+    component = plugins.registry(SWAPPER).get(swapper_type)
+    fields = attrs.fields(component.config) if component.config is not None else ()
+    marked = [str(f.name) for f in fields if f.metadata.get("checkpoint")]
+    if marked:
+        return marked[0]
+    return "checkpoint" if any(f.name == "checkpoint" for f in fields) else None
+
+
+def run_swapper(
+    run: Path, configured: ComponentRef, plugins: FaceswapPlugins
 ) -> tuple[ComponentRef, str | None]:
-    """Point a run's swapper at the run's best (else last) checkpoint when it takes one."""
+    """The swapper that evaluates a training run, and the checkpoint it loads.
+
+    The run's ``status.json`` names the swapper that loads its checkpoints
+    (the runner's own); it gets the best checkpoint (else the last). A run
+    without checkpoints is evaluated with its configured pipeline swapper. A
+    run with checkpoints but no swapper that takes them is refused rather than
+    silently evaluated without its weights.
+    """
     pointer = read_pointer(run / "checkpoints")
-    if pointer is None or "checkpoint" in swapper:
-        return swapper, swapper.get("checkpoint")
-    component = plugins.registry(SWAPPER).get(str(swapper.get("type")))
-    fields = {f.name for f in attrs.fields(component.config)} if component.config else set()
-    if "checkpoint" not in fields:
-        return swapper, None
+    recorded = (read_run_record(run).get("swapper") or {}).get("type")
+    if pointer is None:
+        if recorded:
+            raise InputError(
+                f"{run} has no checkpoint to evaluate (checkpoints/{POINTER_NAME} is missing): "
+                "the run ended before its first checkpoint; train it further or pick another run"
+            )
+        return configured, configured.get("checkpoint")
+    swapper: ComponentRef = {"type": recorded} if recorded else dict(configured)
     state = pointer.get("state") or {}
-    name = state.get("best_checkpoint") or pointer["checkpoint"]
-    path = str(run / "checkpoints" / name)
-    return {**swapper, "checkpoint": path}, path
+    path = str(run / "checkpoints" / (state.get("best_checkpoint") or pointer["checkpoint"]))
+    field = checkpoint_field(str(swapper.get("type")), plugins)
+    if field is None:
+        raise InputError(
+            f"{run} holds checkpoints, but its swapper {swapper.get('type')!r} takes none, so "
+            "they would not be evaluated (the run does not record which swapper loads them); "
+            f"name the model: --model unet --model-path {path}"
+        )
+    if swapper.get(field):
+        return swapper, str(swapper[field])
+    return {**swapper, field: path}, path
 
 
 def resolve_experiment(
@@ -180,12 +214,15 @@ def resolve_experiment(
     else:
         experiment = structure(apply_overrides({}, overrides, ExperimentConfig), ExperimentConfig)
     checkpoint = None
+    named = options.model is not None or options.model_path is not None
     if run is not None:
         run_experiment, _ = _run_config(run, ())
-        swapper, checkpoint = _with_checkpoint(run_experiment.pipeline.swapper, run, plugins)
+        swapper = run_experiment.pipeline.swapper
+        if not named:
+            swapper, checkpoint = run_swapper(run, swapper, plugins)
         pipeline = attrs.evolve(run_experiment.pipeline, swapper=swapper)
         experiment = attrs.evolve(experiment, pipeline=pipeline)
-    if options.model is not None or options.model_path is not None:
+    if named:
         swapper = {"type": options.model or "onnx"}
         if options.model_path is not None:
             swapper["model"] = options.model_path
@@ -277,33 +314,6 @@ def match_face(found: Sequence[Face], face: Face, threshold: float = MATCH_IOU) 
     """The face in ``found`` overlapping ``face`` most, if it overlaps at least ``threshold``."""
     best = max(found, key=lambda candidate: _iou(candidate, face), default=None)
     return best if best is not None and _iou(best, face) >= threshold else None
-
-
-class GalleryIndex:
-    """One mean embedding per identity, recomputed per pair without the pair's own images."""
-
-    def __init__(self, embeddings: Mapping[str, tuple[str, FloatArray]]) -> None:
-        self.embeddings = dict(embeddings)
-        self.sums: dict[str, np.ndarray] = {}
-        self.counts: dict[str, int] = {}
-        for label, vector in self.embeddings.values():
-            self.sums[label] = self.sums.get(label, 0) + np.asarray(vector, np.float64)
-            self.counts[label] = self.counts.get(label, 0) + 1
-
-    def without(self, keys: Iterable[str]) -> dict[str, FloatArray]:
-        sums = dict(self.sums)
-        counts = dict(self.counts)
-        for key in set(keys):
-            if key in self.embeddings:
-                label, vector = self.embeddings[key]
-                sums[label] = sums[label] - np.asarray(vector, np.float64)
-                counts[label] -= 1
-        gallery: dict[str, FloatArray] = {}
-        for label, total in sums.items():
-            norm = float(np.linalg.norm(total))
-            if counts[label] > 0 and norm > 0:
-                gallery[label] = (total / norm).astype(np.float32)
-        return gallery
 
 
 @attrs.frozen(eq=False)
@@ -705,7 +715,9 @@ __all__ = [
     "PairScorer",
     "build_metrics",
     "build_recognizer",
+    "checkpoint_field",
     "evaluate",
     "match_face",
     "resolve_experiment",
+    "run_swapper",
 ]

@@ -18,6 +18,12 @@ class Runner(Protocol):
     The returned mapping is the run's summary (``faceswap train --json`` prints
     ``work_dir``, ``best_checkpoint``, ``last_checkpoint``, ``steps`` and ``metrics``).
 
+    A runner whose checkpoints a registered swapper loads names it in a
+    ``swapper`` attribute (faceswap-unet's ``train`` runner: ``"unet"``); the
+    run's ``status.json`` records it, and ``faceswap eval --run RUN`` builds
+    that swapper on the run's best checkpoint (the swapper config's field
+    marked ``metadata={"checkpoint": True}``).
+
     Not to be confused with :class:`faceswap_core.experiment.loop.TrainingLoop`,
     the framework-free step loop a runner may use.
     """

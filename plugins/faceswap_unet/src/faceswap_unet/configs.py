@@ -13,6 +13,8 @@ from typing import Any, Literal
 import attrs
 from attrs import validators as v
 
+from faceswap_core.config.ranges import above, at_least, between
+
 ComponentRef = dict[str, Any]
 
 MAX_EXPORT_BATCH = 256
@@ -20,11 +22,6 @@ MAX_EXPORT_BATCH = 256
 
 DEFAULT_KAGGLE_DATASET = "jessicali9530/lfw-dataset"
 """The Kaggle copy of LFW (its zip nests ``lfw-deepfunneled/lfw-deepfunneled/<Name>/``)."""
-
-
-def _ratio(_: Any, attribute: attrs.Attribute[float], value: float) -> None:
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"{attribute.name} must be in [0, 1), got {value}")
 
 
 @attrs.frozen
@@ -39,7 +36,7 @@ class LfwConfig:
     :ivar detector: the registered detector that finds faces and their 5 points.
     :ivar val_fraction: share of identities in ``val``; ``test_fraction`` likewise.
     :ivar seed: seed of the identity split.
-    :ivar workers: processes detecting faces; 0 uses every usable CPU.
+    :ivar workers: threads detecting faces, each with its own detector; 0: one per usable CPU.
     :ivar min_score: detections below this score count as no face.
     """
 
@@ -49,11 +46,11 @@ class LfwConfig:
     detector: ComponentRef = attrs.field(
         factory=lambda: {"type": "retinaface"}, metadata={"component": "detector"}
     )
-    val_fraction: float = attrs.field(default=0.1, validator=_ratio)
-    test_fraction: float = attrs.field(default=0.1, validator=_ratio)
+    val_fraction: float = attrs.field(default=0.1, validator=between(0.0, 1.0, high_open=True))
+    test_fraction: float = attrs.field(default=0.1, validator=between(0.0, 1.0, high_open=True))
     seed: int = attrs.field(default=0, validator=v.ge(0))
     workers: int = attrs.field(default=0, validator=[v.ge(0), v.le(64)])
-    min_score: float = attrs.field(default=0.5, validator=[v.ge(0.0), v.le(1.0)])
+    min_score: float = attrs.field(default=0.5, validator=between(0.0, 1.0))
 
 
 @attrs.frozen
@@ -65,7 +62,7 @@ class AugmentConfig:
     """
 
     names: list[str] = attrs.field(factory=lambda: ["hflip", "color_jitter", "blur"])
-    probability: float = attrs.field(default=0.5, validator=[v.ge(0.0), v.le(1.0)])
+    probability: float = attrs.field(default=0.5, validator=between(0.0, 1.0))
 
 
 @attrs.frozen
@@ -118,10 +115,13 @@ class RecognizerConfig:
 @attrs.frozen
 class OptimizerConfig:
     type: Literal["adam", "adamw"] = "adam"
-    lr: float = attrs.field(default=2e-4, validator=[v.gt(0.0), v.le(1.0)])
-    betas: tuple[float, ...] = (0.5, 0.999)
-    weight_decay: float = attrs.field(default=0.0, validator=v.ge(0.0))
-    discriminator_lr: float | None = None
+    lr: float = attrs.field(default=2e-4, validator=above(0.0, 1.0))
+    betas: tuple[float, ...] = attrs.field(
+        default=(0.5, 0.999),
+        validator=v.deep_iterable(between(0.0, 1.0, high_open=True), v.instance_of(tuple)),
+    )
+    weight_decay: float = attrs.field(default=0.0, validator=at_least(0.0))
+    discriminator_lr: float | None = attrs.field(default=None, validator=above(0.0, 1.0))
 
 
 @attrs.frozen
@@ -138,9 +138,9 @@ class SchedulerConfig:
     type: Literal["constant", "cosine", "step"] = "cosine"
     total_steps: int | None = None
     warmup_steps: int = attrs.field(default=0, validator=v.ge(0))
-    min_lr: float = attrs.field(default=0.0, validator=v.ge(0.0))
+    min_lr: float = attrs.field(default=0.0, validator=at_least(0.0))
     step_size: int = attrs.field(default=1000, validator=v.ge(1))
-    gamma: float = attrs.field(default=0.5, validator=[v.gt(0.0), v.le(1.0)])
+    gamma: float = attrs.field(default=0.5, validator=above(0.0, 1.0))
 
 
 @attrs.frozen
@@ -160,7 +160,7 @@ class EarlyStoppingConfig:
     monitor: str = "val/loss_reconstruction"
     patience: int = attrs.field(default=5, validator=v.ge(1))
     mode: Literal["min", "max"] = "min"
-    min_delta: float = attrs.field(default=0.0, validator=v.ge(0.0))
+    min_delta: float = attrs.field(default=0.0, validator=at_least(0.0))
 
 
 @attrs.frozen
@@ -221,7 +221,7 @@ class TrainConfig:
     steps: int = attrs.field(default=1000, validator=v.ge(1))
     batch_size: int = attrs.field(default=8, validator=[v.ge(1), v.le(4096)])
     accumulate: int = attrs.field(default=1, validator=[v.ge(1), v.le(1024)])
-    same_identity: float = attrs.field(default=0.5, validator=[v.ge(0.0), v.le(1.0)])
+    same_identity: float = attrs.field(default=0.5, validator=between(0.0, 1.0))
     device: Literal["auto", "cpu", "cuda"] = "auto"
     amp: Literal["off", "bf16", "fp16"] = "off"
     workers: int = attrs.field(default=0, validator=[v.ge(0), v.le(64)])
@@ -236,7 +236,7 @@ class TrainConfig:
 class WeightedLossConfig:
     """A loss with only a weight (``identity``, ``adversarial``, ``feature_matching``)."""
 
-    weight: float = attrs.field(default=1.0, validator=v.ge(0.0))
+    weight: float = attrs.field(default=1.0, validator=at_least(0.0))
 
 
 @attrs.frozen
@@ -246,17 +246,17 @@ class ReconstructionLossConfig:
     :ivar lpips_weight: weight of LPIPS added to L1 when its weights are present (0: off).
     """
 
-    weight: float = attrs.field(default=1.0, validator=v.ge(0.0))
-    lpips_weight: float = attrs.field(default=0.0, validator=v.ge(0.0))
+    weight: float = attrs.field(default=1.0, validator=at_least(0.0))
+    lpips_weight: float = attrs.field(default=0.0, validator=at_least(0.0))
 
 
 @attrs.frozen
 class MaskLossConfig:
     """Keeps the blend mask compact and smooth: mean area plus total variation."""
 
-    weight: float = attrs.field(default=0.1, validator=v.ge(0.0))
-    area: float = attrs.field(default=1.0, validator=v.ge(0.0))
-    smoothness: float = attrs.field(default=1.0, validator=v.ge(0.0))
+    weight: float = attrs.field(default=0.1, validator=at_least(0.0))
+    area: float = attrs.field(default=1.0, validator=at_least(0.0))
+    smoothness: float = attrs.field(default=1.0, validator=at_least(0.0))
 
 
 @attrs.frozen
@@ -267,7 +267,7 @@ class AdversarialLossConfig:
     :ivar channels: channels of the discriminator's first layer.
     """
 
-    weight: float = attrs.field(default=0.1, validator=v.ge(0.0))
+    weight: float = attrs.field(default=0.1, validator=at_least(0.0))
     scales: int = attrs.field(default=2, validator=[v.ge(1), v.le(4)])
     channels: int = attrs.field(default=32, validator=[v.ge(4), v.le(256)])
     layers: int = attrs.field(default=3, validator=[v.ge(1), v.le(6)])
@@ -282,7 +282,7 @@ class UnetSwapperConfig:
     :ivar device: ``cpu``, ``cuda`` or ``auto``.
     """
 
-    model: str
+    model: str = attrs.field(metadata={"checkpoint": True})
     device: Literal["auto", "cpu", "cuda"] = "cpu"
 
 
@@ -324,7 +324,7 @@ class OnnxExportConfig:
         default=None, validator=v.optional([v.ge(1), v.le(MAX_EXPORT_BATCH)])
     )
     fp16: bool = False
-    atol: float | None = attrs.field(default=None, validator=v.optional(v.ge(0.0)))
+    atol: float | None = attrs.field(default=None, validator=at_least(0.0))
     exporter: Literal["dynamo", "torchscript"] = "dynamo"
     seed: int = attrs.field(default=0, validator=v.ge(0))
     force: bool = False

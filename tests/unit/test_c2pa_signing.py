@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import sys
 import zlib
 from pathlib import Path
 from typing import Any
@@ -179,9 +180,7 @@ def test_every_algorithm_signs_and_is_reported(
     assert active(store)["signature_info"]["alg"].lower() == alg
 
 
-def test_model_sha256_is_recorded(
-    signer: C2paSigner, picture: npt.NDArray[np.uint8]
-) -> None:
+def test_model_sha256_is_recorded(signer: C2paSigner, picture: npt.NDArray[np.uint8]) -> None:
     digest = sha256_bytes(b"weights")
     mark = Mark(TRAINED_COMPOSITE, "inswapper", digest, signer=signer)
     store = sdk_store(encode(picture, "jpg", provenance=mark), "image/jpeg")
@@ -436,7 +435,9 @@ def test_an_encrypted_key_is_refused_with_what_to_do(
 
 def test_expired_and_future_certificates(tmp_path: Path) -> None:
     now = dt.datetime.now(dt.UTC)
-    expired = chain_with(not_before=now - dt.timedelta(days=30), not_after=now - dt.timedelta(days=1))
+    expired = chain_with(
+        not_before=now - dt.timedelta(days=30), not_after=now - dt.timedelta(days=1)
+    )
     error = failure(write_chain(tmp_path / "old", expired))
     assert "expired on" in str(error)
     future = chain_with(not_before=now + dt.timedelta(days=2), not_after=now + dt.timedelta(days=9))
@@ -509,7 +510,7 @@ def test_config_checks_alg_and_tsa_url() -> None:
     for url in ("ftp://tsa.example", "tsa.example", "https://", " https://tsa.example"):
         with pytest.raises(ConfigError, match="tsa_url"):
             structure({"c2pa": {"tsa_url": url}}, PipelineConfig)
-    with pytest.raises(ConfigError, match="c2pa.certificate"):
+    with pytest.raises(ConfigError, match=r"c2pa\.certificate"):
         structure({"c2pa": {"certificate": "x.pem"}}, PipelineConfig)
 
 
@@ -551,3 +552,21 @@ def test_describe_input_hashes_files_and_bytes_only(
     assert describe_input(picture, "parentOf", "target image") == Ingredient(
         "parentOf", "target image"
     )
+
+
+def test_without_the_sdk_signing_is_refused_and_reading_says_so(
+    chains: dict[str, TestChain],
+    tmp_path: Path,
+    picture: npt.NDArray[np.uint8],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """faceswap-core without the [c2pa] extra: ``import c2pa`` fails (None in sys.modules)."""
+    config = write_chain(tmp_path, chains["es256"])
+    signed = encode(picture, "png", provenance=Mark(signer=load_signer(config, environ={})))
+    monkeypatch.setitem(sys.modules, "c2pa", None)
+    error = failure(config)
+    assert "pip install 'faceswap-core[c2pa]'" in str(error)
+    described = read_credentials(signed, format="image/png")
+    assert described.state == "unavailable"
+    assert not described.passes()
+    assert "faceswap-core[c2pa]" in described.describe()

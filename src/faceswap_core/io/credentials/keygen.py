@@ -20,6 +20,7 @@ import attrs
 
 from faceswap_core.errors import ConfigError
 from faceswap_core.io.atomic import atomic_path, atomic_write_bytes
+from faceswap_core.io.credentials import sdk
 
 TEST_ORGANIZATION = "faceswap test credentials (untrusted)"
 """Organisation named in every test certificate, so a verifier's display says what it is."""
@@ -109,7 +110,9 @@ def make_test_chain(
     :param not_before: start of the signer certificate's validity (default: an hour ago).
     :param not_after: its end (default: a year from now); a past date makes an
         expired certificate, for tests of what an expired signer does.
+    :raises SdkMissingError: ``cryptography`` is not installed (``faceswap-core[c2pa]``).
     """
+    sdk.require_cryptography()
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID

@@ -50,6 +50,16 @@ def load_sdk() -> ModuleType:
     return module
 
 
+def require_cryptography() -> None:
+    """Raise :class:`SdkMissingError` naming the extra when ``cryptography`` is missing."""
+    try:
+        importlib.import_module("cryptography.x509")
+    except ImportError as exc:
+        raise SdkMissingError(
+            f"cryptography is not installed (it comes with the C2PA extra): {INSTALL_HINT}"
+        ) from exc
+
+
 def available() -> bool:
     """Whether the SDK can be imported here."""
     try:
@@ -107,5 +117,6 @@ __all__ = [
     "context",
     "first_line",
     "load_sdk",
+    "require_cryptography",
     "settings",
 ]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -90,14 +91,17 @@ def resolve_settings(
 
 
 def _read(path: Path, what: str) -> bytes:
+    """A credential file's bytes: a regular file of at most :data:`MAX_CREDENTIAL_BYTES`."""
     label = f"C2PA {what} {os.fspath(path)!r}"
     try:
-        size = path.stat().st_size
-        if path.is_dir():
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
             raise SignerError(f"cannot read {label}: it is a folder; pass the PEM file")
-        if size > MAX_CREDENTIAL_BYTES:
+        if not stat.S_ISREG(info.st_mode):
+            raise SignerError(f"cannot read {label}: not a regular file; pass the PEM file")
+        if info.st_size > MAX_CREDENTIAL_BYTES:
             raise SignerError(
-                f"cannot use {label}: {size} bytes is not a PEM {what} (at most "
+                f"cannot use {label}: {info.st_size} bytes is not a PEM {what} (at most "
                 f"{MAX_CREDENTIAL_BYTES} bytes are read)"
             )
         return path.read_bytes()
@@ -154,6 +158,7 @@ def check_credentials(
 ) -> SignerIdentity:
     """Parse the chain and key and check they can sign now; a :class:`SignerError` otherwise."""
     from cryptography import x509
+    from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives import serialization
 
     cert_label = f"C2PA certificate {os.fspath(settings.cert)!r}"
@@ -171,7 +176,7 @@ def check_credentials(
             f"cannot use {key_label}: it is encrypted; decrypt it to a protected file "
             "(openssl pkey -in KEY -out KEY.pem) and point pipeline.c2pa.key at that"
         ) from None
-    except (ValueError, Exception) as exc:
+    except (ValueError, UnsupportedAlgorithm) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise SignerError(f"cannot use {key_label}: not a PEM private key ({reason})") from None
     _check_key_type(key, settings.alg, key_label)
@@ -225,14 +230,14 @@ class C2paSigner:
 
     def __init__(self, settings: SignerSettings, cert_pem: bytes, key_pem: bytes) -> None:
         self.settings = settings
-        self.identity = check_credentials(settings, cert_pem, key_pem)
-        try:
+        try:  # the SDK first: cryptography, which the checks use, comes with it
             self._c2pa = sdk.load_sdk()
         except sdk.SdkMissingError:
             raise SignerError(
                 f"pipeline.c2pa asks for signed outputs, but the C2PA SDK is not installed: "
                 f"{sdk.INSTALL_HINT}"
             ) from None
+        self.identity = check_credentials(settings, cert_pem, key_pem)
         self._cert_pem = cert_pem
         self._key_pem = key_pem
         self._context = sdk.context(self._c2pa)

@@ -239,6 +239,12 @@ def read_credentials(
     :raises InputError: a path that is missing, a folder or unreadable.
     :raises ConfigError: ``trust_anchors`` holds no PEM certificates.
     """
+    try:
+        c2pa = sdk.load_sdk()
+    except sdk.SdkMissingError:
+        return Credentials(
+            "unavailable", detail=f"the C2PA SDK is not installed: {sdk.INSTALL_HINT}"
+        )
     anchors = None if trust_anchors is None else load_trust_anchors(trust_anchors)
     if isinstance(source, bytes | bytearray):
         data = bytes(source)
@@ -247,12 +253,6 @@ def read_credentials(
         label = f"file {os.fspath(path)!r}"
         check_regular_file(path, label, kind="an image or video file")
         format = format or _mime_for(path)
-    try:
-        c2pa = sdk.load_sdk()
-    except sdk.SdkMissingError:
-        return Credentials(
-            "unavailable", detail=f"the C2PA SDK is not installed: {sdk.INSTALL_HINT}"
-        )
     context = sdk.context(c2pa, trust_anchors=anchors)
     try:
         with contextlib.ExitStack() as stack:

@@ -9,7 +9,9 @@ and PyAV. Certificates come from a test CA made with ``cryptography``.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -330,3 +332,27 @@ def test_inspect_without_the_sdk_says_how_to_get_it(
     assert shown.stdout.splitlines()[-1] == (
         "C2PA: not checked: the C2PA SDK is not installed: pip install 'faceswap-core[c2pa]'"
     )
+
+
+def test_without_a_signer_neither_the_sdk_nor_cryptography_is_loaded() -> None:
+    """Unsigned work pays nothing for C2PA: not even the imports."""
+    code = (
+        "import sys, numpy as np\n"
+        "from faceswap_core.io.encode import encode\n"
+        "from faceswap_core.pipeline.image import Pipeline\n"
+        "pipeline = Pipeline()\n"
+        "assert pipeline.signer is None\n"
+        "encode(np.zeros((8, 8, 3), np.uint8), 'png', provenance=pipeline.mark())\n"
+        "print([m for m in ('c2pa', 'cryptography') if m in sys.modules])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in (CERT_ENV, KEY_ENV)}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -356,3 +356,20 @@ def test_without_a_signer_neither_the_sdk_nor_cryptography_is_loaded() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_cli_video_refuses_no_provenance_and_mkv_with_a_signer(
+    plugins: FaceswapPlugins,
+    keys: dict[str, Path],
+    clip: Path,
+    tom_hanks_path: Path,
+    tmp_path: Path,
+) -> None:
+    base = ["video", "-s", str(tom_hanks_path), "-t", str(clip), *signing(keys)]
+    refused = run(plugins, *base, "-o", tmp_path / "out.mp4", "--no-provenance")
+    assert refused.exit_code == 2
+    assert "unset pipeline.c2pa" in refused.stderr
+    mkv = run(plugins, *base, "-o", tmp_path / "out.mkv")
+    assert mkv.exit_code == 5
+    assert "video/x-matroska cannot carry a C2PA manifest" in mkv.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -242,6 +242,20 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def provenance(session: nox.Session) -> None:
+    """The cost of C2PA signing: per image (PNG, JPEG, WebP at 1280x720), per minute of
+    720p video, the bytes a manifest adds, and loading a signer (es256, ps256, ed25519).
+    Prints a table and writes ``work_dirs/bench/provenance.json``; arguments replace the
+    defaults (``-- --seconds 10 --repeat 5``)."""
+    session.install("-e", ".[c2pa]")
+    args = session.posargs or ["--seconds", "60", "--repeat", "15"]
+    session.run(
+        "python", "-m", "faceswap_core.tools.provenance_bench", *args,
+        "--output", "work_dirs/bench/provenance.json",
+    )  # fmt: skip
+
+
+@nox.session(python=PYTHON)
 def lock(session: nox.Session) -> None:
     """Regenerate requirements/lock-py311.txt from a clean install of the full stack."""
     install_all(session)

@@ -15,6 +15,7 @@ from faceswap_core.errors import (
     RegressionError,
     RuntimeFallbackWarning,
     RuntimeUnavailableError,
+    SignerError,
     UnknownComponentError,
     VideoTooLargeError,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "RegressionError",
     "RuntimeFallbackWarning",
     "RuntimeUnavailableError",
+    "SignerError",
     "UnknownComponentError",
     "VideoTooLargeError",
 ]

@@ -108,6 +108,20 @@ class ModelFileError(FaceswapError, OSError):
     exit_code = 5
 
 
+class SignerError(FaceswapError, OSError):
+    """A configured C2PA signer cannot sign (exit code 5): its certificate or key is missing,
+    unreadable, expired or not yet valid, the key does not match the certificate or the
+    algorithm, the SDK (``faceswap-core[c2pa]``) is not installed, or an output format cannot
+    carry a manifest.
+
+    Raised before any work where it can be known then, and otherwise before the output
+    is written, so no unsigned file is left where a signed one was asked for. Like
+    :class:`ModelFileError`, it means a credential file needs fixing.
+    """
+
+    exit_code = 5
+
+
 class ComponentError(FaceswapError, RuntimeError):
     """A plugin's component raised an unexpected error at run time (exit code 1).
 
@@ -158,6 +172,7 @@ EXIT_CODES: dict[int, str] = {
     2: "usage, config, plugin or unknown-component error",
     3: "an input cannot be read, decoded or exceeds a limit",
     4: "no face in the source image (or in a target, with --require-face)",
-    5: "a model file is missing, invalid or fails its checksum",
+    5: "a model file is missing, invalid or fails its checksum, or a configured signer "
+    "(pipeline.c2pa) cannot sign",
     6: "an evaluation regressed against its baseline beyond tolerance",
 }

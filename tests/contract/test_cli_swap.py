@@ -59,7 +59,7 @@ def test_swap_one_target_writes_the_file_with_provenance(
         assert handle.size == (512, 512)
     provenance = read_provenance(out)
     assert provenance is not None
-    assert provenance.digital_source_type.endswith("compositeWithTrainedAlgorithmicMedia")
+    assert provenance.digital_source_type.endswith("/compositeCapture")  # classic declares it
 
 
 def test_swap_no_provenance_and_jpeg(

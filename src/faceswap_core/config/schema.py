@@ -83,6 +83,53 @@ class VideoConfig:
     queue: int = attrs.field(default=4, validator=between(1, 64))
 
 
+SIGNING_ALGORITHMS: tuple[str, ...] = (
+    "es256",
+    "es384",
+    "es512",
+    "ps256",
+    "ps384",
+    "ps512",
+    "ed25519",
+)
+"""C2PA signature algorithms the SDK signs with (COSE names, lower case)."""
+
+SigningAlgorithm = Literal["es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519"]
+
+
+def _check_tsa_url(_: Any, attribute: attrs.Attribute[str | None], value: str | None) -> None:
+    if value is None:
+        return
+    scheme, _sep, rest = value.partition("://")
+    if scheme.lower() not in ("http", "https") or not rest.strip("/") or value != value.strip():
+        raise FieldValueError(
+            attribute.name,
+            f"expected an http(s) URL of an RFC 3161 time-stamp authority, got {value!r}",
+        )
+
+
+@attrs.frozen
+class C2paConfig:
+    """Signing outputs with a C2PA manifest (Content Credentials); see docs/provenance.md.
+
+    Unset ``cert`` and ``key`` mean no signing (outputs keep the IPTC XMP mark);
+    ``FACESWAP_C2PA_CERT`` / ``FACESWAP_C2PA_KEY`` fill them for services, and a
+    value set here (or with ``--set``) wins over the environment.
+
+    :ivar cert: PEM certificate chain: the signer's certificate first, then its issuers.
+    :ivar key: PEM private key (PKCS#8 or traditional, unencrypted) of the signer's certificate.
+    :ivar alg: signature algorithm; must fit the key (``es256`` needs a P-256 EC key,
+        ``ps256`` an RSA key, ``ed25519`` an Ed25519 key).
+    :ivar tsa_url: RFC 3161 time-stamp authority; signing contacts it for every output,
+        and a timestamp keeps the signature verifiable after the certificate expires.
+    """
+
+    cert: str | None = None
+    key: str | None = None
+    alg: SigningAlgorithm = "es256"
+    tsa_url: str | None = attrs.field(default=None, validator=_check_tsa_url)
+
+
 @attrs.frozen
 class PipelineConfig:
     """Which components run and how faces are chosen and pasted back.
@@ -92,6 +139,8 @@ class PipelineConfig:
     :ivar threshold: identity distance for ``reference`` (above 0, at most 2: the
         distance of L2-normalised embeddings); ``None`` uses the recognizer's own
         same-person threshold.
+    :ivar provenance: mark changed outputs with the IPTC digital source type (XMP).
+    :ivar c2pa: sign changed outputs with a C2PA manifest (needs ``provenance``).
     """
 
     detector: ComponentRef = attrs.field(factory=lambda: {"type": "retinaface"})
@@ -104,6 +153,7 @@ class PipelineConfig:
     paste: PasteConfig = attrs.Factory(PasteConfig)
     limits: LimitsConfig = attrs.Factory(LimitsConfig)
     provenance: bool = True
+    c2pa: C2paConfig = attrs.Factory(C2paConfig)
     video: VideoConfig = attrs.Factory(VideoConfig)
 
 
@@ -205,10 +255,13 @@ class ExperimentConfig:
 __all__ = [
     "MAX_IDENTITY_DISTANCE",
     "SEED_MAX",
+    "SIGNING_ALGORITHMS",
+    "C2paConfig",
     "ComponentRef",
     "EvalConfig",
     "ExperimentConfig",
     "PasteConfig",
     "PipelineConfig",
+    "SigningAlgorithm",
     "VideoConfig",
 ]

@@ -25,6 +25,13 @@ class Swapper(Protocol):
     named alignment ``template``, computes what the swapper asks for
     (``recognizer`` embeddings, ``needs_landmarks``) in crop coordinates, and
     pastes the result back. ``prepare_source`` runs once per source image.
+
+    Two optional attributes say what outputs are marked and signed with
+    (docs/provenance.md): ``digital_source_type``, the IPTC term of what the
+    swapper does (``faceswap_core.io.provenance.TRAINED_COMPOSITE`` for a
+    learned model, the default when absent; ``CAPTURE_COMPOSITE`` for a
+    swapper that only moves captured pixels), and ``model_path``, the weights
+    file whose SHA-256 a signed manifest records.
     """
 
     crop_size: int

@@ -42,6 +42,7 @@ from faceswap_core.errors import (
 )
 from faceswap_core.io.decode import decode_suffixes
 from faceswap_core.io.encode import OUTPUT_FORMATS, normalize_format, write_image
+from faceswap_core.io.provenance import Mark
 from faceswap_core.pipeline.image import ImageInput, Pipeline, SourceIdentity
 
 DEFAULT_FORMAT = "png"
@@ -81,8 +82,9 @@ class BatchRecord:
     :ivar exit_code: the failure's exit code (0 when done or skipped).
     :ivar error: the one-line reason of a failure.
     :ivar warning: a one-line note on a done target (no face found, none selected).
-    :ivar provenance: whether the output carries the AI-composite mark (only
+    :ivar provenance: whether the output carries the provenance mark (only
         when a face was swapped: an unchanged image is not marked).
+    :ivar signed: whether it also carries a signed C2PA manifest.
     """
 
     target: Path
@@ -92,6 +94,7 @@ class BatchRecord:
     error: str | None = None
     warning: str | None = None
     provenance: bool = False
+    signed: bool = False
     summary: dict[str, Any] = attrs.field(factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -104,6 +107,7 @@ class BatchRecord:
             data.update(exit_code=self.exit_code, error=self.error)
         if self.status == "done":
             data["provenance"] = self.provenance
+            data["signed"] = self.signed
             data.update(self.summary)
         if self.warning is not None:
             data["warning"] = self.warning
@@ -323,7 +327,9 @@ def run_batch(
 
     A target that fails to read, decode or write (or has no face with
     ``require_face``) yields a ``failed`` record; with ``fail_fast`` the
-    batch then stops. Any other error propagates.
+    batch then stops. Any other error propagates, a signing failure
+    (:class:`~faceswap_core.errors.SignerError`) included: the output it was
+    for is not written, and the batch stops rather than write unsigned files.
     """
     for item in plan.items:
         if item.skip:
@@ -340,14 +346,12 @@ def run_batch(
             )
             changed = bool(result.swapped)
             options: dict[str, Any] = {} if quality is None else {"quality": quality}
-            write_image(
-                item.output,
-                result.image,
-                format=item.format,
-                provenance=provenance and changed,
-                model=model,
-                **options,
-            )
+            mark: Mark | bool = False
+            if provenance and changed:
+                mark = pipeline.mark(target=item.target, source=identity)
+                if model is not None:
+                    mark = attrs.evolve(mark, model=model)
+            write_image(item.output, result.image, format=item.format, provenance=mark, **options)
         except TARGET_FAILURES as exc:
             yield BatchRecord(
                 item.target, item.output, "failed", exit_code=exc.exit_code, error=str(exc)
@@ -361,13 +365,14 @@ def run_batch(
         elif not changed:
             warning = f"no face selected in target {str(item.target)!r}; written unchanged"
         if warning is not None and provenance:
-            warning += ", without the AI-composite provenance mark"
+            warning += ", without the provenance mark"
         yield BatchRecord(
             item.target,
             item.output,
             "done",
             warning=warning,
             provenance=provenance and changed,
+            signed=provenance and changed and pipeline.signer is not None,
             summary=result.summary(),
         )
 

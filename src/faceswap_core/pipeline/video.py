@@ -10,8 +10,12 @@ container takes its codec) are kept.
 The output is written to a hidden temporary file next to it and renamed
 only when the whole video is done: an error or Ctrl-C leaves no partial file,
 and an existing file is replaced only with ``overwrite=True``. The container
-is marked as AI-altered (IPTC digital source type, as for images) when at
-least one face was swapped.
+is marked with the swapper's IPTC digital source type (as images are) when at
+least one face was swapped; with a signer configured (``pipeline.c2pa``) the
+finished temporary file is also signed with a C2PA manifest before it is
+renamed, so a signed output is never seen unsigned. Only containers C2PA can
+embed a manifest in (MP4, MOV, M4V, AVI) are signed; asking to sign a
+Matroska or WebM output is refused before any work.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import numpy as np
 
 from faceswap_core.errors import ConfigError, InvalidVideoError
 from faceswap_core.io.atomic import atomic_path
-from faceswap_core.io.provenance import video_tags
+from faceswap_core.io.provenance import VIDEO_MIME_TYPES, video_tags
 from faceswap_core.io.video import (
     CRF_CODECS,
     PRESET_CODECS,
@@ -68,7 +72,8 @@ class VideoReport:
     :ivar stages: median milliseconds of each stage over the frames where it ran.
     :ivar stages_mean: milliseconds of each stage per frame, averaged over all frames.
     :ivar streams: what happened to each audio / subtitle stream (copy, encode, drop).
-    :ivar provenance: whether the file is marked as AI-altered.
+    :ivar provenance: whether the file is marked with the swapper's IPTC source type.
+    :ivar signed: whether it also carries a signed C2PA manifest.
     """
 
     input: str
@@ -91,6 +96,7 @@ class VideoReport:
     rotation: int
     codec: str
     provenance: bool
+    signed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)
@@ -193,13 +199,16 @@ def swap_video(
     :param crf: constant quality (libx264 default 18); ``preset``: x264 speed preset.
     :param start: first second to keep; ``end``: second to stop at.
     :param audio: keep audio and subtitle streams (copied where the container allows).
-    :param provenance: mark the file as AI-altered (default: the pipeline config's).
+    :param provenance: mark the file with the swapper's source type (default: the
+        pipeline config's); with a signer configured it cannot be turned off.
     :param options: :class:`~faceswap_core.config.schema.VideoConfig` overrides
         (``detect_every``, ``smooth``, ``min_cutoff``, ``beta``, ...).
     :raises InvalidVideoError: the input is empty, not a video, truncated or has
         no video stream; no frame decodes.
     :raises NoFaceError: the source image has no face.
     :raises ConfigError: bad options, or the output exists without ``overwrite``.
+    :raises SignerError: a signer is configured and the output's container cannot
+        carry a C2PA manifest (before any work), or signing failed (nothing written).
     """
     started = time.perf_counter()
     out = check_output(input_path, output, overwrite=overwrite)
@@ -207,7 +216,15 @@ def swap_video(
     pipe = pipeline if pipeline is not None else Pipeline()
     limits = pipe.config.limits
     mark = pipe.config.provenance if provenance is None else provenance
-    model = str(pipe.config.swapper.get("type"))
+    signer = pipe.signer
+    mime = VIDEO_MIME_TYPES.get(out.suffix.lower(), "video/unknown")
+    if signer is not None:
+        if not mark:
+            raise ConfigError(
+                "provenance is off but pipeline.c2pa configures a signer: signed outputs carry "
+                "provenance; drop --no-provenance or unset pipeline.c2pa"
+            )
+        signer.check_format(mime, f"output {os.fspath(out)!r}")
     with VideoReader(
         input_path, start=start, end=end, max_pixels=limits.max_pixels, copy_streams=audio
     ) as reader:
@@ -227,7 +244,9 @@ def swap_video(
         )
         tags = dict(info.metadata)
         if mark:  # ours replace the input's provenance tags, whatever their case
-            ours = video_tags(model=model)
+            ours = video_tags(
+                model=str(pipe.config.swapper.get("type")), digital_source_type=pipe.source_type
+            )
             tags = {k: v for k, v in tags.items() if k.lower() not in ours} | ours
         samples: dict[str, list[float]] = {stage: [] for stage in VIDEO_STAGES}
         setup = time.perf_counter() - started
@@ -274,6 +293,8 @@ def swap_video(
                 # Nothing was changed: the output is not an AI composite, so it is not marked.
                 remux(temp, dict(info.metadata))
                 mark = False
+            if mark and signer is not None:  # signed before the rename: never seen unsigned
+                signer.sign_file(temp, mime, pipe.mark(target=Path(input_path), source=identity))
         frames_out = writer.frames
         skipped, truncated = reader.skipped, reader.truncated
     seconds = time.perf_counter() - started
@@ -299,6 +320,7 @@ def swap_video(
         rotation=info.rotation,
         codec=writer.codec,
         provenance=mark,
+        signed=mark and signer is not None,
     )
 
 

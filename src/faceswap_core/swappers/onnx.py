@@ -13,6 +13,7 @@ import numpy as np
 
 from faceswap_core.errors import ModelFileError
 from faceswap_core.interfaces import Face, FloatArray, Image, SwapOutput
+from faceswap_core.io.provenance import TRAINED_COMPOSITE
 from faceswap_core.plugin.context import BuildContext
 from faceswap_core.swappers.blobs import from_blob, load_model, require_embedding, to_blob
 from faceswap_core.swappers.configs import OnnxSwapperConfig
@@ -25,10 +26,12 @@ class OnnxSwapper:
     """A faceswap export: metadata says how to feed it; validated on load and on every run."""
 
     needs_landmarks = False
+    digital_source_type = TRAINED_COMPOSITE
 
     def __init__(self, config: OnnxSwapperConfig, context: BuildContext) -> None:
         self.config = config
         self.session, self.origin = load_model(config.model, config.runtime, context)
+        self.model_path: str | None = self.origin  # hashed into a signed manifest
         contract = check_export(self.session, self.origin)
         self.crop_size = contract.crop_size
         self.embedding_dim = contract.embedding_dim

@@ -25,6 +25,7 @@ from faceswap_core.errors import (
     NoFaceError,
     PluginError,
     RuntimeUnavailableError,
+    SignerError,
     UnknownComponentError,
     VideoTooLargeError,
 )
@@ -101,6 +102,7 @@ ERROR_TABLE: dict[type[BaseException], ErrorKind] = {
     RuntimeUnavailableError: ErrorKind(503, "runtime_unavailable"),
     ConfigError: ErrorKind(422, "invalid_parameter"),
     ModelFileError: ErrorKind(503, "model_unavailable"),
+    SignerError: ErrorKind(503, "signer_unavailable"),
     ComponentError: ErrorKind(500, "component_failed"),
     PluginError: ErrorKind(500, "plugin_error"),
     FaceswapError: ErrorKind(500, "internal_error"),

@@ -304,12 +304,12 @@ class Service:
             timings = {"decode": timer.ms["decode"], **result.timings}
             changed = bool(result.swapped)
             with timer.stage("encode"):
+                mark = pipeline.config.provenance and changed
                 data = encode(
                     result.image,
                     options.format,
                     quality=95 if options.quality is None else options.quality,
-                    provenance=pipeline.config.provenance and changed,
-                    model=_swapper_name(pipeline),
+                    provenance=pipeline.mark(target=target, source=source) if mark else False,
                 )
             timings["encode"] = timer.ms["encode"]
         self.metrics.faces_swapped.inc(len(result.swapped))

@@ -99,6 +99,7 @@ class FrameWorker:
     ) -> None:
         self.service = service
         self.pipeline = pipeline
+        self.identity = identity
         self.options = options
         data = {**unstructure(pipeline.config.video), **options.video}
         config = structure(data, VideoConfig, path="$.video")
@@ -120,12 +121,12 @@ class FrameWorker:
         self.index += 1
         with timer.stage("encode"):
             options = self.options
+            mark = self.pipeline.config.provenance and bool(frame.swapped)
             encoded = encode(
                 frame.image,
                 options.format,
                 quality=options.quality,
-                provenance=self.pipeline.config.provenance and bool(frame.swapped),
-                model=str(self.pipeline.config.swapper.get("type")),
+                provenance=self.pipeline.mark(target=data, source=self.identity) if mark else False,
             )
         timings = {**{"decode": timer.ms["decode"]}, **frame.timings, "encode": timer.ms["encode"]}
         header = {

@@ -99,6 +99,7 @@ def command(ctx: click.Context, output: str, model: str | None, overwrite: bool)
 
     Writes OUTPUT/swap.png and OUTPUT/side_by_side.png (source | target | result).
     Earlier demo outputs there are replaced; any other file needs --overwrite.
+    Both are signed with C2PA when FACESWAP_C2PA_CERT and FACESWAP_C2PA_KEY are set.
     """
     check_outputs(Path(output), overwrite)
     config = PipelineConfig() if model is None else PipelineConfig(swapper={"type": model})
@@ -110,10 +111,11 @@ def command(ctx: click.Context, output: str, model: str | None, overwrite: bool)
     result = pipeline.swap(target, identity)
     folder = Path(output)
     folder.mkdir(parents=True, exist_ok=True)
-    name = str(config.swapper.get("type"))
-    write_image(folder / "swap.png", result.image, model=name)
+    # The swapper's source type; signed too when FACESWAP_C2PA_CERT / _KEY name a signer.
+    mark = pipeline.mark(target=target, source=identity)
+    write_image(folder / "swap.png", result.image, provenance=mark)
     panels = [_face_panel(source, identity.face, target.shape[0]), target, result.image]
-    write_image(folder / "side_by_side.png", side_by_side(panels, target.shape[0]), model=name)
+    write_image(folder / "side_by_side.png", side_by_side(panels, target.shape[0]), provenance=mark)
     click.echo(
         f"swapped {len(result.swapped)} face(s) in ~{sum(result.timings.values()):.0f} ms; "
         f"wrote {folder / 'swap.png'} and {folder / 'side_by_side.png'}"

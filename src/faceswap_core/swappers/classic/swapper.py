@@ -39,6 +39,7 @@ import numpy as np
 from faceswap_core.errors import FaceswapError, InvalidImageError
 from faceswap_core.interfaces import SwapOutput
 from faceswap_core.interfaces.face import Face, FloatArray, Image
+from faceswap_core.io.provenance import CAPTURE_COMPOSITE
 from faceswap_core.swappers.classic import masks, shape, symmetry
 from faceswap_core.swappers.classic.color import ColorStats, region_stats, to_lab, transfer
 from faceswap_core.swappers.classic.warp import (
@@ -115,6 +116,8 @@ class ClassicSwapper:
     template = "classic"
     recognizer: str | None = None
     needs_landmarks = True
+    digital_source_type = CAPTURE_COMPOSITE  # moves source pixels; generates none
+    model_path: str | None = None  # no learned weights
 
     def __init__(self, config: ClassicConfig | None = None) -> None:
         self.config = config if config is not None else ClassicConfig()

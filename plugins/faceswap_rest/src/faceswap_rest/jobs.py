@@ -34,7 +34,7 @@ from typing import Any
 import attrs
 
 from faceswap_core.io.atomic import atomic_write_json
-from faceswap_rest.errors import ConflictError, NotFoundError
+from faceswap_rest.errors import ConflictError, NotFoundError, shorten
 
 STATUSES: tuple[str, ...] = ("queued", "running", "done", "failed", "cancelled")
 ACTIVE: tuple[str, ...] = ("queued", "running")
@@ -114,15 +114,21 @@ class JobStore:
 
     def folder(self, job_id: str) -> Path:
         if not _JOB_ID.match(job_id):
-            raise NotFoundError(f"unknown job {job_id!r}")
+            raise NotFoundError(f"unknown job {shorten(job_id)}")
         return self.root / job_id
 
     def create(self, options: dict[str, Any]) -> JobRecord:
+        """A new queued job and its folder; nothing is left behind when that fails (disk full)."""
         self.root.mkdir(parents=True, exist_ok=True)
         job_id = "job_" + secrets.token_urlsafe(12)
-        (self.root / job_id).mkdir()
+        folder = self.root / job_id
+        folder.mkdir()
         record = JobRecord(job_id, "queued", time.time(), options=options, owner_pid=os.getpid())
-        self.write(record)
+        try:
+            self.write(record)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
         return record
 
     def write(self, record: JobRecord) -> None:

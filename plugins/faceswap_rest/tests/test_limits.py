@@ -11,6 +11,7 @@ import concurrent.futures
 import json
 import resource
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -389,3 +390,16 @@ def test_defaults_are_the_documented_ones() -> None:
     serve = ServeConfig()
     assert (serve.host, serve.port, serve.workers, serve.cors_origins) == ("127.0.0.1", 8000, 1, [])
     assert serve.job_ttl_s == 3600.0
+
+
+def test_the_documented_limits_are_the_defaults() -> None:
+    """docs/rest.md's example ``serve.limits`` lists every limit with its default value."""
+    import yaml
+
+    from faceswap_core.config.convert import unstructure
+
+    docs = Path(__file__).parents[3] / "docs" / "rest.md"
+    text = docs.read_text(encoding="utf-8")
+    block = text.split("## Configuration", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
+    documented = yaml.safe_load(block)["serve"]["limits"]
+    assert documented == unstructure(ServeLimits())

@@ -220,6 +220,8 @@ class JobStore:
         marked = 0
         for record in list(self.records()):
             if record.status in ACTIVE and not _alive(record.owner_pid):
+                with contextlib.suppress(OSError):  # inputs first: "failed" means clean
+                    self.clear_inputs(record.id, keep=())
                 self.write(
                     record.evolve(
                         status="failed",
@@ -231,8 +233,6 @@ class JobStore:
                         },
                     )
                 )
-                with contextlib.suppress(OSError):
-                    self.clear_inputs(record.id, keep=())
                 marked += 1
         return marked
 

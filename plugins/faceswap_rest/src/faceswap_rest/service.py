@@ -339,13 +339,17 @@ class Service:
         options: VideoOptions,
         reference: bytes | None,
     ) -> None:
-        """Run one video job to its end state; every outcome is written to ``job.json``."""
+        """Run one video job to its end state; every outcome is written to ``job.json``.
+
+        The job's inputs are deleted before its final state is written, so a client
+        that sees the final state finds the folder clean.
+        """
         store = self.jobs
         record = store.read(job_id)
         output = f"result.{options.format}"
         if store.cancel_requested(job_id):
-            store.write(record.evolve(status="cancelled", finished=time.time()))
             store.clear_inputs(job_id, keep=())
+            store.write(record.evolve(status="cancelled", finished=time.time()))
             return
         store.write(record.evolve(status="running", started=time.time()))
         try:
@@ -374,13 +378,13 @@ class Service:
                     "message": "the service stopped while this job was running; submit it again",
                 },
             )
-            store.write(final)
             store.clear_inputs(job_id, keep=())
+            store.write(final)
             return
         except JobCancelledError:
             final = store.read(job_id).evolve(status="cancelled", finished=time.time())
-            store.write(final)
             store.clear_inputs(job_id, keep=())
+            store.write(final)
             return
         except Exception as exc:
             kind = error_kind(exc)
@@ -396,8 +400,8 @@ class Service:
                 finished=time.time(),
                 error={"code": kind.code, "message": self.redact(text)},
             )
-            store.write(failed)
             store.clear_inputs(job_id, keep=())
+            store.write(failed)
             return
         summary = report.to_dict()
         summary["input"] = "video"

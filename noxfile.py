@@ -19,7 +19,7 @@ nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3.11"
 ROOT = Path(__file__).parent
-PLUGINS = ("faceswap_retinaface", "faceswap_unet", "faceswap_trt", "faceswap_rest")
+PLUGINS = ("faceswap_retinaface", "faceswap_unet", "faceswap_trt", "faceswap_rest", "faceswap_ray")
 PLUGIN_PATHS = [f"plugins/{name}" for name in PLUGINS]
 PLUGIN_EXTRAS = {"faceswap_rest": "[test]"}
 """Extras a plugin's own tests need (faceswap-rest: httpx2, jsonschema, openapi-spec-validator)."""

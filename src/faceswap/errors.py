@@ -1,6 +1,8 @@
 """Errors raised by faceswap; all subclass :class:`FaceswapError` and a builtin."""
 
 from faceswap_core.errors import (
+    ClusterAddressError,
+    ClusterError,
     ComponentClashError,
     ConfigError,
     FaceswapError,
@@ -17,9 +19,12 @@ from faceswap_core.errors import (
     RuntimeUnavailableError,
     UnknownComponentError,
     VideoTooLargeError,
+    WorkerMismatchError,
 )
 
 __all__ = [
+    "ClusterAddressError",
+    "ClusterError",
     "ComponentClashError",
     "ConfigError",
     "FaceswapError",
@@ -36,4 +41,5 @@ __all__ = [
     "RuntimeUnavailableError",
     "UnknownComponentError",
     "VideoTooLargeError",
+    "WorkerMismatchError",
 ]

@@ -123,6 +123,18 @@ def check_regular_file(
     return info
 
 
+def _read_at_most(handle: Any, count: int) -> bytes:
+    """Up to ``count`` bytes, in pieces: a huge limit (a video's) allocates nothing up front."""
+    chunks: list[bytes] = []
+    while count > 0:
+        chunk = handle.read(min(count, 1 << 24))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        count -= len(chunk)
+    return b"".join(chunks)
+
+
 def read_file(
     path: str | os.PathLike[str], label: str, max_bytes: int, *, kind: str = "an image file"
 ) -> bytes:
@@ -132,7 +144,7 @@ def read_file(
         raise _too_big(label, info.st_size, max_bytes)
     try:
         with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
+            data = _read_at_most(handle, max_bytes + 1)
     except PermissionError:
         raise InputError(f"cannot read {label}: permission denied; check its permissions") from None
     except OSError as exc:

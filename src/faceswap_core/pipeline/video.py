@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -449,7 +448,7 @@ def swap_videos(
         None if plugins is None else loaded_distributions(plugins),
     )
     tasks = (
-        VideoTask(read_file_bytes(given, "video", sys.maxsize, kind="a video file"), os.fspath(out))
+        VideoTask(read_file_bytes(given, "video", 1 << 40, kind="a video file"), os.fspath(out))
         for (given, _), out in zip(videos, outputs, strict=True)
     )
     for record in runner.map(work, tasks, large=True):

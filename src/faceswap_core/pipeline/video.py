@@ -382,15 +382,19 @@ class VideoWork:
             pipeline.reference_embedding(reference)
 
         def run(task: VideoTask) -> VideoRecord:
-            return _run_video(pipeline, identity, task, self.options)
+            return run_video_task(pipeline, identity, task, self.options)
 
         return run
 
 
-def _run_video(
+def run_video_task(
     pipeline: Pipeline, identity: SourceIdentity, task: VideoTask, options: Mapping[str, Any]
 ) -> VideoRecord:
-    """Swap one shipped video in a private folder; messages name the driver's paths."""
+    """Swap one shipped video in a private folder; messages name the driver's paths.
+
+    ``options`` are :func:`swap_video`'s keywords (``progress`` included), so
+    a job that reports progress or can be cancelled runs through here too.
+    """
     name = Path(task.input.path).name
     with tempfile.TemporaryDirectory(prefix="faceswap-video-") as folder:
         local_in = Path(folder) / "in" / name
@@ -467,6 +471,7 @@ __all__ = [
     "VideoTask",
     "VideoWork",
     "check_output",
+    "run_video_task",
     "swap_video",
     "swap_videos",
 ]

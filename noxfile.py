@@ -242,6 +242,15 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def bench_ray(session: nox.Session) -> None:
+    """The ``ray`` runner against ``local`` on one folder: throughput, per-image overhead and
+    their ratio with 1 and 2 workers on a Ray instance started on this machine (prints only)."""
+    session.install("-e", ".", "-e", "plugins/faceswap_retinaface", "-e", "plugins/faceswap_ray")
+    args = session.posargs or ["--images", "24", "--workers", "1", "--workers", "2"]
+    session.run("python", "-m", "faceswap_ray.bench", *args, env={"OMP_NUM_THREADS": "1"})
+
+
+@nox.session(python=PYTHON)
 def lock(session: nox.Session) -> None:
     """Regenerate requirements/lock-py311.txt from a clean install of the full stack."""
     install_all(session)

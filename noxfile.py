@@ -23,6 +23,8 @@ PLUGINS = ("faceswap_retinaface", "faceswap_unet", "faceswap_trt", "faceswap_res
 PLUGIN_PATHS = [f"plugins/{name}" for name in PLUGINS]
 PLUGIN_EXTRAS = {"faceswap_rest": "[test]"}
 """Extras a plugin's own tests need (faceswap-rest: httpx2, jsonschema, openapi-spec-validator)."""
+PLUGIN_TEST_DETECTOR = ("faceswap_ray",)
+"""Plugins whose tests swap real faces with the default pipeline (its detector is retinaface)."""
 TEST_ENV = {"FACESWAP_STRICT_PLUGINS": "1", "OMP_NUM_THREADS": "2", "PYTHONDONTWRITEBYTECODE": "1"}
 
 
@@ -159,6 +161,8 @@ def isolation(session: nox.Session) -> None:
 def plugin(session: nox.Session, plugin: str) -> None:
     """Core plus one plugin: the plugin's own tests pass in isolation."""
     session.install("-e", ".[test]", "-e", f"plugins/{plugin}{PLUGIN_EXTRAS.get(plugin, '')}")
+    if plugin in PLUGIN_TEST_DETECTOR:
+        session.install("-e", "plugins/faceswap_retinaface")
     tests_dir = Path("plugins", plugin, "tests")
     if any(tests_dir.glob("test_*.py")):
         session.run("pytest", str(tests_dir), f"--cov={plugin}", env=TEST_ENV)

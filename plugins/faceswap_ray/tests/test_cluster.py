@@ -9,7 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from faceswap_core.errors import ClusterAddressError, ClusterError, WorkerMismatchError
+from faceswap_core.errors import (
+    ClusterAddressError,
+    ClusterError,
+    ConfigError,
+    WorkerMismatchError,
+)
 from faceswap_core.pipeline.batch import plan_batch, prepare_output_folder, swap_batch
 from faceswap_core.plugin.manager import get_plugins
 from faceswap_ray.address import parse_address
@@ -92,3 +97,74 @@ def test_a_worker_with_other_faceswap_versions_refuses_the_job(
     assert caught.value.exit_code == 7
     assert "\n" not in str(caught.value)
     assert not any((tmp_path / "out").iterdir())  # refused before any output
+
+
+def test_the_ray_runner_is_built_from_the_registry_like_any_component(
+    ray_head: dict[str, str],
+) -> None:
+    from faceswap_core.interfaces import WorkRunner
+    from faceswap_core.pipeline.context import build_context
+    from faceswap_core.plugin.kinds import RUNNER
+
+    plugins = get_plugins()
+    owners = {component.name: component.plugin for component in plugins.runners()}
+    assert owners["ray"] == "faceswap-ray"
+    assert owners["local"] == "faceswap-core"
+    ref = {"type": "ray", "address": ray_head["gcs"], "workers": 2}
+    runner = plugins.build(RUNNER, ref, context=build_context(plugins))
+    assert isinstance(runner, WorkRunner)
+    assert (runner.name, runner.workers, runner.retries) == ("ray", 2, 0)
+    with pytest.raises(ConfigError, match="gpus_per_worker"):
+        plugins.build(
+            RUNNER, {**ref, "gpus_per_worker": float("nan")}, context=build_context(plugins)
+        )
+
+
+CLIENT_DRIVER = """
+import json, sys
+from faceswap_core.pipeline.batch import SwapOptions, plan_batch, prepare_output_folder, swap_batch
+from faceswap_core.plugin.manager import get_plugins
+from faceswap_ray.runner import connect
+
+address, source, targets, out = sys.argv[1:]
+plan = plan_batch([targets], out, inputs=[source])
+prepare_output_folder(plan)
+with connect(address=address, workers=1, batch_size=2) as runner:
+    run = swap_batch(runner, plan, source, options=SwapOptions(model="classic"),
+                     plugins=get_plugins())
+    statuses = [record.status for record in run]
+print(json.dumps({"statuses": statuses, "summary": run.summary.to_dict()}))
+"""
+
+
+def test_a_driver_on_another_machine_joins_through_the_ray_client(
+    ray_head: dict[str, str], source_path: Path, faces_dir: Path, tmp_path: Path
+) -> None:
+    """``ray://`` from a separate process (a laptop, say): the same batch, written locally."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CLIENT_DRIVER,
+            ray_head["client"],
+            str(source_path),
+            str(faces_dir),
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "RAY_AUTH_MODE": "disabled"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["statuses"] == ["failed", "done", "done", "done", "done"]
+    assert report["summary"]["done"] == 4
+    assert sorted(path.name for path in out.iterdir()) == [f"face{i}.png" for i in range(4)]

@@ -49,7 +49,8 @@ class Work(Protocol[ItemT_contra, ResultT_co]):
     The returned function must not raise for a failure that belongs to one
     item (an unreadable file): it returns that as its result, so a batch goes
     on past it. Anything it raises stops the whole run and reaches the caller
-    with its own class.
+    with its own class. Work that builds components carries ``plugins`` (the
+    distribution names the driver loaded) so every worker loads the same ones.
     """
 
     def start(self) -> Callable[[ItemT_contra], ResultT_co]: ...

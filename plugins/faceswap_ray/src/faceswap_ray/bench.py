@@ -3,10 +3,12 @@
 ``python -m faceswap_ray.bench --images 24 --workers 1 --workers 2`` swaps the
 same folder of generated targets with the local runner and then on a Ray
 instance started on this machine with 1 and 2 workers, and prints one row per
-run: wall seconds (models loaded and workers started included), images per
-second, the steady milliseconds per image after the first result, and the
-throughput ratio against local. It prints numbers and asserts nothing (the
-CLI's ``faceswap bench --cluster`` will call :func:`run_bench`).
+run: wall seconds (models loaded and workers started included), seconds to
+the first written output, images per second, the throughput ratio against
+local, and the per-image overhead: (wall - local wall) / images, what the
+cluster path adds to each image at that worker count (negative: faster). It
+prints numbers and asserts nothing (``faceswap bench --cluster`` will call
+:func:`run_bench`).
 """
 
 from __future__ import annotations
@@ -47,8 +49,8 @@ class BenchRow:
     workers: int
     images: int
     seconds: float
+    first_seconds: float
     images_per_second: float
-    steady_ms_per_image: float
     retries: int
     ratio: float = 1.0
 
@@ -83,14 +85,13 @@ def time_batch(runner: WorkRunner, targets: Path, out: Path, label: str) -> Benc
     stamps = [time.perf_counter() for record in run if record.status == "done"]
     seconds = time.perf_counter() - started
     count = len(stamps)
-    steady = (stamps[-1] - stamps[0]) / (count - 1) * 1000.0 if count > 1 else float("nan")
     return BenchRow(
         label,
         runner.workers,
         count,
         round(seconds, 3),
+        round(stamps[0] - started, 3) if stamps else float("nan"),
         round(count / seconds, 3),
-        round(steady, 2),
         run.summary.retries,
     )
 
@@ -136,15 +137,15 @@ def run_bench(
 def format_rows(rows: Sequence[BenchRow]) -> str:
     local = rows[0]
     lines = [
-        f"{'runner':<6} {'workers':>7} {'images':>6} {'wall s':>8} {'img/s':>7} "
-        f"{'steady ms/img':>13} {'overhead ms/img':>15} {'retries':>7} {'x local':>7}"
+        f"{'runner':<6} {'workers':>7} {'images':>6} {'wall s':>8} {'first s':>8} "
+        f"{'img/s':>7} {'x local':>7} {'overhead ms/img':>15} {'retries':>7}"
     ]
     for row in rows:
-        overhead = row.steady_ms_per_image * row.workers - local.steady_ms_per_image
+        overhead = (row.seconds - local.seconds) / row.images * 1000.0
         lines.append(
             f"{row.runner:<6} {row.workers:>7} {row.images:>6} {row.seconds:>8.2f} "
-            f"{row.images_per_second:>7.2f} {row.steady_ms_per_image:>13.1f} "
-            f"{overhead:>15.1f} {row.retries:>7} {row.ratio:>7.2f}"
+            f"{row.first_seconds:>8.2f} {row.images_per_second:>7.2f} {row.ratio:>7.2f} "
+            f"{overhead:>15.1f} {row.retries:>7}"
         )
     return "\n".join(lines)
 
@@ -160,8 +161,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     rows = run_bench(args.images, args.size, args.workers or [1, 2], args.repeat)
     print(format_rows(rows))
     print(
-        "overhead = steady ms/img x workers - local steady ms/img: what the cluster adds to "
-        "each image's own time (object store transfer, pickling, Ray Data scheduling); "
+        "overhead = (wall - local wall) / images: what the cluster path adds per image "
+        "(worker start and model load, object store, pickling, Ray Data scheduling); "
         f"{os.cpu_count()} CPUs, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}"
     )
     if args.as_json:

@@ -89,7 +89,7 @@ def ray_head() -> Iterator[dict[str, str]]:
             ray.shutdown()
         os.killpg(head.pid, signal.SIGTERM)  # the head's own process group
         try:
-            head.wait(timeout=60)
+            head.wait(timeout=15)
         except subprocess.TimeoutExpired:
             os.killpg(head.pid, signal.SIGKILL)
             head.wait(timeout=30)

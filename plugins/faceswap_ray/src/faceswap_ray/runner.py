@@ -10,7 +10,9 @@ leave a duplicate or a partial file, because workers write nothing.
   on an actor pool of ``workers`` actors, each reserving ``gpus_per_worker``
   GPUs and building the job's pipeline once (:class:`_Worker`). The input is
   cut into windows of ``window_mb`` so the driver never holds a whole folder.
-- Few large items (videos) are one Ray task each, on as many worker actors.
+- Few large items (videos) are one Ray task each, on as many worker actors;
+  so is everything behind a ``ray://`` address, because Ray Data does not
+  run through the Ray Client.
 - A worker process that dies is restarted by Ray and its items run again;
   a tracker actor counts those re-runs (:attr:`RayRunner.retries`).
 - A worker whose faceswap or plugin versions differ from the driver's
@@ -198,7 +200,7 @@ class RayRunner:
         self, work: Work[ItemT, ResultT], items: Iterable[ItemT], *, large: bool = False
     ) -> Iterator[ResultT]:
         expected = versions_of(self._plugins_of(work))
-        if large:
+        if large or self.address.kind == "client":  # Ray Data does not run through the client
             return self._map_tasks(work, items, expected)
         return self._map_batches(work, items, expected)
 

@@ -141,6 +141,17 @@ def test_a_source_without_a_face_fails_the_job_with_its_own_error(
         list(_on_cluster(runner, blank, faces_dir, tmp_path / "out"))
 
 
+def test_fail_fast_stops_at_the_first_failure_and_writes_nothing_after_it(
+    runner: RayRunner, source_path: Path, faces_dir: Path, tmp_path: Path
+) -> None:
+    plan = plan_batch([faces_dir], tmp_path / "out", inputs=[source_path])
+    prepare_output_folder(plan)
+    run = swap_batch(runner, plan, source_path, plugins=get_plugins(), fail_fast=True)
+    assert [record.status for record in run] == ["failed"]  # broken.jpg sorts first
+    assert run.summary == BatchSummary(failed=1, not_run=4, exit_code=3)
+    assert not any((tmp_path / "out").iterdir())  # workers swapped ahead; nothing written
+
+
 @attrs.frozen
 class Announcing:
     """The real swap, but each item first leaves ``<pid>`` in a folder and takes a moment."""

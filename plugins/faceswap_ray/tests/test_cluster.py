@@ -168,3 +168,29 @@ def test_a_driver_on_another_machine_joins_through_the_ray_client(
     assert report["statuses"] == ["failed", "done", "done", "done", "done"]
     assert report["summary"]["done"] == 4
     assert sorted(path.name for path in out.iterdir()) == [f"face{i}.png" for i in range(4)]
+
+
+def test_auto_outside_any_cluster_is_exit_7_in_one_line(tmp_path: Path) -> None:
+    """A fresh process (this one is connected already) on a machine no ``ray start`` joined."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from faceswap_ray.runner import connect\n"
+        "from faceswap_core.errors import ClusterError\n"
+        "try:\n    connect(address='auto')\n"
+        "except ClusterError as exc:\n    print(exc.exit_code, exc)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    env["TMPDIR"] = str(tmp_path)  # no /tmp/ray/ray_current_cluster of another cluster
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+    assert result.stdout.startswith("7 no Ray cluster runs on this machine (address auto)")
+    assert len(result.stdout.strip().splitlines()) == 1

@@ -170,20 +170,19 @@ def test_a_driver_on_another_machine_joins_through_the_ray_client(
     assert sorted(path.name for path in out.iterdir()) == [f"face{i}.png" for i in range(4)]
 
 
-def test_auto_outside_any_cluster_is_exit_7_in_one_line(tmp_path: Path) -> None:
-    """A fresh process (this one is connected already) on a machine no ``ray start`` joined."""
+def test_auto_joins_the_cluster_running_on_this_machine(ray_head: dict[str, str]) -> None:
+    """A fresh process (this one is connected already) finds the head ``ray start`` began."""
     import os
     import subprocess
     import sys
 
     script = (
+        "import ray\n"
         "from faceswap_ray.runner import connect\n"
-        "from faceswap_core.errors import ClusterError\n"
-        "try:\n    connect(address='auto')\n"
-        "except ClusterError as exc:\n    print(exc.exit_code, exc)\n"
+        "runner = connect(address='auto')\n"
+        "print(runner.address.kind, ray.get_runtime_context().gcs_address)\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
-    env["TMPDIR"] = str(tmp_path)  # no /tmp/ray/ray_current_cluster of another cluster
     result = subprocess.run(
         [sys.executable, "-c", script],
         capture_output=True,
@@ -192,5 +191,7 @@ def test_auto_outside_any_cluster_is_exit_7_in_one_line(tmp_path: Path) -> None:
         env=env,
         check=False,
     )
-    assert result.stdout.startswith("7 no Ray cluster runs on this machine (address auto)")
-    assert len(result.stdout.strip().splitlines()) == 1
+    assert result.returncode == 0, result.stderr[-2000:]
+    kind, gcs = result.stdout.strip().splitlines()[-1].split()
+    assert kind == "auto"
+    assert gcs.rpartition(":")[2] == ray_head["gcs"].rpartition(":")[2]

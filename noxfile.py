@@ -19,10 +19,12 @@ nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3.11"
 ROOT = Path(__file__).parent
-PLUGINS = ("faceswap_retinaface", "faceswap_unet", "faceswap_trt", "faceswap_rest")
+PLUGINS = ("faceswap_retinaface", "faceswap_unet", "faceswap_trt", "faceswap_rest", "faceswap_ray")
 PLUGIN_PATHS = [f"plugins/{name}" for name in PLUGINS]
 PLUGIN_EXTRAS = {"faceswap_rest": "[test]"}
 """Extras a plugin's own tests need (faceswap-rest: httpx2, jsonschema, openapi-spec-validator)."""
+PLUGIN_TEST_DETECTOR = ("faceswap_ray",)
+"""Plugins whose tests swap real faces with the default pipeline (its detector is retinaface)."""
 TEST_ENV = {"FACESWAP_STRICT_PLUGINS": "1", "OMP_NUM_THREADS": "2", "PYTHONDONTWRITEBYTECODE": "1"}
 
 
@@ -159,6 +161,8 @@ def isolation(session: nox.Session) -> None:
 def plugin(session: nox.Session, plugin: str) -> None:
     """Core plus one plugin: the plugin's own tests pass in isolation."""
     session.install("-e", ".[test]", "-e", f"plugins/{plugin}{PLUGIN_EXTRAS.get(plugin, '')}")
+    if plugin in PLUGIN_TEST_DETECTOR:
+        session.install("-e", "plugins/faceswap_retinaface")
     tests_dir = Path("plugins", plugin, "tests")
     if any(tests_dir.glob("test_*.py")):
         session.run("pytest", str(tests_dir), f"--cov={plugin}", env=TEST_ENV)
@@ -253,6 +257,15 @@ def provenance(session: nox.Session) -> None:
         "python", "-m", "faceswap_core.tools.provenance_bench", *args,
         "--output", "work_dirs/bench/provenance.json",
     )  # fmt: skip
+
+
+@nox.session(python=PYTHON)
+def bench_ray(session: nox.Session) -> None:
+    """The ``ray`` runner against ``local`` on one folder: throughput, per-image overhead and
+    their ratio with 1 and 2 workers on a Ray instance started on this machine (prints only)."""
+    session.install("-e", ".", "-e", "plugins/faceswap_retinaface", "-e", "plugins/faceswap_ray")
+    args = session.posargs or ["--images", "24", "--workers", "1", "--workers", "2"]
+    session.run("python", "-m", "faceswap_ray.bench", *args, env={"OMP_NUM_THREADS": "1"})
 
 
 @nox.session(python=PYTHON)

@@ -1,6 +1,8 @@
 """Errors raised by faceswap; all subclass :class:`FaceswapError` and a builtin."""
 
 from faceswap_core.errors import (
+    ClusterAddressError,
+    ClusterError,
     ComponentClashError,
     ConfigError,
     FaceswapError,
@@ -18,9 +20,12 @@ from faceswap_core.errors import (
     SignerError,
     UnknownComponentError,
     VideoTooLargeError,
+    WorkerMismatchError,
 )
 
 __all__ = [
+    "ClusterAddressError",
+    "ClusterError",
     "ComponentClashError",
     "ConfigError",
     "FaceswapError",
@@ -38,4 +43,5 @@ __all__ = [
     "SignerError",
     "UnknownComponentError",
     "VideoTooLargeError",
+    "WorkerMismatchError",
 ]

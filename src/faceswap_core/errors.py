@@ -166,6 +166,24 @@ class RegressionError(FaceswapError, RuntimeError):
         self.result = result
 
 
+class ClusterAddressError(ConfigError):
+    """A cluster address is malformed: not ``local``, ``auto`` or ``ray://HOST:PORT`` (exit 2)."""
+
+
+class ClusterError(FaceswapError, ConnectionError):
+    """A cluster cannot be reached, or it cannot run the job as this machine would (exit 7).
+
+    Raised for an unreachable address, a cluster without the resources asked
+    for, and a worker whose faceswap or plugin versions differ from the driver's.
+    """
+
+    exit_code = 7
+
+
+class WorkerMismatchError(ClusterError):
+    """A cluster worker has other faceswap or plugin versions than the driver (exit 7)."""
+
+
 EXIT_CODES: dict[int, str] = {
     0: "success",
     1: "unexpected error",
@@ -175,4 +193,5 @@ EXIT_CODES: dict[int, str] = {
     5: "a model file is missing, invalid or fails its checksum, or a configured signer "
     "(pipeline.c2pa) cannot sign",
     6: "an evaluation regressed against its baseline beyond tolerance",
+    7: "a cluster cannot be reached, or its workers differ from this machine",
 }

@@ -9,6 +9,12 @@ the swapped face is then found again in the result and measured with an
 evaluation recognizer and landmarker that the config names. A pair that
 cannot be swapped is recorded with its reason, never dropped. With a baseline
 the run is gated after every output is written.
+
+With a :class:`~faceswap_core.interfaces.WorkRunner` (``runner=``, e.g. a Ray
+cluster) the two costly loops, embedding the gallery images and scoring the
+pairs, are sharded over its workers (:class:`EmbedWork`, :class:`ScoreWork`);
+this process reads the images, folds the results in the same order as a local
+run and writes every file, so the numbers are the same.
 """
 
 from __future__ import annotations
@@ -17,9 +23,9 @@ import datetime as _dt
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -60,10 +66,12 @@ from faceswap_core.experiment.run import read_run_record
 from faceswap_core.experiment.workdir import DEFAULT_ROOT, create_work_dir, resolve_work_dir
 from faceswap_core.interfaces import Face, FloatArray, Image, Landmarker, Metric, Recognizer
 from faceswap_core.interfaces.eval import MetricValue, Need, PairRecord
+from faceswap_core.interfaces.jobs import Work, WorkRunner
+from faceswap_core.io.read import FileBytes, read_file_bytes
 from faceswap_core.pipeline.image import Pipeline, SourceIdentity
 from faceswap_core.plugin.context import BuildContext
 from faceswap_core.plugin.kinds import LANDMARKER, METRIC, RECOGNIZER, SWAPPER
-from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins
+from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins, loaded_distributions
 from faceswap_core.vision import align
 
 METRIC_CROP = 112
@@ -73,6 +81,9 @@ MATCH_IOU = 0.3
 """Smallest box overlap for a face in the result to count as the swapped target face."""
 
 Progress = Callable[[int, int], None]
+
+ItemT = TypeVar("ItemT")
+ResultT = TypeVar("ResultT")
 
 
 @attrs.frozen
@@ -196,7 +207,7 @@ def run_swapper(
 
 
 def resolve_experiment(
-    options: EvalOptions, plugins: FaceswapPlugins
+    options: EvalOptions, plugins: FaceswapPlugins, given: ExperimentConfig | None = None
 ) -> tuple[ExperimentConfig, Path | None, dict[str, Any]]:
     """The experiment config to evaluate, its file, and the ``model`` section of the report.
 
@@ -207,7 +218,9 @@ def resolve_experiment(
     overrides = tuple(options.overrides)
     run = Path(options.run) if options.run is not None else None
     config_path = Path(options.config) if options.config is not None else None
-    if config_path is not None:
+    if given is not None:
+        experiment = given
+    elif config_path is not None:
         experiment, _ = load_config(config_path, overrides=overrides)
     elif run is not None:
         experiment, _ = _run_config(run, overrides)
@@ -323,6 +336,16 @@ class Scored:
     strip: list[Image] | None
 
 
+@attrs.frozen(eq=False)
+class Embedded:
+    """One gallery image's embedding (``None``: no face), or why it could not be read."""
+
+    key: str
+    label: str
+    embedding: FloatArray | None
+    unreadable: str | None = None
+
+
 class PairScorer:
     """Runs one pair through the pipeline and measures what the metrics need."""
 
@@ -339,24 +362,37 @@ class PairScorer:
         self.landmarker = landmarker
         self.embeddings: dict[str, tuple[str, FloatArray]] = {}
         self.unreadable: dict[str, str] = {}
+        self.inputs: dict[str, FileBytes] = {}  # images read by another process, by key
 
     def load(self, image: EvalImage) -> Image:
-        return self.pipeline.decode(image.path, name=image.key)
+        source = self.inputs.get(image.key, image.path)
+        return self.pipeline.decode(source, name=image.key)
+
+    def embed_one(self, image: EvalImage) -> Embedded:
+        """The embedding of one image's largest face, or why the image is unreadable."""
+        assert self.recognizer is not None
+        try:
+            pixels = self.load(image)
+        except (InvalidImageError, InputError) as exc:
+            return Embedded(image.key, image.label, None, str(exc))
+        faces = self.pipeline.detector.detect(pixels)
+        face = max(faces, key=lambda f: f.area, default=None)
+        embedding = None if face is None else self.recognizer.embed(pixels, face)
+        return Embedded(image.key, image.label, embedding)
+
+    def add(self, embedded: Embedded) -> None:
+        """Fold one image's embedding in (in the images' order: the gallery sums depend on it)."""
+        if embedded.unreadable is not None:
+            self.unreadable[embedded.key] = embedded.unreadable
+        elif embedded.embedding is not None:
+            self.embeddings[embedded.key] = (embedded.label, embedded.embedding)
 
     def embed_images(self, images: Sequence[EvalImage], progress: Progress | None = None) -> None:
         """Embeddings of every image's largest face (the gallery and the pairs' sources)."""
-        assert self.recognizer is not None
         for index, image in enumerate(images):
-            try:
-                pixels = self.load(image)
-            except (InvalidImageError, InputError) as exc:
-                self.unreadable[image.key] = str(exc)
-                continue
-            faces = self.pipeline.detector.detect(pixels)
-            face = max(faces, key=lambda f: f.area, default=None)
-            if face is not None:
-                self.embeddings[image.key] = (image.label, self.recognizer.embed(pixels, face))
-            if progress is not None:
+            embedded = self.embed_one(image)
+            self.add(embedded)
+            if embedded.unreadable is None and progress is not None:
                 progress(index + 1, len(images))
 
     def _row(self, pair: Pair, status: str, error: str = "") -> dict[str, Any]:
@@ -451,6 +487,121 @@ class PairScorer:
         ]
 
 
+# -- building the scorer (here and on every worker) -------------------------------------------
+
+
+@attrs.frozen(eq=False)
+class ScorerParts:
+    """The pipeline, recognizer and landmarker an evaluation scores with, and their report."""
+
+    pipeline: Pipeline
+    recognizer: Recognizer | None
+    recognizer_info: dict[str, Any] | None
+    landmarker: Landmarker | None
+    landmarker_ref: ComponentRef
+
+
+def scoring_pipeline(experiment: ExperimentConfig, manager: FaceswapPlugins) -> Pipeline:
+    """The pipeline pairs are swapped with: the experiment's, on the largest face."""
+    return Pipeline(attrs.evolve(experiment.pipeline, faces="largest"), manager)
+
+
+def build_scorer_parts(
+    experiment: ExperimentConfig,
+    needs: frozenset[Need],
+    manager: FaceswapPlugins,
+    pipeline: Pipeline | None = None,
+) -> ScorerParts:
+    """Build what scoring needs and load every model now (a missing file fails here)."""
+    settings = experiment.eval
+    pipeline = pipeline or scoring_pipeline(experiment, manager)
+    recognizer, recognizer_info = (
+        build_recognizer(settings.recognizer, manager, pipeline.context)
+        if "embeddings" in needs
+        else (None, None)
+    )
+    landmarker = None
+    landmarker_ref = settings.landmarker or experiment.pipeline.landmarker
+    if "landmarks" in needs:
+        landmarker = (
+            pipeline.landmarker  # the pipeline's own: loaded once
+            if landmarker_ref == experiment.pipeline.landmarker
+            else manager.build(
+                LANDMARKER, landmarker_ref, context=pipeline.context, path="$.eval.landmarker"
+            )
+        )
+    _ = (pipeline.detector, pipeline.swapper, pipeline.swap_recognizer())
+    if pipeline.swapper.needs_landmarks:
+        _ = pipeline.landmarker
+    return ScorerParts(pipeline, recognizer, recognizer_info, landmarker, landmarker_ref)
+
+
+@attrs.frozen(eq=False)
+class EmbedTask:
+    """One gallery image as a worker gets it: the image and its bytes."""
+
+    image: EvalImage
+    data: FileBytes
+
+
+@attrs.frozen(eq=False)
+class PairTask:
+    """One pair as a worker gets it: the pair and its two images' bytes."""
+
+    pair: Pair
+    source: FileBytes
+    target: FileBytes
+
+
+@attrs.frozen(eq=False)
+class EmbedWork:
+    """Embeds gallery images on a worker (picklable; the models load once per worker)."""
+
+    experiment: ExperimentConfig
+    needs: frozenset[Need]
+    plugins: tuple[str, ...] | None = None
+
+    def scorer(self) -> PairScorer:
+        parts = build_scorer_parts(self.experiment, self.needs, FaceswapPlugins(only=self.plugins))
+        return PairScorer(parts.pipeline, self.needs, parts.recognizer, parts.landmarker)
+
+    def start(self) -> Callable[[EmbedTask], Embedded]:
+        scorer = self.scorer()
+
+        def embed(task: EmbedTask) -> Embedded:
+            scorer.inputs = {task.image.key: task.data}
+            return scorer.embed_one(task.image)
+
+        return embed
+
+
+@attrs.frozen(eq=False)
+class ScoreWork(EmbedWork):
+    """Scores pairs on a worker, with the gallery the driver folded from :class:`EmbedWork`."""
+
+    embeddings: Mapping[str, tuple[str, FloatArray]] = attrs.field(factory=dict)
+
+    def start(self) -> Callable[[PairTask], Scored]:  # type: ignore[override]
+        scorer = self.scorer()
+        scorer.embeddings = dict(self.embeddings)
+        gallery = GalleryIndex(scorer.embeddings) if scorer.recognizer is not None else None
+
+        def score(task: PairTask) -> Scored:
+            scorer.inputs = {task.pair.source.key: task.source, task.pair.target.key: task.target}
+            return scorer.score(task.pair, gallery)
+
+        return score
+
+
+def _mapped(
+    runner: WorkRunner | None, work: Work[ItemT, ResultT], items: Iterable[ItemT]
+) -> Iterator[ResultT]:
+    if runner is None:  # this process, as the local runner does it (eval imports no runner)
+        run = work.start()
+        return (run(item) for item in items)
+    return runner.map(work, items)
+
+
 # -- the run -----------------------------------------------------------------------------------
 
 
@@ -487,14 +638,34 @@ def evaluate(
     progress: Progress | None = None,
     env_factory: Callable[[], dict[str, Any]] = capture_env,
     work_root: str | os.PathLike[str] = DEFAULT_ROOT,
+    runner: WorkRunner | None = None,
+    experiment: ExperimentConfig | None = None,
 ) -> EvalResult:
     """Run an evaluation and write its folder; see the module docstring.
 
+    :param runner: where the pairs are scored (a cluster's workers); ``None``
+        scores them in this process. The results are the same.
+    :param experiment: an already resolved config to evaluate instead of
+        ``options.config`` / ``options.run`` (``--model`` still applies).
     :raises RegressionError: with a baseline, when a metric regressed beyond
         tolerance (after every output is written).
     """
     with tempfile.TemporaryDirectory(prefix="faceswap-eval-frames-") as frames:
-        return _evaluate(options, plugins, progress, env_factory, work_root, Path(frames))
+        return _evaluate(
+            options, plugins, progress, env_factory, work_root, Path(frames), runner, experiment
+        )
+
+
+def evaluate_config(
+    config: ExperimentConfig, work_dir: str | os.PathLike[str], *, runner: WorkRunner | None
+) -> dict[str, Any]:
+    """The eval job of a :class:`~faceswap_core.interfaces.Runner`: ``config.eval`` into
+    ``work_dir``; returns the ``--json`` summary."""
+    return evaluate(EvalOptions(out=Path(work_dir)), runner=runner, experiment=config).summary()
+
+
+def _read(path: Path, key: str, max_bytes: int) -> FileBytes:
+    return read_file_bytes(path, key, max_bytes)
 
 
 def _evaluate(
@@ -504,9 +675,11 @@ def _evaluate(
     env_factory: Callable[[], dict[str, Any]],
     work_root: str | os.PathLike[str],
     frames_dir: Path,
+    runner: WorkRunner | None = None,
+    given: ExperimentConfig | None = None,
 ) -> EvalResult:
     manager = plugins if plugins is not None else get_plugins()
-    experiment, config_path, model = resolve_experiment(options, manager)
+    experiment, config_path, model = resolve_experiment(options, manager, given)
     settings: EvalConfig = experiment.eval
     tolerances = parse_tolerances(options.tolerance)
     baseline = read_metrics_json(options.baseline) if options.baseline is not None else None
@@ -529,28 +702,13 @@ def _evaluate(
     )
     if not pairs:
         raise ConfigError("no pairs to evaluate: eval.cross_pairs and eval.self_pairs are both 0")
-    pipeline = Pipeline(attrs.evolve(experiment.pipeline, faces="largest"), manager)
+    pipeline = scoring_pipeline(experiment, manager)
     metrics, skipped = build_metrics(settings.metrics, manager, pipeline.context)
     needs: frozenset[Need] = frozenset().union(*(metric.needs for metric in metrics))
-    recognizer, recognizer_info = (
-        build_recognizer(settings.recognizer, manager, pipeline.context)
-        if "embeddings" in needs
-        else (None, None)
-    )
-    landmarker = None
-    landmarker_ref = settings.landmarker or experiment.pipeline.landmarker
-    if "landmarks" in needs:
-        landmarker = (
-            pipeline.landmarker  # the pipeline's own: loaded once
-            if landmarker_ref == experiment.pipeline.landmarker
-            else manager.build(
-                LANDMARKER, landmarker_ref, context=pipeline.context, path="$.eval.landmarker"
-            )
-        )
     # Build the models now: a missing model file fails here, before any output exists.
-    _ = (pipeline.detector, pipeline.swapper, pipeline.swap_recognizer())
-    if pipeline.swapper.needs_landmarks:
-        _ = pipeline.landmarker
+    parts = build_scorer_parts(experiment, needs, manager, pipeline)
+    pipeline, recognizer, landmarker = parts.pipeline, parts.recognizer, parts.landmarker
+    recognizer_info, landmarker_ref = parts.recognizer_info, parts.landmarker_ref
     if out is None:
         out = resolve_work_dir(
             cli_work_dir=None,
@@ -577,13 +735,37 @@ def _evaluate(
         )
         scorer = PairScorer(pipeline, needs, recognizer, landmarker)
         gallery = None
-        if recognizer is not None:
+        limit = pipeline.config.limits.max_bytes
+        shipped = None if runner is None else loaded_distributions(manager)
+        if recognizer is not None and runner is None:
             scorer.embed_images(data.images)
+        elif recognizer is not None:
+            assert runner is not None
+            embed_work = EmbedWork(experiment, needs, shipped)
+            tasks = (EmbedTask(i, _read(i.path, i.key, limit)) for i in data.images)
+            for embedded in _mapped(runner, embed_work, tasks):
+                scorer.add(embedded)
+        if recognizer is not None:
             gallery = GalleryIndex(scorer.embeddings)
         strips_dir = folder.path / PAIR_STRIPS_DIR
         rows: list[dict[str, Any]] = []
-        for index, pair in enumerate(pairs):
-            scored = scorer.score(pair, gallery)
+        if runner is None:
+            results: Iterator[Scored] = (scorer.score(pair, gallery) for pair in pairs)
+        else:
+            score_work = ScoreWork(experiment, needs, shipped, scorer.embeddings)
+            results = _mapped(
+                runner,
+                score_work,
+                (
+                    PairTask(
+                        pair,
+                        _read(pair.source.path, pair.source.key, limit),
+                        _read(pair.target.path, pair.target.key, limit),
+                    )
+                    for pair in pairs
+                ),
+            )
+        for index, (pair, scored) in enumerate(zip(pairs, results, strict=True)):
             row = scored.row
             if not scored.record.ok:
                 log.warning(
@@ -709,15 +891,25 @@ def _document(
 
 
 __all__ = [
+    "EmbedTask",
+    "EmbedWork",
+    "Embedded",
     "EvalOptions",
     "EvalResult",
     "GalleryIndex",
     "PairScorer",
+    "PairTask",
+    "ScoreWork",
+    "Scored",
+    "ScorerParts",
     "build_metrics",
     "build_recognizer",
+    "build_scorer_parts",
     "checkpoint_field",
     "evaluate",
+    "evaluate_config",
     "match_face",
     "resolve_experiment",
     "run_swapper",
+    "scoring_pipeline",
 ]

@@ -173,6 +173,14 @@ def write_image(
     data = encode(
         image, fmt, quality=quality, lossless=lossless, provenance=provenance, model=model
     )
+    return write_encoded(path, data)
+
+
+def write_encoded(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write bytes :func:`encode` made (here or on a cluster worker) atomically, once.
+
+    :raises InputError: the destination is a folder or cannot be written.
+    """
     label = f"output {os.fspath(path)!r}"
     if Path(path).is_dir():
         raise InputError(f"cannot write {label}: it is a folder; pass a file name")
@@ -191,5 +199,6 @@ __all__ = [
     "encode",
     "format_for_path",
     "normalize_format",
+    "write_encoded",
     "write_image",
 ]

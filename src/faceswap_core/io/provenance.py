@@ -38,6 +38,7 @@ from faceswap_core.errors import InvalidImageError
 from faceswap_core.io.decode import open_image, probe
 from faceswap_core.io.hashing import cached_sha256_file, sha256_bytes
 from faceswap_core.io.limits import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS
+from faceswap_core.io.read import FileBytes
 from faceswap_core.version import __version__
 
 SOFTWARE_NAME = "faceswap"
@@ -221,6 +222,8 @@ def describe_input(
 
     :param keep_asset: keep the file or bytes for the SDK (the parent only).
     """
+    if isinstance(source, FileBytes):  # read where it lives; hash the bytes the worker got
+        source = source.read()
     if isinstance(source, str | os.PathLike):
         path = Path(source)
         mime = VIDEO_MIME_TYPES.get(path.suffix.lower()) or _image_mime(path)

@@ -25,6 +25,8 @@ class Swapper(Protocol):
     named alignment ``template``, computes what the swapper asks for
     (``recognizer`` embeddings, ``needs_landmarks``) in crop coordinates, and
     pastes the result back. ``prepare_source`` runs once per source image.
+    With the ``native`` template each crop is the face at its own resolution,
+    square and sized to the face, at most ``crop_size`` a side.
     """
 
     crop_size: int

@@ -10,6 +10,8 @@ as little as 0.28 on t1's pairs; see ``python -m faceswap_core.tools.sharpness``
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -21,6 +23,7 @@ from faceswap_core.interfaces.face import Image
 from faceswap_core.pipeline.image import Pipeline
 from faceswap_core.plugin.manager import FaceswapPlugins
 from faceswap_core.swappers.classic import masks
+from faceswap_core.tools import pictures
 from faceswap_core.tools.sharpness import RULE, SwapMeter, shipped_pairs, t1_faces
 from faceswap_core.vision.align import invert, transform_points
 
@@ -91,3 +94,22 @@ def test_the_kept_target_mouth_is_the_target_pixels_exactly(
     corner = transform_points(np.zeros((1, 2)), invert(pasted.matrix))[0]
     assert float(corner[0]).is_integer()
     assert float(corner[1]).is_integer()
+
+
+def test_the_docs_picture_is_made_by_the_pipeline_and_never_replaces_a_foreign_file(
+    meter: SwapMeter, tmp_path: Path
+) -> None:
+    picture = pictures.classic_picture(meter.pipeline)
+    panel, gap = pictures.PANEL, pictures.GAP
+    assert picture.shape == (2 * panel + gap, 3 * panel + 2 * gap, 3)
+    assert picture.dtype == np.uint8
+    # The result panels differ from the target panels: a face was swapped in each row.
+    for row in (0, panel + gap):
+        target = picture[row : row + panel, panel + gap : 2 * panel + gap].astype(int)
+        result = picture[row : row + panel, 2 * (panel + gap) :].astype(int)
+        assert np.abs(result - target).mean() > 3.0
+
+    foreign = tmp_path / "classic.png"
+    foreign.write_bytes(b"not ours")
+    assert pictures.main([str(foreign)]) == 2
+    assert foreign.read_bytes() == b"not ours"

@@ -120,10 +120,16 @@ def transfer(image: Image, source: ColorStats, target: ColorStats, detail: float
     """
     gain = np.clip(target.std / source.std, MIN_GAIN, MAX_GAIN).astype(np.float32)
     lab = to_lab(image)
+    # Per channel c -> (c - source mean) * gain + target mean, as one OpenCV pass.
+    affine = np.zeros((3, 4), np.float32)
+    affine[[0, 1, 2], [0, 1, 2]] = gain
+    affine[:, 3] = target.mean - gain * source.mean
     if detail <= 0.0:
-        return from_lab((lab - source.mean) * gain + target.mean)
-    out = (lab - source.mean) * gain + target.mean
-    lightness = np.ascontiguousarray(lab[..., 0])
+        return from_lab(np.asarray(cv2.transform(lab, affine), np.float32))
+    # Lightness: only the shading is scaled, so L moves by a smooth change instead.
+    affine[0] = (1.0, 0.0, 0.0, 0.0)
+    out = cv2.transform(lab, affine)
+    lightness = np.asarray(cv2.extractChannel(lab, 0), np.float32)
     step = _coarse_step(detail)
     base = cv2.GaussianBlur(
         _shrink(lightness, step), (0, 0), detail / step, borderType=cv2.BORDER_REFLECT_101
@@ -132,5 +138,6 @@ def transfer(image: Image, source: ColorStats, target: ColorStats, detail: float
     change = (base - source.mean[0]) * (gain[0] - np.float32(1.0)) + (
         target.mean[0] - source.mean[0]
     )
-    out[..., 0] = lightness + _enlarge(np.asarray(change, np.float32), lightness.shape)
-    return from_lab(out)
+    full = _enlarge(np.asarray(change, np.float32), lightness.shape)
+    zeros = np.zeros_like(full)
+    return from_lab(np.asarray(cv2.add(out, cv2.merge([full, zeros, zeros])), np.float32))

@@ -98,8 +98,9 @@ def _inside_distance(region: FloatArray) -> tuple[FloatArray, tuple[int, int, in
 
 
 def _smoothstep(t: FloatArray) -> FloatArray:
-    out: FloatArray = (t * t * (3.0 - 2.0 * t)).astype(np.float32)
-    return out
+    """``t * t * (3 - 2 t)`` (OpenCV arithmetic: several times NumPy's speed on a face)."""
+    rising = cv2.addWeighted(t, -2.0, t, 0.0, 3.0)
+    return np.asarray(cv2.multiply(cv2.multiply(t, t), rising), np.float32)
 
 
 def ramp(region: FloatArray, width: float) -> FloatArray:
@@ -150,10 +151,10 @@ def feathered(region: FloatArray, inner: FloatArray, width: float, least: float)
     if found is None:
         return mask
     outside, (x0, y0, x1, y1) = found
-    away = (np.asarray(inner)[y0:y1, x0:x1] <= 0.5).astype(np.uint8)
+    away = np.less_equal(inner[y0:y1, x0:x1], 0.5).view(np.uint8)
     to_inner = cv2.distanceTransform(away, cv2.DIST_L2, cv2.DIST_MASK_5)
-    span = np.maximum(np.minimum(np.float32(width), outside + to_inner), np.float32(least))
-    mask[y0:y1, x0:x1] = _smoothstep(np.clip(outside / np.maximum(span, 1e-3), 0.0, 1.0))
+    span = cv2.max(cv2.min(cv2.add(outside, to_inner), float(width)), max(float(least), 1e-3))
+    mask[y0:y1, x0:x1] = _smoothstep(np.asarray(cv2.min(cv2.divide(outside, span), 1.0)))
     return mask
 
 

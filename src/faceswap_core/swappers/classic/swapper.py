@@ -295,16 +295,18 @@ class ClassicSwapper:
         seam = max(1.0, MIRROR_SEAM * eyes)
         x, y, w, h = box
         weight = symmetry.hidden_weight(size, landmarks, mirrored.hidden_side, seam)
-        alpha = (weight[y : y + h, x : x + w] * np.float32(mirrored.strength))[..., None]
+        alpha = np.ascontiguousarray(weight[y : y + h, x : x + w]) * np.float32(mirrored.strength)
         # Shading is blended; detail is taken from one face or the other (switching
         # over a narrow band), since averaging two textures that never quite align blurs.
         own, other = warped.astype(np.float32), flipped.astype(np.float32)
         sigma = max(DETAIL_SIGMA * eyes, 0.5)
         own_base, other_base = shading(own, sigma), shading(other, sigma)
-        pick = np.clip((alpha - 0.5) * 4.0 + 0.5, 0.0, 1.0)
-        mixed = own_base + (other_base - own_base) * alpha
-        mixed += (own - own_base) + ((other - other_base) - (own - own_base)) * pick
-        return to_uint8(mixed)
+        pick = cv2.min(cv2.max(alpha * np.float32(4.0) - np.float32(1.5), 0.0), 1.0)
+        bases = cv2.blendLinear(other_base, own_base, alpha, 1.0 - alpha)
+        details = cv2.blendLinear(
+            cv2.subtract(other, other_base), cv2.subtract(own, own_base), pick, 1.0 - pick
+        )
+        return to_uint8(cv2.add(bases, details))
 
     def swap(self, crop: Image, face: Face, source: Any) -> SwapOutput:
         """Swap the prepared source face into ``crop``; only pixels under the mask change."""
@@ -330,8 +332,8 @@ class ClassicSwapper:
         # the pipeline feathers the morphed ring onto the original frame.
         face_on_morphed = _alpha_blend(morphed, pasted.image, pasted.mask)
         bent = shape.ring_mask(anchors, size, self._pixels(self.config.feather, landmarks))
-        mask = np.maximum(pasted.mask, bent)
-        cv2.copyTo(target, (mask <= 0.0).astype(np.uint8), face_on_morphed)
+        mask = np.asarray(cv2.max(pasted.mask, bent), np.float32)
+        cv2.copyTo(target, np.less_equal(mask, 0.0).view(np.uint8), face_on_morphed)
         return SwapOutput(image=face_on_morphed, mask=mask)
 
     def _face_lab(self, image: Image, landmarks: FloatArray) -> FloatArray:
@@ -369,13 +371,13 @@ class ClassicSwapper:
         keep: FloatArray | None = None
         if cfg.keep_target_mouth:
             keep, hole = self._mouth_hole(size, landmarks)
-            mask *= 1.0 - hole
+            cv2.multiply(mask, cv2.addWeighted(hole, -1.0, hole, 0.0, 1.0), dst=mask)
         if not mask.any():  # the face left the crop: nothing to paste
             return SwapOutput(image=target.copy(), mask=np.zeros((size, size), np.float32))
 
         # Everything that reads the warped face (mask, colour region, clone
         # region) lies inside the hard face region, so only its box is warped.
-        x, y, w, h = (int(v) for v in cv2.boundingRect((region > 0).astype(np.uint8)))
+        x, y, w, h = (int(v) for v in cv2.boundingRect(region.astype(np.uint8)))
         box: Box = (x, y, w, h)
         inside = (slice(y, y + h), slice(x, x + w))
         face_pixels = self._warp_source(source, size, landmarks, box)
@@ -395,7 +397,7 @@ class ClassicSwapper:
         # The soft mask is applied once, by whoever pastes the crop (the
         # pipeline's paste-back); here the face replaces the crop wherever the
         # mask is above 0 (all inside the box), and everything else stays byte-identical.
-        cv2.copyTo(face_pixels, (mask[inside] > 0.0).astype(np.uint8), out[inside])
+        cv2.copyTo(face_pixels, np.greater(mask[inside], 0.0).view(np.uint8), out[inside])
         return SwapOutput(image=out, mask=mask)
 
 
@@ -405,14 +407,13 @@ def _alpha_blend(base: Image, top: Image, alpha: FloatArray) -> Image:
     Only the bounding box of ``alpha > 0`` is computed; elsewhere the result is ``base``.
     """
     out: Image = base.copy()
-    x, y, w, h = cv2.boundingRect((alpha > 0).astype(np.uint8))
+    x, y, w, h = cv2.boundingRect(np.greater(alpha, 0.0).view(np.uint8))
     if w == 0 or h == 0:
         return out
-    weight = alpha[y : y + h, x : x + w, None]
-    lower = base[y : y + h, x : x + w].astype(np.float32)
-    upper = top[y : y + h, x : x + w].astype(np.float32)
-    mixed = lower * (1.0 - weight) + upper * weight
-    out[y : y + h, x : x + w] = to_uint8(mixed)
+    weight = np.ascontiguousarray(alpha[y : y + h, x : x + w])
+    lower = np.ascontiguousarray(base[y : y + h, x : x + w])
+    upper = np.ascontiguousarray(top[y : y + h, x : x + w])
+    out[y : y + h, x : x + w] = cv2.blendLinear(upper, lower, weight, 1.0 - weight)
     return out
 
 

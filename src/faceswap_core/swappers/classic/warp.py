@@ -91,23 +91,27 @@ def remap_fields(
     cols, rows = -(-width // step), -(-height // step)
     # Grid pixel (i, j) sits at box pixel (i * step + half, j * step + half).
     half = (step - 1) / 2.0
-    labels = np.full((rows, cols), len(triangles), dtype=np.int32)
+    # Labels index the coefficient table; a mesh of under 256 triangles (every mesh the
+    # classic swapper makes) gets 8-bit labels and OpenCV's table lookup.
+    small = len(coeffs) <= 256
+    labels = np.full((rows, cols), len(triangles), dtype=np.uint8 if small else np.int32)
     shifted = (np.asarray(dst, dtype=np.float64) - np.array([x0 + half, y0 + half])) / step
     fixed = np.round(shifted * (1 << _SHIFT)).astype(np.int32)
     for index, triangle in enumerate(triangles):
         cv2.fillConvexPoly(labels, fixed[triangle], int(index), cv2.LINE_8, _SHIFT)
-    xs = (x0 + half + step * np.arange(cols, dtype=np.float32))[None, :]
-    ys = (y0 + half + step * np.arange(rows, dtype=np.float32))[:, None]
-    # One gather of each pixel's six coefficients, as planes: (6, H, W).
-    planes = np.ascontiguousarray(coeffs.reshape(len(coeffs), 6).T)[:, labels]
-    map_x = planes[0] * xs
-    map_x += planes[2] * ys
-    map_x += planes[4]
-    map_y = planes[1] * xs
-    map_y += planes[3] * ys
-    map_y += planes[5]
+    table = np.zeros((max(len(coeffs), 256), 6), np.float32)
+    table[: len(coeffs)] = coeffs.reshape(len(coeffs), 6)
+    # Each pixel's six coefficients, as planes.
+    if small:
+        planes = [cv2.LUT(labels, np.ascontiguousarray(table[:, k])) for k in range(6)]
+    else:
+        planes = list(np.ascontiguousarray(table.T)[:, labels])
+    xs = np.tile(x0 + half + step * np.arange(cols, dtype=np.float32), (rows, 1))
+    ys = np.tile((y0 + half + step * np.arange(rows, dtype=np.float32))[:, None], (1, cols))
+    map_x = cv2.add(cv2.add(cv2.multiply(planes[0], xs), cv2.multiply(planes[2], ys)), planes[4])
+    map_y = cv2.add(cv2.add(cv2.multiply(planes[1], xs), cv2.multiply(planes[3], ys)), planes[5])
     if step == 1:
-        return map_x, map_y
+        return np.asarray(map_x, np.float32), np.asarray(map_y, np.float32)
     # Enlarging by exactly ``step`` puts grid pixel i back on box pixel i * step + half.
     size = (cols * step, rows * step)
     fine_x = cv2.resize(map_x, size, interpolation=cv2.INTER_LINEAR)[:height, :width]

@@ -518,3 +518,56 @@ def test_colour_transfer_keeps_the_lightness_detail_and_matches_the_shading(
         pairs = (columns[0::2] + columns[1::2]) / 2
         span = float(pairs[-4:].mean() - pairs[:4].mean())
         assert span == pytest.approx(0.5 * 30.0 * (size - 8) / size, rel=0.2)
+
+
+def test_a_large_face_gets_the_same_mask_from_its_shrunk_analysis(
+    astronaut_image: Image,
+    analysis: Analysis,
+    largest_t1: AlignedFace,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Masks of a face over ``ANALYSIS_EYES`` are worked out shrunk: nearly the full-size ones.
+
+    The astronaut enlarged 2.5x (about 95 px between the eyes) is swapped with the
+    analysis shrunk (the default) and at full size (the limit raised). Both keep
+    the inner face whole and are exactly 0 outside the face region and on the
+    kept mouth. Where the two runs make the same decisions (no forehead, whose
+    height is a per-strip skin test, and no mouth hole, whose radius is rounded at
+    another scale) the masks cover the same pixels, not shifted.
+    """
+    from faceswap_core.swappers.classic import swapper as classic
+
+    big = cv2.resize(astronaut_image, None, fx=2.5, fy=2.5, interpolation=cv2.INTER_CUBIC)
+    (face,) = _detect(big, analysis)
+    target = align(big, face, LARGEST, NATIVE)
+    landmarks = _landmarks(target)
+    assert masks.face_scale(landmarks) > classic.ANALYSIS_EYES
+
+    def both(**options: Any) -> list[tuple[Image, np.ndarray[Any, Any]]]:
+        shrunk = _swap(largest_t1, target, shape_transfer=0.0, **options)
+        with monkeypatch.context() as patch:
+            patch.setattr(classic, "ANALYSIS_EYES", 1e6)
+            full = _swap(largest_t1, target, shape_transfer=0.0, **options)
+        return [shrunk, full]
+
+    eyes_and_nose = np.zeros((target.size, target.size), np.uint8)  # points 27-47, 3 px in
+    cv2.fillConvexPoly(
+        eyes_and_nose, cv2.convexHull(np.round(landmarks[27:48]).astype(np.int32)), 1
+    )
+    inner = cv2.erode(eyes_and_nose, np.ones((7, 7), np.uint8)) > 0
+    region = masks.face_region(target.size, landmarks, ClassicConfig().forehead)
+    mouth = masks.mouth_region(target.size, landmarks, 0) > 0
+    runs = both()
+    assert float(np.abs(runs[0][1] - runs[1][1]).mean()) < 0.01
+    for image, mask in runs:
+        assert np.all(mask[inner] == 1.0)
+        assert not mask[region == 0].any()
+        assert not mask[mouth].any()
+        assert np.array_equal(image[mouth], target.crop[mouth])
+
+    (_, shrunk), (_, full) = both(forehead=0.0, keep_target_mouth=False)
+    core_shrunk, core_full = shrunk > 0.5, full > 0.5
+    assert (core_shrunk & core_full).sum() / (core_shrunk | core_full).sum() > 0.97
+    grid = np.mgrid[0 : target.size, 0 : target.size].reshape(2, -1)
+    centres = [grid @ mask.ravel() / mask.sum() for mask in (shrunk, full)]
+    assert float(np.abs(centres[0] - centres[1]).max()) < 0.3

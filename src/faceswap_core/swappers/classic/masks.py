@@ -192,7 +192,8 @@ def soft_hole(region: FloatArray, radius: int) -> FloatArray:
     blurred = cv2.GaussianBlur(
         grown, (2 * radius + 1, 2 * radius + 1), radius / 2.0, borderType=cv2.BORDER_CONSTANT
     )
-    out[y0:y1, x0:x1] = np.maximum(blurred, window)
+    # A Gaussian's weights sum to 1 only up to rounding: clip, so the core is exactly 1.
+    out[y0:y1, x0:x1] = np.maximum(np.minimum(blurred, 1.0), window)
     return out
 
 

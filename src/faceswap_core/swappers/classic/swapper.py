@@ -94,6 +94,9 @@ REFERENCE_EYES = 50.0
 DETAIL_SIGMA = 0.1
 # The face mask's ramp is never narrower than this fraction of the eye distance.
 LEAST_RAMP = 0.25
+# Masks and colour statistics are worked out on the face at most this many pixels
+# between the eyes (see ClassicSwapper._face_masks).
+ANALYSIS_EYES = 64.0
 # Warp fields are computed every ``eye distance // FIELD_STEP_EYES`` pixels and
 # enlarged (exact inside each triangle), so a large face costs about what a small one does.
 FIELD_STEP_EYES = 40.0
@@ -101,6 +104,22 @@ FIELD_STEP_EYES = 40.0
 
 def _field_step(landmarks: FloatArray) -> int:
     return max(1, int(masks.face_scale(landmarks) // FIELD_STEP_EYES))
+
+
+@attrs.frozen(eq=False)
+class FaceMasks:
+    """Where a source face goes on one target crop, at the crop's size.
+
+    :ivar region: the hard face region (0 or 1).
+    :ivar mask: the soft paste mask (0 to 1): 0 outside ``region`` and on ``keep``.
+    :ivar keep: the target's own mouth interior (0 or 1), or ``None`` when not kept.
+    :ivar goal: the target face's colour statistics, or ``None`` (no colour transfer).
+    """
+
+    region: FloatArray
+    mask: FloatArray
+    keep: FloatArray | None
+    goal: ColorStats | None
 
 
 @attrs.frozen(eq=False)
@@ -215,12 +234,15 @@ class ClassicSwapper:
         return max(1, round(value * masks.face_scale(landmarks) / REFERENCE_EYES))
 
     @staticmethod
-    def _mouth_hole(size: int, landmarks: FloatArray) -> tuple[FloatArray, FloatArray]:
+    def _mouth_hole(
+        size: int, landmarks: FloatArray, *, soft: bool = True
+    ) -> tuple[FloatArray, FloatArray]:
         """The hard mouth region to keep and its softened version for the mask."""
         scale = masks.face_scale(landmarks)
         hard = masks.mouth_region(size, landmarks, max(1, round(MOUTH_GROW * scale)))
-        soft = masks.soft_hole(hard, max(1, round(MOUTH_SOFTEN * scale)))
-        return hard, soft
+        if not soft:
+            return hard, hard
+        return hard, masks.soft_hole(hard, max(1, round(MOUTH_SOFTEN * scale)))
 
     @staticmethod
     def _stats_region(
@@ -351,54 +373,85 @@ class ClassicSwapper:
             lab[y0:y1, x0:x1] = to_lab(image[y0:y1, x0:x1])
         return lab
 
+    def _face_masks(self, target: Image, landmarks: FloatArray, source: ClassicSource) -> FaceMasks:
+        """Where the source face goes on ``target``: regions, soft mask and the target's colour.
+
+        They are worked out on the face at most :data:`ANALYSIS_EYES` px between
+        the eyes (a larger face's crop is shrunk for it): the soft mask is smooth
+        and the colour statistics are averages, so they lose nothing, and a large
+        face costs what a small one does. The hard face region and the kept
+        mouth are then drawn at full size, and the mask is cut to them exactly.
+        """
+        size = target.shape[0]
+        cfg = self.config
+        scale = min(1.0, ANALYSIS_EYES / max(masks.face_scale(landmarks), 1e-6))
+        small = max(16, round(size * scale))
+        if small < size:
+            scale = small / size
+            image = np.asarray(
+                cv2.resize(target, (small, small), interpolation=cv2.INTER_AREA), np.uint8
+            )
+            points = ((landmarks + 0.5) * scale - 0.5).astype(np.float32)
+        else:
+            small, image, points = size, target, landmarks
+        lab = self._face_lab(image, points)
+        lift = min(source.forehead, masks.skin_lift(lab, points, cfg.forehead))
+        region = masks.face_region(small, points, lift)
+        mask = masks.feathered(
+            region,
+            masks.inner_region(small, points),
+            width=2 * self._pixels(cfg.feather, points),
+            least=max(1.0, LEAST_RAMP * masks.face_scale(points)),
+        )
+        keep: FloatArray | None = None
+        if cfg.keep_target_mouth:
+            keep, hole = self._mouth_hole(small, points)
+            cv2.multiply(mask, cv2.addWeighted(hole, -1.0, hole, 0.0, 1.0), dst=mask)
+        goal: ColorStats | None = None
+        if cfg.color_transfer:
+            x, y, w, h = cv2.boundingRect(region.astype(np.uint8))
+            stats = self._stats_region(small, points, lift, region)[y : y + h, x : x + w]
+            if stats.any():
+                goal = region_stats(lab[y : y + h, x : x + w], stats)
+        if small < size:
+            region = masks.face_region(size, landmarks, lift)
+            mask = np.asarray(cv2.resize(mask, (size, size), interpolation=cv2.INTER_LINEAR))
+            cv2.multiply(mask, region, dst=mask)
+            if keep is not None:
+                keep = self._mouth_hole(size, landmarks, soft=False)[0]
+                cv2.multiply(mask, cv2.addWeighted(keep, -1.0, keep, 0.0, 1.0), dst=mask)
+        return FaceMasks(region=region, mask=mask, keep=keep, goal=goal)
+
     def _paste_face(
         self, target: Image, landmarks: FloatArray, source: ClassicSource
     ) -> SwapOutput:
         """Warp, recolour and blend the source texture onto ``target``'s landmarks."""
         size = target.shape[0]
-        cfg = self.config
-
-        target_lab = self._face_lab(target, landmarks)
-        lift = min(source.forehead, masks.skin_lift(target_lab, landmarks, cfg.forehead))
-        region = masks.face_region(size, landmarks, lift)
-        eyes = masks.face_scale(landmarks)
-        mask = masks.feathered(
-            region,
-            masks.inner_region(size, landmarks),
-            width=2 * self._pixels(cfg.feather, landmarks),
-            least=max(1.0, LEAST_RAMP * eyes),
-        )
-        keep: FloatArray | None = None
-        if cfg.keep_target_mouth:
-            keep, hole = self._mouth_hole(size, landmarks)
-            cv2.multiply(mask, cv2.addWeighted(hole, -1.0, hole, 0.0, 1.0), dst=mask)
-        if not mask.any():  # the face left the crop: nothing to paste
+        where = self._face_masks(target, landmarks, source)
+        if not where.mask.any():  # the face left the crop: nothing to paste
             return SwapOutput(image=target.copy(), mask=np.zeros((size, size), np.float32))
 
         # Everything that reads the warped face (mask, colour region, clone
         # region) lies inside the hard face region, so only its box is warped.
-        x, y, w, h = (int(v) for v in cv2.boundingRect(region.astype(np.uint8)))
+        x, y, w, h = (int(v) for v in cv2.boundingRect(where.region.astype(np.uint8)))
         box: Box = (x, y, w, h)
         inside = (slice(y, y + h), slice(x, x + w))
         face_pixels = self._warp_source(source, size, landmarks, box)
-        if cfg.color_transfer:
-            stats_region = self._stats_region(size, landmarks, lift, region)[inside]
-            if stats_region.any():
-                goal = region_stats(target_lab[inside], stats_region)
-                face_pixels = transfer(
-                    face_pixels, source.color, goal, detail=max(DETAIL_SIGMA * eyes, 0.5)
-                )
+        if where.goal is not None:
+            detail = max(DETAIL_SIGMA * masks.face_scale(landmarks), 0.5)
+            face_pixels = transfer(face_pixels, source.color, where.goal, detail=detail)
         out = target.copy()
-        if cfg.blend == "poisson":
+        if self.config.blend == "poisson":
             warped = target.copy()
             warped[inside] = face_pixels
-            clone = region if keep is None else region * (1 - keep)
+            keep = where.keep
+            clone = where.region if keep is None else where.region * (1 - keep)
             face_pixels = np.ascontiguousarray(_poisson(warped, target, clone)[inside])
         # The soft mask is applied once, by whoever pastes the crop (the
         # pipeline's paste-back); here the face replaces the crop wherever the
         # mask is above 0 (all inside the box), and everything else stays byte-identical.
-        cv2.copyTo(face_pixels, np.greater(mask[inside], 0.0).view(np.uint8), out[inside])
-        return SwapOutput(image=out, mask=mask)
+        cv2.copyTo(face_pixels, np.greater(where.mask[inside], 0.0).view(np.uint8), out[inside])
+        return SwapOutput(image=out, mask=where.mask)
 
 
 def _alpha_blend(base: Image, top: Image, alpha: FloatArray) -> Image:

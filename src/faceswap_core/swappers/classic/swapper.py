@@ -43,6 +43,7 @@ matches its expression and lighting in both cases.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import attrs
@@ -94,8 +95,8 @@ REFERENCE_EYES = 50.0
 DETAIL_SIGMA = 0.1
 # The face mask's ramp is never narrower than this fraction of the eye distance.
 LEAST_RAMP = 0.25
-# Masks and colour statistics are worked out on the face at most this many pixels
-# between the eyes (see ClassicSwapper._face_masks).
+# Masks and colour statistics are worked out on every n-th pixel of a face, so at
+# most this many pixels between the eyes (see ClassicSwapper._face_masks).
 ANALYSIS_EYES = 64.0
 # Warp fields are computed every ``eye distance // FIELD_STEP_EYES`` pixels and
 # enlarged (exact inside each triangle), so a large face costs about what a small one does.
@@ -376,24 +377,21 @@ class ClassicSwapper:
     def _face_masks(self, target: Image, landmarks: FloatArray, source: ClassicSource) -> FaceMasks:
         """Where the source face goes on ``target``: regions, soft mask and the target's colour.
 
-        They are worked out on the face at most :data:`ANALYSIS_EYES` px between
-        the eyes (a larger face's crop is shrunk for it): the soft mask is smooth
-        and the colour statistics are averages, so they lose nothing, and a large
+        They are worked out on every ``step``-th pixel of a face over
+        :data:`ANALYSIS_EYES` px between the eyes: the soft mask is smooth and
+        the colour statistics are averages, so they lose nothing, and a large
         face costs what a small one does. The hard face region and the kept
         mouth are then drawn at full size, and the mask is cut to them exactly.
         """
         size = target.shape[0]
         cfg = self.config
-        scale = min(1.0, ANALYSIS_EYES / max(masks.face_scale(landmarks), 1e-6))
-        small = max(16, round(size * scale))
-        if small < size:
-            scale = small / size
-            image = np.asarray(
-                cv2.resize(target, (small, small), interpolation=cv2.INTER_AREA), np.uint8
-            )
-            points = ((landmarks + 0.5) * scale - 0.5).astype(np.float32)
+        step = max(1, math.ceil(masks.face_scale(landmarks) / ANALYSIS_EYES))
+        if step > 1:  # grid pixel i is crop pixel i * step
+            image = np.ascontiguousarray(target[::step, ::step])
+            points = (landmarks / np.float32(step)).astype(np.float32)
         else:
-            small, image, points = size, target, landmarks
+            image, points = target, landmarks
+        small = image.shape[0]
         lab = self._face_lab(image, points)
         lift = min(source.forehead, masks.skin_lift(lab, points, cfg.forehead))
         region = masks.face_region(small, points, lift)
@@ -413,10 +411,15 @@ class ClassicSwapper:
             stats = self._stats_region(small, points, lift, region)[y : y + h, x : x + w]
             if stats.any():
                 goal = region_stats(lab[y : y + h, x : x + w], stats)
-        if small < size:
+        if step > 1:
             region = masks.face_region(size, landmarks, lift)
-            mask = np.asarray(cv2.resize(mask, (size, size), interpolation=cv2.INTER_LINEAR))
-            cv2.multiply(mask, region, dst=mask)
+            # Crop pixel x reads grid position x / step (linear between grid pixels);
+            # only the region's box can be non-zero.
+            x, y, w, h = cv2.boundingRect(region.astype(np.uint8))
+            enlarge = np.array([[step, 0.0, -x], [0.0, step, -y]], np.float64)
+            window = cv2.warpAffine(mask, enlarge, (w, h), flags=cv2.INTER_LINEAR)
+            mask = np.zeros((size, size), np.float32)
+            mask[y : y + h, x : x + w] = cv2.multiply(window, region[y : y + h, x : x + w])
             if keep is not None:
                 keep = self._mouth_hole(size, landmarks, soft=False)[0]
                 cv2.multiply(mask, cv2.addWeighted(keep, -1.0, keep, 0.0, 1.0), dst=mask)

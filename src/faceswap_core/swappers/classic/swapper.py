@@ -22,7 +22,7 @@ warp, from a Lanczos-enlarged copy made when the source is prepared
 (:class:`.warp.Texture`). Nothing smooths the texture itself: colour transfer
 and mirror fill change the shading and keep the detail's contrast, and the
 inner face is pasted whole rather than half-mixed with the target's. On the
-sample pairs the swapped face keeps 0.62 to 3.5 of the lesser input's
+sample pairs the swapped face keeps 0.62 to 3.6 of the lesser input's
 sharpness (variance of the Laplacian over the inner face), where 256 px
 bilinear crops kept 0.13 to 1.2 (issue 19; ``python -m
 faceswap_core.tools.sharpness``).

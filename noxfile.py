@@ -212,6 +212,16 @@ def demo(session: nox.Session) -> None:
     session.run("faceswap", "demo", "-o", out)
 
 
+@nox.session(python=PYTHON)
+def sharpness(session: nox.Session) -> None:
+    """How much detail and identity the swapper keeps on the sample pairs: the sharpness
+    (variance of the Laplacian over the inner face) of source, target and result, and the
+    dlib identity distance before and after, for tom_hanks -> astronaut, the demo pair and
+    every pair of t1's faces (``python -m faceswap_core.tools.sharpness``)."""
+    session.install("-e", ".", "-e", "plugins/faceswap_retinaface")
+    session.run("python", "-m", "faceswap_core.tools.sharpness", env=TEST_ENV)
+
+
 BENCH_RECORD = "work_dirs/bench/bench.json"
 BENCH_BASELINE = "benchmarks/baseline.json"
 

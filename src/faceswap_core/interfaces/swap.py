@@ -32,6 +32,9 @@ class Swapper(Protocol):
     learned model, the default when absent; ``CAPTURE_COMPOSITE`` for a
     swapper that only moves captured pixels), and ``model_path``, the weights
     file whose SHA-256 a signed manifest records.
+
+    With the ``native`` template each crop is the face at its own resolution,
+    square and sized to the face, at most ``crop_size`` a side.
     """
 
     crop_size: int

@@ -509,7 +509,7 @@ class Pipeline:
         with timer.stage("paste"):
             mask = paste_mask(
                 self.config.paste,
-                swapper.crop_size,
+                aligned.size,  # a ``native`` crop's side follows the face
                 model_mask=result.mask,
                 landmarks=aligned.face.landmarks,
             )

@@ -15,9 +15,7 @@ from faceswap_core.interfaces.face import Face, Image
 from faceswap_core.io.encode import write_image
 from faceswap_core.io.provenance import SOFTWARE_NAME, read_provenance
 from faceswap_core.pipeline.image import Pipeline
-from faceswap_core.swappers.classic.symmetry import yaw
-from faceswap_core.tools.samples import load_sample
-from faceswap_core.vision.crop import crop_around
+from faceswap_core.tools.samples import demo_pair
 
 
 def _face_panel(image: Image, face: Face, height: int) -> Image:
@@ -28,24 +26,6 @@ def _face_panel(image: Image, face: Face, height: int) -> Image:
     x2, y2 = int(min(cx + half, image.shape[1])), int(min(cy + half, image.shape[0]))
     crop = image[y1:y2, x1:x2]
     return np.asarray(cv2.resize(crop, (height, height), interpolation=cv2.INTER_AREA), np.uint8)
-
-
-def best_source_face(image: Image, faces: list[Face], pipeline: Pipeline) -> Face:
-    """The face that makes the clearest source: frontal, with open eyes.
-
-    Scored by the eye aspect ratio (eyelid gap over eye width, from the
-    68 landmarks) minus the head's yaw, so a turned or blinking face loses.
-    """
-
-    def eye_open(eye: np.ndarray) -> float:
-        gap = np.linalg.norm(eye[1] - eye[5]) + np.linalg.norm(eye[2] - eye[4])
-        return float(gap / (2.0 * (np.linalg.norm(eye[0] - eye[3]) or 1.0)))
-
-    def score(face: Face) -> float:
-        points = pipeline.landmarker.landmarks(image, face)
-        return (eye_open(points[36:42]) + eye_open(points[42:48])) / 2 - abs(yaw(points))
-
-    return max(faces, key=score)
 
 
 def side_by_side(panels: list[Image], height: int) -> Image:
@@ -104,9 +84,7 @@ def command(ctx: click.Context, output: str, model: str | None, overwrite: bool)
     check_outputs(Path(output), overwrite)
     config = PipelineConfig() if model is None else PipelineConfig(swapper={"type": model})
     pipeline = Pipeline(config, plugins_from(ctx))
-    group, target = load_sample("t1"), load_sample("astronaut")
-    # t1 is a group photo: take its clearest face as the source identity.
-    source = crop_around(group, best_source_face(group, pipeline.detect(group), pipeline))
+    source, target = demo_pair(pipeline)
     identity = pipeline.prepare_source(source)
     result = pipeline.swap(target, identity)
     folder = Path(output)

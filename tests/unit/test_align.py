@@ -133,6 +133,8 @@ def test_crop_of_a_face_at_the_frame_edge_matches_insightface_norm_crop(
 
 def test_classic_crops_still_mirror_the_frame_at_its_edge(astronaut_image: np.ndarray) -> None:
     frame = np.ascontiguousarray(astronaut_image[80:, 215:])
-    face = Face(bbox=np.array([0, 0, 60, 100], np.float32), score=1.0, kps=ASTRONAUT_KPS - [215, 80])
+    face = Face(
+        bbox=np.array([0, 0, 60, 100], np.float32), score=1.0, kps=ASTRONAUT_KPS - [215, 80]
+    )
     black = ~np.any(align.align(frame, face, 128, "classic").crop, axis=2)
     assert black.mean() < 0.05  # the suit's dark pixels only: no black band for the warp

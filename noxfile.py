@@ -154,6 +154,33 @@ def isolation(session: nox.Session) -> None:
     )
 
 
+CHAIN = ROOT / ".nox" / "_artifacts" / "chain"
+"""Where `nox -s chain_train` leaves the run, its evaluation and its export for `nox -s chain`."""
+
+
+@nox.session(python=PYTHON)
+def chain_train(session: nox.Session) -> None:
+    """The training half of `nox -s chain`, where torch is (`.ci/chain.py train`): an
+    LFW-layout folder of real faces, `data lfw prepare`, `train` (smoke config, 20 steps),
+    `eval --run RUN`, `export onnx --run RUN`."""
+    session.install("-e", ".", "-e", "plugins/faceswap_retinaface", "-e", "plugins/faceswap_unet")
+    shutil.rmtree(CHAIN, ignore_errors=True)
+    session.run("python", ".ci/chain.py", "train", str(CHAIN), env=TEST_ENV)
+
+
+@nox.session(python=PYTHON, requires=["chain_train"])
+def chain(session: nox.Session) -> None:
+    """One model from training to deployment (run by .ci/run): after `nox -s chain_train`, in
+    a venv without torch (core, faceswap-retinaface, faceswap-rest), `eval --model onnx` of the
+    export on the same data must agree with `eval --run` (identity cosines and SSIM within
+    0.02), and one swap through `faceswap serve` (uvicorn on 127.0.0.1) must equal `faceswap
+    swap`. Prints one summary JSON line."""
+    if not (CHAIN / "train.json").is_file():
+        session.error(f"{CHAIN / 'train.json'} is missing: nox -s chain_train writes it")
+    session.install(".", "plugins/faceswap_retinaface", "plugins/faceswap_rest")
+    session.run("python", ".ci/chain.py", "deploy", str(CHAIN), env=TEST_ENV)
+
+
 @nox.session(python=PYTHON)
 @nox.parametrize("plugin", PLUGINS)
 def plugin(session: nox.Session, plugin: str) -> None:

@@ -12,7 +12,8 @@
 ``python .ci/chain.py deploy DIR`` (a venv with core, faceswap-retinaface and faceswap-rest,
 without torch):
 
-5. ``faceswap eval --model onnx --model-path m.onnx`` on the same folder and pairs;
+5. ``faceswap eval --config RUN/config.yaml --model onnx --model-path m.onnx`` on the same
+   folder and pairs (the run's pipeline settings, as ``eval --run`` uses them);
 6. the two evaluations agree: identity cosines and SSIM within :data:`AGREE`;
 7. ``faceswap serve`` (uvicorn on 127.0.0.1) with the exported model: one swap over HTTP,
    which must equal ``faceswap swap`` with the same model, pixel for pixel;
@@ -241,7 +242,11 @@ def deploy(folder: Path) -> dict[str, Any]:
         raise ChainError("torch is installed in the deployment venv")
     record = json.loads((folder / "train.json").read_text())
     clock = Clock()
-    deployed = evaluate(folder, "eval-onnx", "--model", "onnx", "--model-path", "export/m.onnx")
+    # The run's own pipeline settings (faces, paste, limits), with the exported swapper.
+    deployed = evaluate(
+        folder, "eval-onnx", "--config", "run/config.yaml",
+        "--model", "onnx", "--model-path", "export/m.onnx",
+    )  # fmt: skip
     clock.step("eval_onnx")
     torch_metrics, onnx_metrics = record["eval_run"]["metrics"], deployed["metrics"]
     differences = {}
@@ -249,7 +254,7 @@ def deploy(folder: Path) -> dict[str, Any]:
         a, b = torch_metrics.get(name), onnx_metrics.get(name)
         if not isinstance(a, int | float) or not isinstance(b, int | float):
             raise ChainError(f"{name} missing from an evaluation: torch {a}, onnx {b}")
-        differences[name] = round(abs(a - b), 6)
+        differences[name] = float(f"{abs(a - b):.2g}")
     worst = max(differences, key=lambda key: differences[key])
     if differences[worst] > AGREE:
         raise ChainError(

@@ -20,7 +20,6 @@ from faceswap_core.models.download import ProgressCallback
 from faceswap_core.models.store import ModelStatus, ModelStore, UnverifiedModelWarning, display_path
 from faceswap_core.models.user import OWN_LICENSE, own_spec, user_file_name
 from faceswap_core.pipeline.model_check import check_model_file
-from faceswap_core.swappers.export_recognizer import companion_paths
 
 
 def _store(ctx: click.Context) -> ModelStore:
@@ -252,6 +251,9 @@ def _store_companions(source: Path, stored: Path | None, *, move: bool) -> None:
     verifies them. A stale companion of an earlier model of that name is removed."""
     if stored is None:
         return
+    # Here, not at the top: the swapper modules bring OpenCV, and `faceswap models` stays light.
+    from faceswap_core.swappers.export_recognizer import companion_paths
+
     for origin, dest in zip(companion_paths(source), companion_paths(stored), strict=True):
         if not origin.is_file():
             dest.unlink(missing_ok=True)

@@ -108,10 +108,11 @@ def unet_export(session: nox.Session) -> None:
 
     Writes a seeded faceswap-unet checkpoint (random weights, the smoke config's
     size; `python -m faceswap_unet.testing`) and exports it with `faceswap export
-    onnx` to .nox/_artifacts/unet_export/swapper.onnx (+ swapper.export.json).
+    onnx` to .nox/_artifacts/unet_export/swapper.onnx (+ swapper.export.json, and the
+    recognizer graph and probe faces beside it: faceswap-retinaface finds the probe faces).
     `nox -s isolation` runs this first.
     """
-    session.install("-e", ".", "-e", "plugins/faceswap_unet")
+    session.install("-e", ".", "-e", "plugins/faceswap_retinaface", "-e", "plugins/faceswap_unet")
     folder = UNET_EXPORT.parent
     shutil.rmtree(folder, ignore_errors=True)
     session.run("python", "-m", "faceswap_unet.testing", str(folder / "checkpoint"), env=TEST_ENV)

@@ -76,6 +76,7 @@ from faceswap_unet.configs import FP32_ATOL, OnnxExportConfig
 from faceswap_unet.inference import ExportModule, LoadedCheckpoint, load_checkpoint_for_inference
 from faceswap_unet.model.recognizer import FrozenRecognizer
 from faceswap_unet.recognizer_export import (
+    RecognizerFiles,
     RecognizerModule,
     embed,
     probe_set,
@@ -351,7 +352,7 @@ class UnetOnnxExporter:
                 f"torch wrote opset {opset} instead of --opset {config.opset}; "
                 "use --exporter torchscript for opsets below 18"
             )
-        pins = {RECOGNIZER_SHA256: own["sha256"], PROBES_SHA256: own["probes_sha256"]}
+        pins = {RECOGNIZER_SHA256: own.sha256, PROBES_SHA256: own.probes_sha256}
         data = self._finish(proto, {**metadata, **pins}, loaded.state, dynamic, trace_batch)
         batches = DYNAMIC_VALIDATION_BATCHES if dynamic else (trace_batch,)
         session_batch = None if dynamic else trace_batch
@@ -362,23 +363,15 @@ class UnetOnnxExporter:
             atomic_path(probes_out) as probes_temp,
         ):
             temp.write_bytes(data)
-            recognizer_temp.write_bytes(own.pop("graph"))
-            probes_temp.write_bytes(own.pop("probes"))
+            recognizer_temp.write_bytes(own.graph)
+            probes_temp.write_bytes(own.probe_bytes)
             # ONNX Runtime CPU is the reference runtime, whatever the pipeline's runtime is.
             session = OnnxRuntime().load(temp)
             check_export(session, str(out), batch=session_batch)
             checks = self._validate(session, reference, size, dim, batches, rng)
             self._check_deployed_recognizer(recognizer_temp, own, out, metadata, size, dim)
             summary = self._summary(out, data, opset, dynamic, trace_batch, loaded, checks)
-            summary["recognizer_graph"] = {
-                "file": recognizer_out.name,
-                **{k: own[k] for k in ("sha256", "max_abs_diff", "mean_abs_diff", "atol")},
-            }
-            summary["probes"] = {
-                "file": probes_out.name,
-                "sha256": own["probes_sha256"],
-                "count": own["probe_count"],
-            }
+            summary.update(own.record(recognizer_out.name, probes_out.name))
             record_temp.write_text(
                 json.dumps(
                     {"out": str(out), **summary, "metadata": {**metadata, **pins}},
@@ -413,7 +406,7 @@ class UnetOnnxExporter:
         size: int,
         dim: int,
         rng: np.random.Generator,
-    ) -> dict[str, Any]:
+    ) -> RecognizerFiles:
         """The recognizer graph and the probe file as bytes, validated against torch."""
         import onnx
 
@@ -450,22 +443,12 @@ class UnetOnnxExporter:
                 f"(max abs) > atol {atol:g}; nothing written"
             )
         stored = probes_of(probes, embed(module, probes.crops))
-        data = stored.encode()
-        return {
-            "graph": graph,
-            "sha256": sha256_bytes(graph),
-            "probes": data,
-            "probes_sha256": sha256_bytes(data),
-            "probe_count": len(probes.images),
-            "probe_store": stored,
-            "atol": atol,
-            **checks,
-        }
+        return RecognizerFiles(graph, stored, stored.encode(), atol=atol, **checks)
 
     def _check_deployed_recognizer(
         self,
         graph: Path,
-        own: dict[str, Any],
+        own: RecognizerFiles,
         out: Path,
         metadata: dict[str, str],
         size: int,
@@ -478,7 +461,7 @@ class UnetOnnxExporter:
             embedding_dim=dim,
         )  # fmt: skip
         check_agreement(
-            own.pop("probe_store"),
+            own.probes,
             deployed.embed,
             dim=dim,
             origin=str(out),
@@ -586,14 +569,14 @@ class UnetOnnxExporter:
         }
 
     def _notes(
-        self, out: Path, metadata: dict[str, str], dynamic: bool, own: dict[str, Any]
+        self, out: Path, metadata: dict[str, str], dynamic: bool, own: RecognizerFiles
     ) -> tuple[str, ...]:
         recognizer_out, probes_out = companion_paths(out)
         notes = [
             f"Recognizer: {metadata['faceswap.recognizer']} "
             f"({metadata['faceswap.embedding_dim']}-d), exported to {recognizer_out} "
-            f"(max abs diff {own['max_abs_diff']:.2g}) with {own['probe_count']} probe faces in "
-            f"{probes_out}; keep the four files together",
+            f"(max abs diff {own.max_abs_diff:.2g}) with {own.probes.images.shape[0]} probe "
+            f"faces in {probes_out}; keep the four files together",
             "Swap with: faceswap swap -s SOURCE -t TARGET -o OUT --model onnx --model-path "
             + shlex.quote(str(out)),
         ]

@@ -39,6 +39,7 @@ from faceswap_core.config.schema import PipelineConfig
 from faceswap_core.errors import ConfigError, UnknownComponentError
 from faceswap_core.export.verify import compare_outputs
 from faceswap_core.interfaces import Detector, Face, Image
+from faceswap_core.io.hashing import sha256_bytes
 from faceswap_core.pipeline.context import build_context
 from faceswap_core.plugin.context import BuildContext
 from faceswap_core.plugin.kinds import DETECTOR
@@ -151,6 +152,43 @@ def probes_of(probes: ProbeSet, embeddings: np.ndarray[Any, Any]) -> Probes:
     )
 
 
+@attrs.frozen(eq=False)
+class RecognizerFiles:
+    """What an export writes besides the swapper: the recognizer graph and the probe file."""
+
+    graph: bytes
+    probes: Probes
+    probe_bytes: bytes
+    max_abs_diff: float
+    mean_abs_diff: float
+    atol: float
+
+    @property
+    def sha256(self) -> str:
+        return sha256_bytes(self.graph)
+
+    @property
+    def probes_sha256(self) -> str:
+        return sha256_bytes(self.probe_bytes)
+
+    def record(self, graph_name: str, probes_name: str) -> dict[str, Any]:
+        """The export record's ``recognizer_graph`` and ``probes`` entries."""
+        return {
+            "recognizer_graph": {
+                "file": graph_name,
+                "sha256": self.sha256,
+                "max_abs_diff": self.max_abs_diff,
+                "mean_abs_diff": self.mean_abs_diff,
+                "atol": self.atol,
+            },
+            "probes": {
+                "file": probes_name,
+                "sha256": self.probes_sha256,
+                "count": int(self.probes.images.shape[0]),
+            },
+        }
+
+
 def validate_recognizer(
     run: Callable[[dict[str, np.ndarray[Any, Any]]], dict[str, Any]],
     module: nn.Module,
@@ -177,6 +215,7 @@ __all__ = [
     "PROBE_COUNT",
     "PROBE_SIDE",
     "ProbeSet",
+    "RecognizerFiles",
     "RecognizerModule",
     "embed",
     "probe_set",

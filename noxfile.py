@@ -110,10 +110,11 @@ def unet_export(session: nox.Session) -> None:
 
     Writes a seeded faceswap-unet checkpoint (random weights, the smoke config's
     size; `python -m faceswap_unet.testing`) and exports it with `faceswap export
-    onnx` to .nox/_artifacts/unet_export/swapper.onnx (+ swapper.export.json).
+    onnx` to .nox/_artifacts/unet_export/swapper.onnx (+ swapper.export.json, and the
+    recognizer graph and probe faces beside it: faceswap-retinaface finds the probe faces).
     `nox -s isolation` runs this first.
     """
-    session.install("-e", ".", "-e", "plugins/faceswap_unet")
+    session.install("-e", ".", "-e", "plugins/faceswap_retinaface", "-e", "plugins/faceswap_unet")
     folder = UNET_EXPORT.parent
     shutil.rmtree(folder, ignore_errors=True)
     session.run("python", "-m", "faceswap_unet.testing", str(folder / "checkpoint"), env=TEST_ENV)
@@ -154,6 +155,33 @@ def isolation(session: nox.Session) -> None:
         "--no-cov",
         env={**TEST_ENV, "FACESWAP_ISOLATION": "1", "FACESWAP_UNET_EXPORT": str(UNET_EXPORT)},
     )
+
+
+CHAIN = ROOT / ".nox" / "_artifacts" / "chain"
+"""Where `nox -s chain_train` leaves the run, its evaluation and its export for `nox -s chain`."""
+
+
+@nox.session(python=PYTHON)
+def chain_train(session: nox.Session) -> None:
+    """The training half of `nox -s chain`, where torch is (`.ci/chain.py train`): an
+    LFW-layout folder of real faces, `data lfw prepare`, `train` (smoke config, 20 steps),
+    `eval --run RUN`, `export onnx --run RUN`."""
+    session.install("-e", ".", "-e", "plugins/faceswap_retinaface", "-e", "plugins/faceswap_unet")
+    shutil.rmtree(CHAIN, ignore_errors=True)
+    session.run("python", ".ci/chain.py", "train", str(CHAIN), env=TEST_ENV)
+
+
+@nox.session(python=PYTHON, requires=["chain_train"])
+def chain(session: nox.Session) -> None:
+    """One model from training to deployment (run by .ci/run): after `nox -s chain_train`, in
+    a venv without torch (core, faceswap-retinaface, faceswap-rest), `eval --model onnx` of the
+    export on the same data must agree with `eval --run` (identity cosines and SSIM within
+    0.02), and one swap through `faceswap serve` (uvicorn on 127.0.0.1) must equal `faceswap
+    swap`. Prints one summary JSON line."""
+    if not (CHAIN / "train.json").is_file():
+        session.error(f"{CHAIN / 'train.json'} is missing: nox -s chain_train writes it")
+    session.install(".", "plugins/faceswap_retinaface", "plugins/faceswap_rest")
+    session.run("python", ".ci/chain.py", "deploy", str(CHAIN), env=TEST_ENV)
 
 
 @nox.session(python=PYTHON)

@@ -176,3 +176,40 @@ def test_native_crop_covers_the_landmarks_too() -> None:
     side, scale = align.native_size(face, 1024)
     assert scale == 1.0
     assert side >= align.NATIVE_FRAMING * 260  # the landmarks' extent, not the box's
+
+
+ASTRONAUT_KPS = np.array(
+    [[202.9, 101.3], [247.1, 103.3], [223.3, 129.8], [200.6, 139.0], [245.5, 140.8]], np.float64
+)
+"""The five keypoints RetinaFace finds on scikit-image's astronaut (rounded)."""
+
+
+@pytest.mark.parametrize(("size", "kind"), [(112, "arcface"), (128, "inswapper")])
+def test_crop_of_a_face_at_the_frame_edge_matches_insightface_norm_crop(
+    astronaut_image: np.ndarray, size: int, kind: str
+) -> None:
+    from insightface.utils import face_align
+
+    # Cut the frame through the face: its left half and the top of its forehead are gone.
+    left, top = 215, 80
+    frame = np.ascontiguousarray(astronaut_image[top:, left:])
+    kps = ASTRONAUT_KPS - [left, top]
+    face = Face(bbox=np.array([0, 0, 60, 100], np.float32), score=1.0, kps=kps)
+    ours = align.align(frame, face, size, kind).crop
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = face_align.norm_crop(frame, kps, size)
+    outside = ~np.any(theirs > 0, axis=2)
+    assert outside.mean() > 0.2  # a real share of the crop lies outside the frame
+    assert np.all(ours[outside] == 0)  # ... and is black, not the mirrored face
+    diff = np.abs(ours.astype(int) - theirs.astype(int))
+    assert diff.max() <= 1  # the same warp (transforms agree to 1e-4 px)
+
+
+def test_classic_crops_still_mirror_the_frame_at_its_edge(astronaut_image: np.ndarray) -> None:
+    frame = np.ascontiguousarray(astronaut_image[80:, 215:])
+    face = Face(
+        bbox=np.array([0, 0, 60, 100], np.float32), score=1.0, kps=ASTRONAUT_KPS - [215, 80]
+    )
+    black = ~np.any(align.align(frame, face, 128, "classic").crop, axis=2)
+    assert black.mean() < 0.05  # the suit's dark pixels only: no black band for the warp

@@ -34,14 +34,19 @@ class PasteConfig:
 
     :ivar mask: ``auto`` (the model's mask if it has one, else the landmark
         hull, else the box), or force ``model``, ``hull`` or ``box``.
-    :ivar erode: erosion of the mask in crop pixels, relative to a 128 px crop (0..64).
-    :ivar blur: Gaussian blur of the mask edge in crop pixels, relative to 128 px (0..64).
+    :ivar erode: erosion kernel of the mask in crop pixels, relative to a 128 px crop
+        (0..64); the edge moves in by half of it. The default, 12, is insightface's
+        paste-back (``mask_size // 10``).
+    :ivar blur: radius of the Gaussian blur of the mask edge in crop pixels, relative to
+        128 px (0..64; the kernel is ``2 * blur + 1``). The default, 5, is one below
+        insightface's ``mask_size // 20``, so that with the default erosion the soft
+        edge ends inside the crop (the box erodes at least ``blur + 1`` per edge).
     :ivar color_match: shift the swapped face's colour statistics to the target's.
     """
 
     mask: Literal["auto", "model", "hull", "box"] = "auto"
-    erode: int = attrs.field(default=6, validator=between(0, 64))
-    blur: int = attrs.field(default=9, validator=between(0, 64))
+    erode: int = attrs.field(default=12, validator=between(0, 64))
+    blur: int = attrs.field(default=5, validator=between(0, 64))
     color_match: bool = False
 
 

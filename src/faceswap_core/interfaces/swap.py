@@ -7,6 +7,7 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 
 from faceswap_core.interfaces.face import Face, FloatArray, Image
+from faceswap_core.interfaces.vision import Recognizer
 
 
 @attrs.frozen(eq=False)
@@ -47,4 +48,17 @@ class Swapper(Protocol):
     def swap(self, crop: Image, face: Face, source: Any) -> SwapOutput: ...
 
 
-__all__ = ["SwapOutput", "Swapper"]
+@runtime_checkable
+class ChecksRecognizer(Protocol):
+    """A swapper that can tell whether a pipeline recognizer gives the embeddings it learned.
+
+    The pipeline calls ``check_recognizer`` once with the recognizer it built
+    for the swapper's ``recognizer`` name, before embedding any source with it;
+    a recognizer the model was not trained with raises
+    :class:`~faceswap_core.errors.ModelFileError`.
+    """
+
+    def check_recognizer(self, name: str, recognizer: Recognizer) -> None: ...
+
+
+__all__ = ["ChecksRecognizer", "SwapOutput", "Swapper"]

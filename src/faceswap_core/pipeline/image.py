@@ -38,6 +38,7 @@ from faceswap_core.errors import (
     UnknownComponentError,
 )
 from faceswap_core.interfaces import (
+    ChecksRecognizer,
     Detector,
     Face,
     FloatArray,
@@ -221,6 +222,7 @@ class Pipeline:
         self._origins: dict[int, str] = {}  # id(component) -> "detector 'x' (plugin y)"
         self._sources: OrderedDict[str, SourceIdentity] = OrderedDict()
         self._references: OrderedDict[str, FloatArray] = OrderedDict()
+        self._checked_recognizers: set[str] = set()
         self._check_components()
         self.signer: C2paSigner | None = load_signer(self.config.c2pa)
         if self.signer is not None and not self.config.provenance:
@@ -359,13 +361,24 @@ class Pipeline:
         return self._build("recognizer", RECOGNIZER, self.config.recognizer)
 
     def swap_recognizer(self) -> Recognizer | None:
-        """The recognizer the swapper's identity input needs, if any."""
-        name = self.swapper.recognizer
+        """The recognizer the swapper's identity input needs, if any.
+
+        A swapper that can check recognizers (a faceswap export with probe
+        faces) checks it once, before any source is embedded with it.
+        """
+        swapper = self.swapper
+        name = swapper.recognizer
         if name is None:
             return None
         if self.config.recognizer.get("type") == name:
-            return self.recognizer
-        return self._build(f"recognizer:{name}", RECOGNIZER, {"type": name})
+            recognizer = self.recognizer
+        else:
+            recognizer = self._build(f"recognizer:{name}", RECOGNIZER, {"type": name})
+        if isinstance(swapper, ChecksRecognizer) and name not in self._checked_recognizers:
+            with self._guard(swapper):
+                swapper.check_recognizer(name, recognizer)
+            self._checked_recognizers.add(name)
+        return recognizer
 
     # -- stages -------------------------------------------------------------------
 

@@ -9,7 +9,10 @@ for ``w600k_r50``). Each is built from FILE exactly as the pipeline builds it,
 so the file passes the same load-time contract checks. When no installed
 component loads the name, the file must at least load in the runtime. Your
 own models (``faceswap models add NAME FILE --type onnx``) name the component
-that loads them, and are checked by it.
+that loads them, and are checked by it. A swap model that needs a pipeline
+recognizer to embed its source (one without a recognizer graph of its own)
+is refused when no installed plugin provides that recognizer: it could
+never be served.
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ from typing import Any
 
 import attrs
 
+from faceswap_core.errors import ModelFileError
 from faceswap_core.interfaces import ModelLocator
 from faceswap_core.models.catalog import ModelSpec
 from faceswap_core.pipeline.context import build_context
-from faceswap_core.plugin.kinds import kind_named
+from faceswap_core.plugin.kinds import RECOGNIZER, SWAPPER, kind_named
 from faceswap_core.plugin.manager import FaceswapPlugins
 from faceswap_core.plugin.registry import Component
 
@@ -63,16 +67,33 @@ def check_model_file(
     context = build_context(plugins, models=models)
     checked = []
     for component in consumers(spec, plugins):
-        plugins.build(
+        built = plugins.build(
             kind_named(spec.kind),
             {"type": component.name, MODEL_FIELD: str(path)},
             context=context,
             path=f"$.{spec.kind}",
         )
+        if spec.kind == SWAPPER.name:
+            check_recognizer_served(built, path, plugins)
         checked.append(component.name)
     if not checked:
         context.runtime.load(path)
     return checked
 
 
-__all__ = ["check_model_file", "consumers"]
+def check_recognizer_served(swapper: Any, path: Path, plugins: FaceswapPlugins) -> None:
+    """Refuse a swap model whose source embedding names a recognizer nobody provides."""
+    name = getattr(swapper, "recognizer", None)
+    if name is None:  # it embeds the source itself (a faceswap export with its recognizer)
+        return
+    available = [component.name for component in plugins.registry(RECOGNIZER)]
+    if name not in available:
+        raise ModelFileError(
+            f"{path} cannot be served: it embeds sources with recognizer {name!r}, which is "
+            f"not installed (available: {', '.join(available) or 'none'}), and carries no "
+            "recognizer graph of its own; re-export it with faceswap export onnx, which "
+            "writes the recognizer it was trained with beside it"
+        )
+
+
+__all__ = ["check_model_file", "check_recognizer_served", "consumers"]

@@ -76,7 +76,13 @@ class OnnxSwapperConfig:
 
     :ivar model: path to the exported ``.onnx`` file (or a model-store name).
     :ivar runtime: a runtime name for this model only; by default the pipeline's.
+    :ivar recognizer: embed the source with this pipeline recognizer instead of the
+        export's own (``NAME.recognizer.onnx``); it must agree with the export's
+        recognizer on the probe faces stored with it (cosine >= 0.99), or the model
+        is refused. For graphs without a recognizer of their own, it replaces the
+        one their ``faceswap.recognizer`` metadata names.
     """
 
     model: str
     runtime: str | None = None
+    recognizer: str | None = None

@@ -145,16 +145,38 @@ class AlignedFace:
         return invert(self.matrix)
 
 
+BLACK_BORDER_TEMPLATES: frozenset[str] = frozenset({"arcface", "inswapper"})
+"""Templates whose crops fill black outside the image, as insightface's ``norm_crop`` does.
+
+ArcFace recognizers and inswapper were trained on such crops, so a face at the
+frame edge must be embedded and swapped from the same pixels insightface
+feeds them. The ``classic`` template mirrors the image instead: its landmark
+warp and colour statistics would otherwise see a black band as skin.
+"""
+
+
+def border_mode(kind: str) -> int:
+    """OpenCV's border mode for crops on the template ``kind``."""
+    return cv2.BORDER_CONSTANT if kind in BLACK_BORDER_TEMPLATES else cv2.BORDER_REFLECT_101
+
+
 def align(image: Image, face: Face, size: int, kind: str = "arcface") -> AlignedFace:
     """Warp ``face`` of ``image`` to a ``size`` x ``size`` crop on the named template.
 
+    Outside the image the crop is black for the ``arcface`` and ``inswapper``
+    templates (insightface's ``norm_crop``) and mirrored for ``classic``.
     For ``kind="native"`` ``size`` is the largest crop side (see :func:`native`).
     """
     if kind == NATIVE:
         return native(image, face, size)
     matrix = estimate(face.kps, size, kind)
     crop = cv2.warpAffine(
-        image, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101
+        image,
+        matrix,
+        (size, size),
+        flags=cv2.INTER_LINEAR,
+        borderMode=border_mode(kind),
+        borderValue=(0, 0, 0),
     )
     return AlignedFace(np.ascontiguousarray(crop), matrix, transform_face(face, matrix), size, kind)
 

@@ -19,10 +19,12 @@ nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3.11"
 ROOT = Path(__file__).parent
-PLUGINS = ("faceswap_retinaface", "faceswap_unet", "faceswap_trt", "faceswap_rest")
+PLUGINS = ("faceswap_retinaface", "faceswap_unet", "faceswap_trt", "faceswap_rest", "faceswap_ray")
 PLUGIN_PATHS = [f"plugins/{name}" for name in PLUGINS]
 PLUGIN_EXTRAS = {"faceswap_rest": "[test]"}
 """Extras a plugin's own tests need (faceswap-rest: httpx2, jsonschema, openapi-spec-validator)."""
+PLUGIN_TEST_DETECTOR = ("faceswap_ray",)
+"""Plugins whose tests swap real faces with the default pipeline (its detector is retinaface)."""
 TEST_ENV = {"FACESWAP_STRICT_PLUGINS": "1", "OMP_NUM_THREADS": "2", "PYTHONDONTWRITEBYTECODE": "1"}
 
 
@@ -108,10 +110,11 @@ def unet_export(session: nox.Session) -> None:
 
     Writes a seeded faceswap-unet checkpoint (random weights, the smoke config's
     size; `python -m faceswap_unet.testing`) and exports it with `faceswap export
-    onnx` to .nox/_artifacts/unet_export/swapper.onnx (+ swapper.export.json).
+    onnx` to .nox/_artifacts/unet_export/swapper.onnx (+ swapper.export.json, and the
+    recognizer graph and probe faces beside it: faceswap-retinaface finds the probe faces).
     `nox -s isolation` runs this first.
     """
-    session.install("-e", ".", "-e", "plugins/faceswap_unet")
+    session.install("-e", ".", "-e", "plugins/faceswap_retinaface", "-e", "plugins/faceswap_unet")
     folder = UNET_EXPORT.parent
     shutil.rmtree(folder, ignore_errors=True)
     session.run("python", "-m", "faceswap_unet.testing", str(folder / "checkpoint"), env=TEST_ENV)
@@ -154,11 +157,40 @@ def isolation(session: nox.Session) -> None:
     )
 
 
+CHAIN = ROOT / ".nox" / "_artifacts" / "chain"
+"""Where `nox -s chain_train` leaves the run, its evaluation and its export for `nox -s chain`."""
+
+
+@nox.session(python=PYTHON)
+def chain_train(session: nox.Session) -> None:
+    """The training half of `nox -s chain`, where torch is (`.ci/chain.py train`): an
+    LFW-layout folder of real faces, `data lfw prepare`, `train` (smoke config, 20 steps),
+    `eval --run RUN`, `export onnx --run RUN`."""
+    session.install("-e", ".", "-e", "plugins/faceswap_retinaface", "-e", "plugins/faceswap_unet")
+    shutil.rmtree(CHAIN, ignore_errors=True)
+    session.run("python", ".ci/chain.py", "train", str(CHAIN), env=TEST_ENV)
+
+
+@nox.session(python=PYTHON, requires=["chain_train"])
+def chain(session: nox.Session) -> None:
+    """One model from training to deployment (run by .ci/run): after `nox -s chain_train`, in
+    a venv without torch (core, faceswap-retinaface, faceswap-rest), `eval --model onnx` of the
+    export on the same data must agree with `eval --run` (identity cosines and SSIM within
+    0.02), and one swap through `faceswap serve` (uvicorn on 127.0.0.1) must equal `faceswap
+    swap`. Prints one summary JSON line."""
+    if not (CHAIN / "train.json").is_file():
+        session.error(f"{CHAIN / 'train.json'} is missing: nox -s chain_train writes it")
+    session.install(".", "plugins/faceswap_retinaface", "plugins/faceswap_rest")
+    session.run("python", ".ci/chain.py", "deploy", str(CHAIN), env=TEST_ENV)
+
+
 @nox.session(python=PYTHON)
 @nox.parametrize("plugin", PLUGINS)
 def plugin(session: nox.Session, plugin: str) -> None:
     """Core plus one plugin: the plugin's own tests pass in isolation."""
     session.install("-e", ".[test]", "-e", f"plugins/{plugin}{PLUGIN_EXTRAS.get(plugin, '')}")
+    if plugin in PLUGIN_TEST_DETECTOR:
+        session.install("-e", "plugins/faceswap_retinaface")
     tests_dir = Path("plugins", plugin, "tests")
     if any(tests_dir.glob("test_*.py")):
         session.run("pytest", str(tests_dir), f"--cov={plugin}", env=TEST_ENV)
@@ -208,6 +240,16 @@ def demo(session: nox.Session) -> None:
     session.run("faceswap", "demo", "-o", out)
 
 
+@nox.session(python=PYTHON)
+def sharpness(session: nox.Session) -> None:
+    """How much detail and identity the swapper keeps on the sample pairs: the sharpness
+    (variance of the Laplacian over the inner face) of source, target and result, and the
+    dlib identity distance before and after, for tom_hanks -> astronaut, the demo pair and
+    every pair of t1's faces (``python -m faceswap_core.tools.sharpness``)."""
+    session.install("-e", ".", "-e", "plugins/faceswap_retinaface")
+    session.run("python", "-m", "faceswap_core.tools.sharpness", env=TEST_ENV)
+
+
 BENCH_RECORD = "work_dirs/bench/bench.json"
 BENCH_BASELINE = "benchmarks/baseline.json"
 
@@ -239,6 +281,29 @@ def bench(session: nox.Session) -> None:
     session.run(
         "faceswap", "bench-export", "--size", "128", "--batch", "1", "--batch", "8", env=env
     )
+
+
+@nox.session(python=PYTHON)
+def provenance(session: nox.Session) -> None:
+    """The cost of C2PA signing: per image (PNG, JPEG, WebP at 1280x720), per minute of
+    720p video, the bytes a manifest adds, and loading a signer (es256, ps256, ed25519).
+    Prints a table and writes ``work_dirs/bench/provenance.json``; arguments replace the
+    defaults (``-- --seconds 10 --repeat 5``)."""
+    session.install("-e", ".[c2pa]")
+    args = session.posargs or ["--seconds", "60", "--repeat", "15"]
+    session.run(
+        "python", "-m", "faceswap_core.tools.provenance_bench", *args,
+        "--output", "work_dirs/bench/provenance.json",
+    )  # fmt: skip
+
+
+@nox.session(python=PYTHON)
+def bench_ray(session: nox.Session) -> None:
+    """The ``ray`` runner against ``local`` on one folder: throughput, per-image overhead and
+    their ratio with 1 and 2 workers on a Ray instance started on this machine (prints only)."""
+    session.install("-e", ".", "-e", "plugins/faceswap_retinaface", "-e", "plugins/faceswap_ray")
+    args = session.posargs or ["--images", "24", "--workers", "1", "--workers", "2"]
+    session.run("python", "-m", "faceswap_ray.bench", *args, env={"OMP_NUM_THREADS": "1"})
 
 
 @nox.session(python=PYTHON)

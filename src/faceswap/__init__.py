@@ -297,7 +297,8 @@ def compare(
 
     Writes ``compare-<A>.png`` / ``.json`` next to RUN_B; with
     ``fail_on_regression`` raises :class:`faceswap.errors.RegressionError`
-    when a metric of B is worse than A's by more than that.
+    when a gated metric of B is worse than A's by more than that (gated: the
+    validation metrics with a declared direction, or those in ``metrics``).
     """
     report = compare_runs(run_a, run_b, metrics=metrics, fail_on_regression=fail_on_regression)
     check_regressions(report)

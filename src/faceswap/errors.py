@@ -1,6 +1,8 @@
 """Errors raised by faceswap; all subclass :class:`FaceswapError` and a builtin."""
 
 from faceswap_core.errors import (
+    ClusterAddressError,
+    ClusterError,
     ComponentClashError,
     ConfigError,
     DiskFullError,
@@ -17,11 +19,15 @@ from faceswap_core.errors import (
     RegressionError,
     RuntimeFallbackWarning,
     RuntimeUnavailableError,
+    SignerError,
     UnknownComponentError,
     VideoTooLargeError,
+    WorkerMismatchError,
 )
 
 __all__ = [
+    "ClusterAddressError",
+    "ClusterError",
     "ComponentClashError",
     "ConfigError",
     "DiskFullError",
@@ -38,6 +44,8 @@ __all__ = [
     "RegressionError",
     "RuntimeFallbackWarning",
     "RuntimeUnavailableError",
+    "SignerError",
     "UnknownComponentError",
     "VideoTooLargeError",
+    "WorkerMismatchError",
 ]

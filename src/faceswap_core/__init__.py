@@ -43,6 +43,8 @@ if TYPE_CHECKING:
         Runtime,
         SwapOutput,
         Swapper,
+        Work,
+        WorkRunner,
     )
     from faceswap_core.plugin.context import BuildContext
 
@@ -72,6 +74,8 @@ _LAZY: dict[str, str] = {
             "Runtime",
             "SwapOutput",
             "Swapper",
+            "Work",
+            "WorkRunner",
         ),
         "faceswap_core.interfaces",
     ),
@@ -112,6 +116,8 @@ __all__ = [
     "Runtime",
     "SwapOutput",
     "Swapper",
+    "Work",
+    "WorkRunner",
     "__version__",
     "hookimpl",
 ]

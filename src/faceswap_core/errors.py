@@ -139,6 +139,20 @@ class ModelFileError(FaceswapError, OSError):
     exit_code = 5
 
 
+class SignerError(FaceswapError, OSError):
+    """A configured C2PA signer cannot sign (exit code 5): its certificate or key is missing,
+    unreadable, expired or not yet valid, the key does not match the certificate or the
+    algorithm, the SDK (``faceswap-core[c2pa]``) is not installed, or an output format cannot
+    carry a manifest.
+
+    Raised before any work where it can be known then, and otherwise before the output
+    is written, so no unsigned file is left where a signed one was asked for. Like
+    :class:`ModelFileError`, it means a credential file needs fixing.
+    """
+
+    exit_code = 5
+
+
 class ComponentError(FaceswapError, RuntimeError):
     """A plugin's component raised an unexpected error at run time (exit code 1).
 
@@ -183,6 +197,24 @@ class RegressionError(FaceswapError, RuntimeError):
         self.result = result
 
 
+class ClusterAddressError(ConfigError):
+    """A cluster address is malformed: not ``local``, ``auto`` or ``ray://HOST:PORT`` (exit 2)."""
+
+
+class ClusterError(FaceswapError, ConnectionError):
+    """A cluster cannot be reached, or it cannot run the job as this machine would (exit 7).
+
+    Raised for an unreachable address, a cluster without the resources asked
+    for, and a worker whose faceswap or plugin versions differ from the driver's.
+    """
+
+    exit_code = 7
+
+
+class WorkerMismatchError(ClusterError):
+    """A cluster worker has other faceswap or plugin versions than the driver (exit 7)."""
+
+
 class Interrupted(BaseException):
     """The process got SIGTERM or SIGHUP; raised in the main thread as Ctrl-C raises
     KeyboardInterrupt.
@@ -210,8 +242,10 @@ EXIT_CODES: dict[int, str] = {
     2: "usage, config, plugin or unknown-component error",
     3: "an input cannot be read, decoded or exceeds a limit, or the disk is full",
     4: "no face in the source image (or in a target, with --require-face)",
-    5: "a model file is missing, invalid or fails its checksum",
+    5: "a model file is missing, invalid or fails its checksum, or a configured signer "
+    "(pipeline.c2pa) cannot sign",
     6: "an evaluation regressed against its baseline beyond tolerance",
+    7: "a cluster cannot be reached, or its workers differ from this machine",
     129: "stopped by SIGHUP (temporary files removed)",
     130: "stopped by Ctrl-C / SIGINT (temporary files removed)",
     143: "stopped by SIGTERM (temporary files removed)",

@@ -20,7 +20,11 @@ happens unless a test asks for one of:
 Outside fixtures, :func:`register_plugin` is a context manager,
 :func:`isolated_plugins` builds a manager with chosen installed distributions,
 and :func:`build_component` builds one component the way a pipeline does
-(through its factory, with a real build context).
+(through its factory, with a real build context). :func:`write_onnx_export`
+writes a tiny ``onnx`` swapper export with its own recognizer graph and probe
+faces (by default :func:`sample_probe_faces`), without torch, and
+:func:`pin_companions` re-pins those files in its metadata after a test
+changed them.
 """
 
 from __future__ import annotations
@@ -35,8 +39,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
     from click.testing import Result
 
+    from faceswap_core.interfaces import Face, Image
     from faceswap_core.plugin.manager import FaceswapPlugins
 
 # Core modules are imported inside the helpers: pytest loads this module before
@@ -46,10 +54,13 @@ __all__ = [
     "build_component",
     "isolated_plugins",
     "mounted_tmpfs",
+    "pin_companions",
     "register_plugin",
     "remount_tmpfs",
     "run_cli",
+    "sample_probe_faces",
     "use_plugins",
+    "write_onnx_export",
 ]
 
 
@@ -144,6 +155,159 @@ def run_cli(
             catch_exceptions=catch_exceptions,
             prog_name="faceswap",
         )
+
+
+def sample_probe_faces(count: int = 4) -> list[tuple[Image, Face]]:
+    """Real faces with context for probes: the installed detector's faces in the sample
+    images (astronaut, Tom Hanks, then t1's group), each in its face box grown by half."""
+    import numpy as np
+
+    from faceswap_core.config.schema import PipelineConfig
+    from faceswap_core.pipeline.image import Pipeline
+    from faceswap_core.plugin.manager import get_plugins
+    from faceswap_core.tools.samples import load_sample
+    from faceswap_core.vision.crop import crop_around, grown_box
+
+    pipeline = Pipeline(PipelineConfig(), get_plugins())
+    probes: list[tuple[Image, Face]] = []
+    for name in ("astronaut", "tom_hanks", "t1"):
+        image = load_sample(name)
+        for face in pipeline.detect(image):
+            left, top, _, _ = grown_box(face, 0.5, image.shape)
+            shift = np.array([left, top], np.float32)
+            moved = face.evolve(
+                bbox=face.bbox - np.concatenate([shift, shift]), kps=face.kps - shift
+            )
+            probes.append((crop_around(image, face, 0.5), moved))
+            if len(probes) == count:
+                return probes
+    return probes
+
+
+def write_onnx_export(
+    path: Path,
+    probe_faces: Sequence[tuple[Image, Face]] | None = None,
+    *,
+    size: int = 64,
+    dim: int = 32,
+    template: str = "arcface",
+    recognizer: str = "testing:linear",
+    seed: int = 0,
+) -> Path:
+    """A tiny export as ``faceswap export onnx`` lays it out, built without torch.
+
+    ``path`` (the swapper: ``output = (target + sigmoid(source @ P)) / 2``),
+    ``NAME.recognizer.onnx`` (a seeded linear map of the 8 x 8 average-pooled
+    crop, L2-normalised) and ``NAME.probes.npz`` (``probe_faces`` with that
+    recognizer's embeddings, computed through the same alignment the ``onnx``
+    swapper uses), pinned by SHA-256 in the swapper's metadata.
+
+    :param probe_faces: images with one face each; default :func:`sample_probe_faces`.
+    """
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    from faceswap_core.runtime.onnxruntime import OnnxRuntime
+    from faceswap_core.swappers.blobs import to_blob
+    from faceswap_core.swappers.export_recognizer import Probes, companion_paths
+    from faceswap_core.vision.align import align
+
+    if probe_faces is None:
+        probe_faces = sample_probe_faces()
+    rng = np.random.default_rng(seed)
+    graph_path, probe_path = companion_paths(path)
+    pool = size // 8
+    weight = rng.standard_normal((3 * 8 * 8, dim)).astype(np.float32)
+    recognizer_graph = helper.make_graph(
+        [
+            helper.make_node("AveragePool", ["crop"], ["pooled"], kernel_shape=[pool, pool],
+                             strides=[pool, pool]),
+            helper.make_node("Flatten", ["pooled"], ["flat"]),
+            helper.make_node("MatMul", ["flat", "weight"], ["raw"]),
+            helper.make_node("LpNormalization", ["raw"], ["embedding"], axis=1, p=2),
+        ],
+        "testing_recognizer",
+        [helper.make_tensor_value_info("crop", TensorProto.FLOAT, ["N", 3, size, size])],
+        [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["N", dim])],
+        initializer=[numpy_helper.from_array(weight, "weight")],
+    )  # fmt: skip
+    metadata = {
+        "faceswap.crop_size": str(size),
+        "faceswap.template": template,
+        "faceswap.recognizer": recognizer,
+        "faceswap.embedding_dim": str(dim),
+    }
+    model = helper.make_model(recognizer_graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    helper.set_model_props(model, {**metadata, "faceswap.kind": "recognizer"})
+    onnx.checker.check_model(model)
+    graph_path.write_bytes(model.SerializeToString())
+
+    session = OnnxRuntime().load(graph_path)
+    crops = [to_blob(align(image, face, size, template).crop, size) for image, face in probe_faces]
+    embeddings = np.concatenate([session.run({"crop": crop})["embedding"] for crop in crops])
+    side = max(max(image.shape[:2]) for image, _ in probe_faces)
+    images = np.zeros((len(probe_faces), side, side, 3), np.uint8)
+    for index, (image, _) in enumerate(probe_faces):
+        images[index, : image.shape[0], : image.shape[1]] = image
+    probes = Probes(
+        images=images,
+        boxes=np.stack([face.bbox for _, face in probe_faces]).astype(np.float32),
+        kps=np.stack([face.kps for _, face in probe_faces]).astype(np.float32),
+        embeddings=embeddings.astype(np.float32),
+    )
+    probe_path.write_bytes(probes.encode())
+
+    proj = (rng.standard_normal((dim, 3)) * 2.0).astype(np.float32)
+    swapper_graph = helper.make_graph(
+        [
+            helper.make_node("MatMul", ["source", "proj"], ["colour"]),
+            helper.make_node("Sigmoid", ["colour"], ["colour_sig"]),
+            helper.make_node("Reshape", ["colour_sig", "shape"], ["colour_img"]),
+            helper.make_node("Add", ["target", "colour_img"], ["sum"]),
+            helper.make_node("Mul", ["sum", "half"], ["output"]),
+        ],
+        "testing_swapper",
+        [
+            helper.make_tensor_value_info("target", TensorProto.FLOAT, ["N", 3, size, size]),
+            helper.make_tensor_value_info("source", TensorProto.FLOAT, ["N", dim]),
+        ],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 3, size, size])],
+        initializer=[
+            numpy_helper.from_array(proj, "proj"),
+            numpy_helper.from_array(np.array([-1, 3, 1, 1], np.int64), "shape"),
+            numpy_helper.from_array(np.array(0.5, np.float32), "half"),
+        ],
+    )
+    model = helper.make_model(swapper_graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    helper.set_model_props(model, metadata)
+    onnx.checker.check_model(model)
+    path.write_bytes(model.SerializeToString())
+    pin_companions(path)
+    return path
+
+
+def pin_companions(path: Path) -> None:
+    """Write the SHA-256 of ``path``'s recognizer graph and probe file into its metadata."""
+    import onnx
+
+    from faceswap_core.io.hashing import sha256_file
+    from faceswap_core.swappers.export_recognizer import (
+        PROBES_SHA256,
+        RECOGNIZER_SHA256,
+        companion_paths,
+    )
+
+    graph_path, probe_path = companion_paths(path)
+    model = onnx.load(str(path))
+    props = {prop.key: prop.value for prop in model.metadata_props}
+    props[RECOGNIZER_SHA256] = sha256_file(graph_path)
+    props[PROBES_SHA256] = sha256_file(probe_path)
+    del model.metadata_props[:]
+    onnx.helper.set_model_props(model, props)
+    onnx.save(model, str(path))
 
 
 @pytest.fixture(name="faceswap_plugins")

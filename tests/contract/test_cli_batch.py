@@ -195,7 +195,14 @@ def test_skip_existing_resumes_a_batch(
         ("a.png", "skipped"),
         ("b.png", "done"),
     ]
-    assert summary == {"done": 1, "failed": 0, "skipped": 1, "not_run": 0, "exit_code": 0}
+    assert summary == {
+        "done": 1,
+        "failed": 0,
+        "skipped": 1,
+        "not_run": 0,
+        "exit_code": 0,
+        "retries": 0,
+    }
     assert (out / "a.png").read_bytes() == b"done before the interruption"
     assert (out / "b.png").is_file()
 
@@ -228,7 +235,14 @@ def test_a_batch_goes_on_past_a_bad_target_and_exits_3(
     ]
     assert rows[1]["exit_code"] == 3
     assert rows[1]["error"].startswith(f"cannot decode target '{mixed / 'b.jpg'}'")
-    assert summary == {"done": 2, "failed": 1, "skipped": 0, "not_run": 0, "exit_code": 3}
+    assert summary == {
+        "done": 2,
+        "failed": 1,
+        "skipped": 0,
+        "not_run": 0,
+        "exit_code": 3,
+        "retries": 0,
+    }
     errors = [line for line in lines(result.stderr) if line.startswith("Error:")]
     assert errors == [f"Error: {rows[1]['error']}"]
     assert sorted(p.name for p in out.iterdir()) == ["a.png", "c.png"]

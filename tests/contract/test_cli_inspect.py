@@ -84,10 +84,12 @@ def test_absent_provenance_is_said_clearly(
     assert result.stdout.splitlines() == [
         f"{files['plain']}: PNG 112x112",
         "no provenance metadata",
+        "C2PA: absent (no Content Credentials)",
     ]
     as_json = inspect(plugins, str(files["plain"]), "--json")
     assert as_json.exit_code == 0
     assert json.loads(as_json.stdout)["provenance"] is None
+    assert json.loads(as_json.stdout)["c2pa"]["state"] == "absent"
 
 
 @pytest.mark.parametrize(

@@ -59,7 +59,7 @@ def test_swap_one_target_writes_the_file_with_provenance(
         assert handle.size == (512, 512)
     provenance = read_provenance(out)
     assert provenance is not None
-    assert provenance.digital_source_type.endswith("compositeWithTrainedAlgorithmicMedia")
+    assert provenance.digital_source_type.endswith("/compositeCapture")  # classic declares it
 
 
 def test_swap_no_provenance_and_jpeg(
@@ -106,7 +106,14 @@ def test_swap_several_targets_into_a_folder_with_json(
     assert result.exit_code == 0, result.output
     *reports, summary = [json.loads(line) for line in result.stdout.splitlines()]
     assert summary == {
-        "summary": {"done": 2, "failed": 0, "skipped": 0, "not_run": 0, "exit_code": 0}
+        "summary": {
+            "done": 2,
+            "failed": 0,
+            "skipped": 0,
+            "not_run": 0,
+            "exit_code": 0,
+            "retries": 0,
+        }
     }
     assert [Path(r["output"]).name for r in reports] == ["t1.webp", "blank.webp"]
     assert reports[0]["faces_found"] == 6

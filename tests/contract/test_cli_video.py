@@ -66,10 +66,12 @@ def test_video_json_summary_and_inspect(files: dict[str, Path], tmp_path: Path) 
     assert shown.returncode == 0, shown.stderr
     record = json.loads(shown.stdout)
     assert record["frames"] == 12
-    assert record["provenance"]["synthetic"] is True
+    assert record["provenance"]["digital_source_type"].endswith("/compositeCapture")
+    assert record["provenance"]["synthetic"] is False  # the classic warp generates no pixels
     assert record["provenance"]["model"] == "classic"
+    assert record["c2pa"]["state"] == "absent"  # no signer configured
     text = faceswap("inspect", out)
-    assert "AI-made or AI-altered" in text.stdout
+    assert "a composite, not marked as AI-made" in text.stdout
 
 
 @pytest.mark.parametrize("kind", ["zero-byte", "not-a-video", "truncated", "audio-only"])

@@ -98,7 +98,7 @@ def test_the_threshold_range_is_exactly_finite_and_in_0_to_2(value: float) -> No
         ("train.optimizer.weight_decay=5.0", "weight_decay: must be between 0.0 and 1.0"),
         ("train.optimizer.lr=1.0e+300", "lr: must be above 0.0 and at most 1.0"),
         ("train.optimizer.discriminator_lr=.inf", "discriminator_lr: must be a finite number"),
-        ("train.optimizer.betas=[0.5, 1.0]", "betas[1]: must be at least 0.0 and below 1.0"),
+        ("train.optimizer.betas=[0.5, 1.0]", "betas[1]: must be in [0.0, 1.0), got 1.0"),
         ("train.scheduler.min_lr=.nan", "min_lr: must be a finite number"),
         ("train.steps=1000000000", "train.steps: must be between 1 and 100000000"),
     ],

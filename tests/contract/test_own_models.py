@@ -19,12 +19,16 @@ import pytest
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from PIL import Image as PILImage
 from tests.integration.conftest import build_faceswap_export, build_inswapper_like
 
 from faceswap_core.cli.main import make_cli
 from faceswap_core.models.store import ModelStore
 from faceswap_core.models.user import USER_FILE, UserCatalogWarning, own_spec
 from faceswap_core.plugin.manager import FaceswapPlugins
+from faceswap_core.swappers.export_recognizer import companion_paths
+from faceswap_core.testing import write_onnx_export
+from faceswap_core.tools.samples import load_sample, sample_path
 
 
 @pytest.fixture(scope="module")
@@ -201,3 +205,51 @@ def test_an_entry_round_trips_through_the_file(tmp_path: Path) -> None:
     )
     store.own.save(spec)
     assert ModelStore(tmp_path).spec("mine") == spec
+
+
+def test_an_export_with_its_recognizer_is_stored_with_it_and_swaps_by_name(
+    plugins: FaceswapPlugins, home: Path, tmp_path: Path
+) -> None:
+    """The recognizer graph and probe faces go into the store beside the model."""
+    export = write_onnx_export(tmp_path / "swapper.onnx")
+    result = models(plugins, "add", "mine", str(export), "--type", "onnx")
+    assert result.exit_code == 0, result.output
+    user = home / "models" / "user"
+    for source, stored in zip(
+        companion_paths(export), companion_paths(user / "mine.onnx"), strict=True
+    ):
+        assert stored.read_bytes() == source.read_bytes()
+    target = tmp_path / "astronaut.png"
+    PILImage.fromarray(load_sample("astronaut")).save(target)
+    out = tmp_path / "out.png"
+    swap = CliRunner().invoke(
+        make_cli(plugins),
+        ["swap", "-s", str(sample_path("t1")), "-t", str(target), "-o", str(out),
+         "--model", "onnx", "--model-path", "mine"],
+    )  # fmt: skip
+    assert swap.exit_code == 0, swap.output
+    assert out.is_file()
+
+
+def test_a_model_whose_recognizer_cannot_be_served_is_refused_with_the_reason(
+    plugins: FaceswapPlugins, home: Path, tmp_path: Path
+) -> None:
+    legacy, _ = build_faceswap_export(tmp_path / "legacy.onnx", recognizer="faceswap-unet:tiny")
+    result = models(plugins, "add", "legacy", str(legacy), "--type", "onnx")
+    assert result.exit_code == 5
+    (line,) = result.stderr.strip().splitlines()
+    assert "cannot be served: it embeds sources with recognizer 'faceswap-unet:tiny'" in line
+    assert "not installed (available: " in line
+    assert "re-export it with faceswap export onnx" in line
+    assert not (home / "models" / USER_FILE).exists()
+
+
+def test_an_export_missing_its_recognizer_graph_is_refused(
+    plugins: FaceswapPlugins, home: Path, tmp_path: Path
+) -> None:
+    export = write_onnx_export(tmp_path / "swapper.onnx")
+    companion_paths(export)[0].unlink()
+    result = models(plugins, "add", "broken", str(export), "--type", "onnx")
+    assert result.exit_code == 5
+    assert "swapper.recognizer.onnx is missing" in result.stderr
+    assert not (home / "models" / USER_FILE).exists()

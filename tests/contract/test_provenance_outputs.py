@@ -2,7 +2,9 @@
 
 The metadata is read back by walking each container by hand
 (:func:`tests.conftest.xmp_packets`) and parsing the XMP with the standard
-library, not with faceswap's own reader.
+library, not with faceswap's own reader. The source type is the one the
+swapper declares: the classic warp (the default) moves captured pixels and
+generates none, so it is a composite of captures, never "trained" media.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from faceswap_core.io.encode import encode, write_image
 from faceswap_core.plugin.manager import FaceswapPlugins
 
 COMPOSITE = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
+CAPTURES = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeCapture"
 FORMATS = ("png", "jpg", "webp")
 
 
@@ -35,13 +38,13 @@ def test_cli_outputs_carry_provenance_unless_turned_off(
     base = ["swap", "-s", str(tom_hanks_path), "-t", str(t1_path), "--faces", "largest"]
     result = CliRunner().invoke(make_cli(plugins), [*base, "-o", str(marked)])
     assert result.exit_code == 0, result.output
-    assert digital_source_types(marked.read_bytes()) == [COMPOSITE]
+    assert digital_source_types(marked.read_bytes()) == [CAPTURES]
 
     result = CliRunner().invoke(make_cli(plugins), [*base, "-o", str(plain), "--no-provenance"])
     assert result.exit_code == 0, result.output
     data = plain.read_bytes()
     assert xmp_packets(data) == []
-    assert b"compositeWithTrainedAlgorithmicMedia" not in data
+    assert b"digitalsourcetype" not in data
     assert b"faceswap" not in data  # no software tag either
 
 
@@ -61,4 +64,4 @@ def test_demo_outputs_carry_provenance(plugins: FaceswapPlugins, tmp_path: Path)
     result = CliRunner().invoke(make_cli(plugins), ["demo", "-o", str(tmp_path / "demo")])
     assert result.exit_code == 0, result.output
     for name in ("swap.png", "side_by_side.png"):
-        assert digital_source_types((tmp_path / "demo" / name).read_bytes()) == [COMPOSITE], name
+        assert digital_source_types((tmp_path / "demo" / name).read_bytes()) == [CAPTURES], name

@@ -155,3 +155,37 @@ def onnx_builders() -> dict[str, Callable[..., object]]:
         "export": build_faceswap_export,
         "arcface": build_arcface_like,
     }
+
+
+def build_white_export(
+    path: Path, *, size: int = 128, dim: int = 128, template: str = "inswapper"
+) -> Path:
+    """The export contract with an all-white output and no mask: the paste mask shows as white."""
+    nodes = [
+        helper.make_node("Mul", ["target", "zero"], ["zeros"]),
+        helper.make_node("Add", ["zeros", "one"], ["output"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "white_export",
+        [
+            helper.make_tensor_value_info("target", TensorProto.FLOAT, ["N", 3, size, size]),
+            helper.make_tensor_value_info("source", TensorProto.FLOAT, ["N", dim]),
+        ],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 3, size, size])],
+        initializer=[
+            numpy_helper.from_array(np.array(0.0, np.float32), "zero"),
+            numpy_helper.from_array(np.array(1.0, np.float32), "one"),
+        ],
+    )
+    model = helper.make_model(graph)
+    helper.set_model_props(
+        model,
+        {
+            "faceswap.crop_size": str(size),
+            "faceswap.template": template,
+            "faceswap.recognizer": "dlib",
+            "faceswap.embedding_dim": str(dim),
+        },
+    )
+    return _save(model, path)

@@ -150,10 +150,16 @@ class CheckpointConfig:
     checkpoint: str | None = None
 
 
+@attrs.frozen
+class MarkedConfig:
+    weights: str = attrs.field(default="", metadata={"checkpoint": True})
+
+
 class CheckpointPlugin:
     @hookimpl
     def register_swappers(self, register: Any) -> None:
         register("trained", lambda config, context: None, config=CheckpointConfig)
+        register("net", lambda config, context: None, config=MarkedConfig)
 
 
 def _training_run(folder: Path, swapper: dict[str, Any], best: str) -> Path:
@@ -183,9 +189,32 @@ def test_a_training_run_gives_its_pipeline_and_best_checkpoint(tmp_path: Path) -
     # --model replaces the run's swapper; a swapper without a checkpoint field is left alone
     experiment, _, _ = resolve_experiment(EvalOptions(run=run, model="classic"), manager)
     assert experiment.pipeline.swapper == {"type": "classic"}
+
+
+def test_a_run_is_evaluated_with_the_swapper_its_status_records(tmp_path: Path) -> None:
+    """A training run's config names its inference pipeline (classic); its status.json names
+    the swapper that loads its checkpoints, whose marked field gets the best checkpoint."""
+    manager = FaceswapPlugins(strict=True)
+    manager.register(CheckpointPlugin(), name="checkpoint-plugin")
+    run = _training_run(tmp_path / "run", {"type": "classic"}, "step-00000001.ckpt")
+    (run / "status.json").write_text(json.dumps({"status": "finished", "swapper": {"type": "net"}}))
+    experiment, _, model = resolve_experiment(EvalOptions(run=run), manager)
+    expected = str(run / "checkpoints" / "step-00000001.ckpt")
+    assert experiment.pipeline.swapper == {"type": "net", "weights": expected}
+    assert model["checkpoint"] == expected
+
+
+def test_a_run_whose_checkpoints_no_swapper_would_load_is_refused(tmp_path: Path) -> None:
+    """Before runs recorded their swapper, eval --run evaluated classic and ignored them."""
+    from faceswap_core.errors import InputError
+
     plain = _training_run(tmp_path / "plain", {"type": "classic"}, "step-00000001.ckpt")
-    experiment, _, model = resolve_experiment(EvalOptions(run=plain), manager)
-    assert experiment.pipeline.swapper == {"type": "classic"}
+    with pytest.raises(InputError, match=r"takes none.*--model unet --model-path .*step-00000001"):
+        resolve_experiment(EvalOptions(run=plain), FaceswapPlugins(strict=True))
+    experiment, _, model = resolve_experiment(
+        EvalOptions(run=plain, model="classic"), FaceswapPlugins(strict=True)
+    )
+    assert experiment.pipeline.swapper == {"type": "classic"}  # named explicitly: as asked
     assert model["checkpoint"] is None
 
 

@@ -36,7 +36,7 @@ from faceswap_core.config.schema import PipelineConfig
 from faceswap_core.errors import ConfigError, InvalidVideoError, NoFaceError
 from faceswap_core.interfaces import SwapOutput
 from faceswap_core.interfaces.face import Face, Image
-from faceswap_core.io.provenance import DIGITAL_SOURCE_TYPE
+from faceswap_core.io.provenance import CAPTURE_COMPOSITE
 from faceswap_core.pipeline.image import Pipeline, SourceIdentity
 from faceswap_core.pipeline.stream import Frame
 from faceswap_core.plugin.manager import FaceswapPlugins
@@ -123,7 +123,7 @@ def test_output_keeps_frame_count_rate_timestamps_and_audio(
     with av.open(str(out)) as container:
         assert container.streams.video[0].average_rate == 25
         assert (container.streams.video[0].width, container.streams.video[0].height) == (320, 240)
-        assert DIGITAL_SOURCE_TYPE in container.metadata["xmp"]
+        assert CAPTURE_COMPOSITE in container.metadata["xmp"]  # the classic warp's term
         assert container.metadata["title"] == "Eileen Collins"  # the input's metadata is kept
     before, after = decode_audio(astro.path), decode_audio(out)
     assert before.shape == after.shape

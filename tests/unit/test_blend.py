@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -70,6 +71,7 @@ def test_masks_are_soft_and_bounded() -> None:
     landmarks[:, 0] += 24
     for mask in (
         blend.box_mask(128, erode=6, blur=9),
+        blend.box_mask(128, erode=12, blur=5),
         blend.hull_mask(128, landmarks, erode=3, blur=5),
     ):
         assert mask.dtype == np.float32
@@ -79,6 +81,40 @@ def test_masks_are_soft_and_bounded() -> None:
         assert mask[0, 0] == 0.0
         assert mask[64, 64] > 0.99
         assert ((mask > 0.05) & (mask < 0.95)).any()  # a feathered edge
+
+
+def test_box_mask_is_insightface_paste_back_mask() -> None:
+    """An axis-aligned crop pasted at scale 1: insightface's mask, cut back to the crop."""
+    size, pad = 128, 64
+    white = np.zeros((size + 2 * pad, size + 2 * pad), np.float32)
+    white[pad:-pad, pad:-pad] = 255  # inverse-warped white crop, thresholded > 20
+    k = max(size // 10, 10)
+    theirs = cv2.erode(white, np.ones((k, k), np.uint8), iterations=1)
+    k = max(size // 20, 5)
+    theirs = cv2.GaussianBlur(theirs, (2 * k + 1, 2 * k + 1), 0)[pad:-pad, pad:-pad] / 255.0
+    config = PasteConfig()
+    ours = blend.box_mask(size, erode=config.erode, blur=config.blur)
+    # Blur 5 instead of 6 keeps the edge inside the crop: a slightly steeper edge, same place.
+    assert np.abs(ours - theirs).max() < 0.2
+    assert np.abs(ours - theirs).mean() < 0.03
+    # The same pasted area (weight >= 0.5; insightface's even kernel erodes one side one
+    # pixel less), and ours is exactly 0 on the crop's border.
+    assert np.sum((ours >= 0.5) != (theirs >= 0.5)) <= 2 * size
+    assert ours[0].max() == ours[-1].max() == ours[:, 0].max() == ours[:, -1].max() == 0.0
+
+
+def test_a_model_mask_fades_out_before_the_crop_border() -> None:
+    """A model's own mask is capped by the box: full inside, zero on the crop's border."""
+    auto = PasteConfig()
+    ones = np.ones((128, 128), np.float32)
+    mask = blend.paste_mask(auto, 128, model_mask=ones, landmarks=None)
+    box = blend.paste_mask(auto, 128, model_mask=None, landmarks=None)
+    np.testing.assert_array_equal(mask, box)
+    assert mask[0].max() == 0.0
+    assert mask[64, 64] == 1.0
+    half = np.full((128, 128), 0.5, np.float32)
+    inside = blend.paste_mask(auto, 128, model_mask=half, landmarks=None)
+    assert inside[64, 64] == 0.5  # where the box is full, the model's own weight stays
 
 
 def test_paste_mask_fallbacks_and_errors() -> None:

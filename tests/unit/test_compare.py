@@ -20,9 +20,12 @@ from faceswap_core.experiment.compare import (
 )
 from faceswap_core.experiment.metrics import MetricsLog, read_metrics, records_to_csv, series
 
+DECLARED = {"val/ssim": True, "val/loss_reconstruction": False, "train/loss_total": False}
+"""Directions as a training run's metrics.json declares them."""
+
 
 def make_run(
-    folder: Path, records: list[dict[str, Any]], declared: dict[str, bool] | None = None
+    folder: Path, records: list[dict[str, Any]], declared: dict[str, bool] | None = DECLARED
 ) -> Path:
     folder.mkdir(parents=True)
     (folder / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
@@ -78,21 +81,70 @@ def test_regressions_beyond_the_tolerance(tmp_path: Path) -> None:
     check_regressions(compare_runs(a, b, fail_on_regression=0.06))
 
 
-def test_declared_directions_win_over_names(tmp_path: Path) -> None:
+def test_directions_come_only_from_the_runs_declarations(tmp_path: Path) -> None:
     a = make_run(tmp_path / "a", RUN_A, declared={"val/ssim": False})
-    b = make_run(tmp_path / "b", RUN_B)
+    b = make_run(tmp_path / "b", RUN_B, declared=None)
     rows = {m.name: m for m in compare_runs(a, b, plot=False).metrics}
     assert rows["val/ssim"].higher_is_better is False
     assert rows["val/ssim"].best_a == 0.40
+    loss = rows["val/loss_reconstruction"]  # declared by neither run: shown, never gated
+    assert (loss.higher_is_better, loss.best_a, loss.gated, loss.worsening()) == (
+        None, None, False, None,
+    )  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("name", "up"),
-    [("val/ssim", True), ("val/psnr", True), ("val/lpips", False), ("train/loss_total", False),
-     ("val/identity_cosine", True), ("val/id_retrieval_top1", True), ("latency_ms", False)],
-)  # fmt: skip
-def test_direction_from_the_name(name: str, up: bool) -> None:
-    assert higher_is_better(name) is up
+@pytest.mark.parametrize("name", ["train/lr", "train/loss_d", "val/ssim", "latency_ms"])
+def test_no_direction_is_guessed_from_a_name(name: str) -> None:
+    assert higher_is_better(name) is None
+    assert higher_is_better(name, {"val/ssim": True}) is (True if name == "val/ssim" else None)
+
+
+GAN_A = [
+    {"step": 10, "phase": "train", "loss_total": 1.0, "loss_d": 0.5, "lr": 0.002},
+    {"step": 10, "phase": "val", "ssim": 0.60, "id_retrieval_top1": 0.10, "psnr": 20.0},
+]
+GAN_B = [
+    {"step": 10, "phase": "train", "loss_total": 1.2, "loss_d": 0.9, "lr": 0.001},
+    {"step": 10, "phase": "val", "ssim": 0.70, "id_retrieval_top1": 0.20, "psnr": 22.0},
+]
+OLD_TRAINER = {
+    "val/ssim": True,
+    "val/psnr": True,
+    "val/id_retrieval_top1": True,
+    "train/loss_total": False,
+    "train/loss_d": False,  # what runs declared before: a discriminator loss "going down"
+}
+
+
+def test_a_run_whose_validation_metrics_all_improved_passes_the_gate(
+    tmp_path: Path, faceswap_cli: Callable[..., Any]
+) -> None:
+    """The discriminator's loss, the generator's total loss and the lr moving is no regression."""
+    a = make_run(tmp_path / "a", GAN_A, declared=OLD_TRAINER)
+    b = make_run(tmp_path / "b", GAN_B, declared=OLD_TRAINER)
+    done = faceswap_cli("compare", str(a), str(b), "--fail-on-regression", "0", "--json")
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.stdout)
+    assert report["gated"] == ["val/id_retrieval_top1", "val/psnr", "val/ssim"]
+    assert report["regressions"] == []
+    rows = {row["name"]: row for row in report["metrics"]}
+    assert rows["train/lr"]["higher_is_better"] is None
+    # asked for by name, a training loss with a declared direction is gated
+    gate = ("--fail-on-regression", "0")
+    chosen = faceswap_cli("compare", str(a), str(b), "--metric", "loss_total", *gate)
+    assert chosen.exit_code == 6
+    assert "train/loss_total 1 -> 1.2 (lower is better)" in chosen.stderr
+    # a metric without a direction cannot be gated
+    undirected = faceswap_cli("compare", str(a), str(b), "--metric", "lr", *gate)
+    assert undirected.exit_code == 2
+    assert "cannot gate train/lr: no declared direction" in undirected.stderr
+
+
+def test_a_gate_with_nothing_to_gate_is_refused(tmp_path: Path) -> None:
+    a = make_run(tmp_path / "a", GAN_A, declared=None)
+    b = make_run(tmp_path / "b", GAN_B, declared=None)
+    with pytest.raises(InputError, match="nothing to gate"):
+        compare_runs(a, b, fail_on_regression=0.0, plot=False)
 
 
 def test_metric_selection_and_errors(tmp_path: Path) -> None:

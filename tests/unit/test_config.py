@@ -134,7 +134,7 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
         ({"plugins": "faceswap-unet"}, "$.plugins: expected a list, got 'faceswap-unet'"),
         ({"plugins": ["ok>=1", 3]}, "$.plugins[1]: expected str, got 3"),
         ({"plugins": ["faceswap unet"]}, "$.plugins[0]: expected pip requirements"),
-        ({"seed": -1}, "$.seed: expected an int between 0 and 4294967295, got -1"),
+        ({"seed": -1}, "$.seed: must be between 0 and 4294967295, got -1"),
         ({"name": "a/b"}, "$.name: expected a folder-safe name"),
         ({"trainer": {"lr": 0.1}}, "$.trainer: unknown key (did you mean 'train'?)"),
     ],

@@ -153,3 +153,176 @@ def test_set_swapper_param_without_config_keeps_the_default_swapper() -> None:
     assert pipeline.swapper == {"type": "classic", "crop_size": 300}
     assert pipeline.detector == {"type": "retinaface"}
     assert pipeline.paste.erode == 2
+
+
+# -- one range rule: every float of every config class refuses NaN and infinity -------------
+
+CONFIG_MODULES = ("config", "configs", "schema", "limits")
+"""Module names config classes live in, by convention, in core and every plugin."""
+
+
+def _config_modules() -> list[Any]:
+    import importlib
+    import pkgutil
+
+    import faceswap_core
+
+    packages = [faceswap_core]
+    for name in (
+        "faceswap_retinaface",
+        "faceswap_unet",
+        "faceswap_trt",
+        "faceswap_rest",
+        "faceswap_ray",
+    ):
+        try:
+            packages.append(importlib.import_module(name))
+        except ImportError:
+            continue
+    modules = []
+    for package in packages:
+        for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            if info.name.rsplit(".", 1)[-1] in CONFIG_MODULES:
+                modules.append(importlib.import_module(info.name))
+    return modules
+
+
+def _nested(cls: type, seen: set[type]) -> None:
+    import typing
+
+    import attrs
+
+    if cls in seen or not attrs.has(cls):
+        return
+    seen.add(cls)
+    for field_type in typing.get_type_hints(cls).values():
+        for candidate in (field_type, *typing.get_args(field_type)):
+            if isinstance(candidate, type) and attrs.has(candidate):
+                _nested(candidate, seen)
+
+
+def config_classes() -> list[type]:
+    """Every config class: registered components', the experiment schema's, config modules'."""
+    import attrs
+
+    from faceswap_core.config.schema import ExperimentConfig
+    from faceswap_core.plugin.kinds import KINDS
+
+    manager = FaceswapPlugins(strict=True)
+    roots: list[type] = [ExperimentConfig]
+    for kind in KINDS:
+        roots += [c.config for c in manager.registry(kind) if c.config is not None]
+    for module in _config_modules():
+        roots += [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type) and attrs.has(value) and value.__module__ == module.__name__
+        ]
+    seen: set[type] = set()
+    for cls in roots:
+        _nested(cls, seen)
+    return sorted(seen, key=lambda c: f"{c.__module__}.{c.__qualname__}")
+
+
+def _float_kind(field_type: Any) -> str | None:
+    """``scalar`` for float / float | None, ``sequence`` for tuple[float, ...] / list[float]."""
+    import typing
+
+    args = [a for a in typing.get_args(field_type) if a not in (type(None), Ellipsis)]
+    if field_type is float or (typing.get_origin(field_type) is not None and args == [float]):
+        origin = typing.get_origin(field_type)
+        return "sequence" if origin in (tuple, list) else "scalar"
+    return None
+
+
+def float_fields() -> list[tuple[type, str, str]]:
+    import typing
+
+    fields = []
+    for cls in config_classes():
+        for name, field_type in typing.get_type_hints(cls).items():
+            kind = _float_kind(field_type)
+            if kind is not None:
+                fields.append((cls, name, kind))
+    return fields
+
+
+FLOAT_FIELDS = float_fields()
+
+
+def _placeholder(field_type: Any) -> Any:
+    return {str: "x", int: 1, float: 1.0, bool: False}.get(field_type, "x")
+
+
+def valid_data(cls: type) -> dict[str, Any]:
+    """A mapping ``structure`` accepts for ``cls``: its defaults, required fields filled in."""
+    import typing
+
+    import attrs
+
+    from faceswap_core.config.convert import unstructure
+
+    hints = typing.get_type_hints(cls)
+    required = {
+        f.name: _placeholder(hints[f.name])
+        for f in attrs.fields(cls)
+        if f.default is attrs.NOTHING and f.init
+    }
+    return dict(unstructure(cls(**required)))
+
+
+def test_the_walk_finds_the_float_options_of_core_and_plugins() -> None:
+    import importlib.util
+
+    names = {f"{cls.__name__}.{name}" for cls, name, _ in FLOAT_FIELDS}
+    expected = {"VideoConfig.beta", "VideoConfig.alpha", "PipelineConfig.threshold"}
+    by_plugin = {
+        "faceswap_unet": {
+            "OptimizerConfig.lr",
+            "OptimizerConfig.betas",
+            "WeightedLossConfig.weight",
+            "LfwConfig.val_fraction",
+        },
+        "faceswap_rest": {"ServeLimits.request_timeout_s"},
+        "faceswap_retinaface": {"RetinaFaceExportConfig.atol"},
+    }
+    for plugin, fields in by_plugin.items():
+        if importlib.util.find_spec(plugin) is not None:
+            expected |= fields
+    assert expected <= names
+
+
+@pytest.mark.parametrize(
+    ("cls", "name", "kind"),
+    FLOAT_FIELDS,
+    ids=[f"{cls.__name__}.{name}" for cls, name, _ in FLOAT_FIELDS],
+)
+@settings(max_examples=6, deadline=None)
+@given(value=st.sampled_from([math.nan, math.inf, -math.inf]))
+def test_every_float_option_refuses_nan_and_infinity(
+    cls: type, name: str, kind: str, value: float
+) -> None:
+    from faceswap_core.config.convert import structure
+
+    data = valid_data(cls)
+    if kind == "sequence":
+        current = list(data[name] or [0.5])
+        data[name] = [value, *current[1:]]
+    else:
+        data[name] = value
+    with pytest.raises(ConfigError) as info:
+        structure(data, cls, path="$.section")
+    assert info.value.exit_code == 2
+    assert str(info.value).startswith(f"$.section.{name}")
+    assert "finite" in str(info.value)
+
+
+@pytest.mark.parametrize("override", ["video.beta=.nan", "video.alpha=.NaN", "video.alpha=-.inf"])
+def test_video_smoothing_nan_is_exit_2_with_its_path(override: str, tmp_path: Any) -> None:
+    """The config is checked before any input is read: exit 2 and the path, nothing written."""
+    args = ["video", "-s", str(tmp_path / "a.png"), "-t", str(tmp_path / "b.mp4")]
+    args += ["-o", str(tmp_path / "out.mp4"), "--set", override]
+    result = CliRunner().invoke(make_cli(), args)
+    assert result.exit_code == 2, result.output
+    assert f"$.pipeline.{override.split('=')[0]}: must be a finite number" in result.output
+    assert list(tmp_path.iterdir()) == []

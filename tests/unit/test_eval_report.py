@@ -112,6 +112,33 @@ def test_report_refuses_a_folder_that_is_no_run(tmp_path: Path) -> None:
 def test_a_broken_metrics_jsonl_names_its_line(tmp_path: Path) -> None:
     folder = training_run(tmp_path, "broken", [1.0])
     with (folder / "metrics.jsonl").open("a") as handle:
-        handle.write("{not json\n")
-    with pytest.raises(InputError, match=r"metrics\.jsonl line 3 is not JSON"):
+        handle.write('{not json\n{"step": 9, "phase": "val", "loss": 0.1}\n')
+    with pytest.raises(InputError, match=r"metrics\.jsonl:3: not a JSON record"):
         load_run(folder)
+
+
+def test_report_and_compare_read_a_run_killed_mid_write_alike(tmp_path: Path) -> None:
+    """One reader: a truncated last line is skipped by both, and both see the same values."""
+    from faceswap_core.experiment.compare import compare_runs
+
+    def run(name: str, losses: list[float], tail: str = "") -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        records = [
+            {"step": step, "phase": phase, "loss": loss + (0.1 if phase == "val" else 0.0)}
+            for step, loss in enumerate(losses, start=1)
+            for phase in ("train", "val")
+        ]
+        text = "".join(json.dumps(r) + "\n" for r in records)
+        (folder / "metrics.jsonl").write_text(text + tail)
+        return folder
+
+    a = run("a", [1.0, 0.5])
+    b = run("b", [0.9, 0.4], tail='{"step": 3, "phase": "val", "lo')  # killed mid-write
+    view = load_run(b)
+    compared = {m.name: m for m in compare_runs(a, b, plot=False).metrics}
+    assert sorted(compared) == ["train/loss", "val/loss"]
+    for name, row in compared.items():
+        assert view.metrics[name]["value"] == row.final_b
+    assert view.metrics["val/loss"]["value"] == pytest.approx(0.5)
+    assert write_report(b).is_file()  # the page too

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import struct
+import subprocess
+import sys
 import time
 import tracemalloc
 import warnings
@@ -278,6 +280,25 @@ def test_probe_reads_only_the_header(t1_path: Path) -> None:
         assert probe(handle) == (1280, 886, "JPEG")
     # a header with no real pixel data behind it: decoding would fail, probing does not
     assert probe(craft_png(8000, 6000)) == (8000, 6000, "PNG")
+
+
+def test_probing_a_huge_png_header_allocates_no_pixels() -> None:
+    """PIL looks for a PNG's EXIF block after the image data by loading the image: for this
+    100-byte header that asked for 39 GB of memory (10^10 pixels; slow when memory is
+    tight). In a fresh process, so its peak virtual size is the probe's own."""
+    code = (
+        "import sys; from faceswap_core.io.decode import probe; "
+        "print(tuple(probe(sys.stdin.buffer.read()))); "
+        "print(next(line.split()[1] for line in open('/proc/self/status') "
+        "if line.startswith('VmPeak:')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], input=craft_png(100_000, 100_000), capture_output=True
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    info, peak_kib = done.stdout.decode().splitlines()
+    assert info == "(100000, 100000, 'PNG')"
+    assert int(peak_kib) < 2 * 1024 * 1024  # 39 GB before the fix
 
 
 # -- limits ---------------------------------------------------------------------------

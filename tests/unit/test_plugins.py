@@ -92,6 +92,7 @@ def test_builtins_register_through_the_same_hooks(faceswap_plugins: FaceswapPlug
     assert "onnxruntime" in faceswap_plugins.runtimes()
     assert faceswap_plugins.plugin_hooks("faceswap-core") == [
         "register_metrics",
+        "register_runners",
         "register_runtimes",
         "register_swappers",
     ]

@@ -310,5 +310,6 @@ def test_to_dict_is_json_ready() -> None:
         "software": software_string(),
         "model": "classic",
         "synthetic": True,
+        "kind": "AI-made or AI-altered",
         "raw_xmp": record.raw_xmp,
     }

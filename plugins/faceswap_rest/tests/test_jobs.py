@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -173,3 +175,65 @@ def test_a_job_running_when_the_service_stops_is_marked_interrupted(
     assert "submit it again" in record["error"]["message"]
     folder = Path(client.app.state.service.jobs.folder(job_id))
     assert [p.name for p in folder.iterdir()] == [JOB_FILE]  # no partial result left
+
+
+def test_job_errors_name_the_upload_not_the_server_path(make_client, faces, clip) -> None:
+    client = make_client(max_jobs=1)
+    jobs_dir = str(client.app.state.service.jobs.root)
+    late = submit(client, clip, faces, start="50")  # the clip is 1.2 s long
+    assert late.status_code == 202
+    record = wait_for(client, late.json()["id"], ("failed", "done"))
+    assert record["error"] == {
+        "code": "invalid_video",
+        "message": "cannot decode video 'input.mp4': no frame could be decoded in the chosen "
+        "--start/--end range",
+    }
+    job_file = Path(jobs_dir) / late.json()["id"] / JOB_FILE
+    assert jobs_dir not in job_file.read_text()  # nor in the record on disk
+    garbage = clip.parent / "garbage.mp4"
+    garbage.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x01" * 5000)
+    bad = submit(client, garbage, faces)
+    assert bad.status_code == 400
+    assert "'input.mp4'" in bad.json()["error"]["message"]
+    assert jobs_dir not in bad.text
+
+
+@contextlib.contextmanager
+def tmpfs(folder: Path, size: str) -> Iterator[Path]:
+    """A real tmpfs of ``size`` mounted at ``folder`` (needs root: CAP_SYS_ADMIN)."""
+    folder.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN): {mounted.stderr}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_a_full_jobs_dir_is_507_and_keeps_nothing(make_client, faces, clip, tmp_path) -> None:
+    with tmpfs(tmp_path / "jobs", "1m") as jobs:
+        client = make_client(max_jobs=1, jobs_dir=str(jobs))
+        big = tmp_path / "big.mp4"
+        big.write_bytes(os.urandom(1536 * 1024))  # more than the disk holds
+        response = submit(client, big, faces)
+        assert response.status_code == 507, response.text
+        error = response.json()["error"]
+        assert error["code"] == "insufficient_storage"
+        assert "no space left" in error["message"]
+        assert str(jobs) not in response.text
+        assert os.listdir(jobs) == []  # no job folder left behind
+        with open(jobs / "filler", "wb", buffering=0) as filler, contextlib.suppress(OSError):
+            while True:  # now fill it to the last byte
+                filler.write(b"\0" * 65536)
+        full = submit(client, clip, faces)
+        assert full.status_code == 507, full.text
+        assert os.listdir(jobs) == ["filler"]  # job.json could not be written: folder removed
+        metrics = client.get("/metrics").text
+        assert 'route="/v1/jobs/video",status="507"} 2.0' in metrics
+        assert 'status="500"' not in metrics

@@ -7,12 +7,15 @@ the app pulls, so "cut off before it is read whole" is measured, not assumed.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import resource
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import generate_latest
 from starlette.testclient import TestClient
 
 from faceswap_core.errors import ConfigError
@@ -28,7 +31,6 @@ KiB = 1024
 def run_asgi(app: Any, path: str, chunks: list[bytes], headers: list[tuple[bytes, bytes]]):
     """Send one HTTP request through the ASGI app; returns (status, body, bytes pulled)."""
     pulled = 0
-    sent: list[dict[str, Any]] = []
     queue = list(chunks)
 
     async def receive() -> dict[str, Any]:
@@ -38,6 +40,14 @@ def run_asgi(app: Any, path: str, chunks: list[bytes], headers: list[tuple[bytes
         chunk = queue.pop(0)
         pulled += len(chunk)
         return {"type": "http.request", "body": chunk, "more_body": bool(queue)}
+
+    status, _, body = asgi_request(app, path, receive, headers)
+    return status, json.loads(body), pulled
+
+
+def asgi_request(app: Any, path: str, receive: Any, headers: list[tuple[bytes, bytes]]):
+    """One POST through the ASGI app with the given ``receive``; (status, headers, body)."""
+    sent: list[dict[str, Any]] = []
 
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
@@ -50,7 +60,7 @@ def run_asgi(app: Any, path: str, chunks: list[bytes], headers: list[tuple[bytes
     asyncio.run(app(scope, receive, send))
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-    return start["status"], json.loads(body), pulled
+    return start["status"], dict(start["headers"]), body
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +103,109 @@ def test_declared_length_over_the_limit_is_refused_unread(small_body_app) -> Non
     assert (status, pulled) == (413, 0)
 
 
+PART_HEAD = (
+    b'--b\r\nContent-Disposition: form-data; name="target"; filename="t.jpg"\r\n'
+    b"Content-Type: image/jpeg\r\n\r\n"
+)
+DECLARED = [
+    (b"content-type", b"multipart/form-data; boundary=b"),
+    (b"content-length", b"60000"),
+]
+
+
+@pytest.fixture(scope="module")
+def strict_body_app(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """body_timeout_s 0.3, min_body_rate 2000 bytes/s."""
+    limits = ServeLimits(body_timeout_s=0.3, min_body_rate=2000)
+    app = create_app(settings_for(tmp_path_factory.mktemp("strict"), limits=limits))
+    app.state.service.load()
+    yield app
+    app.state.service.close()
+
+
+def trickle(chunk: int, every_s: float, first: bytes = PART_HEAD, stall_after: int | None = None):
+    """A receive() that sends ``first``, then ``chunk`` bytes every ``every_s`` seconds."""
+    state = {"sent": 0, "calls": 0}
+
+    async def receive() -> dict[str, Any]:
+        state["calls"] += 1
+        if state["calls"] == 1:
+            state["sent"] += len(first)
+            return {"type": "http.request", "body": first, "more_body": True}
+        if stall_after is not None and state["calls"] > stall_after:
+            await asyncio.sleep(3600)
+        await asyncio.sleep(every_s)
+        state["sent"] += chunk
+        return {"type": "http.request", "body": b"x" * chunk, "more_body": True}
+
+    return receive, state
+
+
+def test_a_body_under_the_minimum_rate_is_408_and_the_connection_closes(strict_body_app) -> None:
+    receive, state = trickle(10, 0.02)  # 500 bytes/s: never idle, but under 2000 bytes/s
+    status, headers, body = asgi_request(strict_body_app, "/v1/swap", receive, DECLARED)
+    error = json.loads(body)["error"]
+    assert (status, error["code"]) == (408, "body_timeout")
+    assert "under the minimum of 2000 bytes/s after the first 0.3 s" in error["message"]
+    assert "of 60000 bytes" in error["message"]
+    assert headers[b"connection"] == b"close"
+    assert state["sent"] < 1000  # cut off after about 0.3 s, not read to the end
+
+
+def test_a_body_that_stops_is_408_after_the_idle_timeout(strict_body_app) -> None:
+    receive, _ = trickle(20_000, 0.0, stall_after=2)  # 20 kB at once, then nothing
+    status, headers, body = asgi_request(strict_body_app, "/v1/sources", receive, DECLARED)
+    error = json.loads(body)["error"]
+    assert (status, error["code"]) == (408, "body_timeout")
+    assert "no bytes arrived for 0.3 s (body_timeout_s)" in error["message"]
+    assert headers[b"connection"] == b"close"
+
+
+def test_a_body_at_a_good_rate_in_many_chunks_is_read_whole(strict_body_app, faces) -> None:
+    """400 chunks over about 0.4 s (more than body_timeout_s) at about 50 kB/s: not cut off."""
+    data = multipart_bytes({"target": faces["small"], "source": faces["source"]})
+    pieces = [data[i : i + len(data) // 400 + 1] for i in range(0, len(data), len(data) // 400 + 1)]
+
+    async def receive() -> dict[str, Any]:
+        await asyncio.sleep(0.001)
+        piece = pieces.pop(0)
+        return {"type": "http.request", "body": piece, "more_body": bool(pieces)}
+
+    headers = [(b"content-type", b"multipart/form-data; boundary=b"),
+               (b"content-length", str(len(data)).encode())]  # fmt: skip
+    status, response_headers, _ = asgi_request(strict_body_app, "/v1/swap", receive, headers)
+    assert status == 200
+    assert b"connection" not in response_headers
+
+
+def test_a_client_that_leaves_mid_body_is_499_not_500(strict_body_app) -> None:
+    calls = 0
+
+    async def receive() -> dict[str, Any]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            return {"type": "http.request", "body": PART_HEAD + b"x" * 500, "more_body": True}
+        return {"type": "http.disconnect"}
+
+    status, _, body = asgi_request(strict_body_app, "/v1/swap", receive, DECLARED)
+    error = json.loads(body)["error"]
+    assert (status, error["code"]) == (499, "client_closed_request")
+    assert f"after {len(PART_HEAD) + 500} of 60000 bytes" in error["message"]
+    metrics = generate_latest(strict_body_app.state.service.metrics.registry).decode()
+    assert 'route="/v1/swap",status="499"} 1.0' in metrics
+    assert 'status="500"' not in metrics
+
+
+def multipart_bytes(files: dict[str, bytes]) -> bytes:
+    parts = [
+        b'--b\r\nContent-Disposition: form-data; name="' + name.encode() + b'"; filename="f"\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\n" + data + b"\r\n"
+        for name, data in files.items()
+    ]
+    return b"".join(parts) + b"--b--\r\n"
+
+
 def test_a_body_under_the_limit_goes_through(small_body_app, faces) -> None:
     client = TestClient(small_body_app)
     response = client.post("/v1/sources", files={"source": ("s.png", faces["source"][:60000])})
@@ -129,17 +242,65 @@ def test_allowed_formats_are_sniffed_not_read_from_names(make_client, faces) -> 
 
 
 def test_overload_is_503_with_retry_after_and_the_slot_comes_back(make_client, faces) -> None:
-    client = make_client(limits=ServeLimits(max_concurrent_swaps=1, retry_after_s=7))
+    client = make_client(
+        limits=ServeLimits(max_concurrent_swaps=1, max_queued_swaps=0, retry_after_s=7)
+    )
     service = client.app.state.service
-    release = service.admit()  # another request holds the only slot
+    release = client.portal.call(service.admit)  # another request holds the only slot
     busy = client.post("/v1/swap", files=swap_files(faces, target="small"))
     assert busy.status_code == 503
     assert busy.headers["retry-after"] == "7"
     assert busy.json()["error"]["code"] == "overloaded"
-    assert "max_concurrent_swaps" in busy.json()["error"]["message"]
+    assert "max_concurrent_swaps 1, max_queued_swaps 0" in busy.json()["error"]["message"]
     release()
     assert client.post("/v1/swap", files=swap_files(faces, target="small")).status_code == 200
     assert service.inflight == 0
+
+
+def test_a_busy_server_queues_a_request_until_a_slot_frees(make_client, faces) -> None:
+    """One slot, one queue place: the second request waits and is served, the third is 503."""
+    client = make_client(
+        limits=ServeLimits(max_concurrent_swaps=1, max_queued_swaps=1, queue_timeout_s=60)
+    )
+    service = client.app.state.service
+    release = client.portal.call(service.admit)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(client.post, "/v1/swap", files=swap_files(faces, target="small"))
+        deadline = time.monotonic() + 30
+        while service.admission.waiting == 0:
+            assert time.monotonic() < deadline
+            assert not waiting.done()
+            time.sleep(0.01)
+        full = client.post("/v1/swap", files=swap_files(faces, target="small"))
+        assert full.status_code == 503
+        assert "1 swaps running and 1 waiting" in full.json()["error"]["message"]
+        assert not waiting.done()  # still queued while the slot is held
+        release()
+        assert waiting.result(timeout=60).status_code == 200
+    assert (service.inflight, service.admission.waiting) == (0, 0)
+    metrics = client.get("/metrics").text
+    assert "faceswap_swaps_queued 0.0" in metrics
+    assert 'faceswap_overload_rejections_total{what="swap"} 1.0' in metrics
+
+
+def test_a_request_that_waits_past_queue_timeout_is_503(make_client, faces) -> None:
+    client = make_client(
+        limits=ServeLimits(max_concurrent_swaps=1, queue_timeout_s=0.2, retry_after_s=3)
+    )
+    service = client.app.state.service
+    release = client.portal.call(service.admit)
+    try:
+        busy = client.post("/v1/swap", files=swap_files(faces, target="small"))
+    finally:
+        release()
+    assert busy.status_code == 503
+    assert busy.headers["retry-after"] == "3"
+    assert "within 0.2 s (queue_timeout_s" in busy.json()["error"]["message"]
+    assert service.admission.waiting == 0
+    deadline = time.monotonic() + 10
+    while service.inflight:  # release() from this thread is handed to the event loop
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
 
 
 def test_request_timeout_is_503_and_keeps_the_slot_until_the_work_ends(make_client, faces) -> None:
@@ -221,9 +382,24 @@ def test_defaults_are_the_documented_ones() -> None:
     assert limits.max_pixels == 40_000_000
     assert limits.formats == ["png", "jpeg", "webp"]
     assert (limits.max_concurrent_swaps, limits.retry_after_s) == (4, 1)
+    assert (limits.max_queued_swaps, limits.queue_timeout_s) == (16, 10.0)
+    assert (limits.body_timeout_s, limits.min_body_rate) == (20.0, 500)
     assert limits.request_timeout_s == 60.0
     assert (limits.max_video_bytes, limits.max_video_seconds) == (500 * 1024 * 1024, 600.0)
     assert (limits.max_ws_frame_bytes, limits.source_cache_size) == (8 * 1024 * 1024, 256)
     serve = ServeConfig()
     assert (serve.host, serve.port, serve.workers, serve.cors_origins) == ("127.0.0.1", 8000, 1, [])
     assert serve.job_ttl_s == 3600.0
+
+
+def test_the_documented_limits_are_the_defaults() -> None:
+    """docs/rest.md's example ``serve.limits`` lists every limit with its default value."""
+    import yaml
+
+    from faceswap_core.config.convert import unstructure
+
+    docs = Path(__file__).parents[3] / "docs" / "rest.md"
+    text = docs.read_text(encoding="utf-8")
+    block = text.split("## Configuration", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
+    documented = yaml.safe_load(block)["serve"]["limits"]
+    assert documented == unstructure(ServeLimits())

@@ -33,6 +33,17 @@ def runs(service_dirs: Path) -> Path:
     (eval_run / "dir-out").symlink_to(service_dirs, target_is_directory=True)
     (eval_run / "link-in").symlink_to(eval_run / "report.html")
     (root / "run-out").symlink_to(service_dirs, target_is_directory=True)
+    # Runs whose metrics files are links: out of the run (never read), and inside it (fine).
+    outside = service_dirs / "outside-metrics.json"
+    outside.write_text(json.dumps({**metrics, "name": "outside", "secret": "outside"}))
+    (service_dirs / "outside.jsonl").write_text('{"step": 1, "loss": 0.1, "outside": 1}\n')
+    (root / "eval-linked-out").mkdir()
+    (root / "eval-linked-out" / "metrics.json").symlink_to(outside)
+    (root / "train-linked-out").mkdir()
+    (root / "train-linked-out" / "metrics.jsonl").symlink_to(service_dirs / "outside.jsonl")
+    (root / "eval-linked-in" / "data").mkdir(parents=True)
+    (root / "eval-linked-in" / "data" / "m.json").write_text(json.dumps(metrics))
+    (root / "eval-linked-in" / "metrics.json").symlink_to(Path("data") / "m.json")
     return root
 
 
@@ -40,7 +51,7 @@ def test_runs_are_listed_with_their_kind(client, openapi, runs) -> None:
     response = client.get("/v1/reports")
     openapi.check(response, "/v1/reports", "get")
     listed = {run["name"]: run for run in response.json()}
-    assert set(listed) == {"eval-classic", "smoke-20260101-000000"}
+    assert set(listed) == {"eval-classic", "eval-linked-in", "smoke-20260101-000000"}
     assert listed["eval-classic"]["kind"] == "eval"
     assert listed["eval-classic"]["report"]
     assert listed["smoke-20260101-000000"]["kind"] == "train"
@@ -94,6 +105,10 @@ def test_files_inside_the_run_are_served_with_a_locked_down_policy(client, opena
         "/v1/reports/run-out",
         "/v1/reports/not-a-run",
         "/v1/reports/nothing/files/report.html",
+        "/v1/reports/eval-linked-out",
+        "/v1/reports/train-linked-out",
+        "/v1/reports/" + "r" * 256,
+        "/v1/reports/eval-classic/files/" + "p" * 256,
     ],
 )
 def test_nothing_outside_a_run_folder_is_served(client, openapi, runs, path) -> None:
@@ -101,6 +116,23 @@ def test_nothing_outside_a_run_folder_is_served(client, openapi, runs, path) -> 
     assert response.status_code == 404, (path, response.text[:200])
     assert response.json()["error"]["code"] == "not_found"
     assert "outside" not in response.text
+    assert str(runs.parent) not in response.text  # no server path, however the run is named
+    assert len(response.text) < 400
+
+
+def test_a_metrics_file_linked_inside_the_run_is_served(client, runs) -> None:
+    response = client.get("/v1/reports/eval-linked-in")
+    assert response.status_code == 200
+    assert response.json()["name"] == "eval-classic"
+
+
+def test_a_10000_character_run_name_is_414_without_a_path(client, runs) -> None:
+    response = client.get("/v1/reports/" + "a" * 10_000)
+    assert response.status_code == 414
+    assert response.json()["error"] == {
+        "code": "uri_too_long",
+        "message": "the URL path is 10012 bytes, over the limit of 4096",
+    }
 
 
 @pytest.mark.parametrize(
@@ -115,3 +147,19 @@ def test_the_path_check_itself_refuses_climbing(runs, path) -> None:
         Reports(runs).file("eval-classic", path)
     with pytest.raises(NotFoundError):
         Reports(runs).run_folder("..")
+
+
+def test_names_and_paths_over_their_bounds_are_not_found(runs) -> None:
+    """A path of 4200 bytes would name a real file (the OS could resolve it); it is refused."""
+    from faceswap_rest.errors import NotFoundError
+    from faceswap_rest.reports import Reports
+
+    reports = Reports(runs)
+    deep = "/".join(["."] * 2100) + "/report.html"  # resolves to report.html
+    assert len(deep) > 4096
+    with pytest.raises(NotFoundError) as refused:
+        reports.file("eval-classic", deep)
+    assert len(str(refused.value)) < 200
+    with pytest.raises(NotFoundError):
+        reports.metrics("r" * 10_000)
+    assert reports.file("eval-classic", "./report.html").name == "report.html"

@@ -269,3 +269,79 @@ def test_prepare_info_records_the_source_checksum(tiny: Path, tmp_path: Path) ->
         == json.loads((tmp_path / "b" / "prepare.json").read_text())["source_sha256"]
     )
     assert out["crops"] == again["crops"] == 2
+
+
+# -- nothing usable: exit 3, one line, nothing written -------------------------------------
+
+
+def _no_usable_image(kind: str, root: Path) -> Path:
+    source = root / "src"
+    source.mkdir()
+    if kind == "non-images":
+        (source / "Some_Person").mkdir()
+        (source / "Some_Person" / "notes.txt").write_text("not a photo")
+    elif kind == "no faces":
+        for name in ("Blank_Wall", "Broken_File"):
+            (source / name).mkdir()
+        _ok, data = cv2.imencode(".jpg", np.full((250, 250, 3), 128, np.uint8))
+        (source / "Blank_Wall" / "Blank_Wall_0001.jpg").write_bytes(data.tobytes())
+        (source / "Broken_File" / "Broken_File_0001.jpg").write_bytes(b"\xff\xd8 not a jpeg")
+    return source
+
+
+@pytest.mark.parametrize("kind", ["empty", "non-images", "no faces"])
+def test_a_source_with_no_usable_image_is_exit_3_and_prepares_nothing(
+    tmp_path: Path, kind: str
+) -> None:
+    source = _no_usable_image(kind, tmp_path)
+    out = tmp_path / "prepared"
+    done = run_faceswap("data", "lfw", "prepare", "--src", str(source), "--out", str(out))
+    assert done.returncode == 3, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("Error: no ")
+    assert "nothing prepared" in lines[0]
+    assert not out.exists()
+    if kind == "no faces":
+        assert "2 image(s), none with a face (no face found: 1, undecodable: 1)" in lines[0]
+    # into an existing folder of the user's: it is kept, and nothing is added to it
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    done = run_faceswap("data", "lfw", "prepare", "--src", str(source), "--out", str(out))
+    assert done.returncode == 3
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+
+
+PLAIN_SCRIPT = """
+import json, sys
+import faceswap
+
+print("script body ran", flush=True)
+report = faceswap.prepare_lfw(sys.argv[1], sys.argv[2], workers=2)
+print(json.dumps({"crops": report["crops"], "workers": report["workers"]}), flush=True)
+"""
+
+
+def test_prepare_lfw_works_from_a_plain_script_without_a_main_guard(
+    tiny: Path, tmp_path: Path
+) -> None:
+    """Worker processes started with 'spawn' re-ran such a script and broke the pool."""
+    import os
+    import subprocess
+    import sys
+
+    tree = subset(tiny, tmp_path / "lfw", people=2, per_person=3)
+    script = tmp_path / "prepare_it.py"
+    script.write_text(PLAIN_SCRIPT)
+    done = subprocess.run(
+        [sys.executable, str(script), str(tree), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.strip().splitlines()
+    assert lines.count("script body ran") == 1  # the script ran once, not again in workers
+    assert json.loads(lines[-1]) == {"crops": 6, "workers": 2}

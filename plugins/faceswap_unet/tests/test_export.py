@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import subprocess
+import sys
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -32,11 +35,13 @@ from faceswap_core.io.decode import decode
 from faceswap_core.pipeline.context import build_context
 from faceswap_core.plugin.manager import FaceswapPlugins
 from faceswap_core.swappers.configs import OnnxSwapperConfig
+from faceswap_core.swappers.export_recognizer import companion_paths
 from faceswap_core.swappers.onnx import OnnxSwapper
 from faceswap_core.testing import run_cli
 from faceswap_core.tools.samples import load_sample, sample_path
+from faceswap_unet.checkpoint import FORMAT
 from faceswap_unet.configs import ModelConfig
-from faceswap_unet.inference import load_for_export
+from faceswap_unet.inference import load_checkpoint_for_inference, load_for_export
 from faceswap_unet.testing import random_checkpoint
 
 from .conftest import last_json, run_faceswap
@@ -44,7 +49,7 @@ from .conftest import last_json, run_faceswap
 CONTRACT_KEYS = {
     "faceswap.crop_size": "64",
     "faceswap.template": "arcface",
-    "faceswap.recognizer": "dlib",
+    "faceswap.recognizer": "faceswap-unet:tiny",
     "faceswap.embedding_dim": "128",
 }
 
@@ -142,19 +147,124 @@ def test_export_json_records_the_validation_and_versions(
     assert record["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
 
 
+def test_the_export_carries_the_training_recognizer_pinned_by_sha256(
+    exported: tuple[Path, dict[str, Any]],
+) -> None:
+    out, summary = exported
+    graph, probes = companion_paths(out)
+    assert (graph.name, probes.name) == ("swapper.recognizer.onnx", "swapper.probes.npz")
+    props = {p.key: p.value for p in onnx.load(str(out)).metadata_props}
+    assert props["faceswap.recognizer_sha256"] == hashlib.sha256(graph.read_bytes()).hexdigest()
+    assert props["faceswap.probes_sha256"] == hashlib.sha256(probes.read_bytes()).hexdigest()
+    record = json.loads(out.with_name("swapper.export.json").read_text())
+    assert record["recognizer_graph"]["file"] == graph.name
+    assert record["recognizer_graph"]["sha256"] == props["faceswap.recognizer_sha256"]
+    assert record["probes"] == {
+        "file": probes.name, "sha256": props["faceswap.probes_sha256"], "count": 8,
+    }  # fmt: skip
+    # Independently: the graph (ONNX Runtime) against the checkpoint's torch recognizer.
+    recognizer = load_checkpoint_for_inference(summary["checkpoint"]).recognizer
+    assert recognizer is not None
+    session = ort.InferenceSession(str(graph), providers=["CPUExecutionProvider"])
+    crops = inputs(3)[0]
+    (got,) = session.run(["embedding"], {"crop": crops})
+    with torch.no_grad():
+        want = recognizer(torch.from_numpy(crops)).numpy()
+    assert got.shape == (3, 128)
+    assert np.abs(got - want).max() < 1e-5
+    with np.load(probes, allow_pickle=False) as data:
+        assert data["images"].shape == (8, 160, 160, 3)
+        assert np.allclose(np.linalg.norm(data["embeddings"], axis=1), 1.0, atol=1e-5)
+
+
+def test_the_onnx_swapper_embeds_the_source_with_exactly_the_training_network(
+    exported: tuple[Path, dict[str, Any]], plugins: FaceswapPlugins
+) -> None:
+    """Same source through ``--model unet`` (torch, the checkpoint's recognizer) and through
+    the export (ONNX Runtime, its recognizer graph): the same embedding, the same swap."""
+    from faceswap_core.config.schema import PipelineConfig
+    from faceswap_core.pipeline.image import Pipeline
+
+    out, summary = exported
+    torch_run = Pipeline(
+        PipelineConfig(swapper={"type": "unet", "model": summary["checkpoint"]}), plugins
+    )
+    deployed = Pipeline(PipelineConfig(swapper={"type": "onnx", "model": str(out)}), plugins)
+    source, target = load_sample("tom_hanks"), load_sample("astronaut")
+    want = torch_run.prepare_source(source).prepared
+    got = deployed.prepare_source(source).prepared
+    assert got.shape == (1, 128)
+    assert np.abs(got[0] - np.asarray(want)).max() < 1e-5
+    swapped = deployed.swap(target, source).image.astype(int)
+    reference = torch_run.swap(target, source).image.astype(int)
+    assert np.abs(swapped - reference).max() <= 2  # rounding of two runtimes
+    assert np.abs(swapped - target).max() > 20  # ... of a swap that changed the face
+
+
+def test_the_printed_swap_command_works_as_printed(run_dir: Path, tmp_path: Path) -> None:
+    """The export's "Swap with:" line, run as a user pastes it, in a process without torch."""
+    import shlex
+
+    out = tmp_path / "deploy" / "swapper.onnx"
+    done = run_faceswap("export", "onnx", "--run", str(run_dir), "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    (line,) = [text for text in done.stdout.splitlines() if text.startswith("Swap with: ")]
+    command = line.removeprefix("Swap with: ")
+    target = tmp_path / "astronaut.png"
+    Image.fromarray(load_sample("astronaut")).save(target)
+    filled = (
+        command.replace("SOURCE", shlex.quote(str(sample_path("tom_hanks"))))
+        .replace("TARGET", shlex.quote(str(target)))
+        .replace("OUT", "swapped.png")
+    )
+    argv = shlex.split(filled)
+    assert argv[0] == "faceswap"
+    # torch cannot be imported in the deployment process: the export needs none of it.
+    no_torch = "import sys; sys.modules['torch'] = None; from faceswap_core.cli.main import main; "
+    no_torch += "sys.argv = ['faceswap', *sys.argv[1:]]; main()"
+    deployed = subprocess.run(
+        [sys.executable, "-c", no_torch, *argv[1:]],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300, check=False,
+        env={**os.environ, "FACESWAP_LOAD_PLUGINS": "faceswap-retinaface"},
+    )  # fmt: skip
+    assert deployed.returncode == 0, deployed.stderr
+    assert "1/1 faces swapped" in deployed.stdout
+    assert decode(tmp_path / "swapped.png").shape == load_sample("astronaut").shape
+
+
+def test_a_checkpoint_without_its_recognizer_cannot_be_exported(tmp_path: Path) -> None:
+    from safetensors.numpy import load_file, save_file
+
+    checkpoint = random_checkpoint(tmp_path / "ckpt")
+    tensors = load_file(str(checkpoint / "model.safetensors"))
+    kept = {k: v for k, v in tensors.items() if not k.startswith("recognizer.")}
+    save_file(kept, str(checkpoint / "model.safetensors"), metadata={"format": FORMAT})
+    state = json.loads((checkpoint / "state.json").read_text())
+    state["recognizer"] = {**state["recognizer"], "weights": str(tmp_path / "gone.pth")}
+    (checkpoint / "state.json").write_text(json.dumps(state))
+    out = tmp_path / "out" / "m.onnx"
+    result = run_cli("export", "onnx", "--checkpoint", str(checkpoint), "--out", str(out))
+    assert result.exit_code == 5
+    line = one_error_line(result.stderr)
+    assert "the recognizer this model was trained with is not here" in line
+    assert "gone.pth" in line
+    assert not out.parent.exists()
+
+
 def test_the_core_onnx_swapper_runs_the_export_like_torch(
     exported: tuple[Path, dict[str, Any]], plugins: FaceswapPlugins
 ) -> None:
     out, summary = exported
     swapper = OnnxSwapper(OnnxSwapperConfig(model=str(out)), build_context(plugins))
     assert (swapper.crop_size, swapper.embedding_dim, swapper.template) == (64, 128, "arcface")
-    assert swapper.recognizer == "dlib"
+    assert swapper.recognizer is None  # it embeds the source with its own recognizer graph
+    assert swapper.trained_recognizer == "faceswap-unet:tiny"
     assert swapper.has_mask
     face_image = load_sample("astronaut")[30:230, 150:350]
     crop = np.asarray(Image.fromarray(face_image).resize((64, 64)), dtype=np.uint8)
     embedding = inputs(1)[1][0]
-    face = Face(bbox=[0, 0, 64, 64], score=1.0, kps=np.zeros((5, 2)), embedding=embedding)
-    result = swapper.swap(crop, face, swapper.prepare_source(crop, face))
+    face = Face(bbox=[0, 0, 64, 64], score=1.0, kps=np.zeros((5, 2)))
+    result = swapper.swap(crop, face, embedding[None])
     target = crop.transpose(2, 0, 1)[None].astype(np.float32) / 255.0
     want = torch_reference(Path(summary["checkpoint"]), target, embedding[None])
     expected = np.clip(want[0].transpose(1, 2, 0) * 255.0 + 0.5, 0, 255).astype(np.uint8)
@@ -193,6 +303,8 @@ def test_models_add_registers_the_export_and_swap_finds_it_by_name(
     assert added.exit_code == 0, added.output
     stored = tmp_path / "home" / "models" / "user" / "my_unet.onnx"
     assert stored.read_bytes() == out.read_bytes()
+    for mine, theirs in zip(companion_paths(stored), companion_paths(out), strict=True):
+        assert mine.read_bytes() == theirs.read_bytes()  # the recognizer travels with it
     listed = run_cli("models", "list", "--json", manager=plugins)
     row = next(r for r in json.loads(listed.stdout) if r["name"] == "my_unet")
     assert (row["kind"], row["status"], row["verified"]) == ("swapper", "present", True)
@@ -352,6 +464,12 @@ def test_an_existing_out_needs_force(exported: tuple[Path, dict[str, Any]], run_
     assert result.exit_code == 2
     assert one_error_line(result.stderr) == f"Error: {out} exists; pass --force to overwrite it"
     assert (out.read_bytes(), out.with_name("swapper.export.json").read_bytes()) == before
+    lone = out.with_name("other.onnx")
+    companion_paths(lone)[0].write_bytes(b"a recognizer graph of an earlier export")
+    result = run_cli("export", "onnx", "--run", str(run_dir), "--out", str(lone))
+    assert result.exit_code == 2
+    assert "other.recognizer.onnx exists; pass --force" in one_error_line(result.stderr)
+    assert not lone.exists()
 
 
 @pytest.mark.parametrize(

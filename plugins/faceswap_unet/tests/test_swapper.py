@@ -91,3 +91,49 @@ def test_a_folder_that_is_not_a_checkpoint_is_a_model_file_error(tmp_path: Path)
 
     with pytest.raises(ModelFileError, match="no faceswap-unet checkpoint"):
         load_checkpoint_for_inference(tmp_path)
+
+
+def _ring_change(
+    before: np.ndarray, after: np.ndarray, matrix: np.ndarray, size: int, inset: float
+) -> float:
+    """Mean |after - before| at frame pixels on the square ``inset`` crop pixels inside the
+    crop's border (outside the crop nothing changes, so near the border this is the step)."""
+    from faceswap_core.vision.align import invert, transform_points
+
+    side = np.linspace(inset, size - inset, 200)
+    low, high = np.full_like(side, inset), np.full_like(side, size - inset)
+    square = np.concatenate(
+        [np.stack(pair, axis=1) for pair in ((side, low), (side, high), (low, side), (high, side))]
+    )
+    points = np.round(transform_points(square.astype(np.float32), invert(matrix))).astype(int)
+    height, width = before.shape[:2]
+    inside = (points[:, 0] >= 0) & (points[:, 0] < width)
+    inside &= (points[:, 1] >= 0) & (points[:, 1] < height)
+    x, y = points[inside, 0], points[inside, 1]
+    return float(np.abs(after[y, x].astype(int) - before[y, x].astype(int)).mean())
+
+
+def test_the_unet_mask_leaves_no_seam_at_the_crop_border(tmp_path: Path) -> None:
+    """The U-Net's own mask is about 0.5 up to its crop's edge; pasted as is, the frame
+    changes as much one pixel inside the crop's footprint as in the face (a square seam)."""
+    from faceswap_core.config.schema import PipelineConfig
+    from faceswap_core.pipeline.image import Pipeline
+    from faceswap_core.tools.samples import load_sample
+    from faceswap_unet.testing import random_checkpoint
+
+    checkpoint = random_checkpoint(tmp_path / "step-00000000.ckpt", seed=3)
+    pipeline = Pipeline(
+        PipelineConfig(swapper={"type": "unet", "model": str(checkpoint)}),
+        FaceswapPlugins(strict=True),
+    )
+    size = pipeline.swapper.crop_size
+    source = load_sample("tom_hanks")
+    for name in ("astronaut", "tom_hanks"):
+        target = load_sample(name)
+        result = pipeline.swap(target, source)
+        (pasted,) = result.masks
+        frame_per_crop = np.sqrt(abs(np.linalg.det(pasted.matrix[:, :2]))) ** -1
+        edge = _ring_change(target, result.image, pasted.matrix, size, 0.5 + 1 / frame_per_crop)
+        face = _ring_change(target, result.image, pasted.matrix, size, size / 4)
+        assert face > 5  # the face did change ...
+        assert edge < 0.25 * face  # ... and one frame pixel inside the border it barely does

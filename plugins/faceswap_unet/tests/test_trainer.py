@@ -196,6 +196,9 @@ def test_smoke_config_trains_on_two_people_prepared_by_the_cli(tiny: Path, tmp_p
     assert summary["validation"]["swap_pairs"] == 2  # one held-back image of each person
     assert "val/id_retrieval_top1" in summary["metrics"]
     assert not (tmp_path / "run" / "plots").exists()  # train.hooks without "plots"
+    assert {p.name for p in (tmp_path / "run" / "samples").glob("*.png")} == {
+        f"step_{s:06d}.png" for s in (0, 3, 6)
+    }
 
 
 # -- bad input: one line, an exit code, no run folder that looks complete ------------------

@@ -1,9 +1,12 @@
-"""Range validators for attrs config fields: every size that drives an allocation is bounded.
+"""Range validators for attrs config fields: the one place a config number is checked.
 
 A value out of range raises :class:`~faceswap_core.config.convert.FieldValueError`,
 so the config error names the full path and the range, e.g.
 ``$.pipeline.swapper.crop_size: must be between 64 and 1024, got 16000``.
-Floats must also be finite (``.nan`` and ``.inf`` are valid YAML).
+Every validator here also refuses NaN and infinity (``.nan`` and ``.inf`` are
+valid YAML, and ``nan < low`` is False, so a plain comparison lets NaN through).
+Every float field of every config class uses one of them; a test walks all
+registered config classes to hold that.
 
 Values that do not come through a config class (a CLI option such as
 ``--threshold``, a Python keyword such as ``swap_video(threshold=...)``)
@@ -35,17 +38,24 @@ def _check_finite(name: str, value: Any) -> None:
         raise FieldValueError(name, f"must be a finite number, got {short_repr(value)}")
 
 
-def between(low: float, high: float) -> Validator:
-    """``low <= value <= high`` (and finite)."""
+def between(
+    low: float, high: float, *, low_open: bool = False, high_open: bool = False
+) -> Validator:
+    """``low <= value <= high`` (and finite); ``low_open`` / ``high_open`` exclude an end."""
+    if low_open or high_open:
+        interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+        wording = f"must be in {interval}"
+    else:
+        wording = f"must be between {low} and {high}"
 
     def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         if value is None:
             return
         _check_finite(attribute.name, value)
-        if not low <= value <= high:
-            raise FieldValueError(
-                attribute.name, f"must be between {low} and {high}, got {short_repr(value)}"
-            )
+        too_low = value <= low if low_open else value < low
+        too_high = value >= high if high_open else value > high
+        if too_low or too_high:
+            raise FieldValueError(attribute.name, f"{wording}, got {short_repr(value)}")
 
     return check
 
@@ -65,21 +75,6 @@ def above(low: float, high: float) -> Validator:
     return check
 
 
-def below(low: float, high: float) -> Validator:
-    """``low <= value < high`` (and finite): fractions that may not reach ``high`` (betas)."""
-
-    def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if value is None:
-            return
-        _check_finite(attribute.name, value)
-        if not low <= value < high:
-            raise FieldValueError(
-                attribute.name, f"must be at least {low} and below {high}, got {short_repr(value)}"
-            )
-
-    return check
-
-
 def each(validator: Validator) -> Validator:
     """Apply ``validator`` to every item of a list or tuple (the field name gets ``[i]``)."""
 
@@ -91,8 +86,8 @@ def each(validator: Validator) -> Validator:
     return check
 
 
-def at_least(low: int) -> Validator:
-    """``value >= low``: limits and counts (``at_least(1)`` for positive values)."""
+def at_least(low: float) -> Validator:
+    """``value >= low`` (and finite): limits, counts and weights (``at_least(1)``: positive)."""
 
     def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         if value is None:
@@ -154,7 +149,6 @@ __all__ = [
     "Validator",
     "above",
     "at_least",
-    "below",
     "between",
     "check_value",
     "each",

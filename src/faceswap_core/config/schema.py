@@ -37,30 +37,20 @@ class PasteConfig:
 
     :ivar mask: ``auto`` (the model's mask if it has one, else the landmark
         hull, else the box), or force ``model``, ``hull`` or ``box``.
-    :ivar erode: erosion of the mask in crop pixels, relative to a 128 px crop (0..64).
-    :ivar blur: Gaussian blur of the mask edge in crop pixels, relative to 128 px (0..64).
+    :ivar erode: erosion kernel of the mask in crop pixels, relative to a 128 px crop
+        (0..64); the edge moves in by half of it. The default, 12, is insightface's
+        paste-back (``mask_size // 10``).
+    :ivar blur: radius of the Gaussian blur of the mask edge in crop pixels, relative to
+        128 px (0..64; the kernel is ``2 * blur + 1``). The default, 5, is one below
+        insightface's ``mask_size // 20``, so that with the default erosion the soft
+        edge ends inside the crop (the box erodes at least ``blur + 1`` per edge).
     :ivar color_match: shift the swapped face's colour statistics to the target's.
     """
 
     mask: Literal["auto", "model", "hull", "box"] = "auto"
-    erode: int = attrs.field(default=6, validator=between(0, 64))
-    blur: int = attrs.field(default=9, validator=between(0, 64))
+    erode: int = attrs.field(default=12, validator=between(0, 64))
+    blur: int = attrs.field(default=5, validator=between(0, 64))
     color_match: bool = False
-
-
-def _in_range(low: float, high: float, *, low_open: bool = False, high_open: bool = False) -> Any:
-    """An attrs validator for ``low <= value <= high`` (open ends where asked), naming the range."""
-    left, right = ("(" if low_open else "["), (")" if high_open else "]")
-
-    def check(_: Any, attribute: attrs.Attribute[Any], value: float) -> None:
-        below = value <= low if low_open else value < low
-        above = value >= high if high_open else value > high
-        if below or above:
-            raise FieldValueError(
-                attribute.name, f"expected a value in {left}{low}, {high}{right}, got {value!r}"
-            )
-
-    return check
 
 
 @attrs.frozen
@@ -87,18 +77,65 @@ class VideoConfig:
         encode threads.
     """
 
-    detect_every: int = attrs.field(default=5, validator=_in_range(1, 1000))
+    detect_every: int = attrs.field(default=5, validator=between(1, 1000))
     smooth: Literal["none", "ema", "one-euro"] = "one-euro"
-    min_cutoff: float = attrs.field(default=2.0, validator=_in_range(0.0, 1000.0, low_open=True))
-    beta: float = attrs.field(default=10.0, validator=_in_range(0.0, 1000.0))
-    d_cutoff: float = attrs.field(default=1.0, validator=_in_range(0.0, 1000.0, low_open=True))
-    alpha: float = attrs.field(default=0.5, validator=_in_range(0.0, 1.0, low_open=True))
-    color_blend: float = attrs.field(default=0.8, validator=_in_range(0.0, 1.0, high_open=True))
-    mask_blend: float = attrs.field(default=0.5, validator=_in_range(0.0, 1.0, high_open=True))
-    scene_cut: float = attrs.field(default=0.12, validator=_in_range(0.0, 1.0, low_open=True))
-    track_iou: float = attrs.field(default=0.3, validator=_in_range(0.0, 1.0, low_open=True))
-    detect_batch: int = attrs.field(default=4, validator=_in_range(1, 64))
-    queue: int = attrs.field(default=4, validator=_in_range(1, 64))
+    min_cutoff: float = attrs.field(default=2.0, validator=between(0.0, 1000.0, low_open=True))
+    beta: float = attrs.field(default=10.0, validator=between(0.0, 1000.0))
+    d_cutoff: float = attrs.field(default=1.0, validator=between(0.0, 1000.0, low_open=True))
+    alpha: float = attrs.field(default=0.5, validator=between(0.0, 1.0, low_open=True))
+    color_blend: float = attrs.field(default=0.8, validator=between(0.0, 1.0, high_open=True))
+    mask_blend: float = attrs.field(default=0.5, validator=between(0.0, 1.0, high_open=True))
+    scene_cut: float = attrs.field(default=0.12, validator=between(0.0, 1.0, low_open=True))
+    track_iou: float = attrs.field(default=0.3, validator=between(0.0, 1.0, low_open=True))
+    detect_batch: int = attrs.field(default=4, validator=between(1, 64))
+    queue: int = attrs.field(default=4, validator=between(1, 64))
+
+
+SIGNING_ALGORITHMS: tuple[str, ...] = (
+    "es256",
+    "es384",
+    "es512",
+    "ps256",
+    "ps384",
+    "ps512",
+    "ed25519",
+)
+"""C2PA signature algorithms the SDK signs with (COSE names, lower case)."""
+
+SigningAlgorithm = Literal["es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519"]
+
+
+def _check_tsa_url(_: Any, attribute: attrs.Attribute[str | None], value: str | None) -> None:
+    if value is None:
+        return
+    scheme, _sep, rest = value.partition("://")
+    if scheme.lower() not in ("http", "https") or not rest.strip("/") or value != value.strip():
+        raise FieldValueError(
+            attribute.name,
+            f"expected an http(s) URL of an RFC 3161 time-stamp authority, got {value!r}",
+        )
+
+
+@attrs.frozen
+class C2paConfig:
+    """Signing outputs with a C2PA manifest (Content Credentials); see docs/provenance.md.
+
+    Unset ``cert`` and ``key`` mean no signing (outputs keep the IPTC XMP mark);
+    ``FACESWAP_C2PA_CERT`` / ``FACESWAP_C2PA_KEY`` fill them for services, and a
+    value set here (or with ``--set``) wins over the environment.
+
+    :ivar cert: PEM certificate chain: the signer's certificate first, then its issuers.
+    :ivar key: PEM private key (PKCS#8 or traditional, unencrypted) of the signer's certificate.
+    :ivar alg: signature algorithm; must fit the key (``es256`` needs a P-256 EC key,
+        ``ps256`` an RSA key, ``ed25519`` an Ed25519 key).
+    :ivar tsa_url: RFC 3161 time-stamp authority; signing contacts it for every output,
+        and a timestamp keeps the signature verifiable after the certificate expires.
+    """
+
+    cert: str | None = None
+    key: str | None = None
+    alg: SigningAlgorithm = "es256"
+    tsa_url: str | None = attrs.field(default=None, validator=_check_tsa_url)
 
 
 @attrs.frozen
@@ -110,6 +147,8 @@ class PipelineConfig:
     :ivar threshold: identity distance for ``reference`` (above 0, at most 2: the
         distance of L2-normalised embeddings); ``None`` uses the recognizer's own
         same-person threshold.
+    :ivar provenance: mark changed outputs with the IPTC digital source type (XMP).
+    :ivar c2pa: sign changed outputs with a C2PA manifest (needs ``provenance``).
     """
 
     detector: ComponentRef = attrs.field(factory=lambda: {"type": "retinaface"})
@@ -122,14 +161,8 @@ class PipelineConfig:
     paste: PasteConfig = attrs.Factory(PasteConfig)
     limits: LimitsConfig = attrs.Factory(LimitsConfig)
     provenance: bool = True
+    c2pa: C2paConfig = attrs.Factory(C2paConfig)
     video: VideoConfig = attrs.Factory(VideoConfig)
-
-
-def _check_seed(_: Any, attribute: attrs.Attribute[int], value: int) -> None:
-    if not 0 <= value <= SEED_MAX:
-        raise FieldValueError(
-            attribute.name, f"expected an int between 0 and {SEED_MAX}, got {value!r}"
-        )
 
 
 def _check_requirements(_: Any, attribute: attrs.Attribute[list[str]], value: list[str]) -> None:
@@ -218,7 +251,7 @@ class ExperimentConfig:
     """
 
     name: str | None = attrs.field(default=None, validator=_check_name)
-    seed: int = attrs.field(default=0, validator=_check_seed)
+    seed: int = attrs.field(default=0, validator=between(0, SEED_MAX))
     plugins: list[str] = attrs.field(factory=list, validator=_check_requirements)
     work_dir: str | None = None
     pipeline: PipelineConfig = attrs.Factory(PipelineConfig)
@@ -230,10 +263,13 @@ class ExperimentConfig:
 __all__ = [
     "MAX_IDENTITY_DISTANCE",
     "SEED_MAX",
+    "SIGNING_ALGORITHMS",
+    "C2paConfig",
     "ComponentRef",
     "EvalConfig",
     "ExperimentConfig",
     "PasteConfig",
     "PipelineConfig",
+    "SigningAlgorithm",
     "VideoConfig",
 ]

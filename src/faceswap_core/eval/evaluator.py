@@ -9,6 +9,12 @@ the swapped face is then found again in the result and measured with an
 evaluation recognizer and landmarker that the config names. A pair that
 cannot be swapped is recorded with its reason, never dropped. With a baseline
 the run is gated after every output is written.
+
+With a :class:`~faceswap_core.interfaces.WorkRunner` (``runner=``, e.g. a Ray
+cluster) the two costly loops, embedding the gallery images and scoring the
+pairs, are sharded over its workers (:class:`EmbedWork`, :class:`ScoreWork`);
+this process reads the images, folds the results in the same order as a local
+run and writes every file, so the numbers are the same.
 """
 
 from __future__ import annotations
@@ -17,12 +23,11 @@ import datetime as _dt
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
-import numpy as np
 
 from faceswap_core.config.convert import structure
 from faceswap_core.config.loader import load_config
@@ -40,6 +45,7 @@ from faceswap_core.errors import (
 )
 from faceswap_core.eval import gallery as galleries
 from faceswap_core.eval.gate import GateResult, check_regressions, parse_tolerances
+from faceswap_core.eval.metrics import GalleryIndex
 from faceswap_core.eval.pairs import EvalData, EvalImage, Pair, load_data, sample_pairs
 from faceswap_core.eval.plots import write_eval_plots
 from faceswap_core.eval.report import write_report
@@ -55,7 +61,8 @@ from faceswap_core.eval.results import (
     write_metrics_json,
 )
 from faceswap_core.experiment.env import capture_env
-from faceswap_core.experiment.loop import read_pointer
+from faceswap_core.experiment.loop import POINTER_NAME, read_pointer
+from faceswap_core.experiment.run import read_run_record
 from faceswap_core.experiment.workdir import (
     DEFAULT_ROOT,
     create_work_dir,
@@ -65,11 +72,13 @@ from faceswap_core.experiment.workdir import (
 )
 from faceswap_core.interfaces import Face, FloatArray, Image, Landmarker, Metric, Recognizer
 from faceswap_core.interfaces.eval import MetricValue, Need, PairRecord
+from faceswap_core.interfaces.jobs import Work, WorkRunner
 from faceswap_core.io.atomic import refuse_special
+from faceswap_core.io.read import FileBytes, read_file_bytes
 from faceswap_core.pipeline.image import Pipeline, SourceIdentity
 from faceswap_core.plugin.context import BuildContext
 from faceswap_core.plugin.kinds import LANDMARKER, METRIC, RECOGNIZER, SWAPPER
-from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins
+from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins, loaded_distributions
 from faceswap_core.vision import align
 
 METRIC_CROP = 112
@@ -80,13 +89,17 @@ MATCH_IOU = 0.3
 
 Progress = Callable[[int, int], None]
 
+ItemT = TypeVar("ItemT")
+ResultT = TypeVar("ResultT")
+
 
 @attrs.frozen
 class EvalOptions:
     """What to evaluate; mirrors ``faceswap eval``'s options (and ``faceswap.evaluate``).
 
     :ivar model: swapper type; with ``model_path`` alone the ``onnx`` swapper.
-    :ivar run: a training run folder: its ``config.yaml`` pipeline and best checkpoint.
+    :ivar run: a training run folder: its best checkpoint, loaded by the swapper the run
+        records (``unet`` for faceswap-unet runs), in the run's ``config.yaml`` pipeline.
     :ivar tolerance: ``METRIC=DELTA`` strings (or a mapping) for the baseline gate.
     :ivar overrides: ``--set KEY=VALUE`` config overrides.
     """
@@ -151,25 +164,57 @@ class EvalResult:
 # -- configuration -----------------------------------------------------------------------------
 
 
-def _with_checkpoint(
-    swapper: ComponentRef, run: Path, plugins: FaceswapPlugins
+def checkpoint_field(swapper_type: str, plugins: FaceswapPlugins) -> str | None:
+    """The field of a swapper's config that takes a checkpoint, if it has one.
+
+    It is the field marked ``metadata={"checkpoint": True}`` (the ``unet``
+    swapper's ``model``), else a field named ``checkpoint``.
+    """
+    component = plugins.registry(SWAPPER).get(swapper_type)
+    fields = attrs.fields(component.config) if component.config is not None else ()
+    marked = [str(f.name) for f in fields if f.metadata.get("checkpoint")]
+    if marked:
+        return marked[0]
+    return "checkpoint" if any(f.name == "checkpoint" for f in fields) else None
+
+
+def run_swapper(
+    run: Path, configured: ComponentRef, plugins: FaceswapPlugins
 ) -> tuple[ComponentRef, str | None]:
-    """Point a run's swapper at the run's best (else last) checkpoint when it takes one."""
+    """The swapper that evaluates a training run, and the checkpoint it loads.
+
+    The run's ``status.json`` names the swapper that loads its checkpoints
+    (the runner's own); it gets the best checkpoint (else the last). A run
+    without checkpoints is evaluated with its configured pipeline swapper. A
+    run with checkpoints but no swapper that takes them is refused rather than
+    silently evaluated without its weights.
+    """
     pointer = read_pointer(run / "checkpoints")
-    if pointer is None or "checkpoint" in swapper:
-        return swapper, swapper.get("checkpoint")
-    component = plugins.registry(SWAPPER).get(str(swapper.get("type")))
-    fields = {f.name for f in attrs.fields(component.config)} if component.config else set()
-    if "checkpoint" not in fields:
-        return swapper, None
+    recorded = (read_run_record(run).get("swapper") or {}).get("type")
+    if pointer is None:
+        if recorded:
+            raise InputError(
+                f"{run} has no checkpoint to evaluate (checkpoints/{POINTER_NAME} is missing): "
+                "the run ended before its first checkpoint; train it further or pick another run"
+            )
+        return configured, configured.get("checkpoint")
+    swapper: ComponentRef = {"type": recorded} if recorded else dict(configured)
     state = pointer.get("state") or {}
-    name = state.get("best_checkpoint") or pointer["checkpoint"]
-    path = str(run / "checkpoints" / name)
-    return {**swapper, "checkpoint": path}, path
+    path = str(run / "checkpoints" / (state.get("best_checkpoint") or pointer["checkpoint"]))
+    field = checkpoint_field(str(swapper.get("type")), plugins)
+    if field is None:
+        raise InputError(
+            f"{run} holds checkpoints, but its swapper {swapper.get('type')!r} takes none, so "
+            "they would not be evaluated (the run does not record which swapper loads them); "
+            f"name the model: --model unet --model-path {path}"
+        )
+    if swapper.get(field):
+        return swapper, str(swapper[field])
+    return {**swapper, field: path}, path
 
 
 def resolve_experiment(
-    options: EvalOptions, plugins: FaceswapPlugins
+    options: EvalOptions, plugins: FaceswapPlugins, given: ExperimentConfig | None = None
 ) -> tuple[ExperimentConfig, Path | None, dict[str, Any]]:
     """The experiment config to evaluate, its file, and the ``model`` section of the report.
 
@@ -180,19 +225,24 @@ def resolve_experiment(
     overrides = tuple(options.overrides)
     run = Path(options.run) if options.run is not None else None
     config_path = Path(options.config) if options.config is not None else None
-    if config_path is not None:
+    if given is not None:
+        experiment = given
+    elif config_path is not None:
         experiment, _ = load_config(config_path, overrides=overrides)
     elif run is not None:
         experiment, _ = _run_config(run, overrides)
     else:
         experiment = structure(apply_overrides({}, overrides, ExperimentConfig), ExperimentConfig)
     checkpoint = None
+    named = options.model is not None or options.model_path is not None
     if run is not None:
         run_experiment, _ = _run_config(run, ())
-        swapper, checkpoint = _with_checkpoint(run_experiment.pipeline.swapper, run, plugins)
+        swapper = run_experiment.pipeline.swapper
+        if not named:
+            swapper, checkpoint = run_swapper(run, swapper, plugins)
         pipeline = attrs.evolve(run_experiment.pipeline, swapper=swapper)
         experiment = attrs.evolve(experiment, pipeline=pipeline)
-    if options.model is not None or options.model_path is not None:
+    if named:
         swapper = {"type": options.model or "onnx"}
         if options.model_path is not None:
             swapper["model"] = options.model_path
@@ -286,38 +336,21 @@ def match_face(found: Sequence[Face], face: Face, threshold: float = MATCH_IOU) 
     return best if best is not None and _iou(best, face) >= threshold else None
 
 
-class GalleryIndex:
-    """One mean embedding per identity, recomputed per pair without the pair's own images."""
-
-    def __init__(self, embeddings: Mapping[str, tuple[str, FloatArray]]) -> None:
-        self.embeddings = dict(embeddings)
-        self.sums: dict[str, np.ndarray] = {}
-        self.counts: dict[str, int] = {}
-        for label, vector in self.embeddings.values():
-            self.sums[label] = self.sums.get(label, 0) + np.asarray(vector, np.float64)
-            self.counts[label] = self.counts.get(label, 0) + 1
-
-    def without(self, keys: Iterable[str]) -> dict[str, FloatArray]:
-        sums = dict(self.sums)
-        counts = dict(self.counts)
-        for key in set(keys):
-            if key in self.embeddings:
-                label, vector = self.embeddings[key]
-                sums[label] = sums[label] - np.asarray(vector, np.float64)
-                counts[label] -= 1
-        gallery: dict[str, FloatArray] = {}
-        for label, total in sums.items():
-            norm = float(np.linalg.norm(total))
-            if counts[label] > 0 and norm > 0:
-                gallery[label] = (total / norm).astype(np.float32)
-        return gallery
-
-
 @attrs.frozen(eq=False)
 class Scored:
     record: PairRecord
     row: dict[str, Any]
     strip: list[Image] | None
+
+
+@attrs.frozen(eq=False)
+class Embedded:
+    """One gallery image's embedding (``None``: no face), or why it could not be read."""
+
+    key: str
+    label: str
+    embedding: FloatArray | None
+    unreadable: str | None = None
 
 
 class PairScorer:
@@ -336,24 +369,37 @@ class PairScorer:
         self.landmarker = landmarker
         self.embeddings: dict[str, tuple[str, FloatArray]] = {}
         self.unreadable: dict[str, str] = {}
+        self.inputs: dict[str, FileBytes] = {}  # images read by another process, by key
 
     def load(self, image: EvalImage) -> Image:
-        return self.pipeline.decode(image.path, name=image.key)
+        source = self.inputs.get(image.key, image.path)
+        return self.pipeline.decode(source, name=image.key)
+
+    def embed_one(self, image: EvalImage) -> Embedded:
+        """The embedding of one image's largest face, or why the image is unreadable."""
+        assert self.recognizer is not None
+        try:
+            pixels = self.load(image)
+        except (InvalidImageError, InputError) as exc:
+            return Embedded(image.key, image.label, None, str(exc))
+        faces = self.pipeline.detector.detect(pixels)
+        face = max(faces, key=lambda f: f.area, default=None)
+        embedding = None if face is None else self.recognizer.embed(pixels, face)
+        return Embedded(image.key, image.label, embedding)
+
+    def add(self, embedded: Embedded) -> None:
+        """Fold one image's embedding in (in the images' order: the gallery sums depend on it)."""
+        if embedded.unreadable is not None:
+            self.unreadable[embedded.key] = embedded.unreadable
+        elif embedded.embedding is not None:
+            self.embeddings[embedded.key] = (embedded.label, embedded.embedding)
 
     def embed_images(self, images: Sequence[EvalImage], progress: Progress | None = None) -> None:
         """Embeddings of every image's largest face (the gallery and the pairs' sources)."""
-        assert self.recognizer is not None
         for index, image in enumerate(images):
-            try:
-                pixels = self.load(image)
-            except (InvalidImageError, InputError) as exc:
-                self.unreadable[image.key] = str(exc)
-                continue
-            faces = self.pipeline.detector.detect(pixels)
-            face = max(faces, key=lambda f: f.area, default=None)
-            if face is not None:
-                self.embeddings[image.key] = (image.label, self.recognizer.embed(pixels, face))
-            if progress is not None:
+            embedded = self.embed_one(image)
+            self.add(embedded)
+            if embedded.unreadable is None and progress is not None:
                 progress(index + 1, len(images))
 
     def _row(self, pair: Pair, status: str, error: str = "") -> dict[str, Any]:
@@ -448,6 +494,121 @@ class PairScorer:
         ]
 
 
+# -- building the scorer (here and on every worker) -------------------------------------------
+
+
+@attrs.frozen(eq=False)
+class ScorerParts:
+    """The pipeline, recognizer and landmarker an evaluation scores with, and their report."""
+
+    pipeline: Pipeline
+    recognizer: Recognizer | None
+    recognizer_info: dict[str, Any] | None
+    landmarker: Landmarker | None
+    landmarker_ref: ComponentRef
+
+
+def scoring_pipeline(experiment: ExperimentConfig, manager: FaceswapPlugins) -> Pipeline:
+    """The pipeline pairs are swapped with: the experiment's, on the largest face."""
+    return Pipeline(attrs.evolve(experiment.pipeline, faces="largest"), manager)
+
+
+def build_scorer_parts(
+    experiment: ExperimentConfig,
+    needs: frozenset[Need],
+    manager: FaceswapPlugins,
+    pipeline: Pipeline | None = None,
+) -> ScorerParts:
+    """Build what scoring needs and load every model now (a missing file fails here)."""
+    settings = experiment.eval
+    pipeline = pipeline or scoring_pipeline(experiment, manager)
+    recognizer, recognizer_info = (
+        build_recognizer(settings.recognizer, manager, pipeline.context)
+        if "embeddings" in needs
+        else (None, None)
+    )
+    landmarker = None
+    landmarker_ref = settings.landmarker or experiment.pipeline.landmarker
+    if "landmarks" in needs:
+        landmarker = (
+            pipeline.landmarker  # the pipeline's own: loaded once
+            if landmarker_ref == experiment.pipeline.landmarker
+            else manager.build(
+                LANDMARKER, landmarker_ref, context=pipeline.context, path="$.eval.landmarker"
+            )
+        )
+    _ = (pipeline.detector, pipeline.swapper, pipeline.swap_recognizer())
+    if pipeline.swapper.needs_landmarks:
+        _ = pipeline.landmarker
+    return ScorerParts(pipeline, recognizer, recognizer_info, landmarker, landmarker_ref)
+
+
+@attrs.frozen(eq=False)
+class EmbedTask:
+    """One gallery image as a worker gets it: the image and its bytes."""
+
+    image: EvalImage
+    data: FileBytes
+
+
+@attrs.frozen(eq=False)
+class PairTask:
+    """One pair as a worker gets it: the pair and its two images' bytes."""
+
+    pair: Pair
+    source: FileBytes
+    target: FileBytes
+
+
+@attrs.frozen(eq=False)
+class EmbedWork:
+    """Embeds gallery images on a worker (picklable; the models load once per worker)."""
+
+    experiment: ExperimentConfig
+    needs: frozenset[Need]
+    plugins: tuple[str, ...] | None = None
+
+    def scorer(self) -> PairScorer:
+        parts = build_scorer_parts(self.experiment, self.needs, FaceswapPlugins(only=self.plugins))
+        return PairScorer(parts.pipeline, self.needs, parts.recognizer, parts.landmarker)
+
+    def start(self) -> Callable[[EmbedTask], Embedded]:
+        scorer = self.scorer()
+
+        def embed(task: EmbedTask) -> Embedded:
+            scorer.inputs = {task.image.key: task.data}
+            return scorer.embed_one(task.image)
+
+        return embed
+
+
+@attrs.frozen(eq=False)
+class ScoreWork(EmbedWork):
+    """Scores pairs on a worker, with the gallery the driver folded from :class:`EmbedWork`."""
+
+    embeddings: Mapping[str, tuple[str, FloatArray]] = attrs.field(factory=dict)
+
+    def start(self) -> Callable[[PairTask], Scored]:  # type: ignore[override]
+        scorer = self.scorer()
+        scorer.embeddings = dict(self.embeddings)
+        gallery = GalleryIndex(scorer.embeddings) if scorer.recognizer is not None else None
+
+        def score(task: PairTask) -> Scored:
+            scorer.inputs = {task.pair.source.key: task.source, task.pair.target.key: task.target}
+            return scorer.score(task.pair, gallery)
+
+        return score
+
+
+def _mapped(
+    runner: WorkRunner | None, work: Work[ItemT, ResultT], items: Iterable[ItemT]
+) -> Iterator[ResultT]:
+    if runner is None:  # this process, as the local runner does it (eval imports no runner)
+        run = work.start()
+        return (run(item) for item in items)
+    return runner.map(work, items)
+
+
 # -- the run -----------------------------------------------------------------------------------
 
 
@@ -485,14 +646,34 @@ def evaluate(
     progress: Progress | None = None,
     env_factory: Callable[[], dict[str, Any]] = capture_env,
     work_root: str | os.PathLike[str] = DEFAULT_ROOT,
+    runner: WorkRunner | None = None,
+    experiment: ExperimentConfig | None = None,
 ) -> EvalResult:
     """Run an evaluation and write its folder; see the module docstring.
 
+    :param runner: where the pairs are scored (a cluster's workers); ``None``
+        scores them in this process. The results are the same.
+    :param experiment: an already resolved config to evaluate instead of
+        ``options.config`` / ``options.run`` (``--model`` still applies).
     :raises RegressionError: with a baseline, when a metric regressed beyond
         tolerance (after every output is written).
     """
     with tempfile.TemporaryDirectory(prefix="faceswap-eval-frames-") as frames:
-        return _evaluate(options, plugins, progress, env_factory, work_root, Path(frames))
+        return _evaluate(
+            options, plugins, progress, env_factory, work_root, Path(frames), runner, experiment
+        )
+
+
+def evaluate_config(
+    config: ExperimentConfig, work_dir: str | os.PathLike[str], *, runner: WorkRunner | None
+) -> dict[str, Any]:
+    """The eval job of a :class:`~faceswap_core.interfaces.Runner`: ``config.eval`` into
+    ``work_dir``; returns the ``--json`` summary."""
+    return evaluate(EvalOptions(out=Path(work_dir)), runner=runner, experiment=config).summary()
+
+
+def _read(path: Path, key: str, max_bytes: int) -> FileBytes:
+    return read_file_bytes(path, key, max_bytes)
 
 
 def _evaluate(
@@ -502,9 +683,11 @@ def _evaluate(
     env_factory: Callable[[], dict[str, Any]],
     work_root: str | os.PathLike[str],
     frames_dir: Path,
+    runner: WorkRunner | None = None,
+    given: ExperimentConfig | None = None,
 ) -> EvalResult:
     manager = plugins if plugins is not None else get_plugins()
-    experiment, config_path, model = resolve_experiment(options, manager)
+    experiment, config_path, model = resolve_experiment(options, manager, given)
     settings: EvalConfig = experiment.eval
     tolerances = parse_tolerances(options.tolerance)
     baseline = read_metrics_json(options.baseline) if options.baseline is not None else None
@@ -527,28 +710,13 @@ def _evaluate(
     )
     if not pairs:
         raise ConfigError("no pairs to evaluate: eval.cross_pairs and eval.self_pairs are both 0")
-    pipeline = Pipeline(attrs.evolve(experiment.pipeline, faces="largest"), manager)
+    pipeline = scoring_pipeline(experiment, manager)
     metrics, skipped = build_metrics(settings.metrics, manager, pipeline.context)
     needs: frozenset[Need] = frozenset().union(*(metric.needs for metric in metrics))
-    recognizer, recognizer_info = (
-        build_recognizer(settings.recognizer, manager, pipeline.context)
-        if "embeddings" in needs
-        else (None, None)
-    )
-    landmarker = None
-    landmarker_ref = settings.landmarker or experiment.pipeline.landmarker
-    if "landmarks" in needs:
-        landmarker = (
-            pipeline.landmarker  # the pipeline's own: loaded once
-            if landmarker_ref == experiment.pipeline.landmarker
-            else manager.build(
-                LANDMARKER, landmarker_ref, context=pipeline.context, path="$.eval.landmarker"
-            )
-        )
     # Build the models now: a missing model file fails here, before any output exists.
-    _ = (pipeline.detector, pipeline.swapper, pipeline.swap_recognizer())
-    if pipeline.swapper.needs_landmarks:
-        _ = pipeline.landmarker
+    parts = build_scorer_parts(experiment, needs, manager, pipeline)
+    pipeline, recognizer, landmarker = parts.pipeline, parts.recognizer, parts.landmarker
+    recognizer_info, landmarker_ref = parts.recognizer_info, parts.landmarker_ref
     if out is None:
         out = resolve_work_dir(
             cli_work_dir=None,
@@ -577,13 +745,37 @@ def _evaluate(
         )
         scorer = PairScorer(pipeline, needs, recognizer, landmarker)
         gallery = None
-        if recognizer is not None:
+        limit = pipeline.config.limits.max_bytes
+        shipped = None if runner is None else loaded_distributions(manager)
+        if recognizer is not None and runner is None:
             scorer.embed_images(data.images)
+        elif recognizer is not None:
+            assert runner is not None
+            embed_work = EmbedWork(experiment, needs, shipped)
+            tasks = (EmbedTask(i, _read(i.path, i.key, limit)) for i in data.images)
+            for embedded in _mapped(runner, embed_work, tasks):
+                scorer.add(embedded)
+        if recognizer is not None:
             gallery = GalleryIndex(scorer.embeddings)
         strips_dir = folder.path / PAIR_STRIPS_DIR
         rows: list[dict[str, Any]] = []
-        for index, pair in enumerate(pairs):
-            scored = scorer.score(pair, gallery)
+        if runner is None:
+            results: Iterator[Scored] = (scorer.score(pair, gallery) for pair in pairs)
+        else:
+            score_work = ScoreWork(experiment, needs, shipped, scorer.embeddings)
+            results = _mapped(
+                runner,
+                score_work,
+                (
+                    PairTask(
+                        pair,
+                        _read(pair.source.path, pair.source.key, limit),
+                        _read(pair.target.path, pair.target.key, limit),
+                    )
+                    for pair in pairs
+                ),
+            )
+        for index, (pair, scored) in enumerate(zip(pairs, results, strict=True)):
             row = scored.row
             if not scored.record.ok:
                 log.warning(
@@ -710,13 +902,25 @@ def _document(
 
 
 __all__ = [
+    "EmbedTask",
+    "EmbedWork",
+    "Embedded",
     "EvalOptions",
     "EvalResult",
     "GalleryIndex",
     "PairScorer",
+    "PairTask",
+    "ScoreWork",
+    "Scored",
+    "ScorerParts",
     "build_metrics",
     "build_recognizer",
+    "build_scorer_parts",
+    "checkpoint_field",
     "evaluate",
+    "evaluate_config",
     "match_face",
     "resolve_experiment",
+    "run_swapper",
+    "scoring_pipeline",
 ]

@@ -18,7 +18,6 @@ distributions or curves, and side-by-side galleries of the same pairs.
 from __future__ import annotations
 
 import base64
-import csv
 import datetime as _dt
 import html
 import json
@@ -37,12 +36,12 @@ from faceswap_core.eval.results import (
     PAIR_STRIPS_DIR,
     PLOTS_DIR,
     REPORT_HTML,
-    CsvTable,
     column,
     is_eval_folder,
     read_metrics_csv,
     read_metrics_json,
 )
+from faceswap_core.experiment.metrics import read_records
 from faceswap_core.io.atomic import atomic_write_text
 from faceswap_core.io.encode import encode
 from faceswap_core.version import __version__
@@ -104,40 +103,14 @@ def _number(value: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def _jsonl_records(file: Path) -> list[dict[str, Any]]:
-    records = []
-    for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            parsed = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{file} line {number} is not JSON: {exc.msg}") from None
-        if isinstance(parsed, dict):
-            records.append(parsed)
-    return records
-
-
-def _csv_records(file: Path) -> list[dict[str, Any]]:
-    records = []
-    with file.open(encoding="utf-8", newline="") as handle:
-        for row in CsvTable(csv.DictReader(handle), "metrics file", file):
-            record: dict[str, Any] = {}
-            for key, text in row.items():
-                if key is None:
-                    continue
-                try:
-                    record[key] = float(text) if text not in ("", None) else None
-                except ValueError:
-                    record[key] = text
-            records.append(record)
-    return records
-
-
 def training_records(folder: Path) -> list[dict[str, Any]]:
-    """The logged records of a training run: ``metrics.jsonl``, else ``metrics.csv``."""
+    """The logged records of a training run: ``metrics.jsonl``, else ``metrics.csv``.
+
+    Read by :func:`~faceswap_core.experiment.metrics.read_records`, as ``faceswap
+    compare`` reads them: a truncated last line (a run killed mid-write) is skipped.
+    """
     jsonl = folder / TRAIN_JSONL
-    return _jsonl_records(jsonl) if jsonl.is_file() else _csv_records(folder / TRAIN_CSV)
+    return read_records(jsonl if jsonl.is_file() else folder / TRAIN_CSV)
 
 
 def training_series(

@@ -2,9 +2,12 @@
 
 Reads only the run folders' ``metrics.jsonl`` (or ``metrics.csv``) and
 ``metrics.json``, so it needs no torch and works on runs copied from another
-machine. Whether higher is better comes from the run's ``metrics.json``
-(``higher_is_better``) and otherwise from the metric's name (losses, LPIPS,
-errors and distances go down; SSIM, PSNR, cosine and retrieval go up).
+machine. Whether higher is better is what the run declares in its
+``metrics.json`` (``higher_is_better``), never a guess from the name: a
+discriminator loss or a learning rate has no better direction, and moving
+is not regressing. The regression gate checks only metrics with a declared
+direction: by default the validation metrics (``val/...``), or exactly the
+ones named with ``--metric``.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,8 @@ from faceswap_core.experiment.metrics import read_metrics, series
 from faceswap_core.experiment.plots import plot_overlay, safe_name
 from faceswap_core.io.atomic import atomic_write_json
 
-LOWER_IS_BETTER = re.compile(r"loss|lpips|error|distance|time|latency|_ms$", re.IGNORECASE)
+GATED_PREFIX = "val/"
+"""Metrics gated by default: validation numbers, not training-time losses or schedules."""
 
 
 @attrs.frozen
@@ -33,11 +36,12 @@ class MetricDelta:
     """One metric of both runs; ``delta`` is B minus A (final values)."""
 
     name: str
-    higher_is_better: bool
+    higher_is_better: bool | None
     final_a: float | None
     final_b: float | None
     best_a: float | None
     best_b: float | None
+    gated: bool = False
 
     @property
     def delta(self) -> float | None:
@@ -52,9 +56,12 @@ class MetricDelta:
         return self.best_b - self.best_a
 
     def worsening(self) -> float | None:
-        """How much worse B's final value is than A's (positive = worse), in metric units."""
+        """How much worse B's final value is than A's (positive = worse), in metric units.
+
+        ``None`` when a value is missing or the metric has no declared direction.
+        """
         delta = self.delta
-        if delta is None:
+        if delta is None or self.higher_is_better is None:
             return None
         return -delta if self.higher_is_better else delta
 
@@ -68,6 +75,7 @@ class MetricDelta:
             "best_a": self.best_a,
             "best_b": self.best_b,
             "best_delta": self.best_delta,
+            "gated": self.gated,
         }
 
 
@@ -82,10 +90,10 @@ class CompareReport:
 
     @property
     def regressions(self) -> list[MetricDelta]:
-        """Metrics whose final value got worse by more than ``tolerance``."""
+        """Gated metrics whose final value got worse by more than ``tolerance``."""
         if self.tolerance is None:
             return []
-        return [m for m in self.metrics if (m.worsening() or 0.0) > self.tolerance]
+        return [m for m in self.metrics if m.gated and (m.worsening() or 0.0) > self.tolerance]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -93,19 +101,19 @@ class CompareReport:
             "run_b": str(self.run_b),
             "tolerance": self.tolerance,
             "metrics": [m.to_dict() for m in self.metrics],
+            "gated": [m.name for m in self.metrics if m.gated],
             "regressions": [m.name for m in self.regressions],
             "plot": None if self.plot is None else str(self.plot),
         }
 
 
-def higher_is_better(name: str, declared: Mapping[str, bool] | None = None) -> bool:
-    """Direction of a metric: declared by the run, else guessed from its name."""
+def higher_is_better(name: str, declared: Mapping[str, bool] | None = None) -> bool | None:
+    """Direction of a metric as the run declares it (``None``: no declared direction)."""
     base = name.split("/", 1)[-1]
-    if declared:
-        for key in (name, base):
-            if key in declared:
-                return bool(declared[key])
-    return LOWER_IS_BETTER.search(base) is None
+    for key in (name, base):
+        if declared and key in declared:
+            return bool(declared[key])
+    return None
 
 
 def _metrics_file(run: Path) -> Path:
@@ -136,9 +144,12 @@ def _wanted(name: str, selected: Sequence[str]) -> bool:
     return not selected or name in selected or name.split("/", 1)[-1] in selected
 
 
-def _final_and_best(points: Sequence[tuple[int, float]], up: bool) -> tuple[float, float]:
+def _final_and_best(
+    points: Sequence[tuple[int, float]], up: bool | None
+) -> tuple[float, float | None]:
     values = [v for _, v in points if math.isfinite(v)]
-    return points[-1][1], (max(values) if up else min(values))
+    best = None if up is None or not values else (max(values) if up else min(values))
+    return points[-1][1], best
 
 
 def compare_runs(
@@ -151,9 +162,12 @@ def compare_runs(
 ) -> CompareReport:
     """Compare two run folders; writes ``compare-<A>.png`` and ``.json`` next to RUN_B.
 
-    :param metrics: names to compare (``ssim`` or ``val/ssim``); default all shared ones.
-    :param fail_on_regression: raise :class:`RegressionError` when a final
-        value of B is worse than A's by more than this (in the metric's units).
+    :param metrics: names to compare and gate (``ssim`` or ``val/ssim``); by
+        default every metric is compared and the validation metrics are gated.
+    :param fail_on_regression: with :func:`check_regressions`, fail when a gated
+        final value of B is worse than A's by more than this (in the metric's
+        units). Only metrics with a declared direction are gated; naming one
+        without a direction is a :class:`ConfigError`.
     """
     a, b = Path(run_a), Path(run_b)
     check_value("fail_on_regression", fail_on_regression, at_least(0))
@@ -168,9 +182,12 @@ def compare_runs(
     rows = []
     for name in names:
         up = higher_is_better(name, declared)
+        gated = up is not None and (bool(selected) or name.startswith(GATED_PREFIX))
         fa = _final_and_best(curves_a[name], up) if name in curves_a else (None, None)
         fb = _final_and_best(curves_b[name], up) if name in curves_b else (None, None)
-        rows.append(MetricDelta(name, up, fa[0], fb[0], fa[1], fb[1]))
+        rows.append(MetricDelta(name, up, fa[0], fb[0], fa[1], fb[1], gated))
+    if fail_on_regression is not None:
+        _check_gateable(rows, selected, a, b)
     picture = None
     written = None
     if plot and rows:
@@ -186,6 +203,21 @@ def compare_runs(
         written = atomic_write_json(b / f"compare-{safe_name(a.name)}.json", report.to_dict())
         report = attrs.evolve(report, report=written)
     return report
+
+
+def _check_gateable(rows: Sequence[MetricDelta], selected: Sequence[str], a: Path, b: Path) -> None:
+    """A gate must gate something, and only what has a direction."""
+    undirected = [row.name for row in rows if row.higher_is_better is None]
+    if selected and undirected:
+        raise ConfigError(
+            f"cannot gate {', '.join(undirected)}: no declared direction (higher or lower is "
+            "better) in either run's metrics.json; choose other --metric names"
+        )
+    if not any(row.gated for row in rows):
+        raise InputError(
+            f"nothing to gate: neither {a} nor {b} declares the direction of a validation "
+            "metric (metrics.json missing: did the run finish?); name metrics with --metric"
+        )
 
 
 def check_regressions(report: CompareReport) -> None:

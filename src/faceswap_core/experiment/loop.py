@@ -20,6 +20,7 @@ from typing import Any, Literal, Protocol
 
 import attrs
 
+from faceswap_core.config.ranges import at_least
 from faceswap_core.errors import ConfigError, InputError
 from faceswap_core.experiment.jsonlog import JsonLogger
 from faceswap_core.io.atomic import atomic_path, atomic_write_json, remove_stale_temps
@@ -31,16 +32,6 @@ StepFn = Callable[[int], Metrics | None]
 EvalFn = Callable[[int], Metrics]
 SaveFn = Callable[[Path, int], None]
 LoadFn = Callable[[Path], None]
-
-
-def _positive(_: Any, attribute: attrs.Attribute[int], value: int) -> None:
-    if value < 1:
-        raise ValueError(f"{attribute.name} must be at least 1, got {value}")
-
-
-def _not_negative(_: Any, attribute: attrs.Attribute[Any], value: float) -> None:
-    if value < 0:
-        raise ValueError(f"{attribute.name} must not be negative, got {value}")
 
 
 @attrs.frozen
@@ -55,8 +46,8 @@ class CheckpointPolicy:
     :ivar suffix: file suffix of checkpoint names (``step-00000100.ckpt``).
     """
 
-    every: int = attrs.field(default=0, validator=_not_negative)
-    keep_last: int = attrs.field(default=3, validator=_positive)
+    every: int = attrs.field(default=0, validator=at_least(0))
+    keep_last: int = attrs.field(default=3, validator=at_least(1))
     best_metric: str | None = None
     mode: Mode = "min"
     save_last: bool = True
@@ -68,9 +59,9 @@ class EarlyStopping:
     """Stop when ``metric`` has not improved by more than ``min_delta`` for ``patience`` evals."""
 
     metric: str
-    patience: int = attrs.field(default=5, validator=_positive)
+    patience: int = attrs.field(default=5, validator=at_least(1))
     mode: Mode = "min"
-    min_delta: float = attrs.field(default=0.0, validator=_not_negative)
+    min_delta: float = attrs.field(default=0.0, validator=at_least(0))
 
 
 def improved(value: float, best: float | None, mode: Mode, min_delta: float = 0.0) -> bool:

@@ -90,36 +90,52 @@ def records_to_csv(records: Iterable[Mapping[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def read_metrics(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """Records of a ``metrics.jsonl``, or of a ``metrics.csv`` when given one."""
+def read_records(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Every record of a metrics log, the one reader ``report`` and ``compare`` share.
+
+    ``metrics.jsonl``: one JSON object per line; a truncated last line (a run
+    killed mid-write) is skipped, a broken line before it is an
+    :class:`InputError` naming the line. ``metrics.csv``: numbers become
+    floats (``step`` an int), empty cells are left out; a file without
+    ``step`` and ``phase`` columns (an evaluation's per-pair table) or with a
+    row the csv module refuses is an :class:`InputError`.
+    """
     file = Path(path)
     if not file.is_file():
         raise InputError(f"metrics file not found: {file}")
-    if file.suffix == ".csv":
-        with file.open(encoding="utf-8", newline="") as handle:
-            out: list[dict[str, Any]] = []
-            try:
-                reader = csv.DictReader(handle)
-                rows = list(reader)
-            except csv.Error as exc:
-                raise InputError(f"metrics file {file}: {exc}; the file is damaged") from None
-            if not {"step", "phase"} <= set(reader.fieldnames or []):
-                raise InputError(
-                    f"{file} has no step and phase columns, so it is not a training run's "
-                    "metrics (an evaluation folder holds one row per pair: compare two "
-                    "evaluations with `faceswap report EVAL_A EVAL_B`)"
-                )
-            for row in rows:
-                record: dict[str, Any] = {"step": int(row["step"]), "phase": row["phase"]}
-                for key, value in row.items():
-                    if key not in META_KEYS and value not in ("", None):
-                        try:
-                            record[key] = float(value)
-                        except ValueError:
-                            record[key] = value
-                out.append(record)
-            return out
-    return [r for r in read_jsonl(file) if isinstance(r.get("step"), int)]
+    if file.suffix != ".csv":
+        return read_jsonl(file)
+    with file.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        try:
+            rows = list(reader)
+        except csv.Error as exc:
+            raise InputError(f"metrics file {file}: {exc}; the file is damaged") from None
+        if not {"step", "phase"} <= set(reader.fieldnames or []):
+            raise InputError(
+                f"{file} has no step and phase columns, so it is not a training run's "
+                "metrics (an evaluation folder holds one row per pair: compare two "
+                "evaluations with `faceswap report EVAL_A EVAL_B`)"
+            )
+        out: list[dict[str, Any]] = []
+        for row in rows:
+            record: dict[str, Any] = {}
+            for key, value in row.items():
+                if key is None or value in ("", None):
+                    continue
+                try:
+                    number = float(value)
+                except ValueError:
+                    record[key] = value
+                    continue
+                record[key] = int(number) if key == "step" and number.is_integer() else number
+            out.append(record)
+        return out
+
+
+def read_metrics(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The step records of a ``metrics.jsonl`` (or ``metrics.csv``): those with an int ``step``."""
+    return [r for r in read_records(path) if isinstance(r.get("step"), int)]
 
 
 def series(records: Iterable[Mapping[str, Any]]) -> dict[str, list[tuple[int, float]]]:
@@ -135,4 +151,4 @@ def series(records: Iterable[Mapping[str, Any]]) -> dict[str, list[tuple[int, fl
     return out
 
 
-__all__ = ["META_KEYS", "MetricsLog", "read_metrics", "records_to_csv", "series"]
+__all__ = ["META_KEYS", "MetricsLog", "read_metrics", "read_records", "records_to_csv", "series"]

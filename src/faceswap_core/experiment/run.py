@@ -128,6 +128,27 @@ def find_resume_dir(root: str | os.PathLike[str], name: str) -> Path:
     )
 
 
+def run_record(runner: Runner) -> dict[str, Any]:
+    """What ``status.json`` says about the run's model besides its state.
+
+    ``swapper``: the registered swapper that loads this runner's checkpoints
+    (a runner declares it as its ``swapper`` attribute), so ``faceswap eval
+    --run`` evaluates the trained model, not the config's inference pipeline.
+    """
+    swapper = getattr(runner, "swapper", None)
+    return {"swapper": {"type": swapper}} if isinstance(swapper, str) and swapper else {}
+
+
+def read_run_record(run: str | os.PathLike[str]) -> dict[str, Any]:
+    """A run folder's ``status.json`` (``{}`` when it has none or it is unreadable)."""
+    file = Path(run) / "status.json"
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def _runner_ref(config: ExperimentConfig, config_path: str | os.PathLike[str]) -> ComponentRef:
     if config.train is None:
         raise ConfigError(
@@ -181,6 +202,7 @@ def run_training(
         runner.check(config)
     command = list(argv) if argv is not None else _command(config_path, overrides, work_dir)
     rank, world = launcher_rank()
+    record = run_record(runner)
     if rank > 0:
         folder = WorkDir(await_work_dir(work_dir))
     elif resume is not False:
@@ -193,10 +215,10 @@ def run_training(
             work_dir=work_dir,
             plugins=manager,
             root=root,
-            status={"status": "running", "world_size": world},
+            status={"status": "running", "world_size": world, **record},
         )
     if rank == 0 and resume is not False:
-        folder.set_status("running", world_size=world)
+        folder.set_status("running", world_size=world, **record)
     if rank == 0 and world > 1:
         publish_work_dir(folder.path)
     try:
@@ -209,13 +231,15 @@ def run_training(
     except BaseException as exc:
         if rank == 0:
             with contextlib.suppress(OSError):  # the disk may be full: the first error wins
-                folder.set_status("failed", error=one_line(str(exc)), error_type=type(exc).__name__)
+                folder.set_status(
+                    "failed", error=one_line(str(exc)), error_type=type(exc).__name__, **record
+                )
         raise
     finally:
         if rank == 0 and world > 1:
             _handoff_file().unlink(missing_ok=True)
     if rank == 0:
-        folder.set_status("finished")
+        folder.set_status("finished", **record)
     return _result(folder.path, summary)
 
 
@@ -339,6 +363,8 @@ __all__ = [
     "RunResult",
     "config_differences",
     "find_resume_dir",
+    "read_run_record",
     "resolve_experiment",
+    "run_record",
     "run_training",
 ]

@@ -11,14 +11,15 @@ from __future__ import annotations
 from faceswap_core.interfaces.eval import Metric, MetricValue, PairRecord
 from faceswap_core.interfaces.export import Exporter, ExportReport
 from faceswap_core.interfaces.face import Face, FloatArray, Image
-from faceswap_core.interfaces.jobs import Runner
+from faceswap_core.interfaces.jobs import Runner, Work, WorkRunner
 from faceswap_core.interfaces.models import ModelLocator
 from faceswap_core.interfaces.runtime import DescribedRuntime, InferenceSession, Runtime
-from faceswap_core.interfaces.swap import SwapOutput, Swapper
+from faceswap_core.interfaces.swap import ChecksRecognizer, SwapOutput, Swapper
 from faceswap_core.interfaces.train import Dataset, DatasetSplit, Loss
 from faceswap_core.interfaces.vision import Detector, Landmarker, ModelInfo, Recognizer
 
 __all__ = [
+    "ChecksRecognizer",
     "Dataset",
     "DatasetSplit",
     "DescribedRuntime",
@@ -41,4 +42,6 @@ __all__ = [
     "Runtime",
     "SwapOutput",
     "Swapper",
+    "Work",
+    "WorkRunner",
 ]

@@ -1,10 +1,15 @@
-"""Jobs run from a config inside a work_dir: train, eval, stream."""
+"""Jobs run from a config inside a work_dir (train, eval, stream), and where their work runs."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+ItemT = TypeVar("ItemT")
+ResultT = TypeVar("ResultT")
+ItemT_contra = TypeVar("ItemT_contra", contravariant=True)
+ResultT_co = TypeVar("ResultT_co", covariant=True)
 
 
 @runtime_checkable
@@ -17,6 +22,12 @@ class Runner(Protocol):
     accept ``resume=True`` as a keyword; core passes it only when resuming.
     The returned mapping is the run's summary (``faceswap train --json`` prints
     ``work_dir``, ``best_checkpoint``, ``last_checkpoint``, ``steps`` and ``metrics``).
+
+    A runner whose checkpoints a registered swapper loads names it in a
+    ``swapper`` attribute (faceswap-unet's ``train`` runner: ``"unet"``); the
+    run's ``status.json`` records it, and ``faceswap eval --run RUN`` builds
+    that swapper on the run's best checkpoint (the swapper config's field
+    marked ``metadata={"checkpoint": True}``).
 
     Not to be confused with :class:`faceswap_core.experiment.loop.TrainingLoop`,
     the framework-free step loop a runner may use.
@@ -36,4 +47,59 @@ class CheckedRunner(Runner, Protocol):
     def check(self, config: Any) -> None: ...
 
 
-__all__ = ["CheckedRunner", "Runner"]
+class Work(Protocol[ItemT_contra, ResultT_co]):
+    """What a worker does: set up once (load the models), then one item at a time.
+
+    A cluster runner pickles the work and calls :meth:`start` once in each
+    worker process, so the pipeline is built once per worker, not per item.
+    The returned function must not raise for a failure that belongs to one
+    item (an unreadable file): it returns that as its result, so a batch goes
+    on past it. Anything it raises stops the whole run and reaches the caller
+    with its own class. Work that builds components carries ``plugins`` (the
+    distribution names the driver loaded) so every worker loads the same ones.
+    """
+
+    def start(self) -> Callable[[ItemT_contra], ResultT_co]: ...
+
+
+@runtime_checkable
+class WorkRunner(Runner, Protocol):
+    """Where the items of a batch, a set of videos or an evaluation run.
+
+    ``local`` runs them in this process; a cluster runner (``ray`` from
+    faceswap-ray) runs them on its workers. Both give the same results in the
+    same order, so callers (``faceswap swap``, ``faceswap video``, ``faceswap
+    eval``, the REST service) write outputs and summaries one way. As a
+    :class:`Runner`, ``run(config, work_dir)`` evaluates an experiment
+    config's ``eval`` section into ``work_dir`` with these workers.
+
+    :ivar name: the runner's registered name (``local``, ``ray``).
+    :ivar workers: how many items run at once.
+    :ivar retries: items run again because the worker running them died,
+        since the runner was made (0 for ``local``).
+    """
+
+    name: str
+
+    @property
+    def workers(self) -> int: ...
+
+    @property
+    def retries(self) -> int: ...
+
+    def map(
+        self, work: Work[ItemT, ResultT], items: Iterable[ItemT], *, large: bool = False
+    ) -> Iterator[ResultT]:
+        """Run ``work`` on every item; results come in the items' order, as they finish.
+
+        :param large: the items are few and heavy (whole videos): one task per
+            item rather than batches of many.
+        """
+        ...
+
+    def close(self) -> None:
+        """Release the workers (a runner that started a cluster stops it)."""
+        ...
+
+
+__all__ = ["CheckedRunner", "Runner", "Work", "WorkRunner"]

@@ -7,6 +7,7 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 
 from faceswap_core.interfaces.face import Face, FloatArray, Image
+from faceswap_core.interfaces.vision import Recognizer
 
 
 @attrs.frozen(eq=False)
@@ -25,6 +26,16 @@ class Swapper(Protocol):
     named alignment ``template``, computes what the swapper asks for
     (``recognizer`` embeddings, ``needs_landmarks``) in crop coordinates, and
     pastes the result back. ``prepare_source`` runs once per source image.
+
+    Two optional attributes say what outputs are marked and signed with
+    (docs/provenance.md): ``digital_source_type``, the IPTC term of what the
+    swapper does (``faceswap_core.io.provenance.TRAINED_COMPOSITE`` for a
+    learned model, the default when absent; ``CAPTURE_COMPOSITE`` for a
+    swapper that only moves captured pixels), and ``model_path``, the weights
+    file whose SHA-256 a signed manifest records.
+
+    With the ``native`` template each crop is the face at its own resolution,
+    square and sized to the face, at most ``crop_size`` a side.
     """
 
     crop_size: int
@@ -37,4 +48,17 @@ class Swapper(Protocol):
     def swap(self, crop: Image, face: Face, source: Any) -> SwapOutput: ...
 
 
-__all__ = ["SwapOutput", "Swapper"]
+@runtime_checkable
+class ChecksRecognizer(Protocol):
+    """A swapper that can tell whether a pipeline recognizer gives the embeddings it learned.
+
+    The pipeline calls ``check_recognizer`` once with the recognizer it built
+    for the swapper's ``recognizer`` name, before embedding any source with it;
+    a recognizer the model was not trained with raises
+    :class:`~faceswap_core.errors.ModelFileError`.
+    """
+
+    def check_recognizer(self, name: str, recognizer: Recognizer) -> None: ...
+
+
+__all__ = ["ChecksRecognizer", "SwapOutput", "Swapper"]

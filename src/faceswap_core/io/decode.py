@@ -145,6 +145,10 @@ def _open_pil(data: bytes, label: str, max_pixels: int) -> PILImage.Image:
 
 
 def _orientation(image: PILImage.Image) -> int:
+    if image.format == "PNG" and "exif" not in image.info:
+        # PIL would decode every pixel to look for an eXIf chunk after the image data;
+        # a header probe of a 100000 x 100000 PNG must not allocate 30 GB to find none.
+        return 1
     try:
         value = image.getexif().get(_EXIF_ORIENTATION, 1)
     except Exception:  # a broken EXIF block is ignored like a missing one

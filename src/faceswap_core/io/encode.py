@@ -3,7 +3,10 @@
 :data:`OUTPUT_FORMATS` is the one table of output formats: the CLI's
 ``--format`` choices, suffix checks, MIME types (REST) and encoder options all
 come from it. Every output carries provenance XMP
-(:mod:`faceswap_core.io.provenance`) unless the caller turns it off.
+(:mod:`faceswap_core.io.provenance`) unless the caller turns it off, and a
+signed C2PA manifest when its :class:`~faceswap_core.io.provenance.Mark` has a
+signer: :func:`encode` is the one place every image output (``swap``, ``demo``,
+the API, the REST service) is signed, before :func:`write_image` commits it.
 """
 
 from __future__ import annotations
@@ -98,7 +101,7 @@ def encode(
     *,
     quality: int = 95,
     lossless: bool = False,
-    provenance: bool = True,
+    provenance: bool | _provenance.Mark = True,
     model: str | None = None,
 ) -> bytes:
     """Encode an RGB ``uint8`` array, with provenance XMP unless ``provenance=False``.
@@ -106,9 +109,13 @@ def encode(
     :param format: ``png``, ``jpg`` (``jpeg``) or ``webp``.
     :param quality: 1-100, for JPEG and lossy WebP.
     :param lossless: lossless WebP (PNG is always lossless; JPEG has no such mode).
-    :param model: swap model name recorded in the provenance metadata.
+    :param provenance: ``True`` for the default XMP mark, ``False`` for none, or the
+        :class:`~faceswap_core.io.provenance.Mark` the pipeline made (its source type,
+        model and, with a signer, a signed C2PA manifest).
+    :param model: swap model name recorded in the default mark (a ``Mark`` has its own).
     :raises ConfigError: unknown format, bad quality, or ``lossless`` with JPEG.
     :raises InvalidImageError: ``image`` is not an RGB ``uint8`` array.
+    :raises SignerError: the mark's signer failed; nothing is returned unsigned.
     """
     fmt = normalize_format(format)
     if isinstance(quality, bool) or not isinstance(quality, int) or not 1 <= quality <= 100:
@@ -121,9 +128,10 @@ def encode(
         options.update(quality=quality)
     elif fmt == "webp":
         options.update(quality=100 if lossless else quality, lossless=lossless, method=4)
-    if provenance:
+    mark = _mark(provenance, model)
+    if mark is not None:
         software = _provenance.software_string()
-        xmp = _provenance.build_xmp(software=software, model=model)
+        xmp = mark.xmp()
         if fmt == "png":
             info = PngInfo()
             info.add_itxt(_provenance.XMP_PNG_KEYWORD, xmp)
@@ -135,7 +143,15 @@ def encode(
             options.update(xmp=xmp.encode("utf-8"), exif=exif.tobytes())
     buffer = io.BytesIO()
     PILImage.fromarray(pixels).save(buffer, OUTPUT_FORMATS[fmt].pil_name, **options)
+    if mark is not None and mark.signer is not None:
+        return mark.signer.sign_bytes(buffer.getvalue(), OUTPUT_FORMATS[fmt].mime, mark)
     return buffer.getvalue()
+
+
+def _mark(provenance: bool | _provenance.Mark, model: str | None) -> _provenance.Mark | None:
+    if isinstance(provenance, _provenance.Mark):
+        return provenance
+    return _provenance.Mark(model=model) if provenance else None
 
 
 def write_image(
@@ -145,13 +161,25 @@ def write_image(
     format: str | None = None,
     quality: int = 95,
     lossless: bool = False,
-    provenance: bool = True,
+    provenance: bool | _provenance.Mark = True,
     model: str | None = None,
     overwrite: bool = True,
 ) -> Path:
-    """Encode ``image`` and write it atomically; on any error no file is left behind.
+    """Encode (and sign) ``image``, then write it atomically; on any error no file is left.
 
     :param format: defaults to the format named by the path's suffix.
+    :param overwrite: see :func:`write_encoded`.
+    """
+    fmt = normalize_format(format) if format is not None else format_for_path(path)
+    data = encode(
+        image, fmt, quality=quality, lossless=lossless, provenance=provenance, model=model
+    )
+    return write_encoded(path, data, overwrite=overwrite)
+
+
+def write_encoded(path: str | os.PathLike[str], data: bytes, *, overwrite: bool = True) -> Path:
+    """Write bytes :func:`encode` made (here or on a cluster worker) atomically, once.
+
     :param overwrite: replace a file already at ``path``. With ``False`` the
         final rename cannot replace one, even one that appeared while encoding.
     :raises OutputPathError: ``path`` is a device, FIFO, socket, symbolic link
@@ -159,10 +187,6 @@ def write_image(
     :raises DiskFullError: no space left on the device (exit 3).
     :raises InputError: the destination cannot be written.
     """
-    fmt = normalize_format(format) if format is not None else format_for_path(path)
-    data = encode(
-        image, fmt, quality=quality, lossless=lossless, provenance=provenance, model=model
-    )
     label = f"output {os.fspath(path)!r}"
     if Path(path).is_dir() and not Path(path).is_symlink():
         raise InputError(f"cannot write {label}: it is a folder; pass a file name")
@@ -184,5 +208,6 @@ __all__ = [
     "encode",
     "format_for_path",
     "normalize_format",
+    "write_encoded",
     "write_image",
 ]

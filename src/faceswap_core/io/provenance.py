@@ -1,11 +1,20 @@
-"""Provenance metadata: every output image says it is an AI composite, and who made it.
+"""Provenance metadata: every changed output says how it was made, and who made it.
 
-The record is an XMP packet (the format platforms and the IPTC standard read)
-with the IPTC digital source type ``compositeWithTrainedAlgorithmicMedia``,
-``xmp:CreatorTool`` (``faceswap 0.1.0``) and, when known, the swap model as
-``Iptc4xmpExt:AISystemUsed``. :func:`faceswap_core.io.encode.encode` embeds it:
-a PNG ``iTXt`` chunk keyed ``XML:com.adobe.xmp``, a JPEG APP1 XMP segment, a
-WebP ``XMP`` chunk. :func:`read_provenance` reads it back from any of the three.
+Two records, written together:
+
+- an XMP packet (the format platforms and the IPTC standard read) with the
+  IPTC digital source type the swapper declares (``compositeWithTrainedAlgorithmicMedia``
+  for learned swappers, ``compositeCapture`` for the classic landmark warp),
+  ``xmp:CreatorTool`` (``faceswap 0.1.0``) and, when known, the swap model as
+  ``Iptc4xmpExt:AISystemUsed``. :func:`faceswap_core.io.encode.encode` embeds it:
+  a PNG ``iTXt`` chunk keyed ``XML:com.adobe.xmp``, a JPEG APP1 XMP segment, a
+  WebP ``XMP`` chunk. :func:`read_provenance` reads it back from any of the three.
+- with a signer configured (``pipeline.c2pa``), a signed C2PA manifest that says
+  the same in C2PA's vocabulary (:mod:`faceswap_core.io.credentials`).
+
+A :class:`Mark` carries everything an output says about itself (source type,
+model, the inputs as :class:`Ingredient` records, the signer); the pipeline
+builds it and the encoders write it.
 
 XMP from other files is untrusted: it is parsed with ``defusedxml``, which
 refuses DTDs and entity declarations instead of expanding them.
@@ -15,31 +24,64 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any, Literal, Protocol
 from xml.etree.ElementTree import Element
 from xml.sax.saxutils import escape
 
 import attrs
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
+from PIL import Image as PILImage
 
 from faceswap_core.errors import InvalidImageError
-from faceswap_core.io.decode import open_image
+from faceswap_core.io.decode import open_image, probe
+from faceswap_core.io.hashing import cached_sha256_file, sha256_bytes
 from faceswap_core.io.limits import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS
+from faceswap_core.io.read import FileBytes
 from faceswap_core.version import __version__
-
-if TYPE_CHECKING:
-    from PIL import Image as PILImage
 
 SOFTWARE_NAME = "faceswap"
 
-DIGITAL_SOURCE_TYPE = (
-    "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
-)
-"""IPTC code for an edit that combines a captured image with trained-model output."""
+IPTC_SOURCE_TYPE_BASE = "http://cv.iptc.org/newscodes/digitalsourcetype/"
+
+IPTC_SOURCE_TYPES: dict[str, str] = {
+    IPTC_SOURCE_TYPE_BASE + code: label
+    for code, label in (
+        ("digitalCapture", "Digital capture sampled from real life"),
+        ("computationalCapture", "Multi-frame computational capture sampled from real life"),
+        ("negativeFilm", "Digitised from a transparent negative"),
+        ("positiveFilm", "Digitised from a transparent positive"),
+        ("print", "Digitised from a non-transparent medium"),
+        ("humanEdits", "Human-edited media"),
+        ("compositeWithTrainedAlgorithmicMedia", "Edited using Generative AI"),
+        ("algorithmicallyEnhanced", "Algorithmically-altered media"),
+        ("digitalCreation", "Digital creation"),
+        ("dataDrivenMedia", "Data-driven media"),
+        ("trainedAlgorithmicMedia", "Created using Generative AI"),
+        ("algorithmicMedia", "Pure algorithmic media"),
+        ("screenCapture", "Screen capture"),
+        ("virtualRecording", "Virtual event recording"),
+        ("composite", "Composite of elements"),
+        ("compositeCapture", "Composite of captured elements"),
+        ("compositeSynthetic", "Composite including generative AI elements"),
+    )
+}
+"""The IPTC digital source type vocabulary (current terms, retired ones left out) and the
+IPTC's own label of each, as in its NewsCodes scheme."""
+
+TRAINED_COMPOSITE = IPTC_SOURCE_TYPE_BASE + "compositeWithTrainedAlgorithmicMedia"
+"""A captured image edited with a trained (generative) model: learned face swappers."""
+
+CAPTURE_COMPOSITE = IPTC_SOURCE_TYPE_BASE + "compositeCapture"
+"""A composite of elements that are all captures of real life: the classic landmark warp,
+which moves pixels of the source photo onto the target photo and generates none."""
+
+DIGITAL_SOURCE_TYPE = TRAINED_COMPOSITE
+"""The source type of a swapper that declares none (learned swappers are the rule)."""
 
 SYNTHETIC_SOURCE_TYPES: frozenset[str] = frozenset(
-    "http://cv.iptc.org/newscodes/digitalsourcetype/" + code
+    IPTC_SOURCE_TYPE_BASE + code
     for code in (
         "trainedAlgorithmicMedia",
         "compositeWithTrainedAlgorithmicMedia",
@@ -48,6 +90,36 @@ SYNTHETIC_SOURCE_TYPES: frozenset[str] = frozenset(
     )
 )
 """IPTC digital source types that mark algorithmically made or altered media."""
+
+COMPOSITE_SOURCE_TYPES: frozenset[str] = frozenset(
+    IPTC_SOURCE_TYPE_BASE + code for code in ("composite", "compositeCapture")
+)
+"""IPTC digital source types of composites that were not marked as AI-made."""
+
+
+def check_source_type(value: object, who: str) -> str:
+    """``value`` if it is a current IPTC digital source type URI, else a one-line error.
+
+    :param who: names the declaring component in the message (``swapper 'foo' (plugin bar)``).
+    :raises ValueError: an unknown or retired term.
+    """
+    if isinstance(value, str) and value in IPTC_SOURCE_TYPES:
+        return value
+    codes = ", ".join(uri.removeprefix(IPTC_SOURCE_TYPE_BASE) for uri in IPTC_SOURCE_TYPES)
+    raise ValueError(
+        f"{who} declares digital_source_type {value!r}, which is not a current IPTC digital "
+        f"source type; use {IPTC_SOURCE_TYPE_BASE}<code> with one of: {codes}"
+    )
+
+
+def source_type_kind(value: str | None) -> str:
+    """How ``faceswap inspect`` words a source type: AI-made, a composite, or neither."""
+    if value in SYNTHETIC_SOURCE_TYPES:
+        return "AI-made or AI-altered"
+    if value in COMPOSITE_SOURCE_TYPES:
+        return "a composite, not marked as AI-made"
+    return "not marked as AI-made"
+
 
 XMP_PNG_KEYWORD = "XML:com.adobe.xmp"
 """Keyword of the PNG ``iTXt`` chunk that holds XMP."""
@@ -82,6 +154,11 @@ class Provenance:
         """Whether the source type marks the image as made or altered by an algorithm."""
         return self.digital_source_type in SYNTHETIC_SOURCE_TYPES
 
+    @property
+    def kind(self) -> str:
+        """The source type in words (see :func:`source_type_kind`)."""
+        return source_type_kind(self.digital_source_type)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields (for ``faceswap inspect --json`` and the REST API)."""
         return {
@@ -89,6 +166,7 @@ class Provenance:
             "software": self.software,
             "model": self.model,
             "synthetic": self.synthetic,
+            "kind": self.kind,
             "raw_xmp": self.raw_xmp,
         }
 
@@ -96,6 +174,120 @@ class Provenance:
 def software_string() -> str:
     """``faceswap <version>``, written as CreatorTool and as the Software tag."""
     return f"{SOFTWARE_NAME} {__version__}"
+
+
+VIDEO_MIME_TYPES: dict[str, str] = {
+    ".mp4": "video/mp4",
+    ".m4v": "video/x-m4v",
+    ".mov": "video/quicktime",
+    ".mkv": "video/x-matroska",
+    ".webm": "video/webm",
+    ".avi": "video/x-msvideo",
+}
+"""MIME types of video containers, by suffix (ingredients and signing)."""
+
+Relationship = Literal["parentOf", "componentOf"]
+
+
+@attrs.frozen
+class Ingredient:
+    """One input of an edit as a manifest records it: its role, a neutral title, format, hash.
+
+    Titles are fixed words (``target image``, ``source face``), never file names, so
+    no local path or name reaches a manifest.
+
+    :ivar relationship: ``parentOf`` (the target the output was made from) or
+        ``componentOf`` (the source face put into it).
+    :ivar format: the input's MIME type, when it came as a file or bytes.
+    :ivar sha256: hex SHA-256 of the input's bytes, when it came as a file or bytes.
+    :ivar asset: the parent's file or bytes, handed to the C2PA SDK so the
+        parent's own Content Credentials, if any, join the chain. Never set for a
+        component: a source face is recorded by its hash only.
+    """
+
+    relationship: Relationship
+    title: str
+    format: str | None = None
+    sha256: str | None = None
+    asset: bytes | Path | None = attrs.field(default=None, repr=False)
+
+
+def describe_input(
+    source: Any, relationship: Relationship, title: str, *, keep_asset: bool = False
+) -> Ingredient:
+    """An :class:`Ingredient` for a path, encoded bytes, or an in-memory image.
+
+    A file or bytes gets its SHA-256 and MIME type (from the header; videos from the
+    suffix); an array or PIL image has no encoded form to hash, so it gets neither.
+
+    :param keep_asset: keep the file or bytes for the SDK (the parent only).
+    """
+    if isinstance(source, FileBytes):  # read where it lives; hash the bytes the worker got
+        source = source.read()
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        mime = VIDEO_MIME_TYPES.get(path.suffix.lower()) or _image_mime(path)
+        digest = cached_sha256_file(path)
+        return Ingredient(relationship, title, mime, digest, path if keep_asset else None)
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)
+        return Ingredient(
+            relationship,
+            title,
+            _image_mime(data),
+            sha256_bytes(data),
+            data if keep_asset else None,
+        )
+    return Ingredient(relationship, title)
+
+
+def _image_mime(source: Path | bytes) -> str | None:
+    try:
+        found = probe(source).format
+    except Exception:  # a header the decoder cannot read has no format to record
+        return None
+    return None if found is None else PILImage.MIME.get(found)
+
+
+class Signer(Protocol):
+    """Signs encoded outputs with a manifest made from a :class:`Mark` (a C2PA signer)."""
+
+    def sign_bytes(self, data: bytes, mime: str, mark: Mark) -> bytes:
+        """``data`` with a signed manifest embedded."""
+        ...
+
+    def sign_file(self, path: Path, mime: str, mark: Mark) -> None:
+        """Embed a signed manifest into the file at ``path`` (replaced in place)."""
+        ...
+
+    def check_format(self, mime: str, label: str) -> None:
+        """Raise when outputs of type ``mime`` cannot carry a manifest."""
+        ...
+
+
+@attrs.frozen(eq=False)
+class Mark:
+    """What a changed output says about how it was made.
+
+    The XMP mark uses ``digital_source_type`` and ``model``; with a ``signer`` the
+    output is also signed with a C2PA manifest holding all of it.
+
+    :ivar digital_source_type: the IPTC term the swapper declares.
+    :ivar model: the swap model's name (the swapper type: ``classic``, ``inswapper``...).
+    :ivar model_sha256: SHA-256 of the swap model's weights file, when it has one.
+    :ivar ingredients: the target (``parentOf``) and the source face (``componentOf``).
+    :ivar signer: signs the output; ``None`` writes the XMP mark only.
+    """
+
+    digital_source_type: str = DIGITAL_SOURCE_TYPE
+    model: str | None = None
+    model_sha256: str | None = None
+    ingredients: tuple[Ingredient, ...] = ()
+    signer: Signer | None = None
+
+    def xmp(self) -> str:
+        """The XMP packet of this mark."""
+        return build_xmp(model=self.model, digital_source_type=self.digital_source_type)
 
 
 def _attr(value: str) -> str:
@@ -208,7 +400,9 @@ VIDEO_XMP_TAG = "xmp"
 VIDEO_COMMENT_TAG = "comment"
 
 
-def video_tags(*, model: str | None = None) -> dict[str, str]:
+def video_tags(
+    *, model: str | None = None, digital_source_type: str = DIGITAL_SOURCE_TYPE
+) -> dict[str, str]:
     """Container metadata for a swapped video: the same XMP packet as images, and a comment.
 
     FFmpeg writes no XMP box into MP4, so the packet goes into a metadata tag
@@ -216,12 +410,13 @@ def video_tags(*, model: str | None = None) -> dict[str, str]:
     exiftool read back; the ``comment`` tag says the same in words for players.
     """
     software = software_string()
+    code = digital_source_type.removeprefix(IPTC_SOURCE_TYPE_BASE)
+    what = "AI-altered video" if digital_source_type in SYNTHETIC_SOURCE_TYPES else "Altered video"
     return {
-        VIDEO_XMP_TAG: build_xmp(software=software, model=model),
-        VIDEO_COMMENT_TAG: (
-            f"AI-altered video (IPTC digital source type compositeWithTrainedAlgorithmicMedia), "
-            f"made with {software}"
+        VIDEO_XMP_TAG: build_xmp(
+            software=software, model=model, digital_source_type=digital_source_type
         ),
+        VIDEO_COMMENT_TAG: f"{what} (IPTC digital source type {code}), made with {software}",
     }
 
 
@@ -265,17 +460,30 @@ def read_provenance(
 
 
 __all__ = [
+    "CAPTURE_COMPOSITE",
+    "COMPOSITE_SOURCE_TYPES",
     "DIGITAL_SOURCE_TYPE",
+    "IPTC_SOURCE_TYPES",
+    "IPTC_SOURCE_TYPE_BASE",
     "SOFTWARE_NAME",
     "SYNTHETIC_SOURCE_TYPES",
+    "TRAINED_COMPOSITE",
+    "VIDEO_MIME_TYPES",
     "VIDEO_XMP_TAG",
     "XMP_PNG_KEYWORD",
+    "Ingredient",
+    "Mark",
     "Provenance",
+    "Relationship",
+    "Signer",
     "build_xmp",
+    "check_source_type",
+    "describe_input",
     "extract_xmp",
     "parse_xmp",
     "provenance_from_tags",
     "read_provenance",
     "software_string",
+    "source_type_kind",
     "video_tags",
 ]

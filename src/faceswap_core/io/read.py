@@ -10,18 +10,69 @@ import os
 import stat
 from typing import Any
 
+import attrs
 import numpy as np
 from PIL import Image as PILImage
 
-from faceswap_core.errors import ImageTooLargeError, InputError, InvalidImageError
+from faceswap_core.errors import FaceswapError, ImageTooLargeError, InputError, InvalidImageError
 
 Source = Any
-"""A path (``str`` / ``os.PathLike``), ``bytes``-like, a PIL image, or a numpy array."""
+"""A path (``str`` / ``os.PathLike``), ``bytes``-like, a :class:`FileBytes`, a PIL image,
+or a numpy array."""
+
+
+@attrs.frozen(repr=False)
+class FileBytes:
+    """A file read in one process and used in another (a cluster worker), named by its path.
+
+    A runner that ships inputs to workers reads each file where it lives with
+    :func:`read_file_bytes`; the worker decodes it as if it had opened the path
+    itself: messages name ``target '/data/x.jpg'``, and a file that could not
+    be read fails there with the very error a local run raises at that point.
+
+    :ivar path: the file's path on the machine that read it.
+    :ivar data: its bytes, or ``None`` when reading failed.
+    :ivar error: why reading failed (raised where the bytes are first needed).
+    """
+
+    path: str
+    data: bytes | None = None
+    error: FaceswapError | None = None
+
+    def __fspath__(self) -> str:
+        return self.path
+
+    def __repr__(self) -> str:
+        size = "unread" if self.data is None else f"{len(self.data)} bytes"
+        return f"FileBytes({self.path!r}, {size})"
+
+    def read(self) -> bytes:
+        """The bytes, or the reading error raised now."""
+        if self.data is None:
+            raise self.error or InputError(f"cannot read {self.path!r}: it was never read")
+        return self.data
+
+
+def read_file_bytes(
+    path: str | os.PathLike[str],
+    name: str | None,
+    max_bytes: int,
+    *,
+    kind: str = "an image file",
+) -> FileBytes:
+    """Read a file for another process: its bytes, or the error a local read would raise."""
+    label = input_label(path, name)
+    try:
+        return FileBytes(os.fspath(path), read_file(path, label, max_bytes, kind=kind))
+    except (InputError, InvalidImageError) as exc:
+        return FileBytes(os.fspath(path), None, exc)
 
 
 def input_label(source: Source, name: str | None) -> str:
     """How messages name the input: ``target 'frame.jpg'`` or ``source (1234 bytes)``."""
     word = name or "image"
+    if isinstance(source, FileBytes):
+        return f"{word} {source.path!r}"
     if isinstance(source, str | os.PathLike):
         return f"{word} {os.fspath(source)!r}"
     if isinstance(source, bytes | bytearray):
@@ -72,14 +123,28 @@ def check_regular_file(
     return info
 
 
-def read_file(path: str | os.PathLike[str], label: str, max_bytes: int) -> bytes:
+def _read_at_most(handle: Any, count: int) -> bytes:
+    """Up to ``count`` bytes, in pieces: a huge limit (a video's) allocates nothing up front."""
+    chunks: list[bytes] = []
+    while count > 0:
+        chunk = handle.read(min(count, 1 << 24))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        count -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_file(
+    path: str | os.PathLike[str], label: str, max_bytes: int, *, kind: str = "an image file"
+) -> bytes:
     """The file's bytes, after checking it is a regular file within ``max_bytes``."""
-    info = check_regular_file(path, label)
+    info = check_regular_file(path, label, kind=kind)
     if info.st_size > max_bytes:
         raise _too_big(label, info.st_size, max_bytes)
     try:
         with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
+            data = _read_at_most(handle, max_bytes + 1)
     except PermissionError:
         raise InputError(f"cannot read {label}: permission denied; check its permissions") from None
     except OSError as exc:
@@ -90,7 +155,11 @@ def read_file(path: str | os.PathLike[str], label: str, max_bytes: int) -> bytes
 
 
 def read_input(source: Source, label: str, max_bytes: int) -> bytes:
-    if isinstance(source, str | os.PathLike):
+    if isinstance(source, FileBytes):
+        data = source.read()
+        if len(data) > max_bytes:
+            raise _too_big(label, len(data), max_bytes)
+    elif isinstance(source, str | os.PathLike):
         data = read_file(source, label, max_bytes)
     else:
         count = source.nbytes if isinstance(source, memoryview) else len(source)
@@ -102,4 +171,13 @@ def read_input(source: Source, label: str, max_bytes: int) -> bytes:
     return data
 
 
-__all__ = ["Source", "check_regular_file", "input_label", "read_file", "read_input", "size_text"]
+__all__ = [
+    "FileBytes",
+    "Source",
+    "check_regular_file",
+    "input_label",
+    "read_file",
+    "read_file_bytes",
+    "read_input",
+    "size_text",
+]

@@ -20,6 +20,13 @@ the rules are the same for the CLI, the Python API and later the REST jobs:
    process writing the same output): that target fails with exit code 2 and
    the other file is kept.
 
+:func:`swap_batch` is step 3 on any :class:`~faceswap_core.interfaces.WorkRunner`
+(``local``, or a cluster's workers): this process reads each target, a worker
+swaps and encodes it (:class:`BatchWork`, the pipeline built once per worker),
+and this process writes every output, atomically and exactly once, in plan
+order. Both paths swap an item with :func:`swap_item`, so they give the same
+files and records.
+
 Output names in a folder: ``x.jpg`` becomes ``OUT/x.png`` (the chosen
 format's suffix). When two targets share a stem (``x.jpg`` and ``x.png``,
 compared case-insensitively), each keeps its own suffix:
@@ -31,12 +38,13 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import attrs
 
+from faceswap_core.config.schema import PipelineConfig
 from faceswap_core.errors import (
     ConfigError,
     FaceswapError,
@@ -45,10 +53,14 @@ from faceswap_core.errors import (
     NoFaceError,
     OutputPathError,
 )
+from faceswap_core.interfaces.jobs import WorkRunner
 from faceswap_core.io.atomic import refuse_special
 from faceswap_core.io.decode import decode_suffixes
-from faceswap_core.io.encode import OUTPUT_FORMATS, normalize_format, write_image
+from faceswap_core.io.encode import OUTPUT_FORMATS, encode, normalize_format, write_encoded
+from faceswap_core.io.provenance import Mark
+from faceswap_core.io.read import FileBytes, read_file_bytes
 from faceswap_core.pipeline.image import ImageInput, Pipeline, SourceIdentity
+from faceswap_core.plugin.manager import FaceswapPlugins, loaded_distributions
 
 DEFAULT_FORMAT = "png"
 
@@ -96,8 +108,9 @@ class BatchRecord:
     :ivar exit_code: the failure's exit code (0 when done or skipped).
     :ivar error: the one-line reason of a failure.
     :ivar warning: a one-line note on a done target (no face found, none selected).
-    :ivar provenance: whether the output carries the AI-composite mark (only
+    :ivar provenance: whether the output carries the provenance mark (only
         when a face was swapped: an unchanged image is not marked).
+    :ivar signed: whether it also carries a signed C2PA manifest.
     """
 
     target: Path
@@ -107,6 +120,7 @@ class BatchRecord:
     error: str | None = None
     warning: str | None = None
     provenance: bool = False
+    signed: bool = False
     summary: dict[str, Any] = attrs.field(factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -119,6 +133,7 @@ class BatchRecord:
             data.update(exit_code=self.exit_code, error=self.error)
         if self.status == "done":
             data["provenance"] = self.provenance
+            data["signed"] = self.signed
             data.update(self.summary)
         if self.warning is not None:
             data["warning"] = self.warning
@@ -301,6 +316,8 @@ class BatchSummary:
 
     :ivar exit_code: 0, or the exit code of the first target that failed.
     :ivar not_run: targets never tried because ``fail_fast`` stopped the batch.
+    :ivar retries: targets swapped again because the cluster worker running
+        them died (always 0 in this process).
     """
 
     done: int = 0
@@ -308,6 +325,7 @@ class BatchSummary:
     skipped: int = 0
     not_run: int = 0
     exit_code: int = 0
+    retries: int = 0
 
     def to_dict(self) -> dict[str, int]:
         return attrs.asdict(self)
@@ -319,6 +337,111 @@ class BatchSummary:
         if record.status == "skipped":
             return attrs.evolve(self, skipped=self.skipped + 1)
         return attrs.evolve(self, failed=self.failed + 1, exit_code=code)
+
+
+@attrs.frozen
+class SwapOptions:
+    """How each target of a batch is swapped and encoded (``faceswap swap``'s options).
+
+    :ivar reference: image of the person to replace; a path, or the
+        :class:`~faceswap_core.io.read.FileBytes` a runner ships to its workers.
+    :ivar model: the swapper's name, written into the provenance metadata.
+    """
+
+    faces: str | None = None
+    reference: ImageInput | None = None
+    threshold: float | None = None
+    require_face: bool = False
+    provenance: bool = True
+    quality: int | None = None
+    model: str | None = None
+
+
+@attrs.frozen
+class Swapped:
+    """One target swapped and encoded but not yet written: a record and the output's bytes.
+
+    ``data`` is ``None`` when the record is a failure.
+    """
+
+    record: BatchRecord
+    data: bytes | None = None
+
+
+def swap_item(
+    pipeline: Pipeline,
+    identity: SourceIdentity,
+    item: BatchItem,
+    options: SwapOptions,
+    target: ImageInput | None = None,
+) -> Swapped:
+    """Swap one target and encode its output; a failure of the target's own is a record.
+
+    :param target: the target's pixels or bytes when they were read elsewhere
+        (a :class:`FileBytes`); ``item.target`` is read otherwise.
+    """
+    try:
+        result = pipeline.swap(
+            item.target if target is None else target,
+            identity,
+            faces=options.faces,
+            reference=options.reference,
+            threshold=options.threshold,
+            require_face=options.require_face,
+        )
+        changed = bool(result.swapped)
+        quality: dict[str, Any] = {} if options.quality is None else {"quality": options.quality}
+        mark: Mark | bool = False
+        if options.provenance and changed:
+            mark = pipeline.mark(target=item.target if target is None else target, source=identity)
+            if options.model is not None:
+                mark = attrs.evolve(mark, model=options.model)
+        data = encode(result.image, normalize_format(item.format), provenance=mark, **quality)
+    except TARGET_FAILURES as exc:
+        return Swapped(
+            BatchRecord(item.target, item.output, "failed", exit_code=exc.exit_code, error=str(exc))
+        )
+    warning = None
+    if not result.faces:
+        warning = f"no face found in target {str(item.target)!r}; written unchanged"
+    elif not changed:
+        warning = f"no face selected in target {str(item.target)!r}; written unchanged"
+    if warning is not None and options.provenance:
+        warning += ", without the provenance mark"
+    record = BatchRecord(
+        item.target,
+        item.output,
+        "done",
+        warning=warning,
+        provenance=options.provenance and changed,
+        signed=options.provenance and changed and pipeline.signer is not None,
+        summary=result.summary(),
+    )
+    return Swapped(record, data)
+
+
+def write_swapped(swapped: Swapped, *, overwrite: bool) -> BatchRecord:
+    """Write a swapped target's output atomically; a write that fails makes the record a failure.
+
+    :param overwrite: the plan's ``overwrite``; without it the final rename
+        cannot replace a file that appeared after planning, and that target
+        fails (exit code 2) with the other file kept. A full disk
+        (:class:`~faceswap_core.errors.DiskFullError`) stops the batch.
+    """
+    record = swapped.record
+    if swapped.data is None:
+        return record
+    try:
+        write_encoded(record.output, swapped.data, overwrite=overwrite)
+    except (InputError, OutputPathError) as exc:
+        return BatchRecord(
+            record.target, record.output, "failed", exit_code=exc.exit_code, error=str(exc)
+        )
+    return record
+
+
+def _skipped(item: BatchItem) -> BatchRecord:
+    return BatchRecord(item.target, item.output, "skipped", warning="output exists; kept")
 
 
 def run_batch(
@@ -339,54 +462,150 @@ def run_batch(
 
     A target that fails to read, decode or write (or has no face with
     ``require_face``) yields a ``failed`` record; with ``fail_fast`` the
-    batch then stops. Any other error propagates.
+    batch then stops. Any other error propagates, a signing failure
+    (:class:`~faceswap_core.errors.SignerError`) included: the output it was
+    for is not written, and the batch stops rather than write unsigned files.
     """
+    options = SwapOptions(faces, reference, threshold, require_face, provenance, quality, model)
     for item in plan.items:
         if item.skip:
-            yield BatchRecord(item.target, item.output, "skipped", warning="output exists; kept")
+            yield _skipped(item)
             continue
-        try:
-            result = pipeline.swap(
-                item.target,
-                identity,
-                faces=faces,
-                reference=reference,
-                threshold=threshold,
-                require_face=require_face,
-            )
-            changed = bool(result.swapped)
-            options: dict[str, Any] = {} if quality is None else {"quality": quality}
-            write_image(
-                item.output,
-                result.image,
-                format=item.format,
-                provenance=provenance and changed,
-                model=model,
-                overwrite=plan.overwrite,
-                **options,
-            )
-        except TARGET_FAILURES as exc:
-            yield BatchRecord(
-                item.target, item.output, "failed", exit_code=exc.exit_code, error=str(exc)
-            )
-            if fail_fast:
-                return
-            continue
-        warning = None
-        if not result.faces:
-            warning = f"no face found in target {str(item.target)!r}; written unchanged"
-        elif not changed:
-            warning = f"no face selected in target {str(item.target)!r}; written unchanged"
-        if warning is not None and provenance:
-            warning += ", without the AI-composite provenance mark"
-        yield BatchRecord(
-            item.target,
-            item.output,
-            "done",
-            warning=warning,
-            provenance=provenance and changed,
-            summary=result.summary(),
+        record = write_swapped(
+            swap_item(pipeline, identity, item, options), overwrite=plan.overwrite
         )
+        yield record
+        if record.status == "failed" and fail_fast:
+            return
+
+
+@attrs.frozen
+class SwapTask:
+    """One target as a worker receives it: the plan's item and the target's bytes."""
+
+    item: BatchItem
+    target: FileBytes
+
+
+@attrs.frozen
+class BatchWork:
+    """The swap a worker runs on :class:`SwapTask` items; picklable, built once per worker.
+
+    :ivar pipeline: the resolved pipeline config every worker builds.
+    :ivar source: the source image's bytes (read by the driver).
+    :ivar plugins: the plugin distributions to load (``None``: every installed one).
+    """
+
+    pipeline: PipelineConfig
+    source: FileBytes
+    options: SwapOptions = SwapOptions()
+    plugins: tuple[str, ...] | None = None
+
+    def start(self) -> Callable[[SwapTask], Swapped]:
+        pipeline = Pipeline(self.pipeline, FaceswapPlugins(only=self.plugins))
+        identity = pipeline.prepare_source(self.source)
+        if self.options.reference is not None:
+            pipeline.reference_embedding(self.options.reference)  # no face: fails now
+
+        def swap(task: SwapTask) -> Swapped:
+            return swap_item(pipeline, identity, task.item, self.options, task.target)
+
+        return swap
+
+
+class BatchRun:
+    """A batch on a runner: iterate it for the records (plan order), then read :attr:`summary`.
+
+    Made by :func:`swap_batch`.
+    """
+
+    def __init__(
+        self,
+        runner: WorkRunner,
+        work: BatchWork,
+        plan: BatchPlan,
+        *,
+        max_bytes: int,
+        fail_fast: bool = False,
+    ) -> None:
+        self.runner = runner
+        self.work = work
+        self.plan = plan
+        self.max_bytes = max_bytes
+        self.fail_fast = fail_fast
+        self._summary = BatchSummary()
+
+    @property
+    def summary(self) -> BatchSummary:
+        """Counts so far; targets not yet reported count as ``not_run``."""
+        counted = self._summary.done + self._summary.failed + self._summary.skipped
+        return attrs.evolve(self._summary, not_run=len(self.plan.items) - counted)
+
+    def _tasks(self) -> Iterator[SwapTask]:
+        for item in self.plan.items:
+            if not item.skip:
+                yield SwapTask(item, read_file_bytes(item.target, "target", self.max_bytes))
+
+    def __iter__(self) -> Iterator[BatchRecord]:
+        before = self.runner.retries
+        results = self.runner.map(self.work, self._tasks())
+        try:
+            for item in self.plan.items:
+                if item.skip:
+                    record = _skipped(item)
+                else:
+                    record = write_swapped(next(results), overwrite=self.plan.overwrite)
+                self._summary = attrs.evolve(
+                    self._summary.add(record), retries=self.runner.retries - before
+                )
+                yield record
+                if record.status == "failed" and self.fail_fast:
+                    return
+            for _ in results:  # none left: lets the runner finish and count its retries
+                pass
+            self._summary = attrs.evolve(self._summary, retries=self.runner.retries - before)
+        finally:
+            close = getattr(results, "close", None)
+            if close is not None:
+                close()
+
+
+def swap_batch(
+    runner: WorkRunner,
+    plan: BatchPlan,
+    source: str | os.PathLike[str],
+    *,
+    pipeline: PipelineConfig | None = None,
+    options: SwapOptions = SwapOptions(),
+    plugins: FaceswapPlugins | None = None,
+    fail_fast: bool = False,
+) -> BatchRun:
+    """A planned batch on ``runner``: the same files and records as :func:`run_batch`.
+
+    This process reads the source, the reference and each target (with the
+    same checks and messages as a local read) and writes each output
+    atomically when its worker returns it; a worker that dies costs a retry
+    of its items (:attr:`BatchSummary.retries`), never a duplicate or a
+    partial file.
+
+    :param plugins: the driver's plugin manager: workers load the same
+        distributions (``None``: every installed one).
+    """
+    config = pipeline or PipelineConfig()
+    limit = config.limits.max_bytes
+    if isinstance(options.reference, str | os.PathLike) and not isinstance(
+        options.reference, FileBytes
+    ):
+        options = attrs.evolve(
+            options, reference=read_file_bytes(options.reference, "reference", limit)
+        )
+    work = BatchWork(
+        config,
+        read_file_bytes(source, "source", limit),
+        options,
+        None if plugins is None else loaded_distributions(plugins),
+    )
+    return BatchRun(runner, work, plan, max_bytes=limit, fail_fast=fail_fast)
 
 
 __all__ = [
@@ -395,11 +614,19 @@ __all__ = [
     "BatchItem",
     "BatchPlan",
     "BatchRecord",
+    "BatchRun",
     "BatchSummary",
+    "BatchWork",
+    "SwapOptions",
+    "SwapTask",
+    "Swapped",
     "expand_targets",
     "output_format",
     "output_names",
     "plan_batch",
     "prepare_output_folder",
     "run_batch",
+    "swap_batch",
+    "swap_item",
+    "write_swapped",
 ]

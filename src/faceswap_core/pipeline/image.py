@@ -5,6 +5,12 @@ or a folder of targets pays for it once. Components are built lazily through
 the plugin manager with one :class:`~faceswap_core.plugin.context.BuildContext`
 (the configured runtime and the model store), so every model the pipeline
 loads runs on ``pipeline.runtime``.
+
+A configured C2PA signer (``pipeline.c2pa``) is loaded and tried when the
+pipeline is made, before any model loads or any output is written;
+:meth:`Pipeline.mark` then describes each output (the swapper's declared IPTC
+source type, the model and its SHA-256, the target and source as ingredients)
+for the encoders to mark and sign.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from faceswap_core.errors import (
     UnknownComponentError,
 )
 from faceswap_core.interfaces import (
+    ChecksRecognizer,
     Detector,
     Face,
     FloatArray,
@@ -41,7 +48,17 @@ from faceswap_core.interfaces import (
     Recognizer,
     Swapper,
 )
+from faceswap_core.io.credentials.signer import C2paSigner, load_signer
 from faceswap_core.io.decode import decode
+from faceswap_core.io.hashing import cached_sha256_file
+from faceswap_core.io.provenance import (
+    DIGITAL_SOURCE_TYPE,
+    VIDEO_MIME_TYPES,
+    Ingredient,
+    Mark,
+    check_source_type,
+    describe_input,
+)
 from faceswap_core.io.read import input_label
 from faceswap_core.pipeline.context import build_context
 from faceswap_core.pipeline.timing import StageTimer
@@ -57,14 +74,23 @@ ImageInput = Any
 """A path, bytes, PIL image or RGB ``uint8`` array (see :func:`faceswap_core.io.decode.decode`)."""
 
 
+SOURCE_TITLE = "source face"
+"""The source image's title in a manifest (never its file name)."""
+
+
 @attrs.frozen(eq=False)
 class SourceIdentity:
-    """Everything a swapper needs from the source image, computed once."""
+    """Everything a swapper needs from the source image, computed once.
+
+    :ivar ingredient: how a manifest records the source: its hash and format
+        when it came as a file or bytes (only with a signer configured).
+    """
 
     key: str
     face: Face
     aligned: alignment.AlignedFace
     prepared: Any
+    ingredient: Ingredient | None = None
 
 
 @attrs.frozen(eq=False)
@@ -122,6 +148,13 @@ class RenderedFace:
 
     def evolve(self, **changes: Any) -> RenderedFace:
         return attrs.evolve(self, **changes)
+
+
+def _target_title(target: ImageInput) -> str:
+    is_path = isinstance(target, str | Path)
+    if is_path and Path(target).suffix.lower() in VIDEO_MIME_TYPES:
+        return "target video"
+    return "target image"
 
 
 def _image_key(image: Image) -> str:
@@ -182,7 +215,15 @@ class Pipeline:
         self._origins: dict[int, str] = {}  # id(component) -> "detector 'x' (plugin y)"
         self._sources: OrderedDict[str, SourceIdentity] = OrderedDict()
         self._references: OrderedDict[str, FloatArray] = OrderedDict()
+        self._checked_recognizers: set[str] = set()
         self._check_components()
+        self.signer: C2paSigner | None = load_signer(self.config.c2pa)
+        if self.signer is not None and not self.config.provenance:
+            raise ConfigError(
+                "pipeline.provenance is false but pipeline.c2pa configures a signer: signed "
+                "outputs carry provenance; unset pipeline.c2pa or set pipeline.provenance true"
+            )
+        self._source_type: str | None = None
 
     def _check_components(self) -> None:
         """Structure every component's params now, so a bad value fails before models load.
@@ -256,6 +297,54 @@ class Pipeline:
         return self._build("swapper", SWAPPER, self.config.swapper)
 
     @property
+    def source_type(self) -> str:
+        """The IPTC digital source type the swapper declares (``digital_source_type``).
+
+        A swapper that declares none is taken as learned
+        (``compositeWithTrainedAlgorithmicMedia``); one that declares a term outside
+        the IPTC vocabulary is a :class:`ComponentError` naming it.
+        """
+        if self._source_type is None:
+            swapper = self.swapper
+            declared = getattr(swapper, "digital_source_type", DIGITAL_SOURCE_TYPE)
+            origin = self._origins.get(id(swapper), "the swapper")
+            try:
+                self._source_type = check_source_type(declared, origin)
+            except ValueError as exc:
+                raise ComponentError(str(exc)) from None
+        return self._source_type
+
+    def mark(
+        self,
+        *,
+        target: ImageInput | None = None,
+        source: ImageInput | SourceIdentity | None = None,
+    ) -> Mark:
+        """What an output made from ``target`` and ``source`` says about itself.
+
+        The swapper's declared source type and the model name go into the XMP
+        mark; with a signer, the model's SHA-256 (``model_path`` the swapper
+        declares) and the target (parent) and source (component) ingredients go
+        into the signed manifest too. Inputs are hashed only when signing.
+        """
+        model = str(self.config.swapper.get("type"))
+        if self.signer is None:
+            return Mark(self.source_type, model)
+        model_path = getattr(self.swapper, "model_path", None)
+        digest = cached_sha256_file(model_path) if model_path else None
+        ingredients: list[Ingredient] = []
+        if target is not None:
+            ingredients.append(
+                describe_input(target, "parentOf", _target_title(target), keep_asset=True)
+            )
+        if isinstance(source, SourceIdentity):
+            if source.ingredient is not None:
+                ingredients.append(source.ingredient)
+        elif source is not None:
+            ingredients.append(describe_input(source, "componentOf", SOURCE_TITLE))
+        return Mark(self.source_type, model, digest, tuple(ingredients), self.signer)
+
+    @property
     def landmarker(self) -> Landmarker:
         return self._build("landmarker", LANDMARKER, self.config.landmarker)
 
@@ -265,13 +354,24 @@ class Pipeline:
         return self._build("recognizer", RECOGNIZER, self.config.recognizer)
 
     def swap_recognizer(self) -> Recognizer | None:
-        """The recognizer the swapper's identity input needs, if any."""
-        name = self.swapper.recognizer
+        """The recognizer the swapper's identity input needs, if any.
+
+        A swapper that can check recognizers (a faceswap export with probe
+        faces) checks it once, before any source is embedded with it.
+        """
+        swapper = self.swapper
+        name = swapper.recognizer
         if name is None:
             return None
         if self.config.recognizer.get("type") == name:
-            return self.recognizer
-        return self._build(f"recognizer:{name}", RECOGNIZER, {"type": name})
+            recognizer = self.recognizer
+        else:
+            recognizer = self._build(f"recognizer:{name}", RECOGNIZER, {"type": name})
+        if isinstance(swapper, ChecksRecognizer) and name not in self._checked_recognizers:
+            with self._guard(swapper):
+                swapper.check_recognizer(name, recognizer)
+            self._checked_recognizers.add(name)
+        return recognizer
 
     # -- stages -------------------------------------------------------------------
 
@@ -329,7 +429,10 @@ class Pipeline:
         aligned = alignment.align(image, face, swapper.crop_size, swapper.template)
         with self._guard(swapper):
             prepared = swapper.prepare_source(aligned.crop, aligned.face)
-        identity = SourceIdentity(key, face, aligned, prepared)
+        ingredient = (
+            describe_input(source, "componentOf", SOURCE_TITLE) if self.signer is not None else None
+        )
+        identity = SourceIdentity(key, face, aligned, prepared, ingredient)
         self._sources[key] = identity
         while len(self._sources) > self.source_cache_size:
             self._sources.popitem(last=False)
@@ -412,7 +515,7 @@ class Pipeline:
         with timer.stage("paste"):
             mask = paste_mask(
                 self.config.paste,
-                swapper.crop_size,
+                aligned.size,  # a ``native`` crop's side follows the face
                 model_mask=result.mask,
                 landmarks=aligned.face.landmarks,
             )

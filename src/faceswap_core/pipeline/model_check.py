@@ -9,7 +9,10 @@ for ``w600k_r50``). Each is built from FILE exactly as the pipeline builds it,
 so the file passes the same load-time contract checks. When no installed
 component loads the name, the file must at least load in the runtime. Your
 own models (``faceswap models add NAME FILE --type onnx``) name the component
-that loads them, and are checked by it.
+that loads them, and are checked by it. A swap model that needs a pipeline
+recognizer to embed its source (one without a recognizer graph of its own)
+is refused when no installed plugin provides that recognizer: it could
+never be served.
 
 Loading is not enough: a graph can declare the right shapes and still return
 NaN, or another shape at run time. So each component then runs once on a
@@ -32,7 +35,7 @@ from faceswap_core.errors import FaceswapError, ModelFileError
 from faceswap_core.interfaces import Face, InferenceSession, ModelLocator
 from faceswap_core.models.catalog import ModelSpec
 from faceswap_core.pipeline.context import build_context
-from faceswap_core.plugin.kinds import kind_named
+from faceswap_core.plugin.kinds import RECOGNIZER, SWAPPER, kind_named
 from faceswap_core.plugin.manager import FaceswapPlugins
 from faceswap_core.plugin.registry import Component
 from faceswap_core.vision.align import template as template_points
@@ -80,6 +83,8 @@ def check_model_file(
             context=context,
             path=f"$.{spec.kind}",
         )
+        if spec.kind == SWAPPER.name:
+            check_recognizer_served(built, path, plugins)
         test_run(spec.kind, built, f"{path} ({spec.kind} {component.name})")
         checked.append(component.name)
     if not checked:
@@ -185,4 +190,19 @@ def run_declared(session: InferenceSession, origin: str) -> None:
             _finite(origin, f"output {name!r}", value)
 
 
-__all__ = ["check_model_file", "consumers", "run_declared", "test_run"]
+def check_recognizer_served(swapper: Any, path: Path, plugins: FaceswapPlugins) -> None:
+    """Refuse a swap model whose source embedding names a recognizer nobody provides."""
+    name = getattr(swapper, "recognizer", None)
+    if name is None:  # it embeds the source itself (a faceswap export with its recognizer)
+        return
+    available = [component.name for component in plugins.registry(RECOGNIZER)]
+    if name not in available:
+        raise ModelFileError(
+            f"{path} cannot be served: it embeds sources with recognizer {name!r}, which is "
+            f"not installed (available: {', '.join(available) or 'none'}), and carries no "
+            "recognizer graph of its own; re-export it with faceswap export onnx, which "
+            "writes the recognizer it was trained with beside it"
+        )
+
+
+__all__ = ["check_model_file", "check_recognizer_served", "consumers", "run_declared", "test_run"]

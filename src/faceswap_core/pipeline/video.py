@@ -11,28 +11,52 @@ The output is written to a hidden temporary file next to it and renamed
 only when the whole video is done: an error, Ctrl-C, SIGTERM or SIGHUP leaves
 no partial file, and an existing file is replaced only with
 ``overwrite=True`` (without it the rename cannot replace a file that appeared
-meanwhile). Devices, FIFOs, sockets and symbolic links are never outputs. The container
-is marked as AI-altered (IPTC digital source type, as for images) when at
-least one face was swapped.
+meanwhile). Devices, FIFOs, sockets and symbolic links are never outputs. The
+container is marked with the swapper's IPTC digital source type (as images
+are) when at least one face was swapped; with a signer configured
+(``pipeline.c2pa``) the finished temporary file is also signed with a C2PA
+manifest before it is renamed, so a signed output is never seen unsigned. Only
+containers C2PA can embed a manifest in (MP4, MOV, M4V, AVI) are signed; asking
+to sign a Matroska or WebM output is refused before any work.
+
+:func:`swap_videos` runs several videos on a
+:class:`~faceswap_core.interfaces.WorkRunner` (this process, or one video per
+cluster task): this process checks every output and option first, reads each
+input, a worker runs :func:`swap_video` on it (:class:`VideoWork`, the pipeline
+built once per worker), and this process writes each result atomically, under
+the same no-clobber rule. A video that fails for its own reason (damaged, no
+video stream, an output that appeared meanwhile) is reported and the others go
+on.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 import numpy as np
 
 from faceswap_core.config.ranges import between, check_value
-from faceswap_core.errors import ConfigError, InvalidVideoError, OutputPathError
-from faceswap_core.io.atomic import atomic_path, refuse_special
-from faceswap_core.io.provenance import video_tags
+from faceswap_core.config.schema import PipelineConfig
+from faceswap_core.errors import (
+    ConfigError,
+    FaceswapError,
+    InputError,
+    InvalidImageError,
+    InvalidVideoError,
+    OutputPathError,
+)
+from faceswap_core.interfaces.jobs import WorkRunner
+from faceswap_core.io.atomic import atomic_path, atomic_write_bytes, refuse_special
+from faceswap_core.io.provenance import VIDEO_MIME_TYPES, video_tags
+from faceswap_core.io.read import FileBytes, read_file_bytes
 from faceswap_core.io.video import (
     CRF_CODECS,
     PRESET_CODECS,
@@ -47,6 +71,7 @@ from faceswap_core.io.video import (
 )
 from faceswap_core.pipeline.image import ImageInput, Pipeline, SourceIdentity, check_threshold
 from faceswap_core.pipeline.stream import STREAM_STAGES, stream
+from faceswap_core.plugin.manager import FaceswapPlugins, loaded_distributions
 
 VIDEO_STAGES: tuple[str, ...] = ("decode", *STREAM_STAGES, "encode")
 """Stages a video job reports, in order."""
@@ -72,7 +97,8 @@ class VideoReport:
     :ivar stages: median milliseconds of each stage over the frames where it ran.
     :ivar stages_mean: milliseconds of each stage per frame, averaged over all frames.
     :ivar streams: what happened to each audio / subtitle stream (copy, encode, drop).
-    :ivar provenance: whether the file is marked as AI-altered.
+    :ivar provenance: whether the file is marked with the swapper's IPTC source type.
+    :ivar signed: whether it also carries a signed C2PA manifest.
     """
 
     input: str
@@ -95,6 +121,7 @@ class VideoReport:
     rotation: int
     codec: str
     provenance: bool
+    signed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)
@@ -199,13 +226,16 @@ def swap_video(
     :param crf: constant quality (libx264 default 18); ``preset``: x264 speed preset.
     :param start: first second to keep; ``end``: second to stop at.
     :param audio: keep audio and subtitle streams (copied where the container allows).
-    :param provenance: mark the file as AI-altered (default: the pipeline config's).
+    :param provenance: mark the file with the swapper's source type (default: the
+        pipeline config's); with a signer configured it cannot be turned off.
     :param options: :class:`~faceswap_core.config.schema.VideoConfig` overrides
         (``detect_every``, ``smooth``, ``min_cutoff``, ``beta``, ...).
     :raises InvalidVideoError: the input is empty, not a video, truncated or has
         no video stream; no frame decodes.
     :raises NoFaceError: the source image has no face.
     :raises ConfigError: bad options, or the output exists without ``overwrite``.
+    :raises SignerError: a signer is configured and the output's container cannot
+        carry a C2PA manifest (before any work), or signing failed (nothing written).
     """
     started = time.perf_counter()
     out = check_output(input_path, output, overwrite=overwrite)
@@ -214,7 +244,15 @@ def swap_video(
     pipe = pipeline if pipeline is not None else Pipeline()
     limits = pipe.config.limits
     mark = pipe.config.provenance if provenance is None else provenance
-    model = str(pipe.config.swapper.get("type"))
+    signer = pipe.signer
+    mime = VIDEO_MIME_TYPES.get(out.suffix.lower(), "video/unknown")
+    if signer is not None:
+        if not mark:
+            raise ConfigError(
+                "provenance is off but pipeline.c2pa configures a signer: signed outputs carry "
+                "provenance; drop --no-provenance or unset pipeline.c2pa"
+            )
+        signer.check_format(mime, f"output {os.fspath(out)!r}")
     with VideoReader(
         input_path, start=start, end=end, max_pixels=limits.max_pixels, copy_streams=audio
     ) as reader:
@@ -234,7 +272,9 @@ def swap_video(
         )
         tags = dict(info.metadata)
         if mark:  # ours replace the input's provenance tags, whatever their case
-            ours = video_tags(model=model)
+            ours = video_tags(
+                model=str(pipe.config.swapper.get("type")), digital_source_type=pipe.source_type
+            )
             tags = {k: v for k, v in tags.items() if k.lower() not in ours} | ours
         samples: dict[str, list[float]] = {stage: [] for stage in VIDEO_STAGES}
         setup = time.perf_counter() - started
@@ -281,6 +321,8 @@ def swap_video(
                 # Nothing was changed: the output is not an AI composite, so it is not marked.
                 remux(temp, dict(info.metadata))
                 mark = False
+            if mark and signer is not None:  # signed before the rename: never seen unsigned
+                signer.sign_file(temp, mime, pipe.mark(target=Path(input_path), source=identity))
         frames_out = writer.frames
         skipped, truncated = reader.skipped, reader.truncated
     seconds = time.perf_counter() - started
@@ -306,7 +348,173 @@ def swap_video(
         rotation=info.rotation,
         codec=writer.codec,
         provenance=mark,
+        signed=mark and signer is not None,
     )
 
 
-__all__ = ["VIDEO_STAGES", "VideoReport", "check_output", "swap_video"]
+VIDEO_FAILURES: tuple[type[FaceswapError], ...] = (InputError, InvalidVideoError, InvalidImageError)
+"""Errors that fail one video of a set and let the others go on."""
+
+
+@attrs.frozen
+class VideoTask:
+    """One video as a worker gets it: its bytes (read by the driver) and where it will go."""
+
+    input: FileBytes
+    output: str
+
+
+@attrs.frozen
+class VideoRecord:
+    """What happened to one video of a set (:func:`swap_videos`).
+
+    :ivar report: the job's :class:`VideoReport` when it is done.
+    :ivar error: the one-line reason of a failure; ``exit_code`` its code.
+    """
+
+    input: str
+    output: str
+    status: Literal["done", "failed"]
+    report: VideoReport | None = None
+    exit_code: int = 0
+    error: str | None = None
+    data: bytes | None = attrs.field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.report is not None:
+            return {"status": self.status, **self.report.to_dict()}
+        return {
+            "input": self.input,
+            "output": self.output,
+            "status": self.status,
+            "exit_code": self.exit_code,
+            "error": self.error,
+        }
+
+
+@attrs.frozen
+class VideoWork:
+    """:func:`swap_video` on a worker, for :class:`VideoTask` items (picklable).
+
+    :ivar options: :func:`swap_video`'s keywords (``faces``, ``codec``, ``crf``,
+        ``detect_every``...), except the paths, ``pipeline`` and ``overwrite``.
+    """
+
+    pipeline: PipelineConfig
+    source: FileBytes
+    options: Mapping[str, Any] = attrs.field(factory=dict)
+    plugins: tuple[str, ...] | None = None
+
+    def start(self) -> Callable[[VideoTask], VideoRecord]:
+        pipeline = Pipeline(self.pipeline, FaceswapPlugins(only=self.plugins))
+        identity = pipeline.prepare_source(self.source)
+        reference = self.options.get("reference")
+        if reference is not None:
+            pipeline.reference_embedding(reference)
+
+        def run(task: VideoTask) -> VideoRecord:
+            return run_video_task(pipeline, identity, task, self.options)
+
+        return run
+
+
+def run_video_task(
+    pipeline: Pipeline, identity: SourceIdentity, task: VideoTask, options: Mapping[str, Any]
+) -> VideoRecord:
+    """Swap one shipped video in a private folder; messages name the driver's paths.
+
+    ``options`` are :func:`swap_video`'s keywords (``progress`` included), so
+    a job that reports progress or can be cancelled runs through here too.
+    """
+    name = Path(task.input.path).name
+    with tempfile.TemporaryDirectory(prefix="faceswap-video-") as folder:
+        local_in = Path(folder) / "in" / name
+        local_out = Path(folder) / "out" / f"video{Path(task.output).suffix}"
+        local_in.parent.mkdir()
+        try:
+            local_in.write_bytes(task.input.read())
+            report = swap_video(local_in, identity, local_out, pipeline=pipeline, **options)
+        except VIDEO_FAILURES as exc:
+            text = str(exc).replace(os.fspath(local_in), task.input.path)
+            text = text.replace(os.fspath(local_out), task.output)
+            return VideoRecord(
+                task.input.path, task.output, "failed", exit_code=exc.exit_code, error=text
+            )
+        data = local_out.read_bytes()
+    report = attrs.evolve(report, input=task.input.path, output=task.output)
+    return VideoRecord(task.input.path, task.output, "done", report, data=data)
+
+
+def swap_videos(
+    runner: WorkRunner,
+    videos: Sequence[tuple[str | os.PathLike[str], str | os.PathLike[str]]],
+    source: str | os.PathLike[str],
+    *,
+    pipeline: PipelineConfig | None = None,
+    plugins: FaceswapPlugins | None = None,
+    overwrite: bool = False,
+    **options: Any,
+) -> Iterator[VideoRecord]:
+    """Swap ``source`` into each ``(input, output)`` video on ``runner``; records in order.
+
+    Every output is checked before any work (:func:`check_output`: a clash,
+    a device, FIFO, socket or symbolic link, an existing file without
+    ``overwrite``), and so are the threshold and encoder options; two videos
+    may not share an output. Each output is written atomically by this process
+    when its video is done; without ``overwrite`` that write cannot replace a
+    file that appeared meanwhile (the video is reported failed, exit code 2,
+    and the file kept). ``options`` are :func:`swap_video`'s (``faces``,
+    ``codec``...).
+    """
+    outputs = [check_output(i, o, overwrite=overwrite) for i, o in videos]
+    check_threshold(options.get("threshold"))
+    _check_encoder_options(options.get("codec"), options.get("crf"), options.get("preset"))
+    seen: dict[str, str] = {}
+    for (given, _), out in zip(videos, outputs, strict=True):
+        key = os.path.normcase(os.path.abspath(out))
+        if key in seen:
+            raise ConfigError(
+                f"videos {seen[key]} and {os.fspath(given)} would both be written to {out}; "
+                "give each its own output"
+            )
+        seen[key] = os.fspath(given)
+    config = pipeline or PipelineConfig()
+    limit = config.limits.max_bytes
+    if isinstance(options.get("reference"), str | os.PathLike):
+        options["reference"] = read_file_bytes(options["reference"], "reference", limit)
+    work = VideoWork(
+        config,
+        read_file_bytes(source, "source", limit),
+        options,
+        None if plugins is None else loaded_distributions(plugins),
+    )
+    tasks = (
+        VideoTask(read_file_bytes(given, "video", 1 << 40, kind="a video file"), os.fspath(out))
+        for (given, _), out in zip(videos, outputs, strict=True)
+    )
+    for record in runner.map(work, tasks, large=True):
+        if record.data is None:
+            yield record
+            continue
+        try:
+            atomic_write_bytes(record.output, record.data, replace=overwrite)
+        except OutputPathError as exc:  # a file appeared there since the check: it is kept
+            yield VideoRecord(
+                record.input, record.output, "failed", exit_code=exc.exit_code, error=str(exc)
+            )
+            continue
+        yield attrs.evolve(record, data=None)
+
+
+__all__ = [
+    "VIDEO_FAILURES",
+    "VIDEO_STAGES",
+    "VideoRecord",
+    "VideoReport",
+    "VideoTask",
+    "VideoWork",
+    "check_output",
+    "run_video_task",
+    "swap_video",
+    "swap_videos",
+]

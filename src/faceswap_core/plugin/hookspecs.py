@@ -158,6 +158,10 @@ def register_runtimes(register: Register[Runtime]) -> None:
 def register_runners(register: Register[Runner]) -> None:
     """Register jobs (:class:`faceswap_core.interfaces.Runner`): train, eval, stream.
 
+    A runner that also says where a batch's items run (on a cluster, say)
+    implements :class:`faceswap_core.interfaces.WorkRunner`; core registers
+    ``local`` (this process), faceswap-ray registers ``ray``.
+
     :param register: callback that adds one runner to the registry.
 
     .. versionadded:: 0.1

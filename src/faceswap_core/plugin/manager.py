@@ -74,6 +74,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "faceswap_core.swappers.hooks",
     "faceswap_core.runtime.hooks",
     "faceswap_core.eval.hooks",
+    "faceswap_core.pipeline.hooks",
 )
 
 
@@ -491,6 +492,21 @@ def _distribution_version(name: str) -> str | None:
 _current: FaceswapPlugins | None = None
 
 
+def loaded_distributions(plugins: FaceswapPlugins) -> tuple[str, ...]:
+    """The plugin distributions a manager loaded from entry points, sorted.
+
+    A cluster worker loads exactly these (``FaceswapPlugins(only=...)``), so it
+    builds the same components as the driver.
+    """
+    return tuple(
+        sorted(
+            record.name
+            for record in plugins.records.values()
+            if not record.builtin and record.entry_point is not None and record.error is None
+        )
+    )
+
+
 def get_plugins() -> FaceswapPlugins:
     """The process-wide plugin manager, loaded on first use."""
     global _current
@@ -507,12 +523,14 @@ def set_plugins(plugins: FaceswapPlugins | None) -> FaceswapPlugins | None:
 
 
 __all__ = [
+    "CORE_DISTRIBUTION",
     "DEFAULT_PLUGINS",
     "ENTRY_POINT_GROUP",
     "FaceswapPlugins",
     "PluginRecord",
     "PluginWarning",
     "get_plugins",
+    "loaded_distributions",
     "normalise_name",
     "selected_distributions",
     "set_plugins",

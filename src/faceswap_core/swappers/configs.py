@@ -17,13 +17,20 @@ CROP_SIZE_MAX = 1024
 class ClassicConfig:
     """The landmark-warp swapper: no learned weights, always available.
 
-    :ivar crop_size: side of the aligned working crop in pixels.
+    Each face is worked on at its own resolution: its crop is cut out of the
+    image as it is (``native`` alignment) and sized to the face, so the only
+    resampling of the source face is the one warp onto the target.
+
+    :ivar crop_size: the largest side of a working crop in pixels; a face
+        whose crop would be larger is scaled down to it (and loses detail).
     :ivar blend: ``feather`` (soft alpha, default) or ``poisson`` (seamless clone,
         which can bleed brows or hair on the seam into the face).
     :ivar color_transfer: match the source skin colour to the target's (LAB statistics).
     :ivar keep_target_mouth: keep the target's mouth interior so an open source
         mouth does not smear over a closed target mouth.
-    :ivar feather: blur radius in crop pixels of the face mask edge.
+    :ivar feather: half the width of the face mask's soft edge, in pixels of a face
+        whose eyes are 50 px apart (scaled with each face); the edge narrows where
+        the brows, eyes, nose and mouth come closer to it, which are pasted whole.
     :ivar forehead: at most how far the brow line of the mask is raised, as a
         fraction of the brow-to-chin distance (0 stops the mask at the brows);
         less is used where either face has hair above the brows.
@@ -36,7 +43,7 @@ class ClassicConfig:
         allowed to bend to the new outline, as a scale of the face outline.
     """
 
-    crop_size: int = attrs.field(default=256, validator=between(CROP_SIZE_MIN, CROP_SIZE_MAX))
+    crop_size: int = attrs.field(default=1024, validator=between(CROP_SIZE_MIN, CROP_SIZE_MAX))
     blend: Literal["poisson", "feather"] = attrs.field(
         default="feather", validator=attrs.validators.in_(("poisson", "feather"))
     )
@@ -69,7 +76,13 @@ class OnnxSwapperConfig:
 
     :ivar model: path to the exported ``.onnx`` file (or a model-store name).
     :ivar runtime: a runtime name for this model only; by default the pipeline's.
+    :ivar recognizer: embed the source with this pipeline recognizer instead of the
+        export's own (``NAME.recognizer.onnx``); it must agree with the export's
+        recognizer on the probe faces stored with it (cosine >= 0.99), or the model
+        is refused. For graphs without a recognizer of their own, it replaces the
+        one their ``faceswap.recognizer`` metadata names.
     """
 
     model: str
     runtime: str | None = None
+    recognizer: str | None = None

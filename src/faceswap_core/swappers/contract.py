@@ -21,7 +21,10 @@ The ``onnx`` export contract (what ``faceswap-unet`` exports):
 - outputs ``output`` (N x 3 x S x S in [0, 1]) and optionally ``mask`` (N x 1 x S x S);
 - metadata ``faceswap.crop_size`` (S, 64..1024), ``faceswap.template`` (an
   alignment template), ``faceswap.recognizer`` (which recognizer made the
-  embeddings), ``faceswap.embedding_dim`` (D, 1..4096).
+  embeddings), ``faceswap.embedding_dim`` (D, 1..4096);
+- optionally ``faceswap.recognizer_sha256`` and ``faceswap.probes_sha256``
+  together: the export carries its training recognizer and probe faces
+  beside it (:mod:`faceswap_core.swappers.export_recognizer`).
 """
 
 from __future__ import annotations
@@ -50,6 +53,9 @@ METADATA_KEYS: tuple[str, ...] = (
     "faceswap.recognizer",
     "faceswap.embedding_dim",
 )
+
+COMPANION_KEYS: tuple[str, ...] = ("faceswap.recognizer_sha256", "faceswap.probes_sha256")
+"""Metadata pinning the export's recognizer graph and probe file (both or neither)."""
 
 Expected = Sequence[int | None]
 """Expected dimensions: an int must match a static dimension; ``None`` accepts any."""
@@ -114,6 +120,29 @@ class ExportContract:
     template: str
     recognizer: str
     has_mask: bool
+    recognizer_sha256: str | None = None
+    probes_sha256: str | None = None
+
+    @property
+    def carries_recognizer(self) -> bool:
+        """Whether the export ships its training recognizer and probe faces beside it."""
+        return self.recognizer_sha256 is not None
+
+
+def _companion_hashes(origin: str, meta: Mapping[str, str]) -> tuple[str | None, str | None]:
+    present = [key for key in COMPANION_KEYS if key in meta]
+    if not present:
+        return None, None
+    if len(present) != len(COMPANION_KEYS):
+        missing = next(key for key in COMPANION_KEYS if key not in meta)
+        raise ModelFileError(f"model {origin}: metadata {present[0]} without {missing}")
+    hashes = []
+    for key in COMPANION_KEYS:
+        value = meta[key].strip().lower()
+        if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+            raise ModelFileError(f"model {origin}: metadata {key} is not a SHA-256 hex digest")
+        hashes.append(value)
+    return hashes[0], hashes[1]
 
 
 def check_export(
@@ -159,7 +188,10 @@ def check_export(
     has_mask = EXPORT_MASK in outputs
     if has_mask:
         check_declared(origin, "output 'mask'", out_shapes[EXPORT_MASK], (batch, 1, size, size))
-    return ExportContract(size, dim, template, recognizer, has_mask)
+    recognizer_sha256, probes_sha256 = _companion_hashes(origin, meta)
+    return ExportContract(
+        size, dim, template, recognizer, has_mask, recognizer_sha256, probes_sha256
+    )
 
 
 @attrs.frozen
@@ -228,6 +260,7 @@ def check_inswapper(
 
 
 __all__ = [
+    "COMPANION_KEYS",
     "EXPORT_INPUTS",
     "EXPORT_MASK",
     "EXPORT_OUTPUT",

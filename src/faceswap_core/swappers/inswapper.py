@@ -16,6 +16,7 @@ import numpy as np
 from faceswap_core.errors import ModelFileError
 from faceswap_core.interfaces import SwapOutput
 from faceswap_core.interfaces.face import Face, FloatArray, Image
+from faceswap_core.io.provenance import TRAINED_COMPOSITE
 from faceswap_core.plugin.context import BuildContext
 from faceswap_core.swappers.blobs import from_blob, load_model, require_embedding, to_blob
 from faceswap_core.swappers.configs import InswapperConfig
@@ -54,11 +55,13 @@ class InswapperSwapper:
 
     template = "inswapper"
     needs_landmarks = False
+    digital_source_type = TRAINED_COMPOSITE
 
     def __init__(self, config: InswapperConfig, context: BuildContext) -> None:
         self.config = config
         self.recognizer: str | None = config.recognizer
         self.session, self.origin = load_model(config.model, config.runtime, context)
+        self.model_path: str | None = self.origin  # hashed into a signed manifest
         # The signature first: a graph with the wrong inputs is not read any further.
         check_inswapper(self.session, self.origin, emap_dim=None)
         self.emap = read_emap(Path(self.origin))

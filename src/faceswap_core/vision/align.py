@@ -3,10 +3,16 @@
 Templates follow insightface's conventions (``face_align.estimate_norm``): the
 ArcFace 112 px template scaled for multiples of 112, and the +8 px x-shifted
 variant scaled for multiples of 128 (what inswapper_128 was trained on).
+
+One more kind, ``native``, is not a template: it cuts the face out of the
+image as it is (no rotation, no scaling, a whole-pixel offset) in a square
+sized to the face, so a swapper that can work at any size (the landmark-warp
+``classic``) resamples nothing on the way in or back out.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 import attrs
@@ -29,6 +35,20 @@ ARCFACE_TEMPLATE_112 = np.array(
 
 TemplateName = Literal["arcface", "inswapper", "classic"]
 TEMPLATES: tuple[str, ...] = ("arcface", "inswapper", "classic")
+"""The fixed-size templates (what a swap model's ``faceswap.template`` may name)."""
+
+NATIVE = "native"
+"""The alignment kind of a swapper that works on the face at its own resolution (:func:`native`)."""
+
+NATIVE_FRAMING = 1.5
+"""Side of a ``native`` crop over the face's larger extent (its box joined with its landmarks).
+
+The same framing as the ``classic`` template: room for the forehead and for the
+ring of pixels around the face that a shape morph bends."""
+
+NATIVE_STEP = 16
+"""``native`` crop sides are multiples of this, so a face whose size jitters by a
+pixel from frame to frame keeps the same crop size (video masks blend across frames)."""
 
 # The classic swapper needs the whole face (jaw, brows) inside its crop, so its
 # template shrinks the ArcFace points towards the centre by this factor.
@@ -125,10 +145,106 @@ class AlignedFace:
         return invert(self.matrix)
 
 
+BLACK_BORDER_TEMPLATES: frozenset[str] = frozenset({"arcface", "inswapper"})
+"""Templates whose crops fill black outside the image, as insightface's ``norm_crop`` does.
+
+ArcFace recognizers and inswapper were trained on such crops, so a face at the
+frame edge must be embedded and swapped from the same pixels insightface
+feeds them. The ``classic`` template mirrors the image instead: its landmark
+warp and colour statistics would otherwise see a black band as skin.
+"""
+
+
+def border_mode(kind: str) -> int:
+    """OpenCV's border mode for crops on the template ``kind``."""
+    return cv2.BORDER_CONSTANT if kind in BLACK_BORDER_TEMPLATES else cv2.BORDER_REFLECT_101
+
+
 def align(image: Image, face: Face, size: int, kind: str = "arcface") -> AlignedFace:
-    """Warp ``face`` of ``image`` to a ``size`` x ``size`` crop on the named template."""
+    """Warp ``face`` of ``image`` to a ``size`` x ``size`` crop on the named template.
+
+    Outside the image the crop is black for the ``arcface`` and ``inswapper``
+    templates (insightface's ``norm_crop``) and mirrored for ``classic``.
+    For ``kind="native"`` ``size`` is the largest crop side (see :func:`native`).
+    """
+    if kind == NATIVE:
+        return native(image, face, size)
     matrix = estimate(face.kps, size, kind)
     crop = cv2.warpAffine(
-        image, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101
+        image,
+        matrix,
+        (size, size),
+        flags=cv2.INTER_LINEAR,
+        borderMode=border_mode(kind),
+        borderValue=(0, 0, 0),
     )
     return AlignedFace(np.ascontiguousarray(crop), matrix, transform_face(face, matrix), size, kind)
+
+
+def face_extent(face: Face) -> tuple[float, float, float]:
+    """Centre ``(x, y)`` and larger side of the face's box joined with its landmarks."""
+    points = np.asarray(face.bbox, np.float64).reshape(2, 2)
+    if face.landmarks is not None:
+        points = np.vstack([points, np.asarray(face.landmarks, np.float64)])
+    low, high = points.min(axis=0), points.max(axis=0)
+    centre = (low + high) / 2.0
+    return float(centre[0]), float(centre[1]), float((high - low).max())
+
+
+def native_size(face: Face, max_size: int, min_size: int = 64) -> tuple[int, float]:
+    """The ``native`` crop side for ``face`` and the scale it is cut at.
+
+    The side is :data:`NATIVE_FRAMING` times the face's extent, rounded up to
+    :data:`NATIVE_STEP`, at least ``min_size``. A face too large for
+    ``max_size`` is scaled down to fit (the only case with a resampling).
+    """
+    _, _, extent = face_extent(face)
+    wanted = max(NATIVE_FRAMING * extent, 1.0)
+    side = max(min_size, NATIVE_STEP * math.ceil(wanted / NATIVE_STEP))
+    if side <= max_size:
+        return side, 1.0
+    return max_size, max_size / wanted
+
+
+def native(image: Image, face: Face, max_size: int) -> AlignedFace:
+    """``face`` cut out of ``image`` at its own resolution, upright, in a square sized to it.
+
+    The crop's pixels are the image's pixels (a whole-pixel offset, no
+    rotation, no scaling; mirrored beyond the image border), so pasting a crop
+    back through :attr:`AlignedFace.inverse` puts every pixel exactly where it
+    came from. Only a face larger than ``max_size`` allows is scaled down,
+    with area averaging. The swapper handles rotation itself (landmarks).
+    """
+    side, scale = native_size(face, max_size)
+    cx, cy, _ = face_extent(face)
+    if scale == 1.0:
+        x0, y0 = round(cx - side / 2.0), round(cy - side / 2.0)
+        matrix = np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0]], dtype=np.float64)
+        crop = _cut(image, x0, y0, side)
+    else:
+        wide = math.ceil(side / scale)
+        x0, y0 = round(cx - wide / 2.0), round(cy - wide / 2.0)
+        region = _cut(image, x0, y0, wide)
+        crop = np.asarray(cv2.resize(region, (side, side), interpolation=cv2.INTER_AREA))
+        # cv2.resize maps pixel centres: x_crop + 0.5 = (x_image - x0 + 0.5) * side / wide.
+        ratio = side / wide
+        shift = 0.5 * ratio - 0.5
+        matrix = np.array(
+            [[ratio, 0.0, shift - ratio * x0], [0.0, ratio, shift - ratio * y0]], dtype=np.float64
+        )
+    return AlignedFace(
+        np.ascontiguousarray(crop), matrix, transform_face(face, matrix), side, NATIVE
+    )
+
+
+def _cut(image: Image, x0: int, y0: int, side: int) -> Image:
+    """The ``side`` x ``side`` window at ``(x0, y0)``, mirrored where it leaves the image."""
+    height, width = image.shape[:2]
+    if x0 >= 0 and y0 >= 0 and x0 + side <= width and y0 + side <= height:
+        return np.ascontiguousarray(image[y0 : y0 + side, x0 : x0 + side])
+    # A whole-pixel shift with nearest sampling copies pixels exactly, mirrored at the border.
+    matrix = np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0]], dtype=np.float64)
+    cut = cv2.warpAffine(
+        image, matrix, (side, side), flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_REFLECT_101
+    )
+    return np.ascontiguousarray(cut)

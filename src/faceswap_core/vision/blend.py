@@ -33,13 +33,35 @@ def soften(mask: FloatArray, *, erode: float, blur: float) -> FloatArray:
 
 
 def box_mask(size: int, *, erode: float, blur: float) -> FloatArray:
-    """The whole crop, eroded and blurred at the edges (insightface's paste mask)."""
-    mask = np.ones((size, size), np.float32)
-    border = max(round(size / 128 * 2), 1)
-    mask[:border, :] = mask[-border:, :] = 0
-    mask[:, :border] = mask[:, -border:] = 0
-    # Erode by the blur radius too, so the feathered edge ends inside the crop.
-    return soften(mask, erode=erode + 2 * blur, blur=blur)
+    """The whole crop, eroded and blurred at its edges: insightface's paste-back mask.
+
+    insightface (``INSwapper.get``) warps a white crop into the frame, erodes
+    it with a ``k`` x ``k`` kernel, ``k = mask_size // 10``, and blurs it with a
+    ``2 * (mask_size // 20) + 1`` Gaussian. This is the same in crop pixels:
+    the crop is surrounded by zeros (the frame beyond it), eroded with an
+    ``erode`` kernel (``erode / 2`` per edge) and blurred with a ``2 * blur + 1``
+    kernel, so the weight reaches 0.5 about ``erode / 2`` from the edge and the
+    face is pasted down to the chin. The erosion is at least ``blur + 1`` per
+    edge, so the blurred edge ends inside the crop: its outermost pixels stay 0
+    and the paste has no step at the crop's border.
+    """
+    blur_side = _odd(blur * 2 + 1) if blur >= 1 else 1
+    k = _odd(max(erode, blur_side + 2 if blur >= 1 else 3))
+    out = np.asarray(
+        cv2.erode(
+            np.ones((size, size), np.float32),
+            np.ones((k, k), np.uint8),
+            borderType=cv2.BORDER_CONSTANT,
+            borderValue=0,
+        ),
+        np.float32,
+    )
+    if blur >= 1:
+        out = np.asarray(
+            cv2.GaussianBlur(out, (blur_side, blur_side), 0, borderType=cv2.BORDER_CONSTANT),
+            np.float32,
+        )
+    return np.clip(out, 0.0, 1.0)
 
 
 def hull_mask(size: int, landmarks: FloatArray, *, erode: float, blur: float) -> FloatArray:
@@ -132,12 +154,19 @@ def paste_mask(
     model_mask: FloatArray | None,
     landmarks: FloatArray | None,
 ) -> FloatArray:
-    """The mask the paste config asks for, falling back model -> hull -> box under ``auto``."""
+    """The mask the paste config asks for, falling back model -> hull -> box under ``auto``.
+
+    A model's mask is capped by the box, so no mask reaches the crop's border.
+    """
     scale = size / 128.0
     erode, blur = config.erode * scale, config.blur * scale
     mode = config.mask
     if mode in ("auto", "model") and model_mask is not None:
-        return np.clip(np.asarray(model_mask, np.float32).reshape(size, size), 0.0, 1.0)
+        # A model's own mask may stay high up to the crop's edge, where the crop ends
+        # and a square seam would show: it is combined with the box by element-wise
+        # minimum (as FaceFusion combines masks), which fades it out at the border.
+        own = np.clip(np.asarray(model_mask, np.float32).reshape(size, size), 0.0, 1.0)
+        return np.minimum(own, box_mask(size, erode=erode, blur=blur))
     if mode == "model":
         raise ConfigError("paste mask 'model' needs a swap model with a mask output")
     if mode in ("auto", "hull") and landmarks is not None and len(landmarks) >= 5:

@@ -15,7 +15,7 @@ import logging
 import os
 import shutil
 import traceback
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import HTTPConnection, Request
+from starlette.requests import ClientDisconnect, HTTPConnection, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
@@ -40,18 +40,31 @@ from faceswap_core.pipeline.image import SourceIdentity
 from faceswap_core.plugin.listing import plugin_listing
 from faceswap_core.plugin.manager import FaceswapPlugins
 from faceswap_core.version import __version__
+from faceswap_rest.admission import Release
 from faceswap_rest.auth import BearerAuth
 from faceswap_rest.config import SETTINGS_ENV, Settings
 from faceswap_rest.errors import (
-    HTTP_CODES,
+    ClientClosedError,
     OverloadedError,
+    StorageFullError,
+    clip,
+    disk_full,
     error_body,
+    error_code,
     error_headers,
     error_kind,
+    shorten,
 )
 from faceswap_rest.jobs import ACTIVE
-from faceswap_rest.limits import BodyLimit, Limit
-from faceswap_rest.media import SwapOptions, VideoOptions, check_fields, ensure_image
+from faceswap_rest.limits import BodyGuard, Limit, RequestBounds
+from faceswap_rest.media import (
+    MAX_FILENAME_CHARS,
+    SwapOptions,
+    VideoOptions,
+    check_fields,
+    ensure_image,
+    text_field,
+)
 from faceswap_rest.observability import Observability, configure_access_log, note
 from faceswap_rest.openapi import openapi_document
 from faceswap_rest.reports import REPORT_CSP, Reports, media_type
@@ -77,62 +90,90 @@ def service_of(conn: HTTPConnection) -> Service:
 # -- errors ----------------------------------------------------------------------------
 
 
-def error_response(exc: BaseException) -> JSONResponse:
-    """The JSON error for any exception, through the one table in :mod:`faceswap_rest.errors`."""
+def error_message(exc: BaseException) -> str:
+    """The one-line message of any exception (before redaction)."""
     if isinstance(exc, HTTPException):
-        code = HTTP_CODES.get(exc.status_code, "http_error")
-        return JSONResponse(
-            error_body(code, str(exc.detail)),
-            status_code=exc.status_code,
-            headers=dict(exc.headers or {}),
-        )
-    kind = error_kind(exc)
+        return str(exc.detail)
     if isinstance(exc, FaceswapError):
-        message = str(exc)
-    else:
-        text = str(exc).strip()
-        detail = f": {text.splitlines()[0]}" if text else ""
-        message = f"unexpected {type(exc).__name__}{detail}; this is a bug: report it"
-    return JSONResponse(
-        error_body(kind.code, message), status_code=kind.status, headers=error_headers(exc)
-    )
+        return str(exc)
+    if disk_full(exc):
+        return "no space left on the server's disk; retry later"
+    text = str(exc).strip()
+    detail = f": {text.splitlines()[0]}" if text else ""
+    return f"unexpected {type(exc).__name__}{detail}; this is a bug: report it"
+
+
+def error_response(exc: BaseException, redact: Callable[[str], str] = str) -> JSONResponse:
+    """The JSON error for any exception, through the one table in :mod:`faceswap_rest.errors`.
+
+    ``redact`` takes server paths and secrets out of the message (every route
+    passes the service's :class:`~faceswap_rest.redact.Redactor`).
+    """
+    body = error_body(error_code(exc), redact(error_message(exc)))
+    if isinstance(exc, HTTPException):
+        return JSONResponse(body, status_code=exc.status_code, headers=dict(exc.headers or {}))
+    return JSONResponse(body, status_code=error_kind(exc).status, headers=error_headers(exc))
+
+
+def redactor_of(scope: Scope) -> Callable[[str], str]:
+    """The app's :class:`~faceswap_rest.redact.Redactor` (no redaction outside an app)."""
+    service = getattr(getattr(scope.get("app"), "state", None), "service", None)
+    return service.redact if isinstance(service, Service) else str
+
+
+def error_for(scope: Scope, exc: BaseException) -> JSONResponse:
+    """:func:`error_response` with the app's redactor; the code goes into the access log."""
+    note(scope, error=error_code(exc))
+    return error_response(exc, redactor_of(scope))
 
 
 async def respond_error(scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
     """Send ``exc`` as the JSON error from middleware (a WebSocket gets it as a denial)."""
-    response = error_response(exc)
-    if scope["type"] == "websocket":
-        if "websocket.http.response" in scope.get("extensions", {}):
-            await response(scope, receive, send)
-        else:
-            await send({"type": "websocket.close", "code": 1008, "reason": str(exc)[:120]})
+    if scope["type"] == "websocket" and "websocket.http.response" not in scope.get(
+        "extensions", {}
+    ):
+        note(scope, error=error_code(exc))
+        reason = redactor_of(scope)(error_message(exc))[:120]
+        await send({"type": "websocket.close", "code": 1008, "reason": reason})
         return
-    await response(scope, receive, send)
+    await error_for(scope, exc)(scope, receive, send)
 
 
 async def on_faceswap_error(request: Request, exc: Exception) -> Response:
-    return error_response(exc)
+    return error_for(request.scope, exc)
+
+
+async def on_client_gone(request: Request, exc: Exception) -> Response:
+    """A body read that saw the client leave (starlette's own check): 499, no traceback."""
+    return error_for(request.scope, ClientClosedError("the client closed the connection"))
 
 
 async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404:
-        exc = HTTPException(404, f"no route {request.method} {request.url.path}; see /openapi.json")
+        exc = HTTPException(
+            404, f"no route {request.method} {clip(request.url.path, 200)}; see /openapi.json"
+        )
     elif exc.status_code == 405:
         exc = HTTPException(
-            405, f"method {request.method} is not allowed on {request.url.path}", exc.headers
+            405,
+            f"method {request.method} is not allowed on {clip(request.url.path, 200)}",
+            exc.headers,
         )
-    return error_response(exc)
+    return error_for(request.scope, exc)
 
 
 async def on_unexpected(request: Request, exc: Exception) -> Response:
-    logger.error(
-        "unexpected error on %s %s\n%s",
-        request.method,
-        request.url.path,
-        "".join(traceback.format_exception(exc)),
-    )
-    return error_response(exc)
+    if disk_full(exc):
+        logger.error("no space left on %s %s: %s", request.method, request.url.path, exc)
+    else:
+        logger.error(
+            "unexpected error on %s %s\n%s",
+            request.method,
+            request.url.path,
+            "".join(traceback.format_exception(exc)),
+        )
+    return error_for(request.scope, exc)
 
 
 # -- forms -----------------------------------------------------------------------------
@@ -145,9 +186,14 @@ async def read_form(request: Request) -> tuple[dict[str, Any], dict[str, UploadF
     files: dict[str, UploadFile] = {}
     for key, value in form.multi_items():
         if key in fields:
-            raise ConfigError(f"field {key!r} is given twice; send it once")
+            raise ConfigError(f"field {shorten(key)} is given twice; send it once")
         fields[key] = value
         if isinstance(value, UploadFile):
+            if len(value.filename or "") > MAX_FILENAME_CHARS:
+                raise ConfigError(
+                    f"the file name of part {shorten(key)} is {len(value.filename or '')} "
+                    f"characters long, over the limit of {MAX_FILENAME_CHARS}"
+                )
             files[key] = value
     return fields, files
 
@@ -163,19 +209,34 @@ def _require_file(fields: Mapping[str, Any], files: Mapping[str, UploadFile], ke
         raise ConfigError(f"the {key!r} file is required{hint}; send it as a multipart file part")
 
 
+def registered_source(
+    service: Service, fields: Mapping[str, Any], files: Mapping[str, UploadFile]
+) -> SourceIdentity | None:
+    """The identity of ``source_id`` if given, else ``None`` (then the ``source`` file is needed).
+
+    Checked before a request asks for a swap slot, so an unknown id costs no wait.
+    """
+    if "source" in files and "source_id" in fields:
+        raise ConfigError("send either the 'source' file or 'source_id', not both")
+    source_id = text_field(fields, "source_id")
+    if source_id is not None:
+        return service.sources.get(source_id)
+    if "source_id" in fields:
+        raise ConfigError("'source_id' is empty; send a registered source id or the 'source' file")
+    _require_file(fields, files, "source")
+    return None
+
+
+async def source_bytes(files: Mapping[str, UploadFile]) -> bytes:
+    return ensure_image(await file_bytes(files, "source"), "source")
+
+
 async def source_of(
     service: Service, fields: Mapping[str, Any], files: Mapping[str, UploadFile]
 ) -> bytes | SourceIdentity:
     """The ``source`` file or the registered ``source_id`` (exactly one of them)."""
-    source_id = fields.get("source_id")
-    if "source" in files and source_id is not None:
-        raise ConfigError("send either the 'source' file or 'source_id', not both")
-    if source_id is not None:
-        if not isinstance(source_id, str):
-            raise ConfigError("'source_id' must be a text field")
-        return service.sources.get(source_id.strip())
-    _require_file(fields, files, "source")
-    return ensure_image(await file_bytes(files, "source"), "source")
+    identity = registered_source(service, fields, files)
+    return identity if identity is not None else await source_bytes(files)
 
 
 # -- routes ----------------------------------------------------------------------------
@@ -224,19 +285,39 @@ async def plugins(request: Request) -> Response:
 
 
 async def models(request: Request) -> Response:
+    """``faceswap models list --json`` without the server's paths (``path`` is left out)."""
+    redact = service_of(request).redact
     statuses = await asyncio.to_thread(ModelStore().list)
-    return JSONResponse([status.to_dict() for status in statuses])
+    rows = []
+    for status in statuses:
+        row = status.to_dict()
+        row.pop("path", None)
+        row["detail"] = redact(row["detail"]) if row.get("detail") else row.get("detail")
+        rows.append(row)
+    return JSONResponse(rows)
+
+
+async def admit(request: Request, service: Service) -> Release:
+    """A swap slot for a request whose body is read and checked; 499 if its client left."""
+    release = await service.admit()
+    if await request.is_disconnected():  # it gave up while it waited: do not swap for nobody
+        release()
+        raise ClientClosedError("the client closed the connection while waiting for a swap slot")
+    return release
 
 
 async def swap(request: Request) -> Response:
     service = service_of(request)
-    release = service.admit()  # before the body is read: a busy server refuses at once
+    service.require_ready()
+    # The whole body first (bounded in size, time and rate): a slow upload holds no slot.
+    fields, files = await read_form(request)
+    options = SwapOptions.parse(fields, has_reference="reference" in files)
+    _require_file(fields, files, "target")
+    identity = registered_source(service, fields, files)
+    release = await admit(request, service)
     try:
-        fields, files = await read_form(request)
-        options = SwapOptions.parse(fields, has_reference="reference" in files)
-        _require_file(fields, files, "target")
         target = ensure_image(await file_bytes(files, "target"), "target")
-        source = await source_of(service, fields, files)
+        source = identity if identity is not None else await source_bytes(files)
         reference = await file_bytes(files, "reference")
     except BaseException:
         release()
@@ -261,11 +342,12 @@ async def swap(request: Request) -> Response:
 
 async def register_source(request: Request) -> Response:
     service = service_of(request)
-    release = service.admit()
+    service.require_ready()
+    fields, files = await read_form(request)
+    check_fields(fields, ("source",))
+    _require_file(fields, files, "source")
+    release = await admit(request, service)
     try:
-        fields, files = await read_form(request)
-        check_fields(fields, ("source",))
-        _require_file(fields, files, "source")
         data = ensure_image(await file_bytes(files, "source"), "source")
     except BaseException:
         release()
@@ -316,15 +398,22 @@ async def submit_video(request: Request) -> Response:
     upload = files["video"]
     suffix = Path(upload.filename or "").suffix.lower()
     suffix = suffix if suffix in VIDEO_SUFFIXES else ""
-    record = service.jobs.create(options=_options(options))
+    try:
+        record = service.jobs.create(options=_options(options))  # leaves nothing when it fails
+    except OSError as exc:
+        if disk_full(exc):
+            raise _storage_full(exc) from exc
+        raise
     video = service.jobs.folder(record.id) / f"input{suffix}"
     try:
         await asyncio.to_thread(_save_upload, upload, video)
         if video.stat().st_size == 0:
             raise InvalidVideoError("cannot decode video: file is empty (0 bytes)")
         info = await asyncio.to_thread(service.check_video, video)
-    except BaseException:
+    except BaseException as exc:
         service.jobs.remove(record.id)
+        if disk_full(exc):
+            raise _storage_full(exc) from exc
         raise
     record = record.evolve(frames_total=info.get("frames"))
     service.jobs.write(record)
@@ -333,6 +422,15 @@ async def submit_video(request: Request) -> Response:
         record.to_dict(),
         status_code=202,
         headers={"Location": f"/v1/jobs/{record.id}"},
+    )
+
+
+def _storage_full(exc: BaseException) -> StorageFullError:
+    """The 507 of a video upload that found ``jobs_dir`` full (its job folder is already gone)."""
+    logger.error("no space left in jobs_dir for a video upload: %s", exc)
+    return StorageFullError(
+        "no space left on the server to store the video (its job folder is full); "
+        "retry later or send a shorter video"
     )
 
 
@@ -490,16 +588,26 @@ def create_app(
                 ],
             )
         )
+    middleware.append(Middleware(RequestBounds, respond=respond_error))
     token = serve.resolved_token()
     if token:
         middleware.append(Middleware(BearerAuth, token=token, respond=respond_error))
-    middleware.append(Middleware(BodyLimit, limit_for=body_limits(settings), respond=respond_error))
+    middleware.append(
+        Middleware(
+            BodyGuard,
+            limit_for=body_limits(settings),
+            respond=respond_error,
+            timeout_s=serve.limits.body_timeout_s,
+            min_rate=serve.limits.min_body_rate,
+        )
+    )
     app = Starlette(
         routes=routes(),
         middleware=middleware,
         lifespan=lifespan,
         exception_handlers={
             FaceswapError: on_faceswap_error,
+            ClientDisconnect: on_client_gone,
             HTTPException: on_http_error,
             Exception: on_unexpected,
         },

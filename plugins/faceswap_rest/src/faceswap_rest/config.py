@@ -54,9 +54,19 @@ class ServeLimits:
     :ivar formats: image formats accepted, sniffed from the bytes (never the file name
         or the declared Content-Type); others are 415.
     :ivar max_concurrent_swaps: swaps admitted at once (running or waiting for a
-        thread); one more is answered 503 with ``Retry-After``.
+        thread).
+    :ivar max_queued_swaps: requests that may wait (first come, first served) for a
+        swap slot once every slot is taken; one more is answered 503 with
+        ``Retry-After``. 0 refuses at once.
+    :ivar queue_timeout_s: longest a request waits in that queue; then 503.
     :ivar retry_after_s: the ``Retry-After`` seconds sent with a 503.
-    :ivar request_timeout_s: longest a swap or source registration may take; then 503.
+    :ivar request_timeout_s: longest a swap or source registration may take once it
+        has a slot; then 503.
+    :ivar body_timeout_s: a request body gets this long from its first byte, plus a
+        second for every ``min_body_rate`` bytes received, and never waits longer
+        than this for its next bytes; then 408 and the connection is closed
+        (Apache's ``RequestReadTimeout body=20,MinRate=500`` defaults).
+    :ivar min_body_rate: bytes per second a body must keep up after ``body_timeout_s``.
     :ivar max_video_bytes: largest upload of ``POST /v1/jobs/video``.
     :ivar max_video_seconds: longest video a job accepts (from its header).
     :ivar max_queued_jobs: video jobs queued or running at once; one more is 503.
@@ -68,8 +78,12 @@ class ServeLimits:
     max_pixels: int = attrs.field(default=40_000_000, validator=at_least(1))
     formats: list[str] = attrs.field(factory=lambda: ["png", "jpeg", "webp"], validator=_formats)
     max_concurrent_swaps: int = attrs.field(default=4, validator=between(1, 1024))
+    max_queued_swaps: int = attrs.field(default=16, validator=between(0, 10_000))
+    queue_timeout_s: float = attrs.field(default=10.0, validator=above(0.0, 3600.0))
     retry_after_s: int = attrs.field(default=1, validator=between(1, 3600))
     request_timeout_s: float = attrs.field(default=60.0, validator=above(0.0, 3600.0))
+    body_timeout_s: float = attrs.field(default=20.0, validator=above(0.0, 3600.0))
+    min_body_rate: int = attrs.field(default=500, validator=between(1, 1024 * MiB))
     max_video_bytes: int = attrs.field(default=500 * MiB, validator=between(1024, 64 * 1024 * MiB))
     max_video_seconds: float = attrs.field(default=600.0, validator=above(0.0, 86400.0))
     max_queued_jobs: int = attrs.field(default=8, validator=between(1, 10_000))

@@ -34,7 +34,7 @@ from typing import Any
 import attrs
 
 from faceswap_core.io.atomic import atomic_write_json
-from faceswap_rest.errors import ConflictError, NotFoundError
+from faceswap_rest.errors import ConflictError, NotFoundError, shorten
 
 STATUSES: tuple[str, ...] = ("queued", "running", "done", "failed", "cancelled")
 ACTIVE: tuple[str, ...] = ("queued", "running")
@@ -114,15 +114,21 @@ class JobStore:
 
     def folder(self, job_id: str) -> Path:
         if not _JOB_ID.match(job_id):
-            raise NotFoundError(f"unknown job {job_id!r}")
+            raise NotFoundError(f"unknown job {shorten(job_id)}")
         return self.root / job_id
 
     def create(self, options: dict[str, Any]) -> JobRecord:
+        """A new queued job and its folder; nothing is left behind when that fails (disk full)."""
         self.root.mkdir(parents=True, exist_ok=True)
         job_id = "job_" + secrets.token_urlsafe(12)
-        (self.root / job_id).mkdir()
+        folder = self.root / job_id
+        folder.mkdir()
         record = JobRecord(job_id, "queued", time.time(), options=options, owner_pid=os.getpid())
-        self.write(record)
+        try:
+            self.write(record)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
         return record
 
     def write(self, record: JobRecord) -> None:
@@ -214,6 +220,8 @@ class JobStore:
         marked = 0
         for record in list(self.records()):
             if record.status in ACTIVE and not _alive(record.owner_pid):
+                with contextlib.suppress(OSError):  # inputs first: "failed" means clean
+                    self.clear_inputs(record.id, keep=())
                 self.write(
                     record.evolve(
                         status="failed",
@@ -225,8 +233,6 @@ class JobStore:
                         },
                     )
                 )
-                with contextlib.suppress(OSError):
-                    self.clear_inputs(record.id, keep=())
                 marked += 1
         return marked
 

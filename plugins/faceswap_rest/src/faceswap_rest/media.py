@@ -4,7 +4,9 @@ Formats are sniffed from the bytes' header (the decoder's own probe, which reads
 no pixels), never trusted from the file name or the declared Content-Type. Form
 fields carry the CLI's option names (``faces``, ``threshold``, ``format``,
 ``quality``, ``require_face``, ``detect_every``...) and fail with the same
-faceswap errors and messages the CLI gives.
+faceswap errors and messages the CLI gives. Every text field and query
+parameter is at most :data:`MAX_FIELD_CHARS` long, and a value echoed in an
+error is cut short, so no request parameter is unbounded.
 """
 
 from __future__ import annotations
@@ -23,9 +25,13 @@ from faceswap_core.pipeline.image import check_threshold
 from faceswap_core.vision.selection import SELECTIONS
 from faceswap_core.vision.smoothing import SMOOTHING_METHODS
 from faceswap_rest.config import IMAGE_FORMATS
-from faceswap_rest.errors import UnsupportedMediaTypeError
+from faceswap_rest.errors import UnsupportedMediaTypeError, shorten
 
 _DECODER_ALIASES = {"MPO": "JPEG"}  # a phone's multi-picture JPEG is a JPEG
+MAX_FIELD_CHARS = 256
+"""Longest text field or query parameter (an option value, a source id, a time)."""
+MAX_FILENAME_CHARS = 255
+"""Longest file name of an uploaded part (NAME_MAX); only its suffix is ever used."""
 
 
 def check_format(data: bytes, name: str, allowed: Iterable[str], max_bytes: int) -> str:
@@ -45,7 +51,8 @@ def check_format(data: bytes, name: str, allowed: Iterable[str], max_bytes: int)
     return accepted[found]
 
 
-def _text(fields: Mapping[str, Any], key: str) -> str | None:
+def text_field(fields: Mapping[str, Any], key: str) -> str | None:
+    """The stripped text of field ``key``; ``None`` when absent or blank."""
     value = fields.get(key)
     if value is None:
         return None
@@ -56,7 +63,7 @@ def _text(fields: Mapping[str, Any], key: str) -> str | None:
 
 
 def _number(fields: Mapping[str, Any], key: str, kind: type[int] | type[float]) -> Any:
-    text = _text(fields, key)
+    text = text_field(fields, key)
     if text is None:
         return None
     try:
@@ -70,7 +77,7 @@ def _number(fields: Mapping[str, Any], key: str, kind: type[int] | type[float]) 
 
 
 def _flag(fields: Mapping[str, Any], key: str) -> bool | None:
-    text = _text(fields, key)
+    text = text_field(fields, key)
     if text is None:
         return None
     lowered = text.lower()
@@ -82,17 +89,24 @@ def _flag(fields: Mapping[str, Any], key: str) -> bool | None:
 
 
 def check_fields(fields: Mapping[str, Any], allowed: Iterable[str]) -> None:
+    """Only ``allowed`` names, and no text value over :data:`MAX_FIELD_CHARS`."""
     known = tuple(allowed)
     unknown = sorted(key for key in fields if key not in known)
     if unknown:
+        names = ", ".join(shorten(key) for key in unknown[:8])
         raise ConfigError(
-            f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
-            f"fields are {', '.join(known)}"
+            f"unknown field{'s' if len(unknown) > 1 else ''} {names}; fields are {', '.join(known)}"
         )
+    for key, value in fields.items():
+        if isinstance(value, str) and len(value) > MAX_FIELD_CHARS:
+            raise ConfigError(
+                f"field {key!r} is {len(value)} characters long, over the limit of "
+                f"{MAX_FIELD_CHARS}; send a shorter value"
+            )
 
 
 def _faces(fields: Mapping[str, Any], has_reference: bool) -> str | None:
-    faces = _text(fields, "faces")
+    faces = text_field(fields, "faces")
     if faces is not None and faces not in SELECTIONS:
         raise ConfigError(
             f"unknown face selection {faces!r}; choose one of {', '.join(SELECTIONS)}"
@@ -123,7 +137,7 @@ class SwapOptions:
         check_fields(fields, cls.FIELDS)
         threshold = _number(fields, "threshold", float)
         check_threshold(threshold)
-        fmt = normalize_format(_text(fields, "format") or "png")
+        fmt = normalize_format(text_field(fields, "format") or "png")
         quality = _number(fields, "quality", int)
         if quality is not None:
             if not 1 <= quality <= 100:
@@ -133,7 +147,7 @@ class SwapOptions:
                     f"field 'quality' applies to jpg and webp output; {fmt} is lossless"
                 )
         return cls(
-            model=_text(fields, "model"),
+            model=text_field(fields, "model"),
             faces=_faces(fields, has_reference),
             threshold=threshold,
             format=fmt,
@@ -167,19 +181,19 @@ class VideoOptions:
         detect_every = _number(fields, "detect_every", int)
         if detect_every is not None and not 1 <= detect_every <= 1000:
             raise ConfigError(f"field 'detect_every' must be from 1 to 1000, got {detect_every}")
-        smooth = _text(fields, "smooth")
+        smooth = text_field(fields, "smooth")
         if smooth is not None and smooth not in SMOOTHING_METHODS:
             raise ConfigError(
                 f"unknown smoothing {smooth!r}; choose one of {', '.join(SMOOTHING_METHODS)}"
             )
-        start, end = (_text(fields, key) for key in ("start", "end"))
-        fmt = (_text(fields, "format") or "mp4").lower().lstrip(".")
+        start, end = (text_field(fields, key) for key in ("start", "end"))
+        fmt = (text_field(fields, "format") or "mp4").lower().lstrip(".")
         if f".{fmt}" not in VIDEO_SUFFIXES:
             names = ", ".join(suffix.lstrip(".") for suffix in VIDEO_SUFFIXES)
             raise ConfigError(f"unknown video format {fmt!r}; choose one of {names}")
         audio = _flag(fields, "audio")
         return cls(
-            model=_text(fields, "model"),
+            model=text_field(fields, "model"),
             faces=_faces(fields, has_reference),
             threshold=threshold,
             detect_every=detect_every,
@@ -202,4 +216,13 @@ def ensure_image(data: bytes | None, name: str) -> bytes:
     return data
 
 
-__all__ = ["SwapOptions", "VideoOptions", "check_fields", "check_format", "ensure_image"]
+__all__ = [
+    "MAX_FIELD_CHARS",
+    "MAX_FILENAME_CHARS",
+    "SwapOptions",
+    "VideoOptions",
+    "check_fields",
+    "check_format",
+    "ensure_image",
+    "text_field",
+]

@@ -4,7 +4,9 @@ The access log goes to the ``faceswap.rest.access`` logger as one JSON object pe
 request: ``request_id`` (the caller's ``X-Request-ID`` when it is a sane token,
 else a new one; echoed in the response), ``method``, ``route`` (the route's
 template, so ids do not explode the cardinality), ``status``, ``duration_ms``
-and, for swaps, ``faces`` found and swapped. ``/metrics`` exposes the same in
+and, where they apply, ``error`` (the error code of a failed request),
+``body_bytes`` (request body bytes received) and, for swaps, ``faces`` found and
+swapped. ``/metrics`` exposes the same in
 Prometheus' text format from a registry private to the app.
 """
 
@@ -28,6 +30,8 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 INFO_KEY = "faceswap"
 """Scope key where handlers leave what the access log reports (``faces``)."""
 
+LOGGED_KEYS = ("error", "body_bytes", "faces", "faces_swapped", "frames", "dropped")
+"""What handlers may add to a request's access log line (through :func:`note`)."""
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
@@ -69,12 +73,23 @@ class Metrics:
             "Swaps admitted and not finished (running or waiting for a thread)",
             registry=self.registry,
         )
+        self.swaps_queued = Gauge(
+            "faceswap_swaps_queued",
+            "Requests waiting for a swap slot (max_queued_swaps)",
+            registry=self.registry,
+        )
+        self.queue_wait = Histogram(
+            "faceswap_swap_queue_wait_seconds",
+            "Seconds a swap waited for its slot (0 when one was free)",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
         self.faces_swapped = Counter(
             "faceswap_faces_swapped_total", "Faces swapped by /v1/swap", registry=self.registry
         )
         self.rejected = Counter(
             "faceswap_overload_rejections_total",
-            "Requests answered 503 because every slot was taken",
+            "Requests answered 503 because every slot (and the wait queue) was taken",
             ["what"],
             registry=self.registry,
         )
@@ -159,7 +174,7 @@ class Observability:
                     "status": status,
                     "duration_ms": round(seconds * 1000.0, 3),
                 }
-                for key in ("faces", "faces_swapped", "frames", "dropped"):
+                for key in LOGGED_KEYS:
                     if key in info:
                         record[key] = info[key]
                 self.logger.info(json.dumps(record))

@@ -36,9 +36,26 @@ def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 UNAUTHORIZED = _error("Bearer token missing or wrong (only when the server has a token)")
 OVERLOADED = {
-    **_error("Busy (every slot taken), still loading models, or past request_timeout_s"),
+    **_error(
+        "Busy (every slot taken and the wait queue full, or no slot within queue_timeout_s), "
+        "still loading models, or past request_timeout_s"
+    ),
     "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds"}},
 }
+SLOW_BODY = _error(
+    "The body arrived too slowly (body_timeout_s, min_body_rate); the connection is closed"
+)
+CLIENT_GONE = _error(
+    "The client closed the connection before its body was complete (nobody reads this "
+    "answer; it is what the access log and the metrics record)"
+)
+UPLOAD_ERRORS = {"408": SLOW_BODY, "499": CLIENT_GONE}
+"""What any route with an uploaded body may also answer."""
+BOUNDS = {
+    "414": _error("URL path or query string over its length bound (4096 bytes)"),
+    "431": _error("More than 64 headers, or one over 8192 bytes"),
+}
+"""What every route may answer before it runs (limits.RequestBounds)."""
 NOT_FOUND = _error("No such resource")
 INVALID = _error("Invalid parameter, unknown field, or no face in the source")
 
@@ -157,7 +174,6 @@ SCHEMAS: dict[str, Any] = {
             "name": {"type": "string"},
             "kind": {"type": "string"},
             "file": {"type": "string"},
-            "path": {"type": ["string", "null"]},
             "size": {"type": ["integer", "null"]},
             "sha256": {"type": ["string", "null"]},
             "license": {"type": "string"},
@@ -327,6 +343,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
             "415": _error("An image format the server does not accept"),
             "422": INVALID,
             "503": OVERLOADED,
+            **UPLOAD_ERRORS,
         },
     },
     ("/v1/sources", "post"): {
@@ -351,6 +368,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
             "415": _error("Unsupported image format"),
             "422": INVALID,
             "503": OVERLOADED,
+            **UPLOAD_ERRORS,
         },
     },
     ("/v1/sources/{source_id}", "delete"): {
@@ -380,6 +398,8 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
             "415": _error("Unsupported source image format"),
             "422": INVALID,
             "503": OVERLOADED,
+            "507": _error("No space left in jobs_dir; nothing of the job is kept"),
+            **UPLOAD_ERRORS,
         },
     },
     ("/v1/jobs/{job_id}", "get"): {
@@ -505,7 +525,12 @@ def openapi_document(routes: Sequence[BaseRoute]) -> dict[str, Any]:
         operation_id = (
             f"{method}_{path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}"
         )
-        paths.setdefault(path, {})[method] = {"operationId": operation_id or method, **operation}
+        responses = {**operation["responses"], **BOUNDS}
+        paths.setdefault(path, {})[method] = {
+            "operationId": operation_id or method,
+            **operation,
+            "responses": responses,
+        }
     return {
         "openapi": "3.1.0",
         "info": {

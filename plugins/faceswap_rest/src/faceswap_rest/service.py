@@ -5,7 +5,9 @@ thread pool and its own pipelines, loaded once when the service starts:
 
 - swaps and source registrations: ``serve.threads`` threads, one pipeline each;
   at most ``limits.max_concurrent_swaps`` are admitted (running or waiting for a
-  thread), one more is 503 with ``Retry-After``;
+  thread), up to ``limits.max_queued_swaps`` more wait for a slot for up to
+  ``limits.queue_timeout_s`` (:mod:`faceswap_rest.admission`), then 503 with
+  ``Retry-After``;
 - WebSocket streams: ``serve.max_streams`` pipelines, one per open stream;
 - video jobs: ``serve.max_jobs`` threads and pipelines, queued up to
   ``limits.max_queued_jobs``.
@@ -19,8 +21,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import queue
 import shutil
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -35,20 +40,24 @@ from faceswap_core.errors import ConfigError, FaceswapError, ModelFileError, Vid
 from faceswap_core.experiment.env import usable_cpus
 from faceswap_core.io.encode import OUTPUT_FORMATS, encode
 from faceswap_core.io.video import probe_video
+from faceswap_core.models.store import default_root
 from faceswap_core.pipeline.image import Pipeline, SourceIdentity
 from faceswap_core.pipeline.timing import StageTimer
 from faceswap_core.pipeline.video import swap_video
 from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins
+from faceswap_rest.admission import Admission, Release
 from faceswap_rest.config import Settings
 from faceswap_rest.errors import (
     LoadFailedError,
     OverloadedError,
     RequestTimeoutError,
+    disk_full,
     error_kind,
 )
 from faceswap_rest.jobs import JobCancelledError, JobInterruptedError, JobStore, ProgressWriter
 from faceswap_rest.media import SwapOptions, VideoOptions, check_format
 from faceswap_rest.observability import Metrics
+from faceswap_rest.redact import Redactor
 from faceswap_rest.sources import SourceRegistry
 
 T = TypeVar("T")
@@ -152,12 +161,18 @@ class Service:
         self.jobs = JobStore(self.serve.jobs_dir, self.serve.job_ttl_s)
         self.metrics = Metrics()
         self.metrics.watch_jobs(self.jobs.counts)
+        self.admission = Admission(
+            self.limits.max_concurrent_swaps,
+            self.limits.max_queued_swaps,
+            self.limits.queue_timeout_s,
+            self.limits.retry_after_s,
+            self.metrics,
+        )
+        self.redact = service_redactor(settings)
         self.ready = False
         self.stopping = threading.Event()
         self.load_error: FaceswapError | None = None
         self.loaded_seconds: float | None = None
-        self._inflight = 0
-        self._lock = threading.Lock()
 
     def _new_pipeline(self) -> Pipeline:
         return Pipeline(self.pipeline_config, self.plugins)
@@ -211,35 +226,19 @@ class Service:
 
     @property
     def inflight(self) -> int:
-        return self._inflight
+        """Swaps holding a slot (running, or waiting for a swap thread)."""
+        return self.admission.running
 
-    def admit(self) -> Callable[[], None]:
-        """Take a swap slot or raise 503; returns the function that gives it back (once)."""
+    async def admit(self) -> Release:
+        """Take a swap slot, waiting in the bounded queue if need be, or raise 503.
+
+        Returns the function that gives the slot back (once). Call it only after
+        the request's body is read, so a slow upload never holds a slot.
+        """
         self.require_ready()
-        with self._lock:
-            if self._inflight >= self.limits.max_concurrent_swaps:
-                self.metrics.rejected.labels("swap").inc()
-                raise OverloadedError(
-                    f"the server is busy: {self._inflight} swaps in progress, the limit is "
-                    f"{self.limits.max_concurrent_swaps} (max_concurrent_swaps); retry after "
-                    f"{self.limits.retry_after_s} s",
-                    self.limits.retry_after_s,
-                )
-            self._inflight += 1
-            self.metrics.swaps_in_flight.set(self._inflight)
-        released = threading.Event()
+        return await self.admission.acquire()
 
-        def release() -> None:
-            if released.is_set():
-                return
-            released.set()
-            with self._lock:
-                self._inflight -= 1
-                self.metrics.swaps_in_flight.set(self._inflight)
-
-        return release
-
-    async def run_admitted(self, release: Callable[[], None], fn: Callable[[], T]) -> T:
+    async def run_admitted(self, release: Release, fn: Callable[[], T]) -> T:
         """Run ``fn`` on the swap executor; the slot is given back when ``fn`` really ends.
 
         A request past ``request_timeout_s`` is answered 503 at once, but its slot
@@ -304,12 +303,12 @@ class Service:
             timings = {"decode": timer.ms["decode"], **result.timings}
             changed = bool(result.swapped)
             with timer.stage("encode"):
+                mark = pipeline.config.provenance and changed
                 data = encode(
                     result.image,
                     options.format,
                     quality=95 if options.quality is None else options.quality,
-                    provenance=pipeline.config.provenance and changed,
-                    model=_swapper_name(pipeline),
+                    provenance=pipeline.mark(target=target, source=source) if mark else False,
                 )
             timings["encode"] = timer.ms["encode"]
         self.metrics.faces_swapped.inc(len(result.swapped))
@@ -340,13 +339,17 @@ class Service:
         options: VideoOptions,
         reference: bytes | None,
     ) -> None:
-        """Run one video job to its end state; every outcome is written to ``job.json``."""
+        """Run one video job to its end state; every outcome is written to ``job.json``.
+
+        The job's inputs are deleted before its final state is written, so a client
+        that sees the final state finds the folder clean.
+        """
         store = self.jobs
         record = store.read(job_id)
         output = f"result.{options.format}"
         if store.cancel_requested(job_id):
-            store.write(record.evolve(status="cancelled", finished=time.time()))
             store.clear_inputs(job_id, keep=())
+            store.write(record.evolve(status="cancelled", finished=time.time()))
             return
         store.write(record.evolve(status="running", started=time.time()))
         try:
@@ -375,27 +378,30 @@ class Service:
                     "message": "the service stopped while this job was running; submit it again",
                 },
             )
-            store.write(final)
             store.clear_inputs(job_id, keep=())
+            store.write(final)
             return
         except JobCancelledError:
             final = store.read(job_id).evolve(status="cancelled", finished=time.time())
-            store.write(final)
             store.clear_inputs(job_id, keep=())
+            store.write(final)
             return
         except Exception as exc:
             kind = error_kind(exc)
             text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            if not isinstance(exc, FaceswapError):
+            if disk_full(exc):
+                logger.error("video job %s: no space left in jobs_dir: %s", job_id, exc)
+                text = "no space left in the server's job folder; submit the job again later"
+            elif not isinstance(exc, FaceswapError):
                 logger.exception("video job %s failed", job_id)
                 text = f"unexpected {type(exc).__name__}: {text}"
             failed = store.read(job_id).evolve(
                 status="failed",
                 finished=time.time(),
-                error={"code": kind.code, "message": text},
+                error={"code": kind.code, "message": self.redact(text)},
             )
-            store.write(failed)
             store.clear_inputs(job_id, keep=())
+            store.write(failed)
             return
         summary = report.to_dict()
         summary["input"] = "video"
@@ -417,4 +423,19 @@ class Service:
         return shutil.disk_usage(folder).free
 
 
-__all__ = ["PipelinePool", "Service", "SwapOutcome", "check_model", "warm"]
+def service_redactor(settings: Settings) -> Redactor:
+    """The :class:`Redactor` of one service: its folders get labels, its token is a secret."""
+    serve = settings.serve
+    folders: dict[str | os.PathLike[str], str] = {
+        Path.home(): "~",
+        tempfile.gettempdir(): "<tmp>",
+        sys.prefix: "<python>",
+        default_root(): "<models>",
+        serve.jobs_dir: "<jobs_dir>",
+        serve.reports_dir: "<reports_dir>",
+    }
+    token = serve.resolved_token()
+    return Redactor(folders, secrets=[token] if token else [], private=[serve.jobs_dir])
+
+
+__all__ = ["PipelinePool", "Service", "SwapOutcome", "check_model", "service_redactor", "warm"]

@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict
 
 from faceswap_core.pipeline.image import SourceIdentity
-from faceswap_rest.errors import NotFoundError
+from faceswap_rest.errors import NotFoundError, shorten
 
 
 class SourceRegistry:
@@ -38,8 +38,8 @@ class SourceRegistry:
             identity = self._items.get(source_id)
             if identity is None:
                 raise NotFoundError(
-                    f"unknown source_id {source_id!r} (never registered, deleted, or dropped "
-                    f"from the cache of {self.size}); register the source again with "
+                    f"unknown source_id {shorten(source_id)} (never registered, deleted, or "
+                    f"dropped from the cache of {self.size}); register the source again with "
                     "POST /v1/sources"
                 )
             self._items.move_to_end(source_id)
@@ -48,7 +48,7 @@ class SourceRegistry:
     def remove(self, source_id: str) -> None:
         with self._lock:
             if self._items.pop(source_id, None) is None:
-                raise NotFoundError(f"unknown source_id {source_id!r}")
+                raise NotFoundError(f"unknown source_id {shorten(source_id)}")
 
     def __len__(self) -> int:
         with self._lock:

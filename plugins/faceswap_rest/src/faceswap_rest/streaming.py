@@ -23,6 +23,7 @@ import contextlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -99,6 +100,7 @@ class FrameWorker:
     ) -> None:
         self.service = service
         self.pipeline = pipeline
+        self.identity = identity
         self.options = options
         data = {**unstructure(pipeline.config.video), **options.video}
         config = structure(data, VideoConfig, path="$.video")
@@ -120,12 +122,12 @@ class FrameWorker:
         self.index += 1
         with timer.stage("encode"):
             options = self.options
+            mark = self.pipeline.config.provenance and bool(frame.swapped)
             encoded = encode(
                 frame.image,
                 options.format,
                 quality=options.quality,
-                provenance=self.pipeline.config.provenance and bool(frame.swapped),
-                model=str(self.pipeline.config.swapper.get("type")),
+                provenance=self.pipeline.mark(target=data, source=self.identity) if mark else False,
             )
         timings = {**{"decode": timer.ms["decode"]}, **frame.timings, "encode": timer.ms["encode"]}
         header = {
@@ -213,12 +215,16 @@ async def _run(websocket: WebSocket, service: Service, worker: FrameWorker) -> N
     loop = asyncio.get_running_loop()
     metrics = service.metrics.stream_frames
 
+    client_gone = False
+
     async def receive() -> None:
+        nonlocal client_gone
         seq = 0
         try:
             while True:
                 message = await websocket.receive()
                 if message["type"] == "websocket.disconnect":
+                    client_gone = True
                     break
                 data = message.get("bytes")
                 if data is None:
@@ -241,7 +247,7 @@ async def _run(websocket: WebSocket, service: Service, worker: FrameWorker) -> N
                 if slot.put(data, seq, time.monotonic() - started):
                     metrics.labels("dropped").inc()
         except WebSocketDisconnect:
-            pass
+            client_gone = True
         finally:
             slot.close()
 
@@ -261,7 +267,7 @@ async def _run(websocket: WebSocket, service: Service, worker: FrameWorker) -> N
                 if not isinstance(exc, FaceswapError):
                     logger.exception("stream frame %d failed", seq)
                 metrics.labels("failed").inc()
-                failure = _error_header(seq, exc)
+                failure = _error_header(seq, exc, redact=service.redact)
                 failure.update(dropped=dropped, dropped_total=slot.dropped_total)
                 if not await _send_header(websocket, failure):
                     break
@@ -279,12 +285,16 @@ async def _run(websocket: WebSocket, service: Service, worker: FrameWorker) -> N
         note(websocket.scope, frames=swapped, dropped=slot.dropped_total)
         reader.cancel()
         await asyncio.gather(reader, return_exceptions=True)
-        if websocket.application_state == WebSocketState.CONNECTED:
-            with contextlib.suppress(RuntimeError):
+        # A client that closed (or dropped) has ended the stream: closing again would
+        # fail on a gone socket. Otherwise the server ends it with a normal close.
+        if not client_gone and websocket.application_state == WebSocketState.CONNECTED:
+            with contextlib.suppress(RuntimeError, WebSocketDisconnect):
                 await websocket.close()
 
 
-def _error_header(seq: int, exc: BaseException, code: str | None = None) -> dict[str, Any]:
+def _error_header(
+    seq: int, exc: BaseException, code: str | None = None, redact: Callable[[str], str] = str
+) -> dict[str, Any]:
     message = str(exc).strip()
     if not isinstance(exc, FaceswapError):
         detail = f": {message.splitlines()[0]}" if message else ""
@@ -292,7 +302,7 @@ def _error_header(seq: int, exc: BaseException, code: str | None = None) -> dict
     return {
         "type": "error",
         "seq": seq,
-        "error": {"code": code or error_kind(exc).code, "message": message},
+        "error": {"code": code or error_kind(exc).code, "message": redact(message)},
     }
 
 

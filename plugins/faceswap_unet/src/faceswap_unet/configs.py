@@ -14,7 +14,7 @@ import attrs
 from attrs import validators as v
 
 from faceswap_core.config import ranges
-from faceswap_core.config.ranges import MAX_STEPS, at_least, below, between, each, loss_weight
+from faceswap_core.config.ranges import MAX_STEPS, above, at_least, between, each, loss_weight
 
 ComponentRef = dict[str, Any]
 
@@ -23,11 +23,6 @@ MAX_EXPORT_BATCH = 256
 
 DEFAULT_KAGGLE_DATASET = "jessicali9530/lfw-dataset"
 """The Kaggle copy of LFW (its zip nests ``lfw-deepfunneled/lfw-deepfunneled/<Name>/``)."""
-
-
-def _ratio(_: Any, attribute: attrs.Attribute[float], value: float) -> None:
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"{attribute.name} must be in [0, 1), got {value}")
 
 
 @attrs.frozen
@@ -42,7 +37,7 @@ class LfwConfig:
     :ivar detector: the registered detector that finds faces and their 5 points.
     :ivar val_fraction: share of identities in ``val``; ``test_fraction`` likewise.
     :ivar seed: seed of the identity split.
-    :ivar workers: processes detecting faces; 0 uses every usable CPU.
+    :ivar workers: threads detecting faces, each with its own detector; 0: one per usable CPU.
     :ivar min_score: detections below this score count as no face.
     """
 
@@ -52,11 +47,11 @@ class LfwConfig:
     detector: ComponentRef = attrs.field(
         factory=lambda: {"type": "retinaface"}, metadata={"component": "detector"}
     )
-    val_fraction: float = attrs.field(default=0.1, validator=_ratio)
-    test_fraction: float = attrs.field(default=0.1, validator=_ratio)
+    val_fraction: float = attrs.field(default=0.1, validator=between(0.0, 1.0, high_open=True))
+    test_fraction: float = attrs.field(default=0.1, validator=between(0.0, 1.0, high_open=True))
     seed: int = attrs.field(default=0, validator=v.ge(0))
     workers: int = attrs.field(default=0, validator=[v.ge(0), v.le(64)])
-    min_score: float = attrs.field(default=0.5, validator=[v.ge(0.0), v.le(1.0)])
+    min_score: float = attrs.field(default=0.5, validator=between(0.0, 1.0))
 
 
 @attrs.frozen
@@ -68,7 +63,7 @@ class AugmentConfig:
     """
 
     names: list[str] = attrs.field(factory=lambda: ["hflip", "color_jitter", "blur"])
-    probability: float = attrs.field(default=0.5, validator=[v.ge(0.0), v.le(1.0)])
+    probability: float = attrs.field(default=0.5, validator=between(0.0, 1.0))
 
 
 @attrs.frozen
@@ -122,7 +117,9 @@ class RecognizerConfig:
 class OptimizerConfig:
     type: Literal["adam", "adamw"] = "adam"
     lr: float = attrs.field(default=2e-4, validator=ranges.learning_rate)
-    betas: tuple[float, ...] = attrs.field(default=(0.5, 0.999), validator=each(below(0.0, 1.0)))
+    betas: tuple[float, ...] = attrs.field(
+        default=(0.5, 0.999), validator=each(between(0.0, 1.0, high_open=True))
+    )
     weight_decay: float = attrs.field(default=0.0, validator=ranges.weight_decay)
     discriminator_lr: float | None = attrs.field(default=None, validator=ranges.learning_rate)
 
@@ -143,7 +140,7 @@ class SchedulerConfig:
     warmup_steps: int = attrs.field(default=0, validator=between(0, MAX_STEPS))
     min_lr: float = attrs.field(default=0.0, validator=between(0.0, 1.0))
     step_size: int = attrs.field(default=1000, validator=between(1, MAX_STEPS))
-    gamma: float = attrs.field(default=0.5, validator=[v.gt(0.0), v.le(1.0)])
+    gamma: float = attrs.field(default=0.5, validator=above(0.0, 1.0))
 
 
 @attrs.frozen
@@ -163,7 +160,7 @@ class EarlyStoppingConfig:
     monitor: str = "val/loss_reconstruction"
     patience: int = attrs.field(default=5, validator=between(1, MAX_STEPS))
     mode: Literal["min", "max"] = "min"
-    min_delta: float = attrs.field(default=0.0, validator=at_least(0))
+    min_delta: float = attrs.field(default=0.0, validator=at_least(0.0))
 
 
 @attrs.frozen
@@ -224,7 +221,7 @@ class TrainConfig:
     steps: int = attrs.field(default=1000, validator=between(1, MAX_STEPS))
     batch_size: int = attrs.field(default=8, validator=[v.ge(1), v.le(4096)])
     accumulate: int = attrs.field(default=1, validator=[v.ge(1), v.le(1024)])
-    same_identity: float = attrs.field(default=0.5, validator=[v.ge(0.0), v.le(1.0)])
+    same_identity: float = attrs.field(default=0.5, validator=between(0.0, 1.0))
     device: Literal["auto", "cpu", "cuda"] = "auto"
     amp: Literal["off", "bf16", "fp16"] = "off"
     workers: int = attrs.field(default=0, validator=[v.ge(0), v.le(64)])
@@ -285,7 +282,7 @@ class UnetSwapperConfig:
     :ivar device: ``cpu``, ``cuda`` or ``auto``.
     """
 
-    model: str
+    model: str = attrs.field(metadata={"checkpoint": True})
     device: Literal["auto", "cpu", "cuda"] = "cpu"
 
 

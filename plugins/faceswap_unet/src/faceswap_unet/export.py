@@ -18,10 +18,17 @@ exporter therefore:
    through ONNX Runtime, at batch 1 and 4 for a dynamic batch or at the static
    batch, and compares every output.
 
-Only when the largest absolute difference is within the tolerance are the
-graph and ``NAME.export.json`` (the record: differences, exporter, opset,
-torch / onnx / ONNX Runtime versions, checkpoint) written, each atomically;
-otherwise nothing is written and the command exits 5.
+The export carries the recognizer the model was trained with: the
+checkpoint's frozen recognizer is exported too (``NAME.recognizer.onnx``,
+validated against torch the same way) with a few real probe faces and its
+embeddings of them (``NAME.probes.npz``); the swapper graph pins both by
+SHA-256 (:mod:`faceswap_unet.recognizer_export` says why two graphs).
+
+Only when every difference is within the tolerance are the graphs, the
+probes and ``NAME.export.json`` (the record: differences, exporter, opset,
+torch / onnx / ONNX Runtime versions, checkpoint, the companion files and
+their SHA-256) written, each atomically; otherwise nothing is written and
+the command exits 5.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import copy
 import json
 import logging
 import os
+import shlex
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -48,8 +56,6 @@ from faceswap_core.export.verify import VerificationError, compare_outputs
 from faceswap_core.io.atomic import atomic_path, refuse_special
 from faceswap_core.io.hashing import sha256_bytes
 from faceswap_core.plugin.context import BuildContext
-from faceswap_core.plugin.kinds import RECOGNIZER
-from faceswap_core.plugin.manager import FaceswapPlugins
 from faceswap_core.runtime.onnxruntime import OnnxRuntime
 from faceswap_core.swappers.configs import CROP_SIZE_MAX, CROP_SIZE_MIN
 from faceswap_core.swappers.contract import (
@@ -58,10 +64,26 @@ from faceswap_core.swappers.contract import (
     check_export,
     metadata_int,
 )
+from faceswap_core.swappers.export_recognizer import (
+    PROBES_SHA256,
+    RECOGNIZER_SHA256,
+    ExportedRecognizer,
+    check_agreement,
+    companion_paths,
+)
 from faceswap_core.tools.samples import load_sample
 from faceswap_core.vision.align import TEMPLATES
-from faceswap_unet.configs import OnnxExportConfig
+from faceswap_unet.configs import FP32_ATOL, OnnxExportConfig
 from faceswap_unet.inference import ExportModule, LoadedCheckpoint, load_checkpoint_for_inference
+from faceswap_unet.model.recognizer import FrozenRecognizer
+from faceswap_unet.recognizer_export import (
+    RecognizerFiles,
+    RecognizerModule,
+    embed,
+    probe_set,
+    probes_of,
+    validate_recognizer,
+)
 
 OUTPUT_NAMES: tuple[str, ...] = ExportModule.output_names
 DYNAMIC_BATCH = "N"
@@ -136,20 +158,24 @@ def _quiet_torch_export() -> Iterator[None]:
 
 def torch_export(
     module: nn.Module,
-    example: tuple[torch.Tensor, torch.Tensor],
+    example: tuple[torch.Tensor, ...],
     *,
     opset: int,
     exporter: str,
     dynamic_batch: bool,
+    names: tuple[tuple[str, ...], tuple[str, ...]] = (EXPORT_INPUTS, OUTPUT_NAMES),
 ) -> Any:
-    """``torch.onnx.export`` to an in-memory ``onnx.ModelProto``."""
+    """``torch.onnx.export`` to an in-memory ``onnx.ModelProto``.
+
+    :param names: the graph's input and output names (the swapper contract's by default).
+    """
     import onnx
 
-    inputs, outputs = list(EXPORT_INPUTS), list(OUTPUT_NAMES)
+    inputs, outputs = list(names[0]), list(names[1])
     with _quiet_torch_export():
         if exporter == "dynamo":
             batch = torch.export.Dim(DYNAMIC_BATCH, min=1, max=4096)
-            shapes = {name: {0: batch} for name in EXPORT_INPUTS} if dynamic_batch else None
+            shapes = {name: {0: batch} for name in inputs} if dynamic_batch else None
             program = torch.onnx.export(
                 module,
                 example,
@@ -163,7 +189,7 @@ def torch_export(
             )
             assert program is not None
             return program.model_proto
-        axes = {name: {0: DYNAMIC_BATCH} for name in (*EXPORT_INPUTS, *OUTPUT_NAMES)}
+        axes = {name: {0: DYNAMIC_BATCH} for name in (*inputs, *outputs)}
         with tempfile.TemporaryDirectory(prefix="faceswap-export-") as folder:
             path = Path(folder) / "model.onnx"
             torch.onnx.export(
@@ -274,10 +300,10 @@ class UnetOnnxExporter:
         if out.is_dir():
             raise ConfigError(f"--out {out} is a folder; give the ONNX file name")
         record = record_path(out)
-        for path in (out, record):
+        for path in (out, record, *companion_paths(out)):
             refuse_special(path)  # a device, FIFO, socket or symlink: never, even with --force
         if not self.config.force:
-            for existing in (out, record):
+            for existing in (out, record, *companion_paths(out)):
                 if os.path.lexists(existing):
                     raise ConfigError(f"{existing} exists; pass --force to overwrite it")
         return record
@@ -304,14 +330,17 @@ class UnetOnnxExporter:
         config = self.config
         out = Path(config.out).expanduser()
         record = self._check_out(out)
+        recognizer_out, probes_out = companion_paths(out)
         dynamic, trace_batch = self._mode()
         self._check_opset()
         source = self._source()
         loaded = load_checkpoint_for_inference(source)
         metadata, size, dim = checked_metadata(loaded)
+        trained = self._trained_recognizer(loaded)
+        rng = np.random.default_rng(config.seed)
+        own = self._export_recognizer(trained, metadata, size, dim, rng)
         reference = ExportModule(loaded.generator).eval()
         module: nn.Module = Float16Module(reference).eval() if config.fp16 else reference
-        rng = np.random.default_rng(config.seed)
         example = validation_inputs(size, dim, trace_batch, rng)
         proto = torch_export(
             module,
@@ -326,28 +355,135 @@ class UnetOnnxExporter:
                 f"torch wrote opset {opset} instead of --opset {config.opset}; "
                 "use --exporter torchscript for opsets below 18"
             )
-        data = self._finish(proto, metadata, loaded.state, dynamic, trace_batch)
+        pins = {RECOGNIZER_SHA256: own.sha256, PROBES_SHA256: own.probes_sha256}
+        data = self._finish(proto, {**metadata, **pins}, loaded.state, dynamic, trace_batch)
         batches = DYNAMIC_VALIDATION_BATCHES if dynamic else (trace_batch,)
         session_batch = None if dynamic else trace_batch
         replace = self.config.force
         with (
             atomic_path(record, replace=replace) as record_temp,
             atomic_path(out, replace=replace) as temp,
+            atomic_path(recognizer_out, replace=replace) as recognizer_temp,
+            atomic_path(probes_out, replace=replace) as probes_temp,
         ):
             temp.write_bytes(data)
+            recognizer_temp.write_bytes(own.graph)
+            probes_temp.write_bytes(own.probe_bytes)
             # ONNX Runtime CPU is the reference runtime, whatever the pipeline's runtime is.
             session = OnnxRuntime().load(temp)
             check_export(session, str(out), batch=session_batch)
             checks = self._validate(session, reference, size, dim, batches, rng)
+            self._check_deployed_recognizer(recognizer_temp, own, out, metadata, size, dim)
             summary = self._summary(out, data, opset, dynamic, trace_batch, loaded, checks)
+            summary.update(own.record(recognizer_out.name, probes_out.name))
             record_temp.write_text(
                 json.dumps(
-                    {"out": str(out), **summary, "metadata": metadata}, indent=2, sort_keys=True
+                    {"out": str(out), **summary, "metadata": {**metadata, **pins}},
+                    indent=2,
+                    sort_keys=True,
                 )
                 + "\n",
                 encoding="utf-8",
             )
-        return ExportReport(out=out, summary=summary, notes=self._notes(out, metadata, dynamic))
+        return ExportReport(
+            out=out, summary=summary, notes=self._notes(out, metadata, dynamic, own)
+        )
+
+    # -- the recognizer the model was trained with -----------------------------------------
+
+    @staticmethod
+    def _trained_recognizer(loaded: LoadedCheckpoint) -> FrozenRecognizer:
+        """The checkpoint's recognizer network: an export without it is not deployable."""
+        if loaded.recognizer is None:
+            weights = (loaded.state.get("recognizer") or {}).get("weights")
+            raise ModelFileError(
+                f"{loaded.path}: the recognizer this model was trained with is not here (its "
+                f"weights {weights!r} are missing) and the checkpoint holds none; an export "
+                "carries that recognizer: put its backbone.pth back at that path"
+            )
+        return loaded.recognizer.eval()
+
+    def _export_recognizer(
+        self,
+        trained: FrozenRecognizer,
+        metadata: dict[str, str],
+        size: int,
+        dim: int,
+        rng: np.random.Generator,
+    ) -> RecognizerFiles:
+        """The recognizer graph and the probe file as bytes, validated against torch."""
+        import onnx
+
+        config = self.config
+        module = RecognizerModule(trained).eval()
+        probes = probe_set(self.context, size, metadata["faceswap.template"])
+        proto = torch_export(
+            module,
+            # torch.export specialises a batch of 1: trace a dynamic batch at 2.
+            (torch.from_numpy(np.concatenate([probes.crops, probes.crops])[:2]),),
+            opset=config.opset,
+            exporter=config.exporter,
+            dynamic_batch=True,
+            names=(RecognizerModule.input_names, RecognizerModule.output_names),
+        )
+        onnx.helper.set_model_props(
+            proto,
+            {
+                **metadata,
+                "faceswap.kind": "recognizer",
+                "faceswap.exporter": f"faceswap-unet {version('faceswap-unet')}",
+            },
+        )
+        proto.producer_name = "faceswap-unet"
+        proto.producer_version = version("faceswap-unet")
+        proto.doc_string = "faceswap U-Net's training recognizer: crop -> embedding"
+        graph = self._checked_bytes(proto, "recognizer")
+        session = OnnxRuntime().load(graph)
+        atol = FP32_ATOL if config.atol is None else config.atol
+        checks = validate_recognizer(session.run, module, probes.crops, rng, atol)
+        if not checks["max_abs_diff"] <= atol:
+            raise VerificationError(
+                f"the recognizer's ONNX export differs from torch by {checks['max_abs_diff']:.3g} "
+                f"(max abs) > atol {atol:g}; nothing written"
+            )
+        stored = probes_of(probes, embed(module, probes.crops))
+        return RecognizerFiles(graph, stored, stored.encode(), atol=atol, **checks)
+
+    def _check_deployed_recognizer(
+        self,
+        graph: Path,
+        own: RecognizerFiles,
+        out: Path,
+        metadata: dict[str, str],
+        size: int,
+        dim: int,
+    ) -> None:
+        """The written graph, as the ``onnx`` swapper runs it, reproduces the probe embeddings."""
+        session = OnnxRuntime().load(graph)
+        deployed = ExportedRecognizer(
+            session, str(graph), crop_size=size, template=metadata["faceswap.template"],
+            embedding_dim=dim,
+        )  # fmt: skip
+        check_agreement(
+            own.probes,
+            deployed.embed,
+            dim=dim,
+            origin=str(out),
+            trained=metadata["faceswap.recognizer"],
+            candidate="the exported recognizer graph",
+            advice="The recognizer does not export faithfully; nothing written",
+        )
+
+    def _checked_bytes(self, proto: Any, what: str) -> bytes:
+        """``onnx.checker`` (full check, shape inference included), then the serialised graph."""
+        import onnx
+
+        try:
+            onnx.checker.check_model(proto, full_check=True)
+        except onnx.checker.ValidationError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ModelFileError(f"the exported {what} graph fails onnx.checker: {first}") from None
+        return bytes(proto.SerializeToString())
 
     def _finish(
         self,
@@ -372,12 +508,7 @@ class UnetOnnxExporter:
         proto.producer_name = "faceswap-unet"
         proto.producer_version = version("faceswap-unet")
         proto.doc_string = "faceswap U-Net swapper: target, source -> output, mask"
-        try:
-            onnx.checker.check_model(proto, full_check=True)
-        except onnx.checker.ValidationError as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ModelFileError(f"the exported graph fails onnx.checker: {first}") from None
-        return bytes(proto.SerializeToString())
+        return self._checked_bytes(proto, "swapper")
 
     def _validate(
         self,
@@ -441,20 +572,18 @@ class UnetOnnxExporter:
             "versions": _versions(),
         }
 
-    def _notes(self, out: Path, metadata: dict[str, str], dynamic: bool) -> tuple[str, ...]:
+    def _notes(
+        self, out: Path, metadata: dict[str, str], dynamic: bool, own: RecognizerFiles
+    ) -> tuple[str, ...]:
+        recognizer_out, probes_out = companion_paths(out)
         notes = [
-            f"Swap with: faceswap swap -s SOURCE -t TARGET -o OUT --model onnx --model-path {out}"
+            f"Recognizer: {metadata['faceswap.recognizer']} "
+            f"({metadata['faceswap.embedding_dim']}-d), exported to {recognizer_out} "
+            f"(max abs diff {own.max_abs_diff:.2g}) with {own.probes.images.shape[0]} probe "
+            f"faces in {probes_out}; keep the four files together",
+            "Swap with: faceswap swap -s SOURCE -t TARGET -o OUT --model onnx --model-path "
+            + shlex.quote(str(out)),
         ]
-        recognizer = metadata["faceswap.recognizer"]
-        plugins = self.context.plugins if self.context is not None else None
-        if isinstance(plugins, FaceswapPlugins):
-            known = [component.name for component in plugins.registry(RECOGNIZER)]
-            if recognizer not in known:
-                notes.append(
-                    f"Warning: the checkpoint's recognizer {recognizer!r} is not an installed "
-                    f"recognizer ({', '.join(known) or 'none'}); the swap pipeline needs one of "
-                    "that name to embed the source"
-                )
         if not dynamic and self.config.batch not in (None, 1):
             notes.append(
                 "The onnx swapper runs batch 1; this fixed-batch graph is for runtimes that "

@@ -17,6 +17,8 @@ import torch
 
 from faceswap_core.errors import ConfigError, InvalidImageError
 from faceswap_core.interfaces import Face, FloatArray, Image, SwapOutput
+from faceswap_core.io.provenance import TRAINED_COMPOSITE
+from faceswap_unet.checkpoint import MODEL_FILE
 from faceswap_unet.configs import UnetSwapperConfig
 from faceswap_unet.inference import load_checkpoint_for_inference
 
@@ -34,6 +36,7 @@ class UnetSwapper:
 
     needs_landmarks = False
     recognizer: str | None = None  # the checkpoint embeds the source itself
+    digital_source_type = TRAINED_COMPOSITE  # a trained generator paints the face
 
     def __init__(self, config: UnetSwapperConfig) -> None:
         device = config.device
@@ -49,6 +52,7 @@ class UnetSwapper:
             )
         self.crop_size = self.loaded.crop_size
         self.template = self.loaded.template
+        self.model_path: str | None = str(self.loaded.path / MODEL_FILE)  # hashed when signing
 
     @torch.no_grad()
     def prepare_source(self, crop: Image, face: Face) -> FloatArray:

@@ -18,7 +18,6 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
-import attrs
 import numpy as np
 import torch
 
@@ -49,18 +48,19 @@ from faceswap_unet.data.samples import LfwSplit, Prepared
 from faceswap_unet.data.split import held_back
 from faceswap_unet.losses import AdversarialLoss, ReconstructionLoss
 from faceswap_unet.lpips_metric import load_lpips
-from faceswap_unet.metrics import (
-    HIGHER_IS_BETTER,
-    identity_centroids,
-    identity_cosine,
-    psnr,
-    retrieval_top1,
-    ssim,
-)
 from faceswap_unet.model.discriminator import MultiScaleDiscriminator, hinge_d_loss
 from faceswap_unet.model.recognizer import FrozenRecognizer, build_recognizer
 from faceswap_unet.model.unet import UNetSwapper, model_stats
 from faceswap_unet.pairs import PairBatches, batches_from, resize, to_batch
+from faceswap_unet.validation import (
+    EvalSet,
+    directions,
+    eval_pairs,
+    identity_records,
+    identity_values,
+    logged,
+    reconstruction_values,
+)
 
 EVAL_BATCH = 16
 DEFAULT_DATA: dict[str, Any] = {"type": "lfw"}
@@ -96,39 +96,11 @@ def pick_device(config: TrainConfig) -> torch.device:
     return torch.device(config.device)
 
 
-@attrs.frozen
-class EvalSet:
-    """Fixed validation pairs: reconstruction (same identity) and swaps (another identity)."""
-
-    split: LfwSplit
-    indices: list[int]
-    recon: list[tuple[int, int]]
-    swaps: list[tuple[int, int]]
-    source: str
-    reason: str | None
-
-
-def eval_pairs(
-    split: LfwSplit, indices: list[int], max_pairs: int
-) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    groups: dict[int, list[int]] = {}
-    for i in indices:
-        groups.setdefault(split.identity[i], []).append(i)
-    recon = []
-    for i in indices:
-        mates = [j for j in groups[split.identity[i]] if j != i]
-        recon.append((i, mates[0] if mates else i))
-    names = sorted(groups)
-    swaps = []
-    if len(names) >= 2:
-        for i in indices:
-            other = names[(names.index(split.identity[i]) + 1) % len(names)]
-            swaps.append((i, groups[other][0]))
-    return recon[:max_pairs], swaps[:max_pairs]
-
-
 class TrainRunner:
     """Trains the ``unet`` swapper from ``train:`` params (:class:`TrainConfig`)."""
+
+    swapper = "unet"
+    """The swapper that loads this runner's checkpoints (recorded in the run's status.json)."""
 
     def __init__(self, config: TrainConfig, context: BuildContext) -> None:
         self.config = config
@@ -254,7 +226,7 @@ class Session:
             self.train_split, self.train_indices = train, list(range(len(train)))
             eval_split, eval_indices = val, list(range(len(val)))
             source, reason = "val split", None
-        else:
+        elif held:
             self.train_split, self.train_indices = train, kept
             eval_split, eval_indices = train, held
             source = "held-back train images"
@@ -263,9 +235,22 @@ class Session:
                 f"validating on {len(held)} held-back images of the train identities instead"
             )
             self.log("validation_fallback", "warning", reason=reason)
+        else:
+            self.train_split, self.train_indices = train, list(range(len(train)))
+            eval_split, eval_indices = train, list(range(len(train)))
+            source = "train images"
+            reason = (
+                f"the val split has {len(val_ids)} identities and no train identity has a "
+                "second image to hold back; validating on the training images themselves "
+                "(the numbers measure fit, not generalisation)"
+            )
+            self.log("validation_fallback", "warning", reason=reason)
         check_sizes(root, len(self.train_indices), len(eval_indices))
-        recon, swaps = eval_pairs(eval_split, eval_indices, self.config.eval.max_pairs)
-        self.eval_set = EvalSet(eval_split, eval_indices, recon, swaps, source, reason)
+        # Held-back images: every train image may be a swap source and fills the
+        # retrieval gallery; each pair's own two images are still left out of it.
+        gallery = eval_indices if reason is None else list(range(len(eval_split)))
+        recon, swaps = eval_pairs(eval_split, eval_indices, self.config.eval.max_pairs, gallery)
+        self.eval_set = EvalSet(eval_split, eval_indices, recon, swaps, source, reason, gallery)
         self.data_root = root
         self.log(
             "data",
@@ -463,12 +448,15 @@ class Session:
     # -- validation ----------------------------------------------------------------------
 
     def _embed(self, images: torch.Tensor) -> np.ndarray[Any, Any]:
-        return np.concatenate(
+        """Unit embeddings (N x D float64) of N x 3 x S x S images by the frozen recognizer."""
+        vectors = np.concatenate(
             [
                 self.recognizer(images[i : i + EVAL_BATCH]).float().cpu().numpy()
                 for i in range(0, len(images), EVAL_BATCH)
             ]
-        )
+        ).astype(np.float64)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return np.asarray(vectors / np.where(norms > 0, norms, 1.0))
 
     def _generate(
         self, pairs: list[tuple[int, int]]
@@ -487,43 +475,46 @@ class Session:
 
     @torch.no_grad()
     def evaluate(self, step: int) -> dict[str, float]:
+        """Validation metrics, scored by core's evaluation metrics (:mod:`.validation`)."""
         self.generator.eval()
         result: dict[str, float] = {}
         recon = self.eval_set.recon
         targets, _, outputs, _ = self._generate(recon)
         result["val/loss_reconstruction"] = float((outputs - targets).abs().mean())
         out_u8, tgt_u8 = to_uint8(outputs), to_uint8(targets)
-        result["val/ssim"] = float(
-            np.mean([ssim(a, b) for a, b in zip(out_u8, tgt_u8, strict=True)])
-        )
-        psnrs = [psnr(a, b) for a, b in zip(out_u8, tgt_u8, strict=True)]
-        finite = [p for p in psnrs if math.isfinite(p)]
-        result["val/psnr"] = float(np.mean(finite)) if finite else float("inf")
+        result.update(logged(reconstruction_values(out_u8, tgt_u8)))
         if self.lpips is not None:
+            # the eval metric's input: the uint8 crops, scaled to [-1, 1]
+            out_q = torch.from_numpy(out_u8).permute(0, 3, 1, 2).float().to(self.device) / 127.5
+            tgt_q = torch.from_numpy(tgt_u8).permute(0, 3, 1, 2).float().to(self.device) / 127.5
             distances = [
-                self.lpips(
-                    outputs[i : i + EVAL_BATCH] * 2 - 1, targets[i : i + EVAL_BATCH] * 2 - 1
-                ).flatten()
+                self.lpips(out_q[i : i + EVAL_BATCH] - 1, tgt_q[i : i + EVAL_BATCH] - 1).flatten()
                 for i in range(0, len(recon), EVAL_BATCH)
             ]
             result["val/lpips"] = float(torch.cat(distances).mean())
         swaps = self.eval_set.swaps
         if swaps:
             s_targets, s_sources, s_outputs, s_masks = self._generate(swaps)
-            out_emb, src_emb = self._embed(s_outputs), self._embed(s_sources)
-            result["val/identity_cosine"] = identity_cosine(out_emb, src_emb)
-            split = self.eval_set.split
-            gallery_images = to_batch(
-                [resize(split.image(i), self.config.model.crop_size) for i in self.eval_set.indices]
-            ).to(self.device)
-            gallery, labels = identity_centroids(
-                self._embed(gallery_images), [split.identity[i] for i in self.eval_set.indices]
-            )
-            result["val/id_retrieval_top1"] = retrieval_top1(
-                out_emb, [split.identity[s] for _, s in swaps], gallery, labels
-            )
+            split, size = self.eval_set.split, self.config.model.crop_size
+            members = self.eval_set.gallery
+            images = to_batch([resize(split.image(i), size) for i in members]).to(self.device)
+            embeddings = dict(zip(members, self._embed(images), strict=True))
+            records = identity_records(self.eval_set, embeddings, self._embed(s_outputs))
+            identity = identity_values(records)
+            result.update(logged(identity))
+            unscored = next(v for v in identity if v.name == "identity_top1").details
+            if unscored and step == 0:
+                self.log(
+                    "retrieval_unscored",
+                    "warning",
+                    pairs=unscored.get("unscored_pairs"),
+                    reason="the source's identity has no other image in the gallery",
+                )
             if self.dist.main and self.config.eval.samples:
                 self.gallery(step, s_sources, s_targets, s_outputs, s_masks)
+        elif self.dist.main and self.config.eval.samples:  # one identity: show reconstructions
+            r_targets, r_sources, r_outputs, r_masks = self._generate(recon)
+            self.gallery(step, r_sources, r_targets, r_outputs, r_masks)
         self.generator.train()
         return result
 
@@ -680,8 +671,12 @@ class Session:
         if metrics is not None:
             for name, points in series(metrics.records).items():
                 finals[name] = points[-1][1]
-        directions = {f"val/{k}": v for k, v in HIGHER_IS_BETTER.items()}
-        directions.update({k: False for k in finals if k.startswith("train/loss")})
+        declared = directions()
+        # the generator's losses go down; the discriminator's loss_d and the lr have no
+        # better direction, so they are left undeclared (compare shows but never gates them)
+        declared.update(
+            {k: False for k in finals if k.startswith("train/loss") and k != "train/loss_d"}
+        )
         return {
             "best_checkpoint": None
             if result.best_checkpoint is None
@@ -698,7 +693,7 @@ class Session:
                 "value": result.best_value,
             },
             "metrics": finals,
-            "higher_is_better": directions,
+            "higher_is_better": declared,
             "recognizer": self.recognizer_info,
             "validation": {
                 "source": self.eval_set.source,

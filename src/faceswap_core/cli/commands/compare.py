@@ -19,7 +19,12 @@ def _fmt(value: float | None) -> str:
 @click.command("compare")
 @click.argument("run_a", type=click.Path(exists=True, file_okay=False))
 @click.argument("run_b", type=click.Path(exists=True, file_okay=False))
-@click.option("--metric", "metrics", multiple=True, help="Compare only this metric (repeatable).")
+@click.option(
+    "--metric",
+    "metrics",
+    multiple=True,
+    help="Compare and gate only this metric (repeatable); default: show all, gate val/*.",
+)
 @click.option(
     "--fail-on-regression",
     "tolerance",
@@ -27,13 +32,19 @@ def _fmt(value: float | None) -> str:
     default=None,
     callback=ranged(at_least(0)),
     metavar="TOL",
-    help="Exit 6 when a final metric of RUN_B is worse than RUN_A's by more than TOL.",
+    help="Exit 6 when a gated metric of RUN_B ends worse than RUN_A's by more than TOL "
+    "(only metrics whose direction the runs declare are gated).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
 def command(
     run_a: str, run_b: str, metrics: tuple[str, ...], tolerance: float | None, as_json: bool
 ) -> None:
-    """Final and best value of each metric in both runs, B - A, and a plot next to RUN_B."""
+    """Final and best value of each metric in both runs, B - A, and a plot next to RUN_B.
+
+    Directions (higher or lower is better) come from the runs' metrics.json; the
+    regression gate checks the validation metrics (val/...) with a declared
+    direction, or exactly those named with --metric.
+    """
     report = compare_runs(run_a, run_b, metrics=metrics, fail_on_regression=tolerance)
     if as_json:
         click.echo(json.dumps(report.to_dict(), allow_nan=False))
@@ -43,7 +54,7 @@ def command(
 
         table = Table(title=f"A = {report.run_a}\nB = {report.run_b}")
         table.add_column("metric", no_wrap=True)
-        for column in ("final A", "final B", "B - A", "best A", "best B", "better"):
+        for column in ("final A", "final B", "B - A", "best A", "best B", "better", "gated"):
             table.add_column(column, justify="right")
         regressed = {m.name for m in report.regressions}
         for row in report.metrics:
@@ -55,7 +66,8 @@ def command(
                 _fmt(row.delta),
                 _fmt(row.best_a),
                 _fmt(row.best_b),
-                "higher" if row.higher_is_better else "lower",
+                {True: "higher", False: "lower", None: "-"}[row.higher_is_better],
+                "yes" if row.gated else "",
             )
         console = Console(width=None if sys.stdout.isatty() else 140)
         console.print(table)

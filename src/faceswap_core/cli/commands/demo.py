@@ -16,9 +16,7 @@ from faceswap_core.io.atomic import refuse_special
 from faceswap_core.io.encode import write_image
 from faceswap_core.io.provenance import SOFTWARE_NAME, read_provenance
 from faceswap_core.pipeline.image import Pipeline
-from faceswap_core.swappers.classic.symmetry import yaw
-from faceswap_core.tools.samples import load_sample
-from faceswap_core.vision.crop import crop_around
+from faceswap_core.tools.samples import demo_pair
 
 
 def _face_panel(image: Image, face: Face, height: int) -> Image:
@@ -29,24 +27,6 @@ def _face_panel(image: Image, face: Face, height: int) -> Image:
     x2, y2 = int(min(cx + half, image.shape[1])), int(min(cy + half, image.shape[0]))
     crop = image[y1:y2, x1:x2]
     return np.asarray(cv2.resize(crop, (height, height), interpolation=cv2.INTER_AREA), np.uint8)
-
-
-def best_source_face(image: Image, faces: list[Face], pipeline: Pipeline) -> Face:
-    """The face that makes the clearest source: frontal, with open eyes.
-
-    Scored by the eye aspect ratio (eyelid gap over eye width, from the
-    68 landmarks) minus the head's yaw, so a turned or blinking face loses.
-    """
-
-    def eye_open(eye: np.ndarray) -> float:
-        gap = np.linalg.norm(eye[1] - eye[5]) + np.linalg.norm(eye[2] - eye[4])
-        return float(gap / (2.0 * (np.linalg.norm(eye[0] - eye[3]) or 1.0)))
-
-    def score(face: Face) -> float:
-        points = pipeline.landmarker.landmarks(image, face)
-        return (eye_open(points[36:42]) + eye_open(points[42:48])) / 2 - abs(yaw(points))
-
-    return max(faces, key=score)
 
 
 def side_by_side(panels: list[Image], height: int) -> Image:
@@ -108,24 +88,24 @@ def command(ctx: click.Context, output: str, model: str | None, overwrite: bool)
 
     Writes OUTPUT/swap.png and OUTPUT/side_by_side.png (source | target | result).
     Earlier demo outputs there are replaced; any other file needs --overwrite.
+    Both are signed with C2PA when FACESWAP_C2PA_CERT and FACESWAP_C2PA_KEY are set.
     """
     replace = check_outputs(Path(output), overwrite)
     config = PipelineConfig() if model is None else PipelineConfig(swapper={"type": model})
     pipeline = Pipeline(config, plugins_from(ctx))
-    group, target = load_sample("t1"), load_sample("astronaut")
-    # t1 is a group photo: take its clearest face as the source identity.
-    source = crop_around(group, best_source_face(group, pipeline.detect(group), pipeline))
+    source, target = demo_pair(pipeline)
     identity = pipeline.prepare_source(source)
     result = pipeline.swap(target, identity)
     folder = Path(output)
     folder.mkdir(parents=True, exist_ok=True)
-    name = str(config.swapper.get("type"))
-    write_image(folder / "swap.png", result.image, model=name, overwrite=replace["swap.png"])
+    # The swapper's source type; signed too when FACESWAP_C2PA_CERT / _KEY name a signer.
+    mark = pipeline.mark(target=target, source=identity)
+    write_image(folder / "swap.png", result.image, provenance=mark, overwrite=replace["swap.png"])
     panels = [_face_panel(source, identity.face, target.shape[0]), target, result.image]
     write_image(
         folder / "side_by_side.png",
         side_by_side(panels, target.shape[0]),
-        model=name,
+        provenance=mark,
         overwrite=replace["side_by_side.png"],
     )
     click.echo(

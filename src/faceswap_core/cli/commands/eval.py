@@ -39,7 +39,7 @@ def _summary(result: EvalResult) -> str:
     "run_dir",
     default=None,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Training run folder: its pipeline and best checkpoint.",
+    help="Training run folder: its best checkpoint, with the swapper that loads it.",
 )
 @click.option(
     "--data",

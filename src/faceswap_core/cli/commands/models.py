@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ import click
 
 from faceswap_core.cli.context import plugins_from
 from faceswap_core.errors import ConfigError, InputError, ModelFileError, UnknownComponentError
+from faceswap_core.io.atomic import atomic_path
 from faceswap_core.io.hashing import sha256_file
 from faceswap_core.models.catalog import MODEL_KINDS
 from faceswap_core.models.download import ProgressCallback
@@ -239,7 +241,27 @@ def _add_own(
         status = store.add_own(
             name, path, kind=kind, loader=loader, license=license_label, copy=not move, force=force
         )
+    _store_companions(path, status.path, move=move)
     click.echo(f"{status.name}: {status.path} ({kind} {loader}, sha256 {str(status.sha256)[:16]}…)")
+
+
+def _store_companions(source: Path, stored: Path | None, *, move: bool) -> None:
+    """The files faceswap export wrote beside a model (its recognizer graph and probe faces)
+    go beside the stored copy under its name; the model pins their SHA-256, so every use
+    verifies them. A stale companion of an earlier model of that name is removed."""
+    if stored is None:
+        return
+    # Here, not at the top: the swapper modules bring OpenCV, and `faceswap models` stays light.
+    from faceswap_core.swappers.export_recognizer import companion_paths
+
+    for origin, dest in zip(companion_paths(source), companion_paths(stored), strict=True):
+        if not origin.is_file():
+            dest.unlink(missing_ok=True)
+            continue
+        with atomic_path(dest) as temp:
+            shutil.copyfile(origin, temp)
+        if move:
+            origin.unlink()
 
 
 @contextmanager

@@ -51,8 +51,11 @@ output that would replace an input, an output folder inside an input folder
 \b
 A batch goes on past a target that cannot be read (its Error line is printed)
 and exits with the first failure's code at the end; --fail-fast stops at once.
-A target without a face is written unchanged, without the AI-composite
-provenance mark (exit 0; 4 with --require-face). --json prints one JSON
+A target without a face is written unchanged, without the provenance mark
+(exit 0; 4 with --require-face). With a signer configured (--set
+pipeline.c2pa.cert=CHAIN.pem --set pipeline.c2pa.key=KEY.pem), every changed
+output also carries a signed C2PA manifest; a signer that cannot sign stops
+with exit 5 before any work. --json prints one JSON
 object per target as it finishes, then {"summary": {...}}.
 """
 
@@ -161,7 +164,9 @@ class Reporter:
     "--require-face", is_flag=True, help="A target without a face fails (exit 4) instead."
 )
 @click.option(
-    "--no-provenance", is_flag=True, help="Do not write the AI-composite provenance metadata."
+    "--no-provenance",
+    is_flag=True,
+    help="Do not write provenance metadata (refused when a C2PA signer is configured).",
 )
 @click.option(
     "--json",
@@ -218,8 +223,14 @@ def command(
             f"--quality applies to {' and '.join(LOSSY)} output; {'/'.join(sorted(chosen))} "
             "is lossless"
         )
-    prepare_output_folder(plan)
+    # The signer (pipeline.c2pa) is loaded and tried here, before anything is written.
     pipeline = Pipeline(resolved, plugins_from(ctx))
+    if no_provenance and pipeline.signer is not None:
+        raise ConfigError(
+            "--no-provenance contradicts pipeline.c2pa: signed outputs carry provenance; "
+            "drop one of them"
+        )
+    prepare_output_folder(plan)
 
     identity = pipeline.prepare_source(Path(source))
     if reference is not None:

@@ -75,12 +75,15 @@ def ring(landmarks: FloatArray, margin: float, size: int) -> FloatArray:
     return clipped
 
 
-def morph(crop: Image, before: FloatArray, after: FloatArray, anchors: FloatArray) -> Image:
+def morph(
+    crop: Image, before: FloatArray, after: FloatArray, anchors: FloatArray, step: int = 1
+) -> Image:
     """``crop`` with its landmarks moved from ``before`` to ``after``; ``anchors`` stay put.
 
     Only triangles with a moving corner change pixels (the others join fixed
     anchors and border points: the identity), so only their bounding box is
-    resampled and the rest of the crop is copied as it is.
+    resampled and the rest of the crop is copied as it is. ``step``: see
+    :func:`.warp.remap_fields`.
     """
     size = crop.shape[0]
     fixed = np.vstack([anchors, border_points(size)])
@@ -95,13 +98,14 @@ def morph(crop: Image, before: FloatArray, after: FloatArray, anchors: FloatArra
     x0, y0 = (max(int(v), 0) for v in np.floor(corners.min(axis=0)))
     x1, y1 = (min(int(v) + 2, size) for v in np.ceil(corners.max(axis=0)))
     out = crop.copy()
-    out[y0:y1, x0:x1] = warp(crop, remap_fields(src, dst, triangles, (x0, y0, x1 - x0, y1 - y0)))
+    box = (x0, y0, x1 - x0, y1 - y0)
+    out[y0:y1, x0:x1] = warp(crop, remap_fields(src, dst, triangles, box, step))
     return out
 
 
 def ring_mask(anchors: FloatArray, size: int, feather: int) -> FloatArray:
-    """The region the morph may change: inside the anchor ring, softened inwards."""
+    """The region the morph may change: inside the anchor ring, ramped ``2 * feather`` px in."""
     region = np.zeros((size, size), np.float32)
     hull = cv2.convexHull(np.round(anchors).astype(np.int32))
     cv2.fillConvexPoly(region, hull, 1.0)
-    return masks.soften(region, feather)
+    return masks.ramp(region, 2 * feather)

@@ -9,6 +9,7 @@ cost to a single resampling pass of the crop.
 
 from __future__ import annotations
 
+import attrs
 import cv2
 import numpy as np
 import numpy.typing as npt
@@ -68,7 +69,7 @@ Box = tuple[int, int, int, int]
 
 
 def remap_fields(
-    src: FloatArray, dst: FloatArray, triangles: IntArray, box: Box
+    src: FloatArray, dst: FloatArray, triangles: IntArray, box: Box, step: int = 1
 ) -> tuple[FloatArray, FloatArray]:
     """The ``cv2.remap`` fields that move ``src`` geometry onto ``dst``, for pixels in ``box``.
 
@@ -76,27 +77,46 @@ def remap_fields(
     win on shared edges, which is harmless because neighbouring affines agree
     there); pixels no triangle covers keep their own position. Only ``box`` is
     computed: the caller knows where the face is and the rest is never used.
+
+    With ``step`` > 1 the fields are computed every ``step`` pixels and
+    enlarged linearly, which is exact inside each triangle (the map is affine
+    there) and continuous across its edges; a large face costs no more than a
+    small one.
     """
     x0, y0, width, height = box
     coeffs = _affines(src, dst, triangles)
     identity = np.array([[[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]])
     coeffs = np.concatenate([coeffs, identity], axis=0).astype(np.float32)
-    labels = np.full((height, width), len(triangles), dtype=np.int32)
-    shifted = np.asarray(dst, dtype=np.float64) - np.array([x0, y0], dtype=np.float64)
+    step = max(1, int(step))
+    cols, rows = -(-width // step), -(-height // step)
+    # Grid pixel (i, j) sits at box pixel (i * step + half, j * step + half).
+    half = (step - 1) / 2.0
+    # Labels index the coefficient table; a mesh of under 256 triangles (every mesh the
+    # classic swapper makes) gets 8-bit labels and OpenCV's table lookup.
+    small = len(coeffs) <= 256
+    labels = np.full((rows, cols), len(triangles), dtype=np.uint8 if small else np.int32)
+    shifted = (np.asarray(dst, dtype=np.float64) - np.array([x0 + half, y0 + half])) / step
     fixed = np.round(shifted * (1 << _SHIFT)).astype(np.int32)
     for index, triangle in enumerate(triangles):
         cv2.fillConvexPoly(labels, fixed[triangle], int(index), cv2.LINE_8, _SHIFT)
-    xs = np.arange(x0, x0 + width, dtype=np.float32)[None, :]
-    ys = np.arange(y0, y0 + height, dtype=np.float32)[:, None]
-    # One gather of each pixel's six coefficients, as planes: (6, H, W).
-    planes = np.ascontiguousarray(coeffs.reshape(len(coeffs), 6).T)[:, labels]
-    map_x = planes[0] * xs
-    map_x += planes[2] * ys
-    map_x += planes[4]
-    map_y = planes[1] * xs
-    map_y += planes[3] * ys
-    map_y += planes[5]
-    return map_x, map_y
+    table = np.zeros((max(len(coeffs), 256), 6), np.float32)
+    table[: len(coeffs)] = coeffs.reshape(len(coeffs), 6)
+    # Each pixel's six coefficients, as planes.
+    if small:
+        planes = [cv2.LUT(labels, np.ascontiguousarray(table[:, k])) for k in range(6)]
+    else:
+        planes = list(np.ascontiguousarray(table.T)[:, labels])
+    xs = np.tile(x0 + half + step * np.arange(cols, dtype=np.float32), (rows, 1))
+    ys = np.tile((y0 + half + step * np.arange(rows, dtype=np.float32))[:, None], (1, cols))
+    map_x = cv2.add(cv2.add(cv2.multiply(planes[0], xs), cv2.multiply(planes[2], ys)), planes[4])
+    map_y = cv2.add(cv2.add(cv2.multiply(planes[1], xs), cv2.multiply(planes[3], ys)), planes[5])
+    if step == 1:
+        return np.asarray(map_x, np.float32), np.asarray(map_y, np.float32)
+    # Enlarging by exactly ``step`` puts grid pixel i back on box pixel i * step + half.
+    size = (cols * step, rows * step)
+    fine_x = cv2.resize(map_x, size, interpolation=cv2.INTER_LINEAR)[:height, :width]
+    fine_y = cv2.resize(map_y, size, interpolation=cv2.INTER_LINEAR)[:height, :width]
+    return np.ascontiguousarray(fine_x), np.ascontiguousarray(fine_y)
 
 
 def warp(image: Image, fields: tuple[FloatArray, FloatArray]) -> Image:
@@ -107,4 +127,58 @@ def warp(image: Image, fields: tuple[FloatArray, FloatArray]) -> Image:
     out = cv2.remap(
         padded, map_x, map_y, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101
     )
-    return np.ascontiguousarray(out[..., :3], dtype=np.uint8)
+    return np.asarray(cv2.cvtColor(out, cv2.COLOR_RGBA2RGB), dtype=np.uint8)
+
+
+TEXTURE_FACTOR = 3
+"""How many times a :class:`Texture` is enlarged (with Lanczos) before it is warped."""
+
+TEXTURE_MAX_SIDE = 2048
+"""The largest side of an enlarged texture (a large source is enlarged less)."""
+
+
+@attrs.frozen(eq=False)
+class Texture:
+    """An image made ready to be warped many times with little loss of detail.
+
+    Bilinear sampling is a low-pass filter at the image's own resolution, and a
+    Lanczos remap costs 64 taps a pixel on every frame. Enlarging the image once
+    with Lanczos (separable, so cheap) and sampling that bilinearly keeps almost
+    all of Lanczos's detail at bilinear's price: on insightface's Tom Hanks
+    enlarged 1.22x and turned, the inner face's Laplacian variance is 460
+    bilinear, 756 bicubic, 854 Lanczos and 765 this way (factor 3), of 1772.
+    The enlarged image stays 8-bit: 16 bits measured no sharper and doubled the
+    memory each frame's warp reads.
+
+    :ivar pixels: the enlarged image, RGBA ``uint8`` (OpenCV's vector path for remap).
+    :ivar factor: how many times it was enlarged.
+    """
+
+    pixels: Image
+    factor: int
+
+
+def texture(image: Image, factor: int = TEXTURE_FACTOR) -> Texture:
+    """``image`` enlarged ``factor`` times with Lanczos (less if that would pass the cap)."""
+    side = max(image.shape[:2])
+    factor = max(1, min(factor, TEXTURE_MAX_SIDE // max(side, 1)))
+    rgba = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2RGBA)
+    if factor > 1:
+        rgba = cv2.resize(rgba, None, fx=factor, fy=factor, interpolation=cv2.INTER_LANCZOS4)
+    return Texture(np.ascontiguousarray(rgba, dtype=np.uint8), factor)
+
+
+def sample(source: Texture, fields: tuple[FloatArray, FloatArray]) -> Image:
+    """Warp the image behind ``source`` through remap fields given in its own pixels."""
+    map_x, map_y = fields
+    factor = source.factor
+    if factor > 1:
+        # Pixel centres: x in the image is x * factor + (factor - 1) / 2 in the enlarged one.
+        offset = np.float32((factor - 1) / 2.0)
+        map_x = map_x * np.float32(factor) + offset
+        map_y = map_y * np.float32(factor) + offset
+    out = cv2.remap(
+        source.pixels, map_x, map_y, interpolation=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REFLECT_101,
+    )  # fmt: skip
+    return np.asarray(cv2.cvtColor(out, cv2.COLOR_RGBA2RGB), dtype=np.uint8)

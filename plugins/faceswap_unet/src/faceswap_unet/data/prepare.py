@@ -4,10 +4,15 @@ Each raw image is decoded, the registered detector (RetinaFace by default)
 finds its faces, the one nearest the image centre is aligned with core's
 similarity transform to a ``crop_size`` crop, and the crop is written as
 PNG. Images with no face are listed in the manifest's ``skipped`` with the
-reason. Work is spread over processes (every usable CPU by default), each
-building its own detector. A journal (``.prepare/journal.jsonl``) records
+reason. Work is spread over threads (one per usable CPU by default), each
+with its own detector: ONNX Runtime and OpenCV release the GIL, and unlike
+worker processes, threads never re-import the caller's ``__main__``, so
+``faceswap.prepare_lfw`` works from a plain script without a
+``if __name__ == "__main__"`` guard. A journal (``.prepare/journal.jsonl``) records
 each finished image with its crop's sha256, so an interrupted run resumes
-and a rerun skips crops whose checksum still matches. No torch here.
+and a rerun skips crops whose checksum still matches. A source with no
+usable image (no image file, or none with a face) is an :class:`InputError`
+and leaves nothing behind. No torch here.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from __future__ import annotations
 import concurrent.futures as futures
 import hashlib
 import json
-import multiprocessing
+import queue
+import shutil
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -23,7 +29,6 @@ from typing import Any
 import attrs
 import numpy as np
 
-from faceswap_core.config.convert import unstructure
 from faceswap_core.errors import ConfigError, InputError
 from faceswap_core.experiment.env import usable_cpus
 from faceswap_core.experiment.manifest import (
@@ -46,6 +51,7 @@ CROPS = "crops"
 ANNOTATIONS = "annotations.json"
 INFO = "prepare.json"
 JOURNAL = ".prepare/journal.jsonl"
+JOURNAL_DIR = ".prepare"
 IN_FLIGHT_PER_WORKER = 4
 
 ProgressFn = Callable[[int, int], None]
@@ -117,9 +123,7 @@ def align_one(
     return record, png
 
 
-# -- worker processes ---------------------------------------------------------------
-
-_WORKER: dict[str, Any] = {}
+# -- detectors -----------------------------------------------------------------------
 
 
 def build_detector(ref: Mapping[str, Any]) -> Detector:
@@ -132,18 +136,6 @@ def build_detector(ref: Mapping[str, Any]) -> Detector:
     return plugins.build(
         DETECTOR, dict(ref), context=build_context(plugins), path="$.data.detector"
     )
-
-
-def _init_worker(config_data: dict[str, Any]) -> None:
-    from faceswap_core.config.convert import structure
-
-    config = structure(config_data, LfwConfig)
-    _WORKER["config"] = config
-    _WORKER["detector"] = build_detector(config.detector)
-
-
-def _work(raw: RawImage, data: bytes) -> tuple[CropResult, bytes | None]:
-    return align_one(_WORKER["detector"], data, raw, _WORKER["config"])
 
 
 # -- the journal ---------------------------------------------------------------------
@@ -200,9 +192,44 @@ def labeling_for(
 def prepare_lfw(
     source: Path, out: Path, config: LfwConfig, *, progress: ProgressFn | None = None
 ) -> dict[str, Any]:
-    """Prepare ``source`` (tree, ``.tgz`` or zip) into ``out``; resumable and idempotent."""
+    """Prepare ``source`` (tree, ``.tgz`` or zip) into ``out``; resumable and idempotent.
+
+    :raises InputError: ``source`` holds no image, or no image with a face; then
+        nothing is left in ``out`` (a folder this call created is removed).
+    """
     kind = kind_of(source)
+    keys, source_sha256 = _index(source)
+    if not keys:
+        raise InputError(
+            f"no images in {source}: expected an LFW layout (<Person>/<Person>_0001.jpg), "
+            "its .tgz or a Kaggle zip; nothing prepared"
+        )
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
+    try:
+        report = _prepare(source, kind, keys, source_sha256, out, config, progress)
+    except _NothingUsableError as empty:
+        if created:
+            shutil.rmtree(out, ignore_errors=True)
+        else:
+            shutil.rmtree(out / JOURNAL_DIR, ignore_errors=True)
+        raise InputError(str(empty)) from None
+    return report
+
+
+class _NothingUsableError(Exception):
+    """Every image was processed and none gave a crop."""
+
+
+def _prepare(
+    source: Path,
+    kind: str,
+    keys: list[str],
+    source_sha256: str,
+    out: Path,
+    config: LfwConfig,
+    progress: ProgressFn | None,
+) -> dict[str, Any]:
     info_file = out / INFO
     if info_file.is_file():
         previous = json.loads(info_file.read_text(encoding="utf-8"))
@@ -215,7 +242,6 @@ def prepare_lfw(
     journal_file = out / JOURNAL
     journal_file.parent.mkdir(parents=True, exist_ok=True)
     done = {k: r for k, r in read_journal(journal_file).items() if _still_valid(r, out)}
-    keys, source_sha256 = _index(source)
     total = len(keys)
     todo = total - sum(1 for k in keys if k in done)
     workers = config.workers or usable_cpus()
@@ -243,8 +269,17 @@ def prepare_lfw(
                 record(*align_one(detector, data, raw, config))
         elif todo:
             _run_pool(pending, workers, config, record)
-    present = set(keys)
-    results = [done[k] for k in sorted(present)]
+    results = [done[k] for k in sorted(set(keys))]
+    if not any(r.crop is not None for r in results):
+        reasons: dict[str, int] = {}
+        for r in results:
+            reason = (r.reason or "no crop").split(":")[0]
+            reasons[reason] = reasons.get(reason, 0) + 1
+        listing = ", ".join(f"{reason}: {count}" for reason, count in sorted(reasons.items()))
+        raise _NothingUsableError(
+            f"no usable image in {source}: {len(results)} image(s), none with a face "
+            f"({listing}); nothing prepared"
+        )
     report = _finish(source, kind, out, config, results, reused=reused, source_sha256=source_sha256)
     return {**report, "workers": workers if todo else 0}
 
@@ -264,17 +299,22 @@ def _run_pool(
     config: LfwConfig,
     record: Callable[[CropResult, bytes | None], None],
 ) -> None:
-    # spawn: a parent that already runs torch or ONNX Runtime threads must not fork.
-    context = multiprocessing.get_context("spawn")
-    with futures.ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=_init_worker,
-        initargs=(unstructure(config),),
-    ) as pool:
+    """Align on ``workers`` threads, each image with a detector from a pool of ``workers``."""
+    detectors: queue.SimpleQueue[Detector] = queue.SimpleQueue()
+    for _ in range(workers):  # built here, one after another: no concurrent plugin loading
+        detectors.put(build_detector(config.detector))
+
+    def work(raw: RawImage, data: bytes) -> tuple[CropResult, bytes | None]:
+        detector = detectors.get()
+        try:
+            return align_one(detector, data, raw, config)
+        finally:
+            detectors.put(detector)
+
+    with futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lfw") as pool:
         running: set[futures.Future[tuple[CropResult, bytes | None]]] = set()
         for raw, data in pending:
-            running.add(pool.submit(_work, raw, data))
+            running.add(pool.submit(work, raw, data))
             if len(running) >= workers * IN_FLIGHT_PER_WORKER:
                 finished, running = futures.wait(running, return_when=futures.FIRST_COMPLETED)
                 for item in finished:

@@ -1,0 +1,133 @@
+"""Videos (one task each) and evaluations (sharded pairs) on a real Ray cluster."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import cv2
+import numpy as np
+import pytest
+
+from faceswap_core.eval.evaluator import EvalOptions, evaluate
+from faceswap_core.pipeline.image import Pipeline
+from faceswap_core.pipeline.video import swap_video, swap_videos
+from faceswap_core.plugin.manager import get_plugins
+from faceswap_core.tools.samples import load_sample
+from faceswap_ray.runner import RayRunner, connect
+
+
+@pytest.fixture(scope="module")
+def runner(ray_head: dict[str, str]) -> Iterator[RayRunner]:
+    with connect(address=ray_head["gcs"], workers=2, batch_size=2) as ray_runner:
+        yield ray_runner
+
+
+def _clip(path: Path, frames: int = 6, size: int = 128) -> Path:
+    """A short H.264 clip panning over the astronaut's face."""
+    photo = load_sample("astronaut")[0:300, 100:400]
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=Fraction(10))
+        stream.width = stream.height = size
+        stream.pix_fmt = "yuv420p"
+        for index in range(frames):
+            crop = photo[index * 3 : index * 3 + 280, index * 3 : index * 3 + 280]
+            frame = cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def _frames(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as container:
+        return [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+
+
+def test_videos_run_as_tasks_with_the_local_frames_and_a_bad_one_is_reported(
+    runner: RayRunner, source_path: Path, tmp_path: Path
+) -> None:
+    clip = _clip(tmp_path / "clip.mp4")
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"\x00\x00\x00\x18ftypmp42 and then nothing a decoder can use")
+    local = swap_video(clip, source_path, tmp_path / "local.mp4", pipeline=Pipeline())
+    records = list(
+        swap_videos(
+            runner,
+            [(bad, tmp_path / "out" / "bad.mp4"), (clip, tmp_path / "out" / "clip.mp4")],
+            source_path,
+            plugins=get_plugins(),
+        )
+    )
+    failed, done = records
+    assert failed.status == "failed"
+    assert failed.exit_code == 3
+    assert f"video {str(bad)!r}" in str(failed.error)  # named by the driver's path
+    assert not (tmp_path / "out" / "bad.mp4").exists()
+    assert done.status == "done"
+    assert done.report is not None
+    assert done.report.input == str(clip)
+    assert done.report.frames_swapped == local.frames_swapped
+    ours, theirs = _frames(tmp_path / "out" / "clip.mp4"), _frames(tmp_path / "local.mp4")
+    assert len(ours) == len(theirs) == 6
+    for index, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+        np.testing.assert_array_equal(a, b, err_msg=f"frame {index}")
+
+
+PAIRS = (
+    "eval.cross_pairs=4",
+    "eval.self_pairs=2",
+    "eval.metrics=[{type: identity}, {type: ssim}, {type: psnr}, {type: failures}]",
+)
+
+
+@pytest.fixture(scope="module")
+def eval_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four people, two images each, in LFW layout, and one file that is not an image."""
+    root = tmp_path_factory.mktemp("lfw")
+    t1 = load_sample("t1")
+    people = {
+        "astronaut": load_sample("astronaut")[0:300, 100:400],
+        "left": t1[40:260, 0:300],
+        "middle": t1[40:260, 300:600],
+        "right": t1[40:260, 600:900],
+    }
+    for name, photo in people.items():
+        (root / name).mkdir()
+        small = cv2.resize(photo, (160, 160), interpolation=cv2.INTER_AREA)
+        for index, image in enumerate((small, np.ascontiguousarray(small[:, ::-1]))):
+            bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+            cv2.imwrite(str(root / name / f"{name}_{index:04d}.jpg"), bgr)
+    (root / "left" / "left_0002.jpg").write_bytes(b"not a jpeg")
+    return root
+
+
+def _document(folder: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads((folder / "metrics.json").read_text())
+    document.pop("created")
+    return document
+
+
+def test_an_evaluation_sharded_over_workers_gives_the_local_numbers(
+    runner: RayRunner, eval_data: Path, tmp_path: Path
+) -> None:
+    local = evaluate(
+        EvalOptions(data=eval_data, out=tmp_path / "local", overrides=PAIRS),
+        env_factory=dict,
+    )
+    sharded = evaluate(
+        EvalOptions(data=eval_data, out=tmp_path / "ray", overrides=PAIRS),
+        env_factory=dict,
+        runner=runner,
+    )
+    assert sharded.metrics == local.metrics
+    assert local.metrics["identity_cos_source"] is not None
+    assert _document(sharded.out) == _document(local.out)
+    assert "left/left_0002.jpg" in _document(sharded.out)["dataset"]["unreadable"]
+    rows = (tmp_path / "ray" / "metrics.csv").read_text()
+    assert rows == (tmp_path / "local" / "metrics.csv").read_text()

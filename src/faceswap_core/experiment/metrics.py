@@ -96,9 +96,9 @@ def read_records(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     ``metrics.jsonl``: one JSON object per line; a truncated last line (a run
     killed mid-write) is skipped, a broken line before it is an
     :class:`InputError` naming the line. ``metrics.csv``: numbers become
-    floats (``step`` an int), empty cells are left out; a file without
-    ``step`` and ``phase`` columns (an evaluation's per-pair table) or with a
-    row the csv module refuses is an :class:`InputError`.
+    floats (``step`` an int), empty cells are left out; a file without a
+    ``step`` column (an evaluation's per-pair table) or with a row the csv
+    module refuses is an :class:`InputError`.
     """
     file = Path(path)
     if not file.is_file():
@@ -111,9 +111,9 @@ def read_records(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
             rows = list(reader)
         except csv.Error as exc:
             raise InputError(f"metrics file {file}: {exc}; the file is damaged") from None
-        if not {"step", "phase"} <= set(reader.fieldnames or []):
+        if "step" not in (reader.fieldnames or []):
             raise InputError(
-                f"{file} has no step and phase columns, so it is not a training run's "
+                f"{file} has no step column, so it is not a training run's "
                 "metrics (an evaluation folder holds one row per pair: compare two "
                 "evaluations with `faceswap report EVAL_A EVAL_B`)"
             )

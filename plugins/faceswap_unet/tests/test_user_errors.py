@@ -1,7 +1,8 @@
 """User errors of faceswap-unet have their class and exit code, in one line (issue 17).
 
 On main a checkpoint whose ``state.json`` declared a negative ``embedding_dim``
-and training on a one-image dataset both ended in exit 1 "this is a bug".
+and training on a one-image dataset both ended in exit 1 "this is a bug" (the
+second now trains, validating on the training images when nothing else is left).
 """
 
 from __future__ import annotations
@@ -63,9 +64,11 @@ def test_a_checkpoint_with_impossible_sizes_is_a_model_file_error(
     assert not out.exists()
 
 
-def test_training_on_a_one_image_dataset_is_an_input_error(
+def test_training_on_a_one_image_dataset_validates_on_that_image(
     plugins: FaceswapPlugins, tiny: Path, tmp_path: Path
 ) -> None:
+    """It crashed stacking an empty validation batch (exit 1); it now trains and says that
+    its numbers measure fit (validation falls back to the training images themselves)."""
     raw = tmp_path / "raw" / "Only_Person"
     raw.mkdir(parents=True)
     first = next(p for p in sorted((tiny.parent / "raw").rglob("*")) if p.is_file())
@@ -76,10 +79,11 @@ def test_training_on_a_one_image_dataset_is_an_input_error(
     work = tmp_path / "run"
     args = ["train", SMOKE, "--set", f"data.root={prepared}", "--work-dir", work]
     result = run(plugins, *args)
-    assert result.exit_code == 3
-    line = only_line(result)
-    assert "1 training image(s) and none to validate on" in line
-    assert not work.exists()  # refused before the run folder is made
+    assert result.exit_code == 0, result.output
+    assert json.loads((work / "status.json").read_text())["status"] == "finished"
+    validation = json.loads((work / "metrics.json").read_text())["validation"]
+    assert validation["source"] == "train images"
+    assert "measure fit" in validation["reason"]
 
 
 @pytest.mark.parametrize(

@@ -130,3 +130,18 @@ def test_swap_videos_checks_options_before_any_work(tmp_path: Path) -> None:
         with pytest.raises(ConfigError):
             list(swap_videos(LocalRunner(), [(clip, tmp_path / "o.mp4")], clip, **options))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4"]
+
+
+def test_swap_batch_checks_the_threshold_before_any_work(tmp_path: Path) -> None:
+    target = tmp_path / "t.png"
+    target.write_bytes(b"never read")
+    plan = plan_batch([target], tmp_path / "out.png", inputs=[])
+    for threshold in (float("nan"), 5.0):
+        with pytest.raises(ConfigError, match="threshold"):
+            swap_batch(
+                LocalRunner(),
+                plan,
+                tmp_path / "missing-source.png",
+                options=SwapOptions(threshold=threshold),
+            )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.png"]

@@ -59,7 +59,7 @@ from faceswap_core.io.decode import decode_suffixes
 from faceswap_core.io.encode import OUTPUT_FORMATS, encode, normalize_format, write_encoded
 from faceswap_core.io.provenance import Mark
 from faceswap_core.io.read import FileBytes, read_file_bytes
-from faceswap_core.pipeline.image import ImageInput, Pipeline, SourceIdentity
+from faceswap_core.pipeline.image import ImageInput, Pipeline, SourceIdentity, check_threshold
 from faceswap_core.plugin.manager import FaceswapPlugins, loaded_distributions
 
 DEFAULT_FORMAT = "png"
@@ -586,11 +586,13 @@ def swap_batch(
     same checks and messages as a local read) and writes each output
     atomically when its worker returns it; a worker that dies costs a retry
     of its items (:attr:`BatchSummary.retries`), never a duplicate or a
-    partial file.
+    partial file. The threshold is checked here, before any read, as
+    :func:`~faceswap_core.pipeline.image.Pipeline.swap` checks it.
 
     :param plugins: the driver's plugin manager: workers load the same
         distributions (``None``: every installed one).
     """
+    check_threshold(options.threshold)  # here, not first on a worker
     config = pipeline or PipelineConfig()
     limit = config.limits.max_bytes
     if isinstance(options.reference, str | os.PathLike) and not isinstance(

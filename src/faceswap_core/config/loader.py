@@ -28,6 +28,7 @@ from faceswap_core.config.convert import structure, unstructure
 from faceswap_core.config.overrides import apply_overrides
 from faceswap_core.config.requirements import check_plugin_requirements
 from faceswap_core.config.schema import ExperimentConfig, PipelineConfig
+from faceswap_core.config.sections import experiment_schema
 from faceswap_core.config.yaml_safe import parse_yaml, read_yaml
 from faceswap_core.errors import ConfigError
 
@@ -167,11 +168,14 @@ def load_config(
 
     Returns the typed config and the merged plain data it came from. Plugin
     requirements (``plugins:``) are checked against installed distributions;
-    component params are checked by :func:`validate_components`.
+    component params are checked by :func:`validate_components`. Sections
+    registered by plugins (``serve:``) are part of the schema
+    (:func:`~faceswap_core.config.sections.experiment_schema`).
     """
     overrides = tuple(overrides)
-    raw = apply_overrides(_seed_components(load_raw(path), overrides), overrides, ExperimentConfig)
-    config = structure(raw, ExperimentConfig)
+    schema = experiment_schema()
+    raw = apply_overrides(_seed_components(load_raw(path), overrides), overrides, schema)
+    config = structure(raw, schema)
     if check_plugins:
         check_plugin_requirements(config.plugins)
     return config, raw
@@ -183,13 +187,28 @@ def load_pipeline_config(overrides: Iterable[str] = ()) -> PipelineConfig:
     Keys may be written from the experiment root (``pipeline.faces=largest``)
     or from the pipeline section (``faces=largest``).
     """
+    return load_experiment(None, overrides).pipeline
+
+
+def load_experiment(
+    config: str | Path | None, overrides: Iterable[str] = (), *, check_plugins: bool = True
+) -> ExperimentConfig:
+    """``--config`` (or the defaults) with ``--set`` applied: what every command reads.
+
+    Without a file, keys are written from the experiment root
+    (``pipeline.faces=largest``, ``serve.port=9000``); ``pipeline`` keys may
+    also be written from the pipeline section (``faces=largest``).
+    """
+    if config is not None:
+        return load_config(config, overrides, check_plugins=check_plugins)[0]
+    schema = experiment_schema()
     sections = {f.name for f in attrs.fields(PipelineConfig)}
     rooted = [
         f"pipeline.{text}" if text.partition("=")[0].split(".")[0].strip() in sections else text
         for text in overrides
     ]
-    raw = apply_overrides(_seed_components({}, rooted), rooted, ExperimentConfig)
-    return structure(raw, ExperimentConfig).pipeline
+    raw = apply_overrides(_seed_components({}, rooted), rooted, schema)
+    return structure(raw, schema)
 
 
 def _seed_components(raw: Mapping[str, Any], overrides: Iterable[str]) -> dict[str, Any]:
@@ -231,6 +250,7 @@ __all__ = [
     "deep_merge",
     "dump_config",
     "load_config",
+    "load_experiment",
     "load_pipeline_config",
     "load_raw",
     "parse_yaml",

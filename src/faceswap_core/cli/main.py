@@ -30,6 +30,7 @@ from faceswap_core.errors import (
     one_line,
 )
 from faceswap_core.io.atomic import disk_full_error
+from faceswap_core.operations.structure import RuleError, render_rule
 from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins, set_plugins
 from faceswap_core.version import __version__
 
@@ -107,7 +108,8 @@ class FaceswapGroup(click.Group):
         except FaceswapError as exc:
             if _debug(ctx):
                 traceback.print_exc()
-            click.echo(f"Error: {one_line(str(exc))}", err=True)
+            text = render_rule(exc.template, "cli") if isinstance(exc, RuleError) else str(exc)
+            click.echo(f"Error: {one_line(text)}", err=True)
             ctx.exit(exc.exit_code)
         except (KeyboardInterrupt, Interrupted) as exc:  # Ctrl-C, SIGTERM, SIGHUP
             if _debug(ctx):

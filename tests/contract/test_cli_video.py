@@ -54,7 +54,12 @@ def test_video_json_summary_and_inspect(files: dict[str, Path], tmp_path: Path) 
     assert done.returncode == 0, done.stderr
     assert "12/12" in done.stderr  # the progress bar (frames done / total, rate, ETA)
     assert "frame/s" in done.stderr
-    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    item, last = (json.loads(line) for line in done.stdout.strip().splitlines())
+    assert last == {
+        "summary": {"done": 1, "failed": 0, "frames": 12, "frames_swapped": 12, "exit_code": 0}
+    }
+    summary = item
+    assert summary["warning"] is None
     assert summary["frames_in"] == summary["frames_out"] == 12
     assert summary["frames_swapped"] == summary["frames_with_faces"] == 12
     assert summary["output"] == str(out)
@@ -64,7 +69,7 @@ def test_video_json_summary_and_inspect(files: dict[str, Path], tmp_path: Path) 
     assert len(decode_video(out)[0]) == 12
     shown = faceswap("inspect", out, "--json")
     assert shown.returncode == 0, shown.stderr
-    record = json.loads(shown.stdout)
+    record = json.loads(shown.stdout.splitlines()[0])
     assert record["frames"] == 12
     assert record["provenance"]["digital_source_type"].endswith("/compositeCapture")
     assert record["provenance"]["synthetic"] is False  # the classic warp generates no pixels

@@ -29,10 +29,10 @@ from faceswap_core.experiment.compare import check_regressions, compare_runs
 from faceswap_core.experiment.datasets import prepare_dataset
 from faceswap_core.experiment.run import run_training
 from faceswap_core.operations.prepare import dataset_ref
-from faceswap_core.operations.resolve import resolved_pipeline
 from faceswap_core.operations.structure import build_spec
 from faceswap_core.operations.table import operation_named
 from faceswap_core.pipeline.image import Pipeline
+from faceswap_core.pipeline.settings import resolved_pipeline
 from faceswap_core.pipeline.stream import stream as _stream
 from faceswap_core.pipeline.video import swap_video as _swap_video
 from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins

@@ -34,7 +34,7 @@ def ivar_help(cls: type[Any]) -> dict[str, str]:
             found[current] += " " + line.strip()
         else:
             current = None
-    return {key: text.replace("``", "") for key, text in found.items()}
+    return found
 
 
 def surface_for(cls: type[Any], field: attrs.Attribute[Any]) -> Surface:
@@ -44,7 +44,8 @@ def surface_for(cls: type[Any], field: attrs.Attribute[Any]) -> Surface:
     if declared is not None:
         return declared
     required = field.default is attrs.NOTHING
-    return Surface(help=ivar_help(cls).get(field.name, ""), required=required)
+    text = ivar_help(cls).get(field.name, "").replace("``", "")
+    return Surface(help=text, required=required)
 
 
 def summary_line(cls: type[Any]) -> str:

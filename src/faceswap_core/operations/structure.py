@@ -179,7 +179,7 @@ def _text_value(value: Any, surface: Surface) -> Any:
 
 
 def resolve_aliases(
-    operation: Operation, values: Mapping[str, Any], transport: Transport
+    operation: Operation, values: Mapping[str, Any], transport: Transport, *, stacklevel: int = 3
 ) -> dict[str, Any]:
     """``values`` with old names renamed, each announced by one :class:`FaceswapWarning`.
 
@@ -201,7 +201,8 @@ def resolve_aliases(
         if values.get(new) not in (None, ()):
             raise ConfigError(f"{key} and {new} name the same thing; pass only {new}")
         if transport == "api":
-            warnings.warn(f"{key}= is deprecated; use {new}=", FaceswapWarning, stacklevel=5)
+            message = f"{key}= is deprecated; use {new}="
+            warnings.warn(message, FaceswapWarning, stacklevel=stacklevel)
         resolved[new] = value
     return resolved
 
@@ -217,7 +218,10 @@ def build_spec(operation: Operation, values: Mapping[str, Any], transport: Trans
     """
     fields = dict(operation.fields(transport))
     by_name = {field.name: (field, surface) for field, surface in fields.items()}
-    given = resolve_aliases(operation, values, transport) if transport != "cli" else dict(values)
+    if transport == "cli":
+        given = dict(values)
+    else:  # warned from the caller of a generated faceswap.* function
+        given = resolve_aliases(operation, values, transport, stacklevel=5)
     unknown = sorted(key for key in given if key not in by_name)
     if unknown:
         known = ", ".join(by_name)

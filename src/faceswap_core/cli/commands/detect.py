@@ -16,9 +16,9 @@ from faceswap_core.interfaces.face import Face, Image
 from faceswap_core.io.atomic import check_output_path
 from faceswap_core.io.encode import format_for_path, write_image
 from faceswap_core.operations.detect import DetectSpec
-from faceswap_core.operations.resolve import spec_pipeline
 from faceswap_core.operations.table import DETECT
 from faceswap_core.pipeline.image import Pipeline
+from faceswap_core.pipeline.settings import spec_pipeline
 
 
 def draw_faces(image: Image, faces: list[Face]) -> Image:

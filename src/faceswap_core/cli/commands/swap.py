@@ -17,7 +17,6 @@ from faceswap_core.cli.context import plugins_from
 from faceswap_core.cli.jsonlines import emit, emit_summary
 from faceswap_core.cli.spec_command import spec_command
 from faceswap_core.errors import EXIT_CODES, ConfigError
-from faceswap_core.operations.resolve import spec_pipeline
 from faceswap_core.operations.swap import SwapSpec, check_quality
 from faceswap_core.operations.table import SWAP
 from faceswap_core.pipeline.batch import (
@@ -28,6 +27,7 @@ from faceswap_core.pipeline.batch import (
     run_batch,
 )
 from faceswap_core.pipeline.image import Pipeline
+from faceswap_core.pipeline.settings import spec_pipeline
 
 EXIT_HELP = "\b\nExit codes:\n" + "\n".join(
     f"  {code}  {text}" for code, text in EXIT_CODES.items()

@@ -1,9 +1,10 @@
-"""What a spec's ``config``, ``overrides``, ``model`` and runtime options resolve to.
+"""The pipeline a command's settings ask for: ``config``, ``overrides``, ``model``, runtime.
 
-Every operation that runs the pipeline reads its settings the same way on
-every surface: the ``pipeline:`` section of ``config`` (or the defaults)
-with ``overrides`` applied, then ``model`` / ``model_path`` as the swapper,
-then ``runtime`` / ``providers`` (:func:`~faceswap_core.runtime.choice.with_runtime`).
+Every operation that runs the pipeline (swap, detect, video, stream, eval,
+bench, demo, serve) reads its settings the same way on every surface: the
+``pipeline:`` section of ``config`` (or the defaults) with ``overrides``
+applied, then ``model`` / ``model_path`` as the swapper, then ``runtime`` /
+``providers`` (:func:`~faceswap_core.runtime.choice.with_runtime`).
 """
 
 from __future__ import annotations

@@ -37,8 +37,8 @@ from faceswap_core.experiment.run import RunResult
 from faceswap_core.export.run import run_export
 from faceswap_core.interfaces.export import ExportReport
 from faceswap_core.interfaces.face import Face
+from faceswap_core.operations.export import export_operation
 from faceswap_core.operations.structure import resolve_aliases
-from faceswap_core.operations.table import export_operation
 from faceswap_core.pipeline.image import Pipeline, SourceIdentity, SwapResult
 from faceswap_core.pipeline.stream import Frame
 from faceswap_core.pipeline.video import VideoReport

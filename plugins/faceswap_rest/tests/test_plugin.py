@@ -25,7 +25,11 @@ def test_plugin_is_listed_by_faceswap_plugins() -> None:
     assert result.exit_code == 0, result.output
     rows = {row["name"]: row for row in json.loads(result.output)}
     assert rows["faceswap-rest"]["components"] == {}  # it adds a command, not components
-    assert rows["faceswap-rest"]["hooks"] == ["register_commands"]
+    assert rows["faceswap-rest"]["hooks"] == [
+        "register_commands",
+        "register_config_sections",
+        "register_operations",
+    ]
     assert "error" not in rows["faceswap-rest"]
 
 

@@ -37,7 +37,8 @@ from faceswap_core.operations.operation import (
     ivar_help,
     summary_line,
 )
-from faceswap_core.operations.structure import build_spec, render_rule
+from faceswap_core.operations.rules import render_rule
+from faceswap_core.operations.structure import build_spec
 
 S = TypeVar("S")
 Handler = Callable[[click.Context, Any], None]

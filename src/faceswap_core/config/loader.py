@@ -30,7 +30,8 @@ from faceswap_core.config.requirements import check_plugin_requirements
 from faceswap_core.config.schema import ExperimentConfig, PipelineConfig
 from faceswap_core.config.sections import experiment_schema
 from faceswap_core.config.yaml_safe import parse_yaml, read_yaml
-from faceswap_core.errors import ConfigError
+from faceswap_core.errors import ConfigError, MissingPluginError
+from faceswap_core.plugin.directory import CONFIG_SECTION, install_hint, provider_of
 
 BASE_KEY = "_base_"
 DELETE_KEY = "_delete_"
@@ -174,11 +175,35 @@ def load_config(
     """
     overrides = tuple(overrides)
     schema = experiment_schema()
-    raw = apply_overrides(_seed_components(load_raw(path), overrides), overrides, schema)
+    loaded = load_raw(path)
+    requirements = loaded.get("plugins")
+    if (
+        check_plugins
+        and isinstance(requirements, list)
+        and all(isinstance(item, str) for item in requirements)
+    ):  # a missing plugin is named before its section is called unknown
+        check_plugin_requirements(requirements)
+    check_plugin_sections(loaded, schema)
+    raw = apply_overrides(_seed_components(loaded, overrides), overrides, schema)
     config = structure(raw, schema)
-    if check_plugins:
-        check_plugin_requirements(config.plugins)
     return config, raw
+
+
+def check_plugin_sections(raw: Mapping[str, Any], schema: type[Any]) -> None:
+    """A top-level section of a plugin that is not in use says which plugin brings it.
+
+    :raises MissingPluginError: ``$.serve: the serve section comes from faceswap-rest ...``.
+    """
+    known = {field.name for field in attrs.fields(schema)}
+    for key in raw:
+        if key in known or not isinstance(key, str):
+            continue
+        dist = provider_of(CONFIG_SECTION, key)
+        if dist is not None:
+            raise MissingPluginError(
+                f"$.{key}: the {key} section comes from {dist}, which is not loaded; "
+                f"install it with: {install_hint(dist)}"
+            )
 
 
 def load_pipeline_config(overrides: Iterable[str] = ()) -> PipelineConfig:

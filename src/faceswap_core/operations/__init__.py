@@ -14,6 +14,7 @@ The command line is made by :mod:`faceswap_core.cli.spec_command`.
 from __future__ import annotations
 
 from faceswap_core.operations.operation import Operation
-from faceswap_core.operations.structure import RuleError, build_spec
+from faceswap_core.operations.rules import RuleError
+from faceswap_core.operations.structure import build_spec
 
 __all__ = ["Operation", "RuleError", "build_spec"]

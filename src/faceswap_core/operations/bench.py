@@ -8,7 +8,8 @@ import attrs
 
 from faceswap_core.config.ranges import at_least, between, detect_interval
 from faceswap_core.operations import fields
-from faceswap_core.operations.structure import RuleError
+from faceswap_core.operations.operation import Operation
+from faceswap_core.operations.rules import RuleError
 from faceswap_core.tools.bench import DEFAULT_SIZE
 from faceswap_core.tools.profiles import PROFILES
 from faceswap_core.tools.video_bench import DEFAULT_FRAMES
@@ -101,4 +102,7 @@ class BenchSpec:
             raise RuleError("{tolerance} needs {baseline} FILE to compare against")
 
 
-__all__ = ["BenchSpec"]
+BENCH = Operation("bench", BenchSpec, cli=("bench",))
+
+
+__all__ = ["BENCH", "BenchSpec"]

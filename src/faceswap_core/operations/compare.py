@@ -6,7 +6,8 @@ import attrs
 
 from faceswap_core.eval.gate import parse_tolerances
 from faceswap_core.operations import fields
-from faceswap_core.operations.structure import RuleError
+from faceswap_core.operations.operation import Operation
+from faceswap_core.operations.rules import RuleError
 
 
 @attrs.frozen(kw_only=True)
@@ -84,4 +85,15 @@ class CompareSpec:
         return self.baseline is not None or bool(self.tolerance)
 
 
-__all__ = ["CompareSpec"]
+COMPARE = Operation(
+    "compare",
+    CompareSpec,
+    cli=("compare",),
+    api="compare",
+    api_summary="Compare two run folders like faceswap compare; with baseline or tolerance, "
+    "raise RegressionError when a gated metric got worse beyond its tolerance.",
+    api_returns="CompareReport",
+)
+
+
+__all__ = ["COMPARE", "CompareSpec"]

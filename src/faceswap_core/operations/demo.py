@@ -7,6 +7,7 @@ from typing import Any
 import attrs
 
 from faceswap_core.operations import fields
+from faceswap_core.operations.operation import Operation
 
 
 @attrs.frozen(kw_only=True)
@@ -31,4 +32,7 @@ class DemoSpec:
     providers: tuple[str, ...] = fields.providers()
 
 
-__all__ = ["DemoSpec"]
+DEMO = Operation("demo", DemoSpec, cli=("demo",))
+
+
+__all__ = ["DEMO", "DemoSpec"]

@@ -7,6 +7,7 @@ from typing import Any
 import attrs
 
 from faceswap_core.operations import fields
+from faceswap_core.operations.operation import Operation
 
 
 @attrs.frozen(kw_only=True)
@@ -41,4 +42,14 @@ class DetectSpec:
     providers: tuple[str, ...] = fields.providers()
 
 
-__all__ = ["DetectSpec"]
+DETECT = Operation(
+    "detect",
+    DetectSpec,
+    cli=("detect",),
+    api="detect",
+    api_summary="Faces in image with boxes, scores and five keypoints.",
+    api_returns="list[Face]",
+)
+
+
+__all__ = ["DETECT", "DetectSpec"]

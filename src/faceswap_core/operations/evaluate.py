@@ -9,7 +9,8 @@ import attrs
 
 from faceswap_core.eval.gate import parse_tolerances
 from faceswap_core.operations import fields
-from faceswap_core.operations.structure import RuleError
+from faceswap_core.operations.operation import Operation
+from faceswap_core.operations.rules import RuleError
 
 
 @attrs.frozen(kw_only=True)
@@ -80,4 +81,15 @@ class EvalSpec:
             raise RuleError("{tolerance} needs {baseline} RUN_DIR to compare against")
 
 
-__all__ = ["EvalSpec"]
+EVAL = Operation(
+    "eval",
+    EvalSpec,
+    cli=("eval",),
+    api="evaluate",
+    api_summary="Evaluate a swapper like faceswap eval: same options, same outputs, same errors "
+    "(RegressionError, exit code 6, when the baseline gate fails).",
+    api_returns="EvalResult",
+)
+
+
+__all__ = ["EVAL", "EvalSpec"]

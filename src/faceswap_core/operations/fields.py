@@ -31,10 +31,11 @@ from faceswap_core.config.ranges import (
     one_of,
 )
 from faceswap_core.io.encode import ENCODE_FORMATS, normalize_format
+from faceswap_core.operations.rules import SURFACE_KEY
 from faceswap_core.vision.selection import SELECTIONS
 from faceswap_core.vision.smoothing import SMOOTHING_METHODS
 
-SURFACE = "faceswap.surface"
+SURFACE = SURFACE_KEY
 """The metadata key of a field's :class:`Surface`."""
 
 

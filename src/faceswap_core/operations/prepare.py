@@ -11,7 +11,8 @@ import attrs
 
 from faceswap_core.config.loader import load_experiment
 from faceswap_core.operations import fields
-from faceswap_core.operations.structure import RuleError
+from faceswap_core.operations.operation import Operation
+from faceswap_core.operations.rules import RuleError
 
 
 @attrs.frozen(kw_only=True)
@@ -55,4 +56,18 @@ def dataset_ref(
     return {**data, "type": name}
 
 
-__all__ = ["PrepareSpec", "dataset_ref"]
+PREPARE = Operation(
+    "prepare",
+    PrepareSpec,
+    cli=("data", "DATASET", "prepare"),
+    api="prepare_lfw",
+    api_summary="Prepare an LFW tree, .tgz or Kaggle zip into output, like faceswap data lfw "
+    "prepare (needs faceswap-unet; torch is not needed to prepare).",
+    api_returns="Mapping[str, Any]",
+    api_var_keyword="params",
+    api_var_keyword_help="deprecated: the dataset's options as keywords (crop_size=112); pass "
+    "overrides=['data.crop_size=112'].",
+)
+
+
+__all__ = ["PREPARE", "PrepareSpec", "dataset_ref"]

@@ -27,7 +27,7 @@ import attrs
 from faceswap_core.io.atomic import atomic_write_text
 from faceswap_core.operations.fields import Surface
 from faceswap_core.operations.operation import Operation
-from faceswap_core.operations.structure import render_rule
+from faceswap_core.operations.rules import render_rule
 from faceswap_core.operations.table import OPERATIONS
 
 HEADER = '''"""faceswap's operation functions, generated from faceswap_core.operations; do not edit.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import attrs
 
 from faceswap_core.operations import fields
+from faceswap_core.operations.operation import Operation
 
 
 @attrs.frozen(kw_only=True)
@@ -41,4 +42,14 @@ class ReportSpec:
     )
 
 
-__all__ = ["ReportSpec"]
+REPORT = Operation(
+    "report",
+    ReportSpec,
+    cli=("report",),
+    api="report",
+    api_summary="Regenerate a run's report.html (faceswap report); with other, compare two runs.",
+    api_returns="Path",
+)
+
+
+__all__ = ["REPORT", "ReportSpec"]

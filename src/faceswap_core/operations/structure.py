@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import typing
 import warnings
 from collections.abc import Mapping
@@ -39,43 +38,10 @@ from faceswap_core.config.convert import (
 from faceswap_core.errors import ConfigError, FaceswapError, FaceswapWarning
 from faceswap_core.operations.fields import Surface
 from faceswap_core.operations.operation import Operation
+from faceswap_core.operations.rules import RuleError, render_rule
 from faceswap_core.operations.transports import Transport
 
 S = TypeVar("S")
-
-
-class RuleError(ConfigError):
-    """A cross-field rule of a spec, with the fields' names in braces (``{faces}``).
-
-    Rendered per surface by :func:`build_spec`: ``--faces`` on the command
-    line, ``faces`` in Python and REST.
-    """
-
-    def __init__(self, template: str) -> None:
-        self.template = template
-        super().__init__(render_rule(template, "api"))
-
-
-_NAME = re.compile(r"\{([a-z][a-z0-9_]*)\}")
-
-
-def render_rule(template: str, transport: Transport, spec: type[Any] | None = None) -> str:
-    """``template`` with each ``{field}`` spelled as ``transport`` spells it (``--faces`` on
-    the command line, ``faces`` in Python and REST); other braces are left alone."""
-    flags: dict[str, str] = {}
-    if spec is not None and attrs.has(spec):
-        for field in attrs.fields(spec):
-            surface = field.metadata.get("faceswap.surface")
-            if isinstance(surface, Surface):
-                flags[field.name] = surface.cli_flag(field.name)
-
-    def name(match: re.Match[str]) -> str:
-        key = match.group(1)
-        if transport == "cli":
-            return flags.get(key, "--" + key.replace("_", "-"))
-        return key
-
-    return _NAME.sub(name, template)
 
 
 # -- text (REST fields, query parameters) -----------------------------------------------------
@@ -293,11 +259,9 @@ def given_fields(spec: Any) -> dict[str, Any]:
 
 
 __all__ = [
-    "RuleError",
     "build_spec",
     "given_fields",
     "make_text_converter",
-    "render_rule",
     "resolve_aliases",
     "structure_spec",
     "text_converter",

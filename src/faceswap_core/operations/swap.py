@@ -11,7 +11,8 @@ import attrs
 from faceswap_core.errors import ConfigError
 from faceswap_core.io.encode import OUTPUT_FORMATS, normalize_format
 from faceswap_core.operations import fields
-from faceswap_core.operations.structure import RuleError
+from faceswap_core.operations.operation import Operation
+from faceswap_core.operations.rules import RuleError
 
 LOSSY: tuple[str, ...] = tuple(name for name, fmt in OUTPUT_FORMATS.items() if fmt.lossy)
 """Formats ``quality`` applies to (jpg, webp)."""
@@ -126,4 +127,19 @@ class SwapSpec:
         return self.format or format_named_by(self.output) or "png"
 
 
-__all__ = ["LOSSY", "SwapSpec", "check_quality", "face_selection", "format_named_by"]
+SWAP = Operation(
+    "swap",
+    SwapSpec,
+    cli=("swap",),
+    api="swap",
+    rest=("POST /v1/swap",),
+    api_summary="Swap the identity of the largest face in source into the faces of target; "
+    "returns the image (RGB uint8, target's shape; unchanged without a face).",
+    api_returns="Image",
+    api_var_keyword="params",
+    api_var_keyword_help="deprecated: swapper parameters as keywords; pass "
+    "overrides=['pipeline.swapper.NAME=VALUE'].",
+)
+
+
+__all__ = ["LOSSY", "SWAP", "SwapSpec", "check_quality", "face_selection", "format_named_by"]

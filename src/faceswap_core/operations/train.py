@@ -7,6 +7,7 @@ from typing import Any
 import attrs
 
 from faceswap_core.operations import fields
+from faceswap_core.operations.operation import Operation
 
 
 @attrs.frozen(kw_only=True)
@@ -55,4 +56,18 @@ class TrainSpec:
         return str(self.resume)
 
 
-__all__ = ["TrainSpec"]
+TRAIN = Operation(
+    "train",
+    TrainSpec,
+    cli=("train",),
+    api="train",
+    api_summary="Train from a config file, like faceswap train --config CONFIG; returns the "
+    "run's summary.",
+    api_returns="RunResult",
+    api_var_keyword="settings",
+    api_var_keyword_help="deprecated: --set overrides as keywords, __ for the dots "
+    "(train__steps=10); pass overrides=['train.steps=10'].",
+)
+
+
+__all__ = ["TRAIN", "TrainSpec"]

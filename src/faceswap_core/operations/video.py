@@ -11,6 +11,7 @@ from faceswap_core.config.ranges import frame_rate, video_crf
 from faceswap_core.errors import ConfigError
 from faceswap_core.io.video import VIDEO_SUFFIXES, parse_time
 from faceswap_core.operations import fields
+from faceswap_core.operations.operation import Operation
 from faceswap_core.operations.swap import face_selection
 
 SMOOTH_PARAMS: tuple[str, ...] = (
@@ -218,4 +219,41 @@ class StreamSpec:
         return options
 
 
-__all__ = ["SMOOTH_PARAMS", "VIDEO_FORMATS", "StreamSpec", "VideoSpec", "parse_smooth_params"]
+VIDEO = Operation(
+    "video",
+    VideoSpec,
+    cli=("video",),
+    api="swap_video",
+    rest=("POST /v1/jobs/video",),
+    api_summary="Swap the identity of the largest face in source through the video target into "
+    "output; returns the job's report (frames, frames/s, per-stage milliseconds, streams).",
+    api_returns="VideoReport",
+    api_var_keyword="options",
+    api_var_keyword_help="deprecated: pipeline.video settings as keywords (beta=0.5); pass "
+    "smooth_params or overrides=['pipeline.video.NAME=VALUE'].",
+)
+
+
+STREAM = Operation(
+    "stream",
+    StreamSpec,
+    api="stream",
+    rest=("GET /v1/stream",),
+    api_summary="Swapped Frame objects, in order, for any iterable of RGB frames (detection "
+    "every N frames, tracking in between).",
+    api_returns="Iterator[Frame]",
+    api_var_keyword="options",
+    api_var_keyword_help="deprecated: pipeline.video settings as keywords (beta=0.5); pass "
+    "smooth_params or overrides=['pipeline.video.NAME=VALUE'].",
+)
+
+
+__all__ = [
+    "SMOOTH_PARAMS",
+    "STREAM",
+    "VIDEO",
+    "VIDEO_FORMATS",
+    "StreamSpec",
+    "VideoSpec",
+    "parse_smooth_params",
+]

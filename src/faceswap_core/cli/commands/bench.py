@@ -16,8 +16,7 @@ from faceswap_core.cli.options import write_record
 from faceswap_core.cli.spec_command import spec_command
 from faceswap_core.errors import BenchTargetError, ConfigError, RegressionError
 from faceswap_core.io.atomic import refuse_special
-from faceswap_core.operations.bench import BenchSpec
-from faceswap_core.operations.table import BENCH
+from faceswap_core.operations.bench import BENCH, BenchSpec
 from faceswap_core.tools import video_bench
 from faceswap_core.tools.bench import DEFAULT_SIZE, BenchOptions, parse_size, run_bench
 from faceswap_core.tools.bench_compare import BenchCompareError, gate, regression_message

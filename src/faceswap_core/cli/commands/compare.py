@@ -10,8 +10,7 @@ import click
 from faceswap_core.cli.jsonlines import emit, emit_summary
 from faceswap_core.cli.spec_command import spec_command
 from faceswap_core.experiment.compare import check_regressions, compare_runs
-from faceswap_core.operations.compare import CompareSpec
-from faceswap_core.operations.table import COMPARE
+from faceswap_core.operations.compare import COMPARE, CompareSpec
 
 
 def _fmt(value: float | None) -> str:

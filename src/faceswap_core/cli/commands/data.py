@@ -19,8 +19,7 @@ from faceswap_core.cli.context import plugins_from
 from faceswap_core.cli.jsonlines import emit_summary
 from faceswap_core.cli.spec_command import renamed_option, renamed_value, spec_command
 from faceswap_core.experiment.datasets import download_dataset, prepare_dataset, update_dataset
-from faceswap_core.operations.prepare import PrepareSpec, dataset_ref
-from faceswap_core.operations.table import PREPARE
+from faceswap_core.operations.prepare import PREPARE, PrepareSpec, dataset_ref
 
 
 def _echo(report: Mapping[str, Any], as_json: bool) -> None:

@@ -15,8 +15,7 @@ from faceswap_core.interfaces.face import Face, Image
 from faceswap_core.io.atomic import refuse_special
 from faceswap_core.io.encode import write_image
 from faceswap_core.io.provenance import SOFTWARE_NAME, read_provenance
-from faceswap_core.operations.demo import DemoSpec
-from faceswap_core.operations.table import DEMO
+from faceswap_core.operations.demo import DEMO, DemoSpec
 from faceswap_core.pipeline.image import Pipeline
 from faceswap_core.pipeline.settings import spec_pipeline
 from faceswap_core.tools.samples import demo_pair

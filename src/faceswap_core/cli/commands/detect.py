@@ -15,8 +15,7 @@ from faceswap_core.errors import ConfigError
 from faceswap_core.interfaces.face import Face, Image
 from faceswap_core.io.atomic import check_output_path
 from faceswap_core.io.encode import format_for_path, write_image
-from faceswap_core.operations.detect import DetectSpec
-from faceswap_core.operations.table import DETECT
+from faceswap_core.operations.detect import DETECT, DetectSpec
 from faceswap_core.pipeline.image import Pipeline
 from faceswap_core.pipeline.settings import spec_pipeline
 

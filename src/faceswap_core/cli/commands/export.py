@@ -25,7 +25,7 @@ from faceswap_core.export.run import run_export
 from faceswap_core.export.shapes import parse_shapes
 from faceswap_core.export.verify import DEFAULT_ATOL, VerificationError, verify
 from faceswap_core.interfaces import ExportReport
-from faceswap_core.operations.table import export_operation
+from faceswap_core.operations.export import export_operation
 from faceswap_core.pipeline.context import build_context
 from faceswap_core.plugin.kinds import EXPORTER, RUNTIME
 from faceswap_core.plugin.manager import FaceswapPlugins

@@ -17,8 +17,7 @@ from faceswap_core.cli.context import plugins_from
 from faceswap_core.cli.jsonlines import emit, emit_summary
 from faceswap_core.cli.spec_command import spec_command
 from faceswap_core.errors import EXIT_CODES, ConfigError
-from faceswap_core.operations.swap import SwapSpec, check_quality
-from faceswap_core.operations.table import SWAP
+from faceswap_core.operations.swap import SWAP, SwapSpec, check_quality
 from faceswap_core.pipeline.batch import (
     BatchRecord,
     BatchSummary,

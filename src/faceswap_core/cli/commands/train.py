@@ -12,8 +12,7 @@ from faceswap_core.cli.jsonlines import emit_summary
 from faceswap_core.cli.spec_command import spec_command
 from faceswap_core.experiment.run import launcher_rank, run_training
 from faceswap_core.experiment.workdir import DEFAULT_ROOT
-from faceswap_core.operations.table import TRAIN
-from faceswap_core.operations.train import TrainSpec
+from faceswap_core.operations.train import TRAIN, TrainSpec
 
 
 def run(ctx: click.Context, spec: TrainSpec) -> None:

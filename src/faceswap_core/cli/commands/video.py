@@ -12,8 +12,7 @@ from faceswap_core.cli.context import plugins_from
 from faceswap_core.cli.jsonlines import emit, emit_summary
 from faceswap_core.cli.spec_command import spec_command
 from faceswap_core.errors import EXIT_CODES, FaceswapWarning
-from faceswap_core.operations.table import VIDEO
-from faceswap_core.operations.video import VideoSpec
+from faceswap_core.operations.video import VIDEO, VideoSpec
 from faceswap_core.pipeline.image import Pipeline
 from faceswap_core.pipeline.settings import spec_pipeline
 from faceswap_core.pipeline.video import check_output, swap_video

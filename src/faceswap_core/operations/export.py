@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from faceswap_core.operations.operation import Operation
 
+EXPORT_CLI_ONLY: tuple[str, ...] = ("json",)
+"""What ``faceswap export NAME`` adds to the exporter's options: ``--json`` (JSON Lines)."""
+
 EXPORT_API = "export"
 """``faceswap.export(format, **options)`` runs every exporter."""
 
@@ -27,4 +30,4 @@ def export_operation(name: str, config: type, plugin: str) -> Operation:
     )
 
 
-__all__ = ["EXPORT_API", "export_operation"]
+__all__ = ["EXPORT_API", "EXPORT_CLI_ONLY", "export_operation"]

@@ -16,7 +16,9 @@ Why each difference exists:
   no local config or runtime choice (the server's config decides), and it
   may name a registered source (``source_id``) instead of uploading one;
 - Python returns arrays: an image swap has no output file or format, and a
-  pipeline can be passed in (``pipeline``).
+  pipeline can be passed in (``pipeline``);
+- ``faceswap export NAME`` adds ``--json`` to the exporter's own options
+  (:data:`faceswap_core.operations.export.EXPORT_CLI_ONLY`).
 """
 
 from __future__ import annotations

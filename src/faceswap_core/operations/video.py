@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from faceswap_core.config.ranges import frame_rate, video_crf
+from faceswap_core.config.ranges import at_least, frame_rate, video_crf
 from faceswap_core.errors import ConfigError
 from faceswap_core.io.video import VIDEO_SUFFIXES, parse_time
 from faceswap_core.operations import fields
@@ -109,10 +109,18 @@ class VideoSpec:
     preset: str | None = fields.option("Encoder speed preset (libx264: veryfast).", default=None)
     pix_fmt: str | None = fields.option("Encoder pixel format (default yuv420p).", default=None)
     start: float | None = fields.option(
-        "Start time (seconds or [HH:]MM:SS).", default=None, parse=parse_time, metavar="TIME"
+        "Start time (seconds or [HH:]MM:SS).",
+        default=None,
+        parse=parse_time,
+        metavar="TIME",
+        validator=at_least(0),
     )
     end: float | None = fields.option(
-        "End time (seconds or [HH:]MM:SS).", default=None, parse=parse_time, metavar="TIME"
+        "End time (seconds or [HH:]MM:SS).",
+        default=None,
+        parse=parse_time,
+        metavar="TIME",
+        validator=at_least(0),
     )
     audio: bool = fields.option("Keep audio and subtitle streams.", default=True)
     format: str = fields.option(

@@ -53,10 +53,10 @@ def exporter_command(name: str, config: type[Any] | None, plugin: str) -> click.
     fields of its config class (old spellings such as ``--out`` kept as hidden aliases)."""
 
     @click.pass_context
-    def bare(ctx: click.Context, /, as_json: bool) -> None:
-        print_report(run_export(name, {}, plugins=plugins_from(ctx)), as_json=as_json)
+    def bare(ctx: click.Context, /, json: bool) -> None:
+        print_report(run_export(name, {}, plugins=plugins_from(ctx)), as_json=json)
 
-    json_option = click.Option(["--json", "as_json"], is_flag=True, help=JSON_HELP)
+    json_option = click.Option(["--json", "json"], is_flag=True, help=JSON_HELP)
     if config is None:
         return click.Command(name, callback=bare, params=[json_option], help=f"(from {plugin})")
     operation = export_operation(name, config, plugin)
@@ -64,7 +64,7 @@ def exporter_command(name: str, config: type[Any] | None, plugin: str) -> click.
     def run(ctx: click.Context, spec: Any) -> None:
         options = config_values(ctx, config)
         report = run_export(name, options, plugins=plugins_from(ctx))
-        print_report(report, as_json=bool(ctx.params.get("as_json")))
+        print_report(report, as_json=bool(ctx.params.get("json")))
 
     command = spec_command(
         operation,

@@ -108,7 +108,7 @@ def test_set_overrides_are_checked_before_a_run_starts(
 ) -> None:
     """``faceswap train`` validates every section, plugin params too, before any folder exists."""
     work = tmp_path / "run"
-    args = ["train", "smoke", "--work-dir", str(work), "--set", setting]
+    args = ["train", "--config", "smoke", "-o", str(work), "--set", setting]
     result = CliRunner().invoke(make_cli(plugins), args)
     assert result.exit_code == 2, result.output
     assert message in one_error(result.output)

@@ -41,7 +41,7 @@ def test_train_on_a_full_disk_marks_the_run_failed(
     disk = small_disk("1m")  # the run's files fit; its first checkpoint (3.6 MB) does not
     run = disk / "run"
     done = run_faceswap(
-        *("train", str(SMOKE), "--work-dir", str(run)),
+        *("train", "--config", str(SMOKE), "-o", str(run)),
         *("--set", "train.steps=2", "--set", "train.eval.every=0", "--set", "train.hooks=[]"),
     )
     assert done.returncode == 3, done.stderr[-2000:]

@@ -77,7 +77,7 @@ def test_training_on_a_one_image_dataset_validates_on_that_image(
     done = run(plugins, "data", "lfw", "prepare", "--src", tmp_path / "raw", "--out", prepared)
     assert done.exit_code == 0, done.output
     work = tmp_path / "run"
-    args = ["train", SMOKE, "--set", f"data.root={prepared}", "--work-dir", work]
+    args = ["train", "--config", SMOKE, "--set", f"data.root={prepared}", "-o", work]
     result = run(plugins, *args)
     assert result.exit_code == 0, result.output
     assert json.loads((work / "status.json").read_text())["status"] == "finished"
@@ -120,7 +120,7 @@ def test_a_diverging_run_stops_with_a_config_error(tiny: Path, tmp_path: Path) -
     manager = FaceswapPlugins(strict=True)
     manager.register(NanLoss(), name="nan-loss")
     work = tmp_path / "run"
-    args = ["train", SMOKE, "--work-dir", work, "--set", "train.steps=3"]
+    args = ["train", "--config", SMOKE, "-o", work, "--set", "train.steps=3"]
     args += ["--set", "train.losses=[{type: nan}]", "--set", "train.hooks=[]"]
     result = run(manager, *args)
     assert result.exit_code == 2

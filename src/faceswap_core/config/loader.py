@@ -28,7 +28,7 @@ from faceswap_core.config.convert import structure, unstructure
 from faceswap_core.config.overrides import apply_overrides
 from faceswap_core.config.requirements import check_plugin_requirements
 from faceswap_core.config.schema import ExperimentConfig, PipelineConfig
-from faceswap_core.config.sections import experiment_schema
+from faceswap_core.config.sections import PLUGIN_SECTION, experiment_schema
 from faceswap_core.config.yaml_safe import parse_yaml, read_yaml
 from faceswap_core.errors import ConfigError, MissingPluginError
 from faceswap_core.plugin.directory import CONFIG_SECTION, install_hint, provider_of
@@ -263,6 +263,10 @@ def dump_config(config: Any) -> str:
     characters YAML treats as line breaks (NEL, U+2028) are escaped instead.
     """
     data = unstructure(config)
+    if attrs.has(type(config)) and isinstance(data, dict):
+        for field in attrs.fields(type(config)):
+            if field.metadata.get(PLUGIN_SECTION) and getattr(config, field.name) is None:
+                data.pop(field.name, None)  # a plugin section the config does not give
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     if yaml.safe_load(text) != data:
         text = yaml.safe_dump(data, sort_keys=False, allow_unicode=False)

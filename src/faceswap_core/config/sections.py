@@ -11,6 +11,10 @@ config layer never imports the plugin layer.
 :func:`experiment_schema` is :class:`~faceswap_core.config.schema.ExperimentConfig`
 with one field per registered section (a subclass made once per set of
 sections), so every config that is loaded is still an ``ExperimentConfig``.
+A plugin section is ``None`` unless the file (or ``--set``) gives it, so a
+config that does not mention ``serve:`` does not grow one when it is dumped
+(:func:`~faceswap_core.config.loader.dump_config`); :func:`section` gives its
+defaults then.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ import attrs
 
 from faceswap_core.config.schema import ExperimentConfig
 from faceswap_core.errors import ConfigError
+
+PLUGIN_SECTION = "plugin_section"
+"""Metadata key marking a schema field that a plugin's section added."""
 
 SectionProvider = Callable[[], Mapping[str, type[Any]]]
 """Returns ``{section name: attrs config class}`` of the plugins in use."""
@@ -58,7 +65,7 @@ def _schema(sections: tuple[tuple[str, type[Any]], ...]) -> type[ExperimentConfi
     if not sections:
         return ExperimentConfig
     attributes = {
-        name: attrs.field(factory=cls, type=cls, metadata={"plugin_section": True})
+        name: attrs.field(default=None, type=cls | None, metadata={PLUGIN_SECTION: True})
         for name, cls in sections
     }
     schema = attrs.make_class(
@@ -68,7 +75,7 @@ def _schema(sections: tuple[tuple[str, type[Any]], ...]) -> type[ExperimentConfi
         frozen=True,
         slots=True,
     )
-    schema.__annotations__ = {name: cls for name, cls in sections}
+    schema.__annotations__ = {name: cls | None for name, cls in sections}
     schema.__doc__ = ExperimentConfig.__doc__
     schema.__module__ = ExperimentConfig.__module__
     return schema
@@ -88,6 +95,7 @@ def section(config: ExperimentConfig, name: str, cls: type[Any]) -> Any:
 
 __all__ = [
     "CORE_SECTIONS",
+    "PLUGIN_SECTION",
     "SectionProvider",
     "experiment_schema",
     "registered_sections",

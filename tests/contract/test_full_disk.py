@@ -105,7 +105,7 @@ def test_detect_draw_on_a_full_disk(
     plugins: FaceswapPlugins, small_disk: SmallDisk, t1_path: Path
 ) -> None:
     disk = small_disk("8k")
-    disk_full_line(run(plugins, "detect", t1_path, "--draw", disk / "faces.png"))
+    disk_full_line(run(plugins, "detect", t1_path, "-o", disk / "faces.png"))
     assert list(disk.iterdir()) == []
 
 

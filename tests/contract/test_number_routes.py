@@ -126,7 +126,7 @@ def test_the_python_keyword_route_is_checked_too(tmp_path: Path) -> None:
     [
         (["export", "verify", "--onnx", "x.onnx", "--atol", "nan"], "atol: must be a finite"),
         (["export", "verify", "--onnx", "x.onnx", "--atol", "-1"], "atol: must be at least 0"),
-        (["compare", ".", ".", "--fail-on-regression", "inf"], "must be a finite number"),
+        (["compare", ".", ".", "--tolerance", "inf"], "must be a finite number"),
         (["video", "-s", "a.png", "-t", "b.mp4", "-o", "c.mp4", "--preset", "bogus"], "--preset"),
     ],
 )

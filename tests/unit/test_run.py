@@ -301,14 +301,25 @@ def test_data_commands_dispatch_to_the_named_dataset(
     register_plugin(ToyDataPlugin(), name="toy-data")
     ToyDataset.calls.clear()
     prepared = faceswap_cli(
-        "data", "toy", "prepare", "--src", str(tmp_path), "--out", str(tmp_path / "o"), "--json"
+        "data", "toy", "prepare", "--src", str(tmp_path), "-o", str(tmp_path / "o"), "--json"
     )
     assert prepared.exit_code == 0, prepared.output
-    assert json.loads(prepared.stdout) == {"out": str(tmp_path / "o"), "crops": 2}
+    assert json.loads(prepared.stdout) == {"summary": {"out": str(tmp_path / "o"), "crops": 2}}
     downloaded = faceswap_cli(
-        "data", "toy", "download", "--out", str(tmp_path / "d"), "--dataset", "me/toy"
+        "data", "toy", "download", "-o", str(tmp_path / "d"), "--dataset", "me/toy"
     )
     assert downloaded.exit_code == 0, downloaded.output
+    # --out is the old spelling of both: it works, with one warning
+    old = faceswap_cli(
+        "data", "toy", "prepare", "--src", str(tmp_path), "--out", str(tmp_path / "p")
+    )
+    assert old.exit_code == 0, old.output
+    assert old.stderr.splitlines() == ["Warning: --out is deprecated; use -o/--output"]
+    old = faceswap_cli("data", "toy", "download", "--out", str(tmp_path / "e"))
+    assert old.exit_code == 0, old.output
+    assert old.stderr.splitlines() == ["Warning: --out is deprecated; use -o/--output"]
+    old_folders = {tmp_path / "p", tmp_path / "e"}
+    ToyDataset.calls[:] = [call for call in ToyDataset.calls if not set(call[1]) & old_folders]
     (tmp_path / "o").mkdir()
     manifest = {
         "schema": "faceswap.dataset-manifest/1",

@@ -306,7 +306,8 @@ def test_models_add_registers_the_export_and_swap_finds_it_by_name(
     for mine, theirs in zip(companion_paths(stored), companion_paths(out), strict=True):
         assert mine.read_bytes() == theirs.read_bytes()  # the recognizer travels with it
     listed = run_cli("models", "list", "--json", manager=plugins)
-    row = next(r for r in json.loads(listed.stdout) if r["name"] == "my_unet")
+    rows = [json.loads(line) for line in listed.stdout.splitlines()][:-1]  # then the summary
+    row = next(r for r in rows if r["name"] == "my_unet")
     assert (row["kind"], row["status"], row["verified"]) == ("swapper", "present", True)
     swapped = tmp_path / "swapped.png"
     args = ("swap", "-s", str(sample_path("tom_hanks")), "-t", str(sample_path("tom_hanks")))

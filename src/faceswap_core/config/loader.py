@@ -186,6 +186,8 @@ def load_config(
     check_plugin_sections(loaded, schema)
     raw = apply_overrides(_seed_components(loaded, overrides), overrides, schema)
     config = structure(raw, schema)
+    if check_plugins and config.plugins != requirements:  # --set plugins=[...]
+        check_plugin_requirements(config.plugins)
     return config, raw
 
 

@@ -144,6 +144,11 @@ def _text_value(value: Any, surface: Surface) -> Any:
     return value
 
 
+def _given(value: Any) -> bool:
+    """Whether a value was given (not ``None`` and not an empty tuple); arrays count as given."""
+    return value is not None and not (isinstance(value, tuple) and not value)
+
+
 def resolve_aliases(
     operation: Operation, values: Mapping[str, Any], transport: Transport, *, stacklevel: int = 3
 ) -> dict[str, Any]:
@@ -164,7 +169,7 @@ def resolve_aliases(
             if key not in resolved:
                 resolved[key] = value
             continue
-        if values.get(new) not in (None, ()):
+        if _given(values.get(new)):
             raise ConfigError(f"{key} and {new} name the same thing; pass only {new}")
         if transport == "api":
             message = f"{key}= is deprecated; use {new}="

@@ -92,9 +92,7 @@ def run(plugins: FaceswapPlugins, *args: str) -> Result:
     return CliRunner().invoke(make_cli(plugins), list(args))
 
 
-def test_the_old_out_still_works_with_a_warning(
-    plugins: FaceswapPlugins, tmp_path: Path
-) -> None:
+def test_the_old_out_still_works_with_a_warning(plugins: FaceswapPlugins, tmp_path: Path) -> None:
     """``--out`` is the old -o/--output: the same refusal, one Warning line before it."""
     (tmp_path / "keep.txt").write_text("mine")
     result = run(plugins, "eval", "--pairs", "x.csv", "--out", str(tmp_path))
@@ -104,9 +102,11 @@ def test_the_old_out_still_works_with_a_warning(
     import faceswap
     from faceswap.errors import ConfigError, FaceswapWarning
 
-    with pytest.warns(FaceswapWarning, match="out= is deprecated; use output="):
-        with pytest.raises(ConfigError, match="is not empty"):
-            faceswap.evaluate(pairs="x.csv", out=tmp_path)
+    with (
+        pytest.warns(FaceswapWarning, match="out= is deprecated; use output="),
+        pytest.raises(ConfigError, match="is not empty"),
+    ):
+        faceswap.evaluate(pairs="x.csv", out=tmp_path)
 
 
 def test_no_input_is_a_usage_error(plugins: FaceswapPlugins, tmp_path: Path) -> None:

@@ -331,6 +331,6 @@ def test_a_file_that_appears_while_a_video_is_written_is_kept(
             out.write_bytes(b"another process's result")
 
     with pytest.raises(OutputPathError, match="exists"):
-        faceswap.swap_video(clip, data["source"], out, progress=someone_else_writes)
+        faceswap.swap_video(clip, data["source"], out, on_progress=someone_else_writes)
     assert out.read_bytes() == b"another process's result"
     assert no_temps(tmp_path)

@@ -107,8 +107,8 @@ def test_bench_table_output(plugins: FaceswapPlugins) -> None:
     [
         (("--size", "720p"), "not WIDTHxHEIGHT"),
         (("--size", "8x8"), "out of range"),
-        (("--faces", "0"), "--faces 0"),
-        (("--repeat", "0"), "--repeat >= 1"),
+        (("--faces", "0"), "faces: must be between 1 and 64, got 0"),
+        (("--repeat", "0"), "repeat: must be positive, got 0"),
     ],
 )
 def test_bad_options_exit_2(plugins: FaceswapPlugins, args: tuple[str, ...], message: str) -> None:

@@ -25,7 +25,7 @@ FULL = "No space left on device; free some space or choose another place"
 def test_export_onnx_on_a_full_disk(small_disk: Callable[[str], Path], tmp_path: Path) -> None:
     checkpoint = random_checkpoint(tmp_path / "step-00000001.ckpt")
     disk = small_disk("16k")
-    args = ["export", "onnx", "--checkpoint", str(checkpoint), "--out", str(disk / "m.onnx")]
+    args = ["export", "onnx", "--checkpoint", str(checkpoint), "-o", str(disk / "m.onnx")]
     args += ["--static", "--exporter", "torchscript", "--opset", "17"]  # the quicker exporter
     result = CliRunner().invoke(make_cli(FaceswapPlugins(strict=True)), args)
     assert result.exit_code == 3, result.output

@@ -176,9 +176,7 @@ def test_smoke_config_trains_on_two_people_prepared_by_the_cli(tiny: Path, tmp_p
     for person in sorted((tiny.parent / "raw").iterdir())[:2]:
         shutil.copytree(person, raw / person.name)
     prepared = tmp_path / "prepared"
-    done = run_faceswap(
-        "data", "lfw", "prepare", "--src", str(raw), "--out", str(prepared), "--json"
-    )
+    done = run_faceswap("data", "lfw", "prepare", "--src", str(raw), "-o", str(prepared), "--json")
     assert done.returncode == 0, done.stderr
     assert last_json(done.stdout)["identities"] == {"train": 2, "val": 0, "test": 0}
     done, summary = train_smoke(
@@ -259,7 +257,13 @@ def test_resume_with_another_architecture(
     copy = tmp_path / "copy"
     shutil.copytree(folder, copy)
     done = run_faceswap(
-        "train", "--config", str(SMOKE), "--resume", str(copy), "--set", "train.model.base_channels=16"
+        "train",
+        "--config",
+        str(SMOKE),
+        "--resume",
+        str(copy),
+        "--set",
+        "train.model.base_channels=16",
     )
     assert done.returncode == 2
     assert "train.model.base_channels" in _error_line(done)
@@ -269,7 +273,13 @@ def test_resume_with_another_architecture(
     saved["train"]["steps"] = 61
     (copy / "config.yaml").write_text(yaml.safe_dump(saved))
     done = run_faceswap(
-        "train", "--config", str(copy / "config.yaml"), "--resume", str(copy), "--set", "train.steps=61"
+        "train",
+        "--config",
+        str(copy / "config.yaml"),
+        "--resume",
+        str(copy),
+        "--set",
+        "train.steps=61",
     )
     assert done.returncode == 5
     assert "different architecture" in _error_line(done)

@@ -56,7 +56,7 @@ def test_a_checkpoint_with_impossible_sizes_is_a_model_file_error(
     state[key] = value
     state_file.write_text(json.dumps(state))
     out = tmp_path / "m.onnx"
-    result = run(plugins, "export", "onnx", "--checkpoint", checkpoint, "--out", out)
+    result = run(plugins, "export", "onnx", "--checkpoint", checkpoint, "-o", out)
     assert result.exit_code == 5
     line = only_line(result)
     assert message in line
@@ -74,7 +74,7 @@ def test_training_on_a_one_image_dataset_validates_on_that_image(
     first = next(p for p in sorted((tiny.parent / "raw").rglob("*")) if p.is_file())
     shutil.copy(first, raw / f"Only_Person_0001{first.suffix}")
     prepared = tmp_path / "prepared"
-    done = run(plugins, "data", "lfw", "prepare", "--src", tmp_path / "raw", "--out", prepared)
+    done = run(plugins, "data", "lfw", "prepare", "--src", tmp_path / "raw", "-o", prepared)
     assert done.exit_code == 0, done.output
     work = tmp_path / "run"
     args = ["train", "--config", SMOKE, "--set", f"data.root={prepared}", "-o", work]

@@ -5,7 +5,7 @@ results to the same metric classes ``faceswap eval`` runs
 (:mod:`faceswap_core.eval.metrics`): SSIM and PSNR (identical crops count as
 :data:`~faceswap_core.eval.metrics.PSNR_CAP_DB`) on reconstruction pairs, and
 identity retrieval and cosines on swap pairs, against a
-:class:`~faceswap_core.eval.metrics.GalleryIndex` that leaves each pair's own
+:class:`~faceswap_core.eval.retrieval.GalleryIndex` that leaves each pair's own
 source and target images out. Only the names differ: training logs them as
 ``val/<name>`` with the names of :data:`TRAIN_NAMES`.
 """
@@ -21,7 +21,8 @@ import attrs
 import numpy as np
 
 from faceswap_core.errors import InputError
-from faceswap_core.eval.metrics import GalleryIndex, IdentityMetric, PsnrMetric, SsimMetric
+from faceswap_core.eval.metrics import IdentityMetric, PsnrMetric, SsimMetric
+from faceswap_core.eval.retrieval import GalleryIndex
 from faceswap_core.interfaces.eval import MetricValue, PairRecord
 from faceswap_unet.data.samples import LfwSplit
 from faceswap_unet.data.split import held_back

@@ -298,7 +298,6 @@ __all__ = [
     "STATE_FILE",
     "arch_hash",
     "checkpoint_meta",
-    "checkpoint_meta",
     "load_checkpoint",
     "load_weights",
     "model_config_of",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata as metadata
+import json
 import os
 import platform
 import re
@@ -273,6 +274,16 @@ def capture_env(
 # -- the lock file ---------------------------------------------------------------
 
 
+def read_env(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """A run's ``env.json`` as a dict; ``None`` when it is missing or not a JSON object
+    (reports show a run without its environment rather than refuse it)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def _requires(name: str, extras: Iterable[str]) -> list[Requirement]:
     try:
         dist = metadata.distribution(name)
@@ -373,6 +384,7 @@ __all__ = [
     "freeze",
     "installed_distributions",
     "lock_match",
+    "read_env",
     "read_lock",
     "runtime_closure",
 ]

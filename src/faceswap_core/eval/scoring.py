@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
+import numpy as np
 
 from faceswap_core.config.schema import ComponentRef, ExperimentConfig
 from faceswap_core.errors import (
@@ -42,6 +43,7 @@ from faceswap_core.plugin.context import BuildContext
 from faceswap_core.plugin.kinds import LANDMARKER, RECOGNIZER
 from faceswap_core.plugin.manager import FaceswapPlugins
 from faceswap_core.vision import align
+from faceswap_core.vision.boxes import iou_matrix
 
 METRIC_CROP = 112
 """Side of the ArcFace-aligned crops SSIM, PSNR and LPIPS compare."""
@@ -83,18 +85,13 @@ def model_info(component: object) -> dict[str, Any]:
 # -- scoring one pair ----------------------------------------------------------------------------
 
 
-def _iou(a: Face, b: Face) -> float:
-    x1, y1 = max(a.bbox[0], b.bbox[0]), max(a.bbox[1], b.bbox[1])
-    x2, y2 = min(a.bbox[2], b.bbox[2]), min(a.bbox[3], b.bbox[3])
-    inter = max(float(x2 - x1), 0.0) * max(float(y2 - y1), 0.0)
-    union = a.area + b.area - inter
-    return inter / union if union > 0 else 0.0
-
-
 def match_face(found: Sequence[Face], face: Face, threshold: float = MATCH_IOU) -> Face | None:
     """The face in ``found`` overlapping ``face`` most, if it overlaps at least ``threshold``."""
-    best = max(found, key=lambda candidate: _iou(candidate, face), default=None)
-    return best if best is not None and _iou(best, face) >= threshold else None
+    if not found:
+        return None
+    overlaps = iou_matrix([candidate.bbox for candidate in found], face.bbox)[:, 0]
+    best = int(np.argmax(overlaps))  # the first of equal overlaps, as max() picks
+    return found[best] if overlaps[best] >= threshold else None
 
 
 @attrs.frozen(eq=False)

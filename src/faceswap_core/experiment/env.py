@@ -29,6 +29,7 @@ from packaging.utils import canonicalize_name
 
 from faceswap_core.io.atomic import atomic_write_text
 from faceswap_core.io.hashing import sha256_bytes, sha256_file
+from faceswap_core.runtime.gpu import find_gpus
 
 # Our own distributions: the roots of the lock, never pinned in it.
 PROJECT_DISTRIBUTIONS: tuple[str, ...] = (
@@ -121,23 +122,11 @@ def cpu_info() -> dict[str, Any]:
 
 
 def gpu_info() -> list[dict[str, Any]] | None:
-    """GPUs from ``nvidia-smi``; ``None`` when it is absent or fails."""
-    out = _run(
-        [
-            "nvidia-smi",
-            "--query-gpu=name,memory.total,driver_version",
-            "--format=csv,noheader,nounits",
-        ]
-    )
-    if out is None:
-        return None
-    gpus = []
-    for line in out.strip().splitlines():
-        parts = [p.strip() for p in line.split(",")]
-        if len(parts) >= 3:
-            memory = int(parts[1]) if parts[1].isdigit() else None
-            gpus.append({"name": parts[0], "memory_mib": memory, "driver": parts[2]})
-    return gpus or None
+    """GPUs as :func:`~faceswap_core.runtime.gpu.find_gpus` sees them; ``None`` without one."""
+    found = find_gpus().gpus
+    return [
+        {"name": gpu.name, "memory_mib": gpu.memory_mib, "driver": gpu.driver} for gpu in found
+    ] or None
 
 
 def git_info(directory: str | os.PathLike[str] | None = None) -> dict[str, Any] | None:

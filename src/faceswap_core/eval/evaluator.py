@@ -2,7 +2,7 @@
 
 The run is a work_dir like a training run (``config.yaml``, ``env.json``,
 ``plugins.json``, ``README.md`` with the rerun command) plus
-``metrics.json``, ``metrics.csv``, ``plots/``, ``gallery/`` and a
+``metrics.json``, ``metrics.csv``, ``plots/``, contact sheets (``gallery/``) and a
 self-contained ``report.html``. Each pair goes through the same pipeline
 ``faceswap swap`` uses (detection included, the largest face of each image);
 the swapped face is then found again in the result and measured with an
@@ -39,13 +39,13 @@ from faceswap_core.errors import (
     RegressionError,
     UnknownComponentError,
 )
-from faceswap_core.eval import gallery as galleries
+from faceswap_core.eval import contact_sheets as sheets
 from faceswap_core.eval.gate import GateResult, check_regressions, parse_tolerances
 from faceswap_core.eval.pairs import EvalData, Pair, load_data, sample_pairs
 from faceswap_core.eval.plots import write_eval_plots
 from faceswap_core.eval.report import write_report
 from faceswap_core.eval.results import (
-    GALLERY_DIR,
+    CONTACT_SHEETS_DIR,
     PAIR_STRIPS_DIR,
     SCHEMA,
     metric_entry,
@@ -303,7 +303,7 @@ def _metric_routes(metric: Metric, record: PairRecord) -> bool:
     return record.ok or "failures" in metric.needs
 
 
-def _gallery_order(rows: Sequence[Mapping[str, Any]]) -> tuple[str | None, dict[str, float]]:
+def _sheet_order(rows: Sequence[Mapping[str, Any]]) -> tuple[str | None, dict[str, float]]:
     for name in ("identity_cos_source", "ssim", "psnr"):
         values = {
             str(row["pair_id"]): float(row[name])
@@ -462,7 +462,7 @@ def _evaluate(
                     row.update(metric.update(scored.record))
             rows.append(row)
             if scored.strip is not None:
-                galleries.write_strip(strips_dir, pair.pair_id, scored.strip)
+                sheets.write_strip(strips_dir, pair.pair_id, scored.strip)
             if progress is not None:
                 progress(index + 1, len(pairs))
         values = [value for metric in metrics for value in metric.results()]
@@ -484,9 +484,9 @@ def _evaluate(
         )
         write_metrics_csv(folder.path, rows)
         write_eval_plots(folder.path, read_metrics_csv(folder.path))
-        by, order = _gallery_order(rows)
-        groups = galleries.select(order, settings.gallery_rows)
-        galleries.write_grids(strips_dir, folder.path / GALLERY_DIR, groups)
+        by, order = _sheet_order(rows)
+        groups = sheets.select(order, settings.gallery_rows)
+        sheets.write_sheets(strips_dir, folder.path / CONTACT_SHEETS_DIR, groups)
         document["gallery"] = {"by": by, **groups}
         gate = None
         if baseline is not None:

@@ -33,7 +33,7 @@ import attrs
 import numpy as np
 
 from faceswap_core.errors import ConfigError, InputError
-from faceswap_core.eval import gallery as galleries
+from faceswap_core.eval import contact_sheets as sheets
 from faceswap_core.eval.report import data_uri, render_page, same_pairs, write_report
 from faceswap_core.eval.results import (
     PAIR_STRIPS_DIR,
@@ -126,7 +126,7 @@ def export_sheet(
     usable = sorted(set.intersection(*strips.values())) if strips else []
     if not usable:
         raise InputError(
-            "no pair was swapped by every run (same source and target, status ok, gallery strip "
+            "no pair was swapped by every run (same source and target, status ok, pair strip "
             "present); evaluate the runs on the same data and seed"
         )
     rng = random.Random(seed)
@@ -176,11 +176,11 @@ def export_sheet(
 
 
 def _rating_image(run_path: Path, pair_id: str) -> str:
-    strip = galleries.read_strip(run_path / PAIR_STRIPS_DIR, pair_id)
+    strip = sheets.read_strip(run_path / PAIR_STRIPS_DIR, pair_id)
     if strip is None:
-        raise InputError(f"gallery strip of pair {pair_id} missing in {run_path}")
-    size = galleries.DISPLAY_CROP
-    shown = galleries.strip([strip[:, :size], strip[:, -size:]])
+        raise InputError(f"pair strip {pair_id} missing in {run_path}")
+    size = sheets.DISPLAY_CROP
+    shown = sheets.strip([strip[:, :size], strip[:, -size:]])
     return data_uri(encode(shown, "jpg", quality=90, provenance=False), "image/jpeg")
 
 

@@ -28,10 +28,10 @@ import attrs
 import jinja2
 
 from faceswap_core.errors import InputError
-from faceswap_core.eval import gallery as sheets
+from faceswap_core.eval import contact_sheets as sheets
 from faceswap_core.eval.plots import HISTOGRAMS, curves_png, histogram_png, scatter_png
 from faceswap_core.eval.results import (
-    GALLERY_DIR,
+    CONTACT_SHEETS_DIR,
     PAIR_STRIPS_DIR,
     PLOTS_DIR,
     REPORT_HTML,
@@ -242,7 +242,7 @@ def render_eval(run: RunView) -> str:
     dataset = document.get("dataset") or {}
     pairs = document.get("pairs") or {}
     by = (document.get("gallery") or {}).get("by")
-    grids = [run.path / GALLERY_DIR / f"{group}.jpg" for group in sheets.GROUPS]
+    grids = [run.path / CONTACT_SHEETS_DIR / f"{group}.jpg" for group in sheets.GROUPS]
     contact = [file_figure(p, f"{p.stem} pairs by {by} (source | target | result)") for p in grids]
     return render_page(
         "eval.html.j2",

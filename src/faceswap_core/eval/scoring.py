@@ -27,7 +27,7 @@ from faceswap_core.errors import (
     NoFaceError,
     UnknownComponentError,
 )
-from faceswap_core.eval import gallery as galleries
+from faceswap_core.eval import contact_sheets as sheets
 from faceswap_core.eval.pairs import EvalImage, Pair
 from faceswap_core.eval.retrieval import (
     Embedded,
@@ -224,9 +224,9 @@ class PairScorer:
         target_face: Face,
     ) -> list[Image]:
         return [
-            align.align(source, identity.face, galleries.DISPLAY_CROP, "classic").crop,
-            align.align(target, target_face, galleries.DISPLAY_CROP, "classic").crop,
-            align.align(result, target_face, galleries.DISPLAY_CROP, "classic").crop,
+            align.align(source, identity.face, sheets.DISPLAY_CROP, "classic").crop,
+            align.align(target, target_face, sheets.DISPLAY_CROP, "classic").crop,
+            align.align(result, target_face, sheets.DISPLAY_CROP, "classic").crop,
         ]
 
 

@@ -1,6 +1,6 @@
 """Run folders under the reports root, and files inside one run folder only.
 
-``/v1/reports/{run}/files/{path}`` serves plots, galleries and ``report.html``.
+``/v1/reports/{run}/files/{path}`` serves plots, contact sheets and ``report.html``.
 A request can name only what lies inside that run folder: a run name is one
 path segment (at most :data:`MAX_NAME_BYTES`) naming a folder directly under the
 root, and a file path (at most :data:`MAX_PATH_BYTES`) must not be absolute,

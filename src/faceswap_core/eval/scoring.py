@@ -209,8 +209,13 @@ class PairScorer:
             fields["result_landmarks"] = self.landmarker.landmarks(result, result_face)
             fields["target_landmarks"] = self.landmarker.landmarks(target, target_face)
         if "crops" in self.needs:
-            fields["target_crop"] = align.align(target, target_face, METRIC_CROP, "arcface").crop
-            fields["result_crop"] = align.align(result, target_face, METRIC_CROP, "arcface").crop
+            size, plugins = METRIC_CROP, self.pipeline.plugins
+            fields["target_crop"] = align.align(
+                target, target_face, size, "arcface", plugins=plugins
+            ).crop
+            fields["result_crop"] = align.align(
+                result, target_face, size, "arcface", plugins=plugins
+            ).crop
         return PairRecord(
             pair.pair_id, pair.kind, pair.source.label, pair.target.label, None, **fields
         )

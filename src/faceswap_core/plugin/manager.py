@@ -25,6 +25,7 @@ import pluggy
 from faceswap_core.config.convert import structure
 from faceswap_core.errors import ComponentClashError, ConfigError, FaceswapWarning, PluginError
 from faceswap_core.interfaces import (
+    AlignmentTemplate,
     Dataset,
     Detector,
     Exporter,
@@ -40,6 +41,7 @@ from faceswap_core.plugin import hookspecs
 from faceswap_core.plugin.context import BuildContext, ComponentRef
 from faceswap_core.plugin.directory import hint_for
 from faceswap_core.plugin.kinds import (
+    ALIGNMENT_TEMPLATE,
     COMMANDS_HOOK,
     DATASET,
     DETECTOR,
@@ -75,6 +77,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "faceswap_core.runtime.hooks",
     "faceswap_core.eval.hooks",
     "faceswap_core.pipeline.hooks",
+    "faceswap_core.vision.hooks",
 )
 
 
@@ -332,6 +335,9 @@ class FaceswapPlugins:
 
     def landmarkers(self) -> Registry[Landmarker]:
         return self.registry(LANDMARKER)
+
+    def alignment_templates(self) -> Registry[AlignmentTemplate]:
+        return self.registry(ALIGNMENT_TEMPLATE)
 
     def swappers(self) -> Registry[Swapper]:
         return self.registry(SWAPPER)

@@ -239,7 +239,9 @@ def eval_runs(tmp_path_factory: pytest.TempPathFactory, tiny_lfw: Path) -> dict[
         "unchanged": unchanged,
         "cli": cli,
         "cli_json": (
-            json.loads(cli.stdout.strip().splitlines()[-1])["summary"] if cli.exit_code == 0 else None
+            json.loads(cli.stdout.strip().splitlines()[-1])["summary"]
+            if cli.exit_code == 0
+            else None
         ),
         "gate_error": gate_error,
         "data": tiny_lfw,

@@ -222,6 +222,8 @@ def eval_options(spec: Any) -> EvalOptions:
         baseline=spec.baseline,
         tolerance=spec.tolerance,
         overrides=spec.overrides,
+        runtime=spec.runtime,
+        providers=spec.providers,
     )
 
 

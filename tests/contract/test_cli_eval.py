@@ -48,7 +48,7 @@ def test_eval_prints_one_json_line_with_out_and_metrics(tiny_lfw: Path, tmp_path
     assert summary["metrics"]["pairs"] == 4
     assert set(summary["metrics"]) == {"pairs", "ssim", "psnr", "failures"}
     readme = (tmp_path / "run" / "README.md").read_text()
-    assert f"faceswap eval --config {CONFIG} --data {tiny_lfw} --out run --set eval.cross" in readme
+    assert f"faceswap eval --config {CONFIG} --data {tiny_lfw} -o run --set eval.cross" in readme
     assert "name: eval" in (tmp_path / "run" / "config.yaml").read_text()  # the config's
 
 

@@ -92,6 +92,12 @@ def test_hook_register_landmarkers(
     _check("landmarker", FaceswapPlugins.landmarkers, faceswap_plugins, register_plugin)
 
 
+def test_hook_register_alignment_templates(
+    faceswap_plugins: FaceswapPlugins, register_plugin: Callable[..., str]
+) -> None:
+    _check("template", FaceswapPlugins.alignment_templates, faceswap_plugins, register_plugin)
+
+
 def test_hook_register_swappers(
     faceswap_plugins: FaceswapPlugins, register_plugin: Callable[..., str]
 ) -> None:
@@ -253,6 +259,7 @@ def test_every_kind_has_a_typed_wrapper(faceswap_plugins: FaceswapPlugins, kind:
         "detector": "detectors",
         "recognizer": "recognizers",
         "landmarker": "landmarkers",
+        "template": "alignment_templates",
         "swapper": "swappers",
         "loss": "losses",
         "metric": "metrics",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from faceswap_core.io.video import probe_video
+from faceswap_core.io.video.probe import probe_video
 from faceswap_rest.jobs import JOB_FILE, JobStore
 
 from .conftest import decoded_frames, write_clip

@@ -213,7 +213,8 @@ class EvalConfig:
         pipeline's landmarker (``pipeline.landmarker``).
     :ivar metrics: metric components, ``{type: NAME, **params}``; one that comes
         from a plugin that is not installed is skipped with the reason.
-    :ivar gallery_rows: rows of each best / median / worst gallery grid.
+    :ivar gallery_rows: rows of each best / median / worst contact sheet (the key keeps
+        its first name; ``gallery`` alone means the identity gallery of retrieval).
     """
 
     data: str | None = None

@@ -65,7 +65,11 @@ def _schema(sections: tuple[tuple[str, type[Any]], ...]) -> type[ExperimentConfi
     if not sections:
         return ExperimentConfig
     attributes = {
-        name: attrs.field(default=None, type=cls | None, metadata={PLUGIN_SECTION: True})
+        name: attrs.field(
+            default=None,
+            type=cls | None,  # type: ignore[arg-type]  # attrs accepts any annotation
+            metadata={PLUGIN_SECTION: True},
+        )
         for name, cls in sections
     }
     schema = attrs.make_class(

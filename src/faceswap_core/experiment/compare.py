@@ -13,7 +13,6 @@ default the validation metrics (``val/...``), or exactly the ones named with
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -26,7 +25,12 @@ from faceswap_core.config.ranges import at_least, check_value
 from faceswap_core.errors import ConfigError, InputError, RegressionError
 from faceswap_core.eval.gate import EVERY, GateResult, parse_tolerances
 from faceswap_core.eval.gate import check_regressions as gate_check
-from faceswap_core.experiment.metrics import read_metrics, series
+from faceswap_core.experiment.metrics import (
+    declared_directions,
+    read_metrics,
+    run_metrics_file,
+    series,
+)
 from faceswap_core.experiment.plots import plot_overlay, safe_name
 from faceswap_core.io.atomic import atomic_write_json
 
@@ -135,36 +139,12 @@ def higher_is_better(name: str, declared: Mapping[str, bool] | None = None) -> b
     return None
 
 
-def _metrics_file(run: Path) -> Path:
-    for name in ("metrics.jsonl", "metrics.csv"):
-        if (run / name).is_file():
-            return run / name
-    if run.is_file() and run.suffix in (".jsonl", ".csv"):
-        return run
-    raise InputError(
-        f"{run} is not a run folder with metrics.jsonl or metrics.csv; "
-        "pass the work_dir a training run wrote"
-    )
-
-
-def _declared(run: Path) -> dict[str, bool]:
-    file = run / "metrics.json"
-    if not file.is_file():
-        return {}
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return {}
-    declared = data.get("higher_is_better") if isinstance(data, dict) else None
-    return {str(k): bool(v) for k, v in declared.items()} if isinstance(declared, dict) else {}
-
-
 def _wanted(name: str, selected: Sequence[str]) -> bool:
     return not selected or name in selected or name.split("/", 1)[-1] in selected
 
 
 def _final_and_best(
-    points: Sequence[tuple[int, float]], up: bool | None
+    points: Sequence[tuple[float, float]], up: bool | None
 ) -> tuple[float, float | None]:
     values = [v for _, v in points if math.isfinite(v)]
     best = None if up is None or not values else (max(values) if up else min(values))
@@ -197,14 +177,14 @@ def compare_runs(
     if fail_on_regression is not None and tolerance is None:
         tolerance = {EVERY: fail_on_regression}
     tolerances = None if tolerance is None else parse_tolerances(tolerance)
-    curves_a = series(read_metrics(_metrics_file(a)))
-    curves_b = series(read_metrics(_metrics_file(b)))
+    curves_a = series(read_metrics(run_metrics_file(a)))
+    curves_b = series(read_metrics(run_metrics_file(b)))
     selected = list(metrics)
     names = sorted(n for n in set(curves_a) | set(curves_b) if _wanted(n, selected))
     if selected and not names:
         available = ", ".join(sorted(set(curves_a) | set(curves_b))) or "none"
         raise ConfigError(f"no metric named {', '.join(selected)} in either run; have: {available}")
-    declared = {**_declared(a), **_declared(b)}
+    declared = {**declared_directions(a), **declared_directions(b)}
     rows = []
     for name in names:
         up = higher_is_better(name, declared)

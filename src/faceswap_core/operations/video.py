@@ -9,7 +9,8 @@ import attrs
 
 from faceswap_core.config.ranges import at_least, frame_rate, video_crf
 from faceswap_core.errors import ConfigError
-from faceswap_core.io.video import VIDEO_SUFFIXES, parse_time
+from faceswap_core.io.video.containers import VIDEO_SUFFIXES
+from faceswap_core.io.video.reader import parse_time
 from faceswap_core.operations import fields
 from faceswap_core.operations.operation import Operation
 from faceswap_core.operations.swap import face_selection

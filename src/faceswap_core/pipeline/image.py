@@ -443,7 +443,9 @@ class Pipeline:
             embedding=self.swap_recognizer(),
         )
         swapper = self.swapper
-        aligned = alignment.align(image, face, swapper.crop_size, swapper.template)
+        aligned = alignment.align(
+            image, face, swapper.crop_size, swapper.template, plugins=self.plugins
+        )
         with self._guard(swapper):
             prepared = swapper.prepare_source(aligned.crop, aligned.face)
         ingredient = (
@@ -526,7 +528,9 @@ class Pipeline:
         """Align one target face (with its landmarks), swap it, and build its paste mask."""
         swapper = self.swapper
         with timer.stage("align"):
-            aligned = alignment.align(frame, face, swapper.crop_size, swapper.template)
+            aligned = alignment.align(
+                frame, face, swapper.crop_size, swapper.template, plugins=self.plugins
+            )
         with timer.stage("swap"), self._guard(swapper):
             result = swapper.swap(aligned.crop, aligned.face, identity.prepared)
         with timer.stage("paste"):

@@ -57,18 +57,11 @@ from faceswap_core.interfaces.jobs import WorkRunner
 from faceswap_core.io.atomic import atomic_path, atomic_write_bytes, refuse_special
 from faceswap_core.io.provenance import VIDEO_MIME_TYPES, video_tags
 from faceswap_core.io.read import FileBytes, read_file_bytes
-from faceswap_core.io.video import (
-    CRF_CODECS,
-    PRESET_CODECS,
-    VIDEO_SUFFIXES,
-    DecodedFrame,
-    VideoReader,
-    VideoWriter,
-    check_preset,
-    remux,
-    stored,
-    upright,
-)
+from faceswap_core.io.video.containers import VIDEO_SUFFIXES
+from faceswap_core.io.video.orientation import stored, upright
+from faceswap_core.io.video.reader import DecodedFrame, VideoReader
+from faceswap_core.io.video.remux import remux
+from faceswap_core.io.video.writer import CRF_CODECS, PRESET_CODECS, VideoWriter, check_preset
 from faceswap_core.pipeline.image import (
     ImageInput,
     Pipeline,

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import click
 
     from faceswap_core.interfaces import (
+        AlignmentTemplate,
         Dataset,
         Detector,
         Exporter,
@@ -89,6 +90,24 @@ def register_landmarkers(register: Register[Landmarker]) -> None:
     """Register dense landmark models (:class:`faceswap_core.interfaces.Landmarker`).
 
     :param register: callback that adds one landmarker to the registry.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_alignment_templates(register: Register[AlignmentTemplate]) -> None:
+    """Register alignment templates (:class:`faceswap_core.interfaces.AlignmentTemplate`).
+
+    A template is the crop layout a model was trained on: ``cut(image, face,
+    size)`` gives the crop and the image-to-crop transform the pipeline pastes
+    back through, ``points(size)`` the five keypoints of a fixed-size layout.
+    A swapper names its template (``Swapper.template``) and an exported model
+    its ``faceswap.template``; core registers ``arcface``, ``inswapper``,
+    ``classic`` and ``native`` through this same hook. Templates are built
+    once per plugin manager and shared, so they must not hold state.
+
+    :param register: callback that adds one template to the registry.
 
     .. versionadded:: 0.1
     """

@@ -15,6 +15,7 @@ import attrs
 
 from faceswap_core.errors import ConfigError
 from faceswap_core.interfaces import (
+    AlignmentTemplate,
     Dataset,
     Detector,
     Exporter,
@@ -56,6 +57,9 @@ RECOGNIZER: Kind[Recognizer] = Kind("recognizer", "recognizers", Recognizer, "id
 LANDMARKER: Kind[Landmarker] = Kind(
     "landmarker", "landmarkers", Landmarker, "dense (68/5-point) landmarks"
 )
+ALIGNMENT_TEMPLATE: Kind[AlignmentTemplate] = Kind(
+    "template", "alignment_templates", AlignmentTemplate, "crop layouts faces are aligned to"
+)
 SWAPPER: Kind[Swapper] = Kind("swapper", "swappers", Swapper, "swap models")
 LOSS: Kind[Loss] = Kind("loss", "losses", Loss, "training losses")
 METRIC: Kind[Metric] = Kind("metric", "metrics", Metric, "evaluation metrics")
@@ -68,6 +72,7 @@ KINDS: tuple[Kind[Any], ...] = (
     DETECTOR,
     RECOGNIZER,
     LANDMARKER,
+    ALIGNMENT_TEMPLATE,
     SWAPPER,
     LOSS,
     METRIC,
@@ -111,6 +116,7 @@ def kind_named(name: str | Kind[T]) -> Kind[Any]:
 
 
 __all__ = [
+    "ALIGNMENT_TEMPLATE",
     "COMMANDS_HOOK",
     "CONFIG_SECTIONS_HOOK",
     "DATASET",

@@ -26,6 +26,7 @@ from faceswap_core.config.convert import structure
 from faceswap_core.config.sections import CORE_SECTIONS, set_section_provider
 from faceswap_core.errors import ComponentClashError, ConfigError, FaceswapWarning, PluginError
 from faceswap_core.interfaces import (
+    AlignmentTemplate,
     Dataset,
     Detector,
     Exporter,
@@ -41,6 +42,7 @@ from faceswap_core.plugin import hookspecs
 from faceswap_core.plugin.context import BuildContext, ComponentRef
 from faceswap_core.plugin.directory import hint_for
 from faceswap_core.plugin.kinds import (
+    ALIGNMENT_TEMPLATE,
     COMMANDS_HOOK,
     CONFIG_SECTIONS_HOOK,
     DATASET,
@@ -78,6 +80,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "faceswap_core.runtime.hooks",
     "faceswap_core.eval.hooks",
     "faceswap_core.pipeline.hooks",
+    "faceswap_core.vision.hooks",
 )
 
 
@@ -345,6 +348,9 @@ class FaceswapPlugins:
 
     def landmarkers(self) -> Registry[Landmarker]:
         return self.registry(LANDMARKER)
+
+    def alignment_templates(self) -> Registry[AlignmentTemplate]:
+        return self.registry(ALIGNMENT_TEMPLATE)
 
     def swappers(self) -> Registry[Swapper]:
         return self.registry(SWAPPER)

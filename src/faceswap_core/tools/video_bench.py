@@ -45,7 +45,8 @@ import numpy as np
 from faceswap_core.errors import ConfigError, NoFaceError
 from faceswap_core.experiment.env import cpu_model, usable_cpus
 from faceswap_core.interfaces.face import Image
-from faceswap_core.io.video import PRESET_CODECS, VideoReader, write_video
+from faceswap_core.io.video.reader import VideoReader
+from faceswap_core.io.video.writer import PRESET_CODECS, write_video
 from faceswap_core.pipeline.image import Pipeline
 from faceswap_core.pipeline.stream import stream
 from faceswap_core.pipeline.video import VIDEO_STAGES, swap_video

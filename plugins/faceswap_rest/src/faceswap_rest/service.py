@@ -39,7 +39,7 @@ import numpy as np
 from faceswap_core.errors import ConfigError, FaceswapError, ModelFileError, VideoTooLargeError
 from faceswap_core.experiment.env import usable_cpus
 from faceswap_core.io.encode import OUTPUT_FORMATS, encode
-from faceswap_core.io.video import probe_video
+from faceswap_core.io.video.probe import probe_video
 from faceswap_core.models.store import default_root
 from faceswap_core.operations.swap import SwapSpec
 from faceswap_core.operations.video import VideoSpec

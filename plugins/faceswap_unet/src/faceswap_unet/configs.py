@@ -173,7 +173,7 @@ class EvalConfig:
     :ivar lpips: ``auto`` reports LPIPS when its backbone weights are present,
         ``off`` never; ``random`` uses a randomly initialised backbone (tests only:
         the numbers are not comparable to published LPIPS).
-    :ivar samples: rows of the ``samples/step_<step, 6 digits>.png`` gallery (0: none).
+    :ivar samples: rows of the ``samples/step_<step, 6 digits>.png`` contact sheet (0: none).
     """
 
     every: int = attrs.field(default=0, validator=between(0, MAX_STEPS))

@@ -72,7 +72,7 @@ from faceswap_core.swappers.export_recognizer import (
     companion_paths,
 )
 from faceswap_core.tools.samples import load_sample
-from faceswap_core.vision.align import TEMPLATES
+from faceswap_core.vision.align import fixed_templates
 from faceswap_unet.configs import FP32_ATOL, OnnxExportConfig
 from faceswap_unet.inference import ExportModule, LoadedCheckpoint, load_checkpoint_for_inference
 from faceswap_unet.model.recognizer import FrozenRecognizer
@@ -228,10 +228,11 @@ def checked_metadata(loaded: LoadedCheckpoint) -> tuple[dict[str, str], int, int
         raise ModelFileError(f"{origin} is malformed: {exc}") from None
     size = metadata_int(origin, metadata, "faceswap.crop_size", CROP_SIZE_MIN, CROP_SIZE_MAX)
     dim = metadata_int(origin, metadata, "faceswap.embedding_dim", 1, MAX_EMBEDDING_DIM)
-    if metadata["faceswap.template"] not in TEMPLATES:
+    known = fixed_templates()
+    if metadata["faceswap.template"] not in known:
         raise ModelFileError(
             f"model {origin}: unknown template {metadata['faceswap.template']!r}; "
-            f"known: {', '.join(TEMPLATES)}"
+            f"known: {', '.join(known)}"
         )
     stride = 2**loaded.generator.config.depth
     if size % stride:

@@ -28,6 +28,8 @@ def eval_options(spec: EvalSpec) -> EvalOptions:
         baseline=spec.baseline,
         tolerance=spec.tolerance,
         overrides=spec.overrides,
+        runtime=spec.runtime,
+        providers=spec.providers,
     )
 
 
@@ -71,8 +73,9 @@ def run(ctx: click.Context, spec: EvalSpec) -> None:
         result = evaluate(eval_options(spec), plugins=plugins_from(ctx), progress=progress)
     except RegressionError as exc:
         if spec.json and exc.result is not None:  # the outputs exist: report them, then fail
-            values = exc.result.get("metrics") or {}
-            _emit_metrics({"metrics": {k: {"value": v} for k, v in values.items()}}, exc.result)
+            values = exc.result.get("metrics")
+            found = values if isinstance(values, dict) else {}
+            _emit_metrics({"metrics": {k: {"value": v} for k, v in found.items()}}, exc.result)
         raise
     finally:
         if bar is not None:

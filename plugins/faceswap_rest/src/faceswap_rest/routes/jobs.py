@@ -13,7 +13,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from faceswap_core.errors import ConfigError, InvalidVideoError
-from faceswap_core.io.video import VIDEO_SUFFIXES
+from faceswap_core.io.video.containers import VIDEO_SUFFIXES
 from faceswap_core.operations.video import VIDEO
 from faceswap_rest.errors import OverloadedError, StorageFullError, disk_full
 from faceswap_rest.forms import file_bytes, read_form, service_of, source_of

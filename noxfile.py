@@ -228,9 +228,7 @@ def directory(session: nox.Session) -> None:
 def surface(session: nox.Session) -> None:
     """Regenerate src/faceswap/_operations.py (the faceswap.* functions) from the specs."""
     session.install("-e", ".")
-    session.run(
-        "python", "-m", "faceswap_core.operations.pysig", "src/faceswap/_operations.py"
-    )
+    session.run("python", "-m", "faceswap_core.operations.pysig", "src/faceswap/_operations.py")
 
 
 @nox.session(python=PYTHON)

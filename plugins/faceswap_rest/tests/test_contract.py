@@ -89,7 +89,9 @@ def test_plugins_and_models_are_what_the_cli_prints(client, openapi) -> None:
     assert "faceswap-rest" in {row["name"] for row in plugins.json()}
     models = client.get("/v1/models")
     openapi.check(models, "/v1/models", "get")
-    printed = json.loads(runner.invoke(cli, ["models", "list", "--json"]).output)
+    lines = runner.invoke(cli, ["models", "list", "--json"]).stdout.splitlines()
+    *printed, summary = (json.loads(line) for line in lines)  # JSON Lines: models, summary
+    assert summary["summary"]["models"] == len(printed)
     assert all(row["path"] for row in printed)  # the CLI names the files; the service never
     # the service's details label its folders (<models>, ~), never print the server's path
     redact = client.app.state.service.redact

@@ -82,6 +82,7 @@ from faceswap_core.io.read import FileBytes, read_file_bytes
 from faceswap_core.plugin.context import BuildContext
 from faceswap_core.plugin.kinds import METRIC, SWAPPER
 from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins, loaded_distributions
+from faceswap_core.runtime.choice import with_runtime
 
 
 @attrs.frozen
@@ -91,8 +92,11 @@ class EvalOptions:
     :ivar model: swapper type; with ``model_path`` alone the ``onnx`` swapper.
     :ivar run: a training run folder: its best checkpoint, loaded by the swapper the run
         records (``unet`` for faceswap-unet runs), in the run's ``config.yaml`` pipeline.
+    :ivar out: the output folder (``-o/--output``).
     :ivar tolerance: ``METRIC=DELTA`` strings (or a mapping) for the baseline gate.
     :ivar overrides: ``--set KEY=VALUE`` config overrides.
+    :ivar runtime: ``--runtime``: the runtime every model runs on (name or ``{type: ...}``).
+    :ivar providers: ``--providers``: ONNX Runtime execution providers in order.
     """
 
     config: str | Path | None = None
@@ -106,6 +110,8 @@ class EvalOptions:
     baseline: str | Path | None = None
     tolerance: Sequence[str] | Mapping[str, float] = ()
     overrides: Sequence[str] = ()
+    runtime: str | Mapping[str, Any] | None = None
+    providers: Sequence[str] = ()
 
     def command(self) -> list[str]:
         """The ``faceswap eval`` command line that reruns this evaluation."""
@@ -118,11 +124,14 @@ class EvalOptions:
             ("--data", self.data),
             ("--pairs", self.pairs),
             ("--videos", self.videos),
-            ("--out", self.out),
+            ("-o", self.out),
             ("--baseline", self.baseline),
+            ("--runtime", self.runtime if isinstance(self.runtime, str) else None),
         ):
             if value is not None:
                 argv += [flag, os.fspath(value)]
+        for provider in self.providers:
+            argv += ["--providers", provider]
         tolerances = (
             [f"{k}={v}" for k, v in self.tolerance.items()]
             if isinstance(self.tolerance, Mapping)
@@ -240,6 +249,9 @@ def resolve_experiment(
         experiment = attrs.evolve(
             experiment, pipeline=attrs.evolve(experiment.pipeline, swapper=swapper)
         )
+    if options.runtime is not None or options.providers:
+        pipeline = with_runtime(experiment.pipeline, options.runtime, options.providers or None)
+        experiment = attrs.evolve(experiment, pipeline=pipeline)
     model = {
         "swapper": dict(experiment.pipeline.swapper),
         "run": None if run is None else str(run),
@@ -293,7 +305,7 @@ def _check_out(out: Path) -> None:
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ConfigError(
             f"output folder {out} exists and is not empty; eval never writes over a run: "
-            f"pass a new --out"
+            f"pass a new -o/--output"
         )
 
 

@@ -113,7 +113,7 @@ def export_sheet(
     folder = runs[0].path / MOS_DIR
     if (folder / KEY_NAME).exists() and not force:
         raise ConfigError(
-            f"{folder / KEY_NAME} exists: a rating sheet was exported already; pass --force to "
+            f"{folder / KEY_NAME} exists: a rating sheet was exported already; pass --overwrite to "
             f"replace it (ratings made on the old sheet will no longer import)"
         )
     common = set(same_pairs(runs[0], runs[0]))

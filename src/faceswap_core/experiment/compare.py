@@ -5,9 +5,10 @@ Reads only the run folders' ``metrics.jsonl`` (or ``metrics.csv``) and
 machine. Whether higher is better is what the run declares in its
 ``metrics.json`` (``higher_is_better``), never a guess from the name: a
 discriminator loss or a learning rate has no better direction, and moving
-is not regressing. The regression gate checks only metrics with a declared
-direction: by default the validation metrics (``val/...``), or exactly the
-ones named with ``--metric``.
+is not regressing. The regression gate (the one of :mod:`faceswap_core.eval.gate`,
+RUN_A as the baseline) checks only metrics with a declared direction: by
+default the validation metrics (``val/...``), or exactly the ones named with
+``--metric``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import attrs
 
 from faceswap_core.config.ranges import at_least, check_value
 from faceswap_core.errors import ConfigError, InputError, RegressionError
+from faceswap_core.eval.gate import EVERY, GateResult, parse_tolerances
+from faceswap_core.eval.gate import check_regressions as gate_check
 from faceswap_core.experiment.metrics import (
     declared_directions,
     read_metrics,
@@ -85,28 +88,44 @@ class MetricDelta:
 
 @attrs.frozen
 class CompareReport:
+    """Both runs' metrics; with a gate, which gated metrics regressed (RUN_A is the baseline).
+
+    :ivar tolerance: the gate's slack per metric (``"*"``: every gated metric not
+        named); ``None`` when the gate did not run.
+    """
+
     run_a: Path
     run_b: Path
     metrics: list[MetricDelta]
-    tolerance: float | None
+    tolerance: Mapping[str, float] | None
     plot: Path | None
     report: Path | None
+    gate: GateResult | None = None
 
     @property
     def regressions(self) -> list[MetricDelta]:
-        """Gated metrics whose final value got worse by more than ``tolerance``."""
-        if self.tolerance is None:
+        """Gated metrics whose final value got worse by more than their tolerance."""
+        if self.gate is None:
             return []
-        return [m for m in self.metrics if m.gated and (m.worsening() or 0.0) > self.tolerance]
+        names = {regression.metric for regression in self.gate.regressions}
+        return [m for m in self.metrics if m.name in names]
+
+    def tolerance_text(self) -> str:
+        """``0.01`` for one slack for all, else ``val/ssim=0.01, *=0``."""
+        tolerances = dict(self.tolerance or {})
+        if set(tolerances) <= {EVERY}:
+            return f"{tolerances.get(EVERY, 0.0):g}"
+        return ", ".join(f"{name}={value:g}" for name, value in tolerances.items())
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "run_a": str(self.run_a),
             "run_b": str(self.run_b),
-            "tolerance": self.tolerance,
+            "tolerance": None if self.tolerance is None else dict(self.tolerance),
             "metrics": [m.to_dict() for m in self.metrics],
             "gated": [m.name for m in self.metrics if m.gated],
             "regressions": [m.name for m in self.regressions],
+            "gate": None if self.gate is None else self.gate.to_dict(),
             "plot": None if self.plot is None else str(self.plot),
         }
 
@@ -137,6 +156,7 @@ def compare_runs(
     run_b: str | os.PathLike[str],
     *,
     metrics: Iterable[str] = (),
+    tolerance: Iterable[str] | Mapping[str, float] | None = None,
     fail_on_regression: float | None = None,
     plot: bool = True,
 ) -> CompareReport:
@@ -144,13 +164,19 @@ def compare_runs(
 
     :param metrics: names to compare and gate (``ssim`` or ``val/ssim``); by
         default every metric is compared and the validation metrics are gated.
-    :param fail_on_regression: with :func:`check_regressions`, fail when a gated
-        final value of B is worse than A's by more than this (in the metric's
-        units). Only metrics with a declared direction are gated; naming one
-        without a direction is a :class:`ConfigError`.
+    :param tolerance: turn the regression gate on (RUN_A is the baseline), with
+        this slack: ``METRIC=DELTA`` strings (or a mapping), ``DELTA`` for every
+        gated metric; an empty sequence gates with zero slack. With
+        :func:`check_regressions`, a gated final value of B worse than A's by more
+        than its slack fails. Only metrics with a declared direction are gated;
+        naming one without a direction is a :class:`ConfigError`.
+    :param fail_on_regression: the older spelling of ``tolerance=[DELTA]``.
     """
     a, b = Path(run_a), Path(run_b)
     check_value("fail_on_regression", fail_on_regression, at_least(0))
+    if fail_on_regression is not None and tolerance is None:
+        tolerance = {EVERY: fail_on_regression}
+    tolerances = None if tolerance is None else parse_tolerances(tolerance)
     curves_a = series(read_metrics(run_metrics_file(a)))
     curves_b = series(read_metrics(run_metrics_file(b)))
     selected = list(metrics)
@@ -166,8 +192,13 @@ def compare_runs(
         fa = _final_and_best(curves_a[name], up) if name in curves_a else (None, None)
         fb = _final_and_best(curves_b[name], up) if name in curves_b else (None, None)
         rows.append(MetricDelta(name, up, fa[0], fb[0], fa[1], fb[1], gated))
-    if fail_on_regression is not None:
+    gate = None
+    if tolerances is not None:
         _check_gateable(rows, selected, a, b)
+        tolerances = _full_names(tolerances, [row.name for row in rows])
+        gate = gate_check(
+            _section(rows, "final_b"), _section(rows, "final_a"), tolerances, baseline_name=str(a)
+        )
     picture = None
     written = None
     if plot and rows:
@@ -178,11 +209,32 @@ def compare_runs(
         picture = plot_overlay(
             b / f"compare-{safe_name(a.name)}.png", panels, title=f"{a.name} vs {b.name}"
         )
-    report = CompareReport(a, b, rows, fail_on_regression, picture, None)
+    report = CompareReport(a, b, rows, tolerances, picture, None, gate)
     if plot:
         written = atomic_write_json(b / f"compare-{safe_name(a.name)}.json", report.to_dict())
         report = attrs.evolve(report, report=written)
     return report
+
+
+def _section(rows: Sequence[MetricDelta], which: str) -> dict[str, dict[str, Any]]:
+    """One run's final values as the gate reads a ``metrics`` section."""
+    return {
+        row.name: {
+            "value": getattr(row, which),
+            "higher_is_better": row.higher_is_better,
+            "gate_by_default": row.gated,
+        }
+        for row in rows
+    }
+
+
+def _full_names(tolerances: Mapping[str, float], names: Sequence[str]) -> dict[str, float]:
+    """Tolerances keyed by full metric names: ``ssim`` means ``val/ssim`` when only that fits."""
+    resolved: dict[str, float] = {}
+    for key, value in tolerances.items():
+        matches = [n for n in names if n.split("/", 1)[-1] == key]
+        resolved[key if key in names or len(matches) != 1 else matches[0]] = value
+    return resolved
 
 
 def _check_gateable(rows: Sequence[MetricDelta], selected: Sequence[str], a: Path, b: Path) -> None:
@@ -210,7 +262,7 @@ def check_regressions(report: CompareReport) -> None:
             for m in bad
         ]
         raise RegressionError(
-            f"{len(bad)} metric(s) regressed beyond {report.tolerance}: {'; '.join(parts)}"
+            f"{len(bad)} metric(s) regressed beyond {report.tolerance_text()}: {'; '.join(parts)}"
         )
 
 

@@ -179,6 +179,23 @@ def _guarded(origin: str, what: str) -> Iterator[None]:
         ) from exc
 
 
+def unchanged_note(label: str, *, found: bool, changed: bool, marked: bool) -> str | None:
+    """The one warning every surface gives when an input comes out unchanged.
+
+    ``faceswap swap`` (per target), ``faceswap video`` (per video) and their
+    Python and REST forms say the same thing: no face was found, or faces were
+    found but none was selected (a ``--reference`` that never matched).
+
+    :param label: what was unchanged, e.g. ``target 'a.jpg'`` or ``video 'in.mp4'``.
+    :param marked: the output would have carried the provenance mark had it changed.
+    """
+    if changed:
+        return None
+    what = "found" if not found else "selected"
+    note = f"no face {what} in {label}; written unchanged"
+    return note + ", without the provenance mark" if marked else note
+
+
 def check_threshold(threshold: float | None) -> None:
     """A reference threshold must be finite, above 0 and at most 2 (a :class:`ConfigError`).
 

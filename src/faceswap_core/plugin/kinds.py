@@ -86,9 +86,18 @@ KINDS: tuple[Kind[Any], ...] = (
 KIND_NAMES: tuple[str, ...] = tuple(kind.name for kind in KINDS)
 
 COMMANDS_HOOK = "register_commands"
-"""The one hook that is not a component kind: plugins add CLI subcommands."""
+"""A hook that is not a component kind: plugins add CLI subcommands."""
 
-HOOK_NAMES: tuple[str, ...] = (*(kind.hook for kind in KINDS), COMMANDS_HOOK)
+CONFIG_SECTIONS_HOOK = "register_config_sections"
+"""Plugins add top-level config sections (``serve:``) to the checked schema."""
+
+OPERATIONS_HOOK = "register_operations"
+"""Plugins declare their operations (typed specs) for the one-surface contract."""
+
+EXTRA_HOOKS: tuple[str, ...] = (COMMANDS_HOOK, CONFIG_SECTIONS_HOOK, OPERATIONS_HOOK)
+"""The hooks that are not component kinds."""
+
+HOOK_NAMES: tuple[str, ...] = (*(kind.hook for kind in KINDS), *EXTRA_HOOKS)
 """Every hook a plugin may implement, in documentation order."""
 
 _BY_NAME: dict[str, Kind[Any]] = {kind.name: kind for kind in KINDS}
@@ -109,15 +118,18 @@ def kind_named(name: str | Kind[T]) -> Kind[Any]:
 __all__ = [
     "ALIGNMENT_TEMPLATE",
     "COMMANDS_HOOK",
+    "CONFIG_SECTIONS_HOOK",
     "DATASET",
     "DETECTOR",
     "EXPORTER",
+    "EXTRA_HOOKS",
     "HOOK_NAMES",
     "KINDS",
     "KIND_NAMES",
     "LANDMARKER",
     "LOSS",
     "METRIC",
+    "OPERATIONS_HOOK",
     "RECOGNIZER",
     "RUNNER",
     "RUNTIME",

@@ -302,11 +302,11 @@ class UnetOnnxExporter:
             raise ConfigError(f"--out {out} is a folder; give the ONNX file name")
         record = record_path(out)
         for path in (out, record, *companion_paths(out)):
-            refuse_special(path)  # a device, FIFO, socket or symlink: never, even with --force
-        if not self.config.force:
+            refuse_special(path)  # a device, FIFO, socket or symlink: never, even with --overwrite
+        if not self.config.overwrite:
             for existing in (out, record, *companion_paths(out)):
                 if os.path.lexists(existing):
-                    raise ConfigError(f"{existing} exists; pass --force to overwrite it")
+                    raise ConfigError(f"{existing} exists; pass --overwrite to replace it")
         return record
 
     def _check_opset(self) -> None:
@@ -329,7 +329,7 @@ class UnetOnnxExporter:
 
     def export(self) -> ExportReport:
         config = self.config
-        out = Path(config.out).expanduser()
+        out = Path(config.output).expanduser()
         record = self._check_out(out)
         recognizer_out, probes_out = companion_paths(out)
         dynamic, trace_batch = self._mode()
@@ -360,7 +360,7 @@ class UnetOnnxExporter:
         data = self._finish(proto, {**metadata, **pins}, loaded.state, dynamic, trace_batch)
         batches = DYNAMIC_VALIDATION_BATCHES if dynamic else (trace_batch,)
         session_batch = None if dynamic else trace_batch
-        replace = self.config.force
+        replace = self.config.overwrite
         with (
             atomic_path(record, replace=replace) as record_temp,
             atomic_path(out, replace=replace) as temp,

@@ -153,6 +153,16 @@ class SignerError(FaceswapError, OSError):
     exit_code = 5
 
 
+class CredentialsError(InputError):
+    """A file's C2PA Content Credentials do not pass verification (exit code 3): the
+    manifest is absent, invalid (the file changed after signing), could not be checked,
+    or its signer chains to none of the trust anchors that were required.
+
+    Raised by ``faceswap inspect --verify`` and ``faceswap.inspect(..., verify=True)``;
+    the message names the file and C2PA's failure codes.
+    """
+
+
 class ComponentError(FaceswapError, RuntimeError):
     """A plugin's component raised an unexpected error at run time (exit code 1).
 

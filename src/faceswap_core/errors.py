@@ -250,7 +250,8 @@ EXIT_CODES: dict[int, str] = {
     0: "success",
     1: "unexpected error",
     2: "usage, config, plugin or unknown-component error",
-    3: "an input cannot be read, decoded or exceeds a limit, or the disk is full",
+    3: "an input cannot be read, decoded or exceeds a limit, the disk is full, or a file fails "
+    "inspect --verify",
     4: "no face in the source image (or in a target, with --require-face)",
     5: "a model file is missing, invalid or fails its checksum, or a configured signer "
     "(pipeline.c2pa) cannot sign",

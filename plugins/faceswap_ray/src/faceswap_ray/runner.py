@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -371,6 +372,24 @@ def _reason(exc: BaseException) -> str:
     return lines[0] if len(lines) == 1 else f"{lines[0]} {lines[-1]}"
 
 
+CLIENT_START_ATTEMPTS = 3
+"""Tries to join through the Ray Client: its proxy starts one server process per driver, and
+on a loaded head that start can fail once and succeed on the next try."""
+
+
+def _init(options: dict[str, Any], *, retry: bool) -> None:
+    attempts = CLIENT_START_ATTEMPTS if retry else 1
+    for attempt in range(1, attempts + 1):
+        try:
+            ray.init(**options)
+            return
+        except ConnectionError as exc:
+            if attempt == attempts or "client server failed" not in str(exc):
+                raise
+            ray.shutdown()
+            time.sleep(2.0 * attempt)
+
+
 def connect(config: RayRunnerConfig | None = None, /, **settings: Any) -> RayRunner:
     """A :class:`RayRunner` on ``config.address`` (or ``connect(address="auto", workers=2)``).
 
@@ -411,7 +430,7 @@ def connect(config: RayRunnerConfig | None = None, /, **settings: Any) -> RayRun
     else:
         options["address"] = address.text
     try:
-        ray.init(**options)
+        _init(options, retry=address.kind == "client")
     except ConnectionError as exc:
         where = (
             "no Ray cluster runs on this machine (address auto); start one with "

@@ -419,7 +419,7 @@ class VideoWork:
     """
 
     pipeline: PipelineConfig
-    source: FileBytes
+    source: FileBytes | bytes | SourceIdentity
     options: Mapping[str, Any] = attrs.field(factory=dict)
     plugins: tuple[str, ...] | None = None
 

@@ -319,4 +319,6 @@ def bench_ray(session: nox.Session) -> None:
 def lock(session: nox.Session) -> None:
     """Regenerate requirements/lock-py311.txt from a clean install of the full stack."""
     install_all(session)
-    session.run("python", "requirements/make_lock.py", "requirements/lock-py311.txt")
+    session.run(
+        "python", "requirements/make_lock.py", "requirements/lock-py311.txt", "--extra", "c2pa"
+    )

@@ -410,12 +410,54 @@ def prepare_lfw(
     return result
 
 
+def inspect(
+    file: str | Path,
+    *,
+    verify: bool = False,
+    trust: str | Path | None = None,
+    config: str | Path | None = None,
+    overrides: Sequence[str] = (),
+) -> dict[str, Any]:
+    """A file's format, provenance mark and C2PA state as a dict (faceswap inspect); verify=True
+    raises CredentialsError unless the manifest passes.
+
+    :param file: The image or video to inspect.
+    :param verify: Fail (exit 3, CredentialsError in Python) unless FILE carries an intact C2PA
+        manifest; with --trust, its signer must also chain to one of those CAs.
+    :param trust: PEM file of CA certificates to trust: a signer chaining to one is valid, any
+        other untrusted (faceswap ships no trust list).
+    :param config: Config file or shipped config name (baseline, smoke).
+    :param overrides: Override a config value, e.g. pipeline.faces=largest (repeatable).
+    """
+    result: dict[str, Any] = call("inspect", locals())
+    return result
+
+
+def provenance_keygen(
+    output: str | Path | None,
+    *,
+    alg: str = "es256",
+    overwrite: bool = False,
+) -> dict[str, Path]:
+    """Write an untrusted test CA and a C2PA signer (faceswap provenance keygen); returns the paths
+    by role: ca, cert, key.
+
+    :param output: Folder for ca.pem, signer.pem and signer.key (made if missing).
+    :param alg: Signing algorithm of the key (pipeline.c2pa.alg).
+    :param overwrite: Replace ca.pem, signer.pem and signer.key if present.
+    """
+    result: dict[str, Path] = call("provenance keygen", locals())
+    return result
+
+
 __all__ = [
     "ImageInput",
     "compare",
     "detect",
     "evaluate",
+    "inspect",
     "prepare_lfw",
+    "provenance_keygen",
     "report",
     "stream",
     "swap",

@@ -28,6 +28,8 @@ from faceswap_core.eval.report import write_comparison, write_report
 from faceswap_core.experiment.compare import check_regressions, compare_runs
 from faceswap_core.experiment.datasets import prepare_dataset
 from faceswap_core.experiment.run import run_training
+from faceswap_core.io.credentials.keygen import write_test_chain
+from faceswap_core.io.inspection import inspect_file, verified
 from faceswap_core.operations.prepare import dataset_ref
 from faceswap_core.operations.structure import build_spec
 from faceswap_core.operations.table import operation_named
@@ -321,6 +323,20 @@ def _prepare(spec: Any, extra: Mapping[str, Any]) -> Any:
     return prepare_dataset(dataset_ref("lfw", spec.config, overrides), spec.src, spec.output)
 
 
+def _inspect(spec: Any, extra: Mapping[str, Any]) -> Any:
+    limits = resolved_pipeline(spec.config, spec.overrides).limits
+    report = inspect_file(spec.file, max_bytes=limits.max_bytes, trust=spec.trust)
+    if spec.verify:
+        warning = verified(report, require_trust=spec.trust is not None)
+        if warning is not None:
+            _warn(warning)
+    return report.record
+
+
+def _keygen(spec: Any, extra: Mapping[str, Any]) -> Any:
+    return write_test_chain(spec.output, spec.alg, overwrite=spec.overwrite)
+
+
 HANDLERS: dict[str, Callable[[Any, Mapping[str, Any]], Any]] = {
     "swap": _swap,
     "detect": _detect,
@@ -331,6 +347,8 @@ HANDLERS: dict[str, Callable[[Any, Mapping[str, Any]], Any]] = {
     "report": _report,
     "compare": _compare,
     "prepare": _prepare,
+    "inspect": _inspect,
+    "provenance keygen": _keygen,
 }
 """One handler per operation with a Python function (keyed by operation name)."""
 

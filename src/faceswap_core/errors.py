@@ -153,6 +153,16 @@ class SignerError(FaceswapError, OSError):
     exit_code = 5
 
 
+class CredentialsError(InputError):
+    """A file's C2PA Content Credentials do not pass verification (exit code 3): the
+    manifest is absent, invalid (the file changed after signing), could not be checked,
+    or its signer chains to none of the trust anchors that were required.
+
+    Raised by ``faceswap inspect --verify`` and ``faceswap.inspect(..., verify=True)``;
+    the message names the file and C2PA's failure codes.
+    """
+
+
 class ComponentError(FaceswapError, RuntimeError):
     """A plugin's component raised an unexpected error at run time (exit code 1).
 
@@ -240,7 +250,8 @@ EXIT_CODES: dict[int, str] = {
     0: "success",
     1: "unexpected error",
     2: "usage, config, plugin or unknown-component error",
-    3: "an input cannot be read, decoded or exceeds a limit, or the disk is full",
+    3: "an input cannot be read, decoded or exceeds a limit, the disk is full, or a file fails "
+    "inspect --verify",
     4: "no face in the source image (or in a target, with --require-face)",
     5: "a model file is missing, invalid or fails its checksum, or a configured signer "
     "(pipeline.c2pa) cannot sign",

@@ -152,6 +152,11 @@ def test_runtime_closure_follows_dependencies_and_skips_project_dists() -> None:
     assert "pytest" not in pinned
     with_test, _ = runtime_closure(["faceswap-core"], extras=["test"])
     assert "pytest" in with_test
+    assert "c2pa-python" not in pinned  # an optional extra, followed only when asked
+    # faceswap-ray needs faceswap-core (without extras): the root's extra is still followed
+    with_c2pa, _ = runtime_closure(["faceswap-core", "faceswap-ray"], extras=["c2pa"])
+    assert with_c2pa["c2pa-python"] == installed["c2pa-python"]
+    assert "ray" in with_c2pa
 
 
 def test_committed_lock_pins_the_runtime_stack_only() -> None:

@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import attrs
 import c2pa
@@ -24,11 +25,12 @@ from faceswap_core.io.credentials.keygen import write_test_chain
 from faceswap_rest.app import create_app
 from faceswap_rest.config import Settings
 
-from .conftest import settings_for, wait_ready
+from .conftest import decoded_frames, settings_for, wait_ready
+from .test_jobs import wait_for
 
 
-def signed_settings(tmp: Path, cert: Path, key: Path) -> Settings:
-    settings = settings_for(tmp)
+def signed_settings(tmp: Path, cert: Path, key: Path, **serve: Any) -> Settings:
+    settings = settings_for(tmp, **serve)
     return attrs.evolve(
         settings,
         pipeline=attrs.evolve(settings.pipeline, c2pa=C2paConfig(str(cert), str(key))),
@@ -66,3 +68,36 @@ def test_a_signer_that_cannot_sign_stops_the_service_before_it_starts(tmp_path: 
     with pytest.raises(SignerError, match="does not match") as caught:
         create_app(signed_settings(tmp_path, keys["cert"], other["key"]))
     assert caught.value.exit_code == 5
+
+
+def test_video_job_results_are_signed_and_still_play(
+    tmp_path: Path, faces: dict[str, bytes], clip: Path
+) -> None:
+    keys = write_test_chain(tmp_path / "keys", "es256")
+    settings = signed_settings(tmp_path, keys["cert"], keys["key"], max_jobs=1)
+    with TestClient(create_app(settings)) as client:
+        wait_ready(client)
+        with open(clip, "rb") as video:
+            submitted = client.post(
+                "/v1/jobs/video",
+                files={"target": ("in.mp4", video), "source": ("s.png", faces["source"])},
+            )
+        assert submitted.status_code == 202, submitted.text
+        done = wait_for(client, submitted.json()["id"], ("done", "failed"))
+        assert done["status"] == "done", done
+        result = client.get(f"/v1/jobs/{done['id']}/result")
+    assert result.headers["content-type"] == "video/mp4"
+    context = c2pa.Context.from_dict(
+        {"trust": {"trust_anchors": keys["ca"].read_text()}, "verify": {"ocsp_fetch": False}}
+    )
+    with context, c2pa.Reader("video/mp4", io.BytesIO(result.content), context=context) as r:
+        store = json.loads(r.json())
+    assert store["validation_state"] == "Trusted"
+    manifest = store["manifests"][store["active_manifest"]]
+    hashes = {i["relationship"]: i["metadata"]["faceswap.sha256"] for i in manifest["ingredients"]}
+    assert hashes == {
+        "parentOf": hashlib.sha256(clip.read_bytes()).hexdigest(),
+        "componentOf": hashlib.sha256(faces["source"]).hexdigest(),
+    }
+    assert len(decoded_frames(result.content)) == 12  # the signed file still decodes
+    assert str(tmp_path) not in json.dumps(store)  # no server path in what a client reads

@@ -60,6 +60,7 @@ CORE_COMMANDS: tuple[str, ...] = (
     "faceswap_core.cli.commands.train",
     "faceswap_core.cli.commands.data",
     "faceswap_core.cli.commands.compare",
+    "faceswap_core.cli.commands.provenance",
 )
 
 

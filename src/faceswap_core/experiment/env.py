@@ -38,6 +38,7 @@ PROJECT_DISTRIBUTIONS: tuple[str, ...] = (
     "faceswap-unet",
     "faceswap-trt",
     "faceswap-rest",
+    "faceswap-ray",
 )
 LOCK_GLOB = "lock-*.txt"
 SUBPROCESS_TIMEOUT_S = 10.0
@@ -310,13 +311,16 @@ def runtime_closure(
     pinned: dict[str, str] = {}
     missing: set[str] = set()
     queue: list[tuple[str, tuple[str, ...]]] = [(r, extras) for r in roots]
-    seen: set[str] = set()
+    seen: dict[str, set[str]] = {}
     while queue:
         name, wanted = queue.pop()
         key = canonicalize_name(name)
-        if key in seen:
+        # a distribution reached again with extras not followed yet is followed again
+        # (faceswap-ray needs faceswap-core; the root faceswap-core[c2pa] still adds c2pa)
+        new_extras = set(wanted) - seen.get(key, set())
+        if key in seen and not new_extras:
             continue
-        seen.add(key)
+        seen.setdefault(key, set()).update(wanted)
         if key not in installed:
             missing.add(name)
             continue

@@ -16,8 +16,10 @@ from faceswap_core.operations.demo import DEMO
 from faceswap_core.operations.detect import DETECT
 from faceswap_core.operations.evaluate import EVAL
 from faceswap_core.operations.export import EXPORT_API, export_operation
+from faceswap_core.operations.inspect import INSPECT
 from faceswap_core.operations.operation import Operation
 from faceswap_core.operations.prepare import PREPARE
+from faceswap_core.operations.provenance import KEYGEN
 from faceswap_core.operations.report import REPORT
 from faceswap_core.operations.swap import SWAP
 from faceswap_core.operations.train import TRAIN
@@ -26,7 +28,8 @@ from faceswap_core.plugin.kinds import EXPORTER
 from faceswap_core.plugin.manager import FaceswapPlugins
 
 OPERATIONS: tuple[Operation, ...] = (
-    SWAP, DETECT, VIDEO, STREAM, EVAL, TRAIN, BENCH, REPORT, COMPARE, PREPARE, DEMO,
+    SWAP, DETECT, VIDEO, STREAM, EVAL, TRAIN, BENCH, REPORT, COMPARE, PREPARE, DEMO, INSPECT,
+    KEYGEN,
 )  # fmt: skip
 """Core's operations; :func:`operations_of` adds exporters' and plugins'."""
 
@@ -67,6 +70,8 @@ __all__ = [
     "DETECT",
     "EVAL",
     "EXPORT_API",
+    "INSPECT",
+    "KEYGEN",
     "OPERATIONS",
     "PREPARE",
     "REPORT",

@@ -40,6 +40,9 @@ def swap(
     overrides: Sequence[str] = (),
     runtime: str | Mapping[str, Any] | None = None,
     providers: Sequence[str] = (),
+    cluster: str | None = None,
+    workers: int | None = None,
+    gpus_per_worker: float | None = None,
     img: Any = None,
     src: Any = None,
     **params: Any,
@@ -66,6 +69,13 @@ def swap(
     :param providers: ONNX Runtime execution providers in order, comma-separated or repeated:
         cuda,cpu / coreml / openvino / tensorrt, or full names. A GPU provider that is missing
         or fails to start falls back to CPU with a warning.
+    :param cluster: Run on a Ray cluster (faceswap-ray): local (a Ray instance on this machine),
+        auto (the cluster this machine joined), ray://HOST:PORT or HOST:PORT. Default: this
+        process.
+    :param workers: Cluster workers, each with its own loaded pipeline (default 1; needs
+        cluster).
+    :param gpus_per_worker: GPUs each cluster worker reserves; 0.5 puts two workers on one GPU
+        (default 0; needs cluster).
     :param img: deprecated; use ``target``.
     :param src: deprecated; use ``source``.
     :param params: deprecated: swapper parameters as keywords; pass
@@ -129,6 +139,9 @@ def swap_video(
     runtime: str | Mapping[str, Any] | None = None,
     providers: Sequence[str] = (),
     pipeline: Pipeline | None = None,
+    cluster: str | None = None,
+    workers: int | None = None,
+    gpus_per_worker: float | None = None,
     in_path: Any = None,
     src: Any = None,
     out_path: Any = None,
@@ -174,6 +187,13 @@ def swap_video(
         or fails to start falls back to CPU with a warning.
     :param pipeline: A loaded faceswap.Pipeline to run (its models are reused); default: one
         built from config, model and runtime.
+    :param cluster: Run on a Ray cluster (faceswap-ray): local (a Ray instance on this machine),
+        auto (the cluster this machine joined), ray://HOST:PORT or HOST:PORT. Default: this
+        process.
+    :param workers: Cluster workers, each with its own loaded pipeline (default 1; needs
+        cluster).
+    :param gpus_per_worker: GPUs each cluster worker reserves; 0.5 puts two workers on one GPU
+        (default 0; needs cluster).
     :param in_path: deprecated; use ``target``.
     :param src: deprecated; use ``source``.
     :param out_path: deprecated; use ``output``.
@@ -259,6 +279,9 @@ def evaluate(
     overrides: Sequence[str] = (),
     runtime: str | Mapping[str, Any] | None = None,
     providers: Sequence[str] = (),
+    cluster: str | None = None,
+    workers: int | None = None,
+    gpus_per_worker: float | None = None,
     out: Any = None,
 ) -> EvalResult:
     """Evaluate a swapper like faceswap eval: same options, same outputs, same errors
@@ -281,6 +304,13 @@ def evaluate(
     :param providers: ONNX Runtime execution providers in order, comma-separated or repeated:
         cuda,cpu / coreml / openvino / tensorrt, or full names. A GPU provider that is missing
         or fails to start falls back to CPU with a warning.
+    :param cluster: Run on a Ray cluster (faceswap-ray): local (a Ray instance on this machine),
+        auto (the cluster this machine joined), ray://HOST:PORT or HOST:PORT. Default: this
+        process.
+    :param workers: Cluster workers, each with its own loaded pipeline (default 1; needs
+        cluster).
+    :param gpus_per_worker: GPUs each cluster worker reserves; 0.5 puts two workers on one GPU
+        (default 0; needs cluster).
     :param out: deprecated; use ``output``.
     """
     result: EvalResult = call("eval", locals())

@@ -33,11 +33,14 @@ from faceswap_core.io.inspection import inspect_file, verified
 from faceswap_core.operations.prepare import dataset_ref
 from faceswap_core.operations.structure import build_spec
 from faceswap_core.operations.table import operation_named
+from faceswap_core.pipeline.batch import ImageWork, SwapOptions, shipped
 from faceswap_core.pipeline.image import Pipeline
+from faceswap_core.pipeline.runner import spec_runner
 from faceswap_core.pipeline.settings import resolved_pipeline
 from faceswap_core.pipeline.stream import stream as _stream
 from faceswap_core.pipeline.video import swap_video as _swap_video
-from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins
+from faceswap_core.pipeline.video import swap_videos
+from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins, loaded_distributions
 
 
 class _Required:
@@ -156,6 +159,8 @@ def _swap(spec: Any, extra: Mapping[str, Any]) -> Any:
             "overrides=['pipeline.swapper.NAME=VALUE']"
         )
     pipeline = shared_pipeline(spec, swapper_params=extra)
+    if spec.cluster is not None:
+        return _swap_on_cluster(spec, pipeline)
     result = pipeline.swap(
         spec.target,
         spec.source,
@@ -167,12 +172,56 @@ def _swap(spec: Any, extra: Mapping[str, Any]) -> Any:
     return result.image
 
 
+def _swap_on_cluster(spec: Any, pipeline: Pipeline) -> Any:
+    """The one image swapped by a worker of ``spec.cluster``; the same pixels as here."""
+    limit = pipeline.config.limits.max_bytes
+    options = SwapOptions(
+        faces=spec.faces,
+        reference=None if spec.reference is None else shipped(spec.reference, "reference", limit),
+        threshold=spec.threshold,
+        require_face=spec.require_face,
+    )
+    work = ImageWork(
+        pipeline.config,
+        shipped(spec.source, "source", limit),
+        options,
+        loaded_distributions(pipeline.plugins),
+    )
+    with spec_runner(spec, pipeline.plugins) as runner:
+        (image,) = runner.map(work, [shipped(spec.target, "target", limit)])
+    return image
+
+
 def _detect(spec: Any, extra: Mapping[str, Any]) -> Any:
     return shared_pipeline(spec).detect(spec.image)
 
 
 def _video(spec: Any, extra: Mapping[str, Any]) -> Any:
     options = {**spec.video_options(), **_video_extra("swap_video", extra)}
+    if spec.cluster is not None:
+        pipeline = shared_pipeline(spec)
+        with spec_runner(spec, pipeline.plugins) as runner:
+            (record,) = swap_videos(
+                runner,
+                [(spec.target, spec.output)],
+                spec.source,
+                pipeline=pipeline.config,
+                plugins=pipeline.plugins,
+                overwrite=spec.overwrite,
+                faces=spec.faces,
+                reference=spec.reference,
+                threshold=spec.threshold,
+                codec=spec.codec,
+                crf=spec.crf,
+                preset=spec.preset,
+                pix_fmt=spec.pix_fmt,
+                start=spec.start,
+                end=spec.end,
+                audio=spec.audio,
+                provenance=spec.provenance,
+                **options,
+            )
+        return record.raise_failure()
     return _swap_video(
         spec.target,
         spec.source,
@@ -230,7 +279,11 @@ def eval_options(spec: Any) -> EvalOptions:
 
 
 def _evaluate_spec(spec: Any, extra: Mapping[str, Any]) -> Any:
-    return _evaluate(eval_options(spec))
+    if spec.cluster is None:
+        return _evaluate(eval_options(spec))
+    plugins = get_plugins()
+    with spec_runner(spec, plugins) as runner:
+        return _evaluate(eval_options(spec), plugins=plugins, runner=runner)
 
 
 def _train(spec: Any, extra: Mapping[str, Any]) -> Any:

@@ -261,3 +261,21 @@ EXIT_CODES: dict[int, str] = {
     130: "stopped by Ctrl-C / SIGINT (temporary files removed)",
     143: "stopped by SIGTERM (temporary files removed)",
 }
+
+
+def error_named(name: str | None, message: str, exit_code: int) -> FaceswapError:
+    """The error another process reported by class name, as this module's class again.
+
+    A job on a cluster worker returns its failure as data (the class name, the
+    one-line message, the exit code); the driver raises it as the same class,
+    so a caller catches (and a command exits with) what a local run gives.
+    """
+    found = globals().get(name or "")
+    if isinstance(found, type) and issubclass(found, FaceswapError):
+        try:
+            return found(message)
+        except TypeError:  # a class whose constructor takes more than a message
+            pass
+    error = FaceswapError(message)
+    error.exit_code = exit_code
+    return error

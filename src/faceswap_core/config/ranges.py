@@ -204,6 +204,12 @@ detect_interval = between(1, 1000)
 video_crf = between(0, 63)
 """Constant quality of the video encoder (``--crf``): 0 lossless .. 63 worst for x264/x265."""
 
+cluster_workers = between(1, 4096)
+"""``--workers N``: worker processes of a cluster run, each with its own loaded pipeline."""
+
+gpus_per_worker = between(0.0, 64.0)
+"""``--gpus-per-worker G``: the GPUs each cluster worker reserves (0.5 puts two on one GPU)."""
+
 regression_tolerance = at_least(0)
 """Slack of the regression gate (``--tolerance METRIC=DELTA``), in the metric's own unit."""
 
@@ -231,9 +237,11 @@ __all__ = [
     "between",
     "check_value",
     "choices_of",
+    "cluster_workers",
     "detect_interval",
     "each",
     "frame_rate",
+    "gpus_per_worker",
     "identity_threshold",
     "image_quality",
     "learning_rate",

@@ -13,7 +13,7 @@ from faceswap_core.interfaces.align import AlignmentTemplate
 from faceswap_core.interfaces.eval import Metric, MetricValue, PairRecord
 from faceswap_core.interfaces.export import Exporter, ExportReport
 from faceswap_core.interfaces.face import Face, FloatArray, Image
-from faceswap_core.interfaces.jobs import Runner, Work, WorkRunner
+from faceswap_core.interfaces.jobs import DetachedJobs, JobsRunner, Runner, Work, WorkRunner
 from faceswap_core.interfaces.models import ModelLocator
 from faceswap_core.interfaces.runtime import DescribedRuntime, InferenceSession, Runtime
 from faceswap_core.interfaces.swap import ChecksRecognizer, SwapOutput, Swapper
@@ -26,6 +26,7 @@ __all__ = [
     "Dataset",
     "DatasetSplit",
     "DescribedRuntime",
+    "DetachedJobs",
     "Detector",
     "ExportReport",
     "Exporter",
@@ -33,6 +34,7 @@ __all__ = [
     "FloatArray",
     "Image",
     "InferenceSession",
+    "JobsRunner",
     "Landmarker",
     "Loss",
     "Metric",

@@ -102,4 +102,78 @@ class WorkRunner(Runner, Protocol):
         ...
 
 
-__all__ = ["CheckedRunner", "Runner", "Work", "WorkRunner"]
+class JobState(Protocol):
+    """A detached job as its cluster reports it.
+
+    :ivar status: ``queued``, ``running``, ``done``, ``failed``, ``cancelled``,
+        or ``unknown`` (the cluster does not have that id: removed, or lost).
+    :ivar done: frames done; ``total`` of how many, when known.
+    :ivar error: a failure's one-line reason; ``error_type`` its class name
+        (:func:`faceswap_core.errors.error_named` raises it again) and
+        ``exit_code`` its exit code.
+    :ivar report: a done video's report (``faceswap video --json``).
+    """
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def done(self) -> int: ...
+
+    @property
+    def total(self) -> int | None: ...
+
+    @property
+    def error(self) -> str | None: ...
+
+    @property
+    def error_type(self) -> str | None: ...
+
+    @property
+    def exit_code(self) -> int: ...
+
+    @property
+    def report(self) -> Mapping[str, Any] | None: ...
+
+
+@runtime_checkable
+class DetachedJobs(Protocol):
+    """Long jobs (videos) that run on a cluster and outlive the process that submitted them.
+
+    A service submits a job under its own id and finds it again by that id
+    after a restart. The output stays with the job until :meth:`result` hands
+    its bytes over (the caller writes them, atomically) and :meth:`remove`
+    frees it.
+    """
+
+    def submit(self, job_id: str, work: Any, task: Any) -> JobState:
+        """Start ``work`` (a :class:`~faceswap_core.pipeline.video.VideoWork`) on ``task``."""
+        ...
+
+    def status(self, job_id: str) -> JobState: ...
+
+    def cancel(self, job_id: str) -> JobState:
+        """Ask the job to stop at its next frame."""
+        ...
+
+    def result(self, job_id: str) -> bytes: ...
+
+    def remove(self, job_id: str) -> None: ...
+
+
+@runtime_checkable
+class JobsRunner(WorkRunner, Protocol):
+    """A :class:`WorkRunner` whose cluster also keeps :class:`DetachedJobs` (faceswap-ray's)."""
+
+    def jobs(self) -> DetachedJobs: ...
+
+
+__all__ = [
+    "CheckedRunner",
+    "DetachedJobs",
+    "JobState",
+    "JobsRunner",
+    "Runner",
+    "Work",
+    "WorkRunner",
+]

@@ -68,6 +68,16 @@ class BenchSpec:
         default=None,
         validator=between(10, 10_000),
     )
+    cluster: str | None = fields.cluster(
+        "Also swap a folder of generated targets on a Ray cluster (faceswap-ray; local, auto, "
+        "ray://HOST:PORT or HOST:PORT) and with the local runner, in one run: throughput, "
+        "the ratio and the per-image overhead."
+    )
+    workers: tuple[int, ...] = fields.workers(repeatable=True)
+    gpus_per_worker: float | None = fields.gpus_per_worker()
+    images: int | None = fields.option(
+        "Targets of the --cluster bench (default 24).", default=None, validator=between(1, 100_000)
+    )
     output: str | None = fields.output("Also write the JSON record to this file (atomically).")
     baseline: str | None = fields.baseline(
         "Baseline of stage ratios (benchmarks/baseline.json): exit 6 when a stage got slower "
@@ -82,6 +92,13 @@ class BenchSpec:
     )
 
     def __attrs_post_init__(self) -> None:
+        fields.check_cluster(self.cluster, self.workers, self.gpus_per_worker)
+        if self.images is not None and self.cluster is None:
+            raise RuleError("{images} sets the folder of the {cluster} bench; add it or drop it")
+        if self.cluster is not None:
+            for name in ("video", "profile", "baseline"):
+                if getattr(self, name) not in (None, False):
+                    raise RuleError(f"{{cluster}} benchmarks batches; drop {{{name}}}")
         if self.profile is not None:
             for name in ("size", "runtime"):
                 if getattr(self, name) is not None:

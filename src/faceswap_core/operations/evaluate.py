@@ -70,12 +70,16 @@ class EvalSpec:
     )
     runtime: Any = fields.runtime()
     providers: tuple[str, ...] = fields.providers()
+    cluster: str | None = fields.cluster()
+    workers: int | None = fields.workers()
+    gpus_per_worker: float | None = fields.gpus_per_worker()
     json: bool = fields.json_lines(
         'Print only JSON Lines: one object per metric, then {"summary": {"out", "metrics", '
         '"gate"}}.'
     )
 
     def __attrs_post_init__(self) -> None:
+        fields.check_cluster(self.cluster, self.workers, self.gpus_per_worker)
         parse_tolerances(self.tolerance)
         if self.tolerance and self.baseline is None:
             raise RuleError("{tolerance} needs {baseline} RUN_DIR to compare against")

@@ -25,13 +25,16 @@ import attrs
 
 from faceswap_core.config.ranges import (
     Validator,
+    cluster_workers,
     detect_interval,
+    each,
     identity_threshold,
     image_quality,
     one_of,
 )
+from faceswap_core.config.ranges import gpus_per_worker as gpu_share
 from faceswap_core.io.encode import ENCODE_FORMATS, normalize_format
-from faceswap_core.operations.rules import SURFACE_KEY
+from faceswap_core.operations.rules import SURFACE_KEY, RuleError
 from faceswap_core.vision.selection import SELECTIONS
 from faceswap_core.vision.smoothing import SMOOTHING_METHODS
 
@@ -299,6 +302,61 @@ def smooth() -> Any:
     )
 
 
+# -- where the work runs ---------------------------------------------------------------------
+
+CLUSTER_HELP = (
+    "Run on a Ray cluster (faceswap-ray): local (a Ray instance on this machine), auto "
+    "(the cluster this machine joined), ray://HOST:PORT or HOST:PORT. Default: this process."
+)
+
+
+def cluster(help: str = "") -> Any:
+    """``--cluster ADDRESS``: where the items run; ``None`` is this process (the local runner)."""
+    return option(help or CLUSTER_HELP, default=None, metavar="ADDRESS")
+
+
+def workers(*, repeatable: bool = False) -> Any:
+    """``--workers N``: cluster workers, each with its own loaded pipeline (with ``cluster``).
+
+    ``repeatable``: one run per count given (``faceswap bench --workers 1 --workers 2``).
+    """
+    if repeatable:
+        return option(
+            "Cluster workers of one run, each with its own loaded pipeline (repeatable: one "
+            "run per count; default 1; needs {cluster}).",
+            factory=tuple,
+            validator=each(cluster_workers),
+            metavar="N",
+            repeatable=True,
+            api_type="Sequence[int]",
+        )
+    return option(
+        "Cluster workers, each with its own loaded pipeline (default 1; needs {cluster}).",
+        default=None,
+        validator=cluster_workers,
+        metavar="N",
+    )
+
+
+def gpus_per_worker() -> Any:
+    """``--gpus-per-worker G``: GPUs each cluster worker reserves (fractions share one)."""
+    return option(
+        "GPUs each cluster worker reserves; 0.5 puts two workers on one GPU (default 0; "
+        "needs {cluster}).",
+        default=None,
+        validator=gpu_share,
+        metavar="G",
+    )
+
+
+def check_cluster(cluster: str | None, workers: Any, gpus: float | None) -> None:
+    """``workers`` and ``gpus_per_worker`` mean nothing without ``cluster``."""
+    if cluster is None:
+        for name, value in (("workers", workers), ("gpus_per_worker", gpus)):
+            if value not in (None, ()):
+                raise RuleError(f"{{{name}}} needs {{cluster}} ADDRESS (or local)")
+
+
 # -- the regression gate ----------------------------------------------------------------------
 
 
@@ -323,15 +381,19 @@ def tolerance(help: str = "") -> Any:
 
 
 __all__ = [
+    "CLUSTER_HELP",
     "PROVIDERS_HELP",
     "RUNTIME_HELP",
     "SURFACE",
     "Surface",
     "baseline",
+    "check_cluster",
+    "cluster",
     "config",
     "detect_every",
     "faces",
     "flag",
+    "gpus_per_worker",
     "image_format",
     "json_lines",
     "model",
@@ -349,4 +411,5 @@ __all__ = [
     "surface_of",
     "threshold",
     "tolerance",
+    "workers",
 ]

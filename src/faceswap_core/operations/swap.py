@@ -110,8 +110,12 @@ class SwapSpec:
     overrides: tuple[str, ...] = fields.overrides()
     runtime: Any = fields.runtime()
     providers: tuple[str, ...] = fields.providers()
+    cluster: str | None = fields.cluster()
+    workers: int | None = fields.workers()
+    gpus_per_worker: float | None = fields.gpus_per_worker()
 
     def __attrs_post_init__(self) -> None:
+        fields.check_cluster(self.cluster, self.workers, self.gpus_per_worker)
         face_selection(self.faces, self.reference)
         if self.quality is not None:
             check_quality(self.quality, self.chosen_format)

@@ -13,7 +13,8 @@ Why each difference exists:
   too where the operation does), ``overwrite``, ``json``, progress bars and
   batch behaviour (``skip_existing``, ``fail_fast``) are its own;
 - a REST request carries uploads and gets bytes back: it has no output path,
-  no local config or runtime choice (the server's config decides), and it
+  no local config, runtime or cluster choice (the server's config decides:
+  ``serve.jobs.backend``), and it
   may name a registered source (``source_id``) instead of uploading one;
 - Python returns arrays: an image swap has no output file or format, and a
   pipeline can be passed in (``pipeline``);
@@ -52,6 +53,10 @@ TRANSPORT_ONLY: Mapping[str, Mapping[str, frozenset[Transport]]] = {
         "preset": _LOCAL,
         "pix_fmt": _LOCAL,
         "smooth_params": _LOCAL,
+        # where a local process runs its items; a server's jobs run where serve.jobs says
+        "cluster": _LOCAL,
+        "workers": _LOCAL,
+        "gpus_per_worker": _LOCAL,
         # the command line's own
         "json": _CLI,
         "skip_existing": _CLI,

@@ -13,6 +13,7 @@ from faceswap_core.io.video.containers import VIDEO_SUFFIXES
 from faceswap_core.io.video.reader import parse_time
 from faceswap_core.operations import fields
 from faceswap_core.operations.operation import Operation
+from faceswap_core.operations.rules import RuleError
 from faceswap_core.operations.swap import face_selection
 
 SMOOTH_PARAMS: tuple[str, ...] = (
@@ -153,8 +154,20 @@ class VideoSpec:
     runtime: Any = fields.runtime()
     providers: tuple[str, ...] = fields.providers()
     pipeline: Any = _pipeline()
+    cluster: str | None = fields.cluster()
+    workers: int | None = fields.workers()
+    gpus_per_worker: float | None = fields.gpus_per_worker()
 
     def __attrs_post_init__(self) -> None:
+        fields.check_cluster(self.cluster, self.workers, self.gpus_per_worker)
+        if self.cluster is not None:
+            for name in ("pipeline", "on_progress"):
+                if getattr(self, name) is not None:
+                    raise RuleError(
+                        f"{{{name}}} lives in this process and {{cluster}} runs the video on a "
+                        "worker (which builds its pipeline from config, model and runtime); "
+                        "drop one of them"
+                    )
         face_selection(self.faces, self.reference)
         parse_smooth_params(self.smooth_params)
 

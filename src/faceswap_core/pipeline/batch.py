@@ -518,6 +518,44 @@ class BatchWork:
         return swap
 
 
+def shipped(image: Any, name: str, max_bytes: int) -> Any:
+    """An image input another process can read: a path's bytes (read here, with the local
+    checks and messages), anything else as it is (arrays, bytes and PIL images pickle)."""
+    if isinstance(image, str | os.PathLike) and not isinstance(image, FileBytes):
+        return read_file_bytes(image, name, max_bytes)
+    return image
+
+
+@attrs.frozen
+class ImageWork:
+    """One image swapped on a worker, its pixels back (``faceswap.swap(..., cluster=...)``).
+
+    :ivar source: the source as :func:`shipped` made it.
+    """
+
+    pipeline: PipelineConfig
+    source: Any
+    options: SwapOptions = SwapOptions()
+    plugins: tuple[str, ...] | None = None
+
+    def start(self) -> Callable[[Any], Any]:
+        pipeline = Pipeline(self.pipeline, FaceswapPlugins(only=self.plugins))
+        identity = pipeline.prepare_source(self.source)
+        options = self.options
+
+        def swap(target: Any) -> Any:
+            return pipeline.swap(
+                target,
+                identity,
+                faces=options.faces,
+                reference=options.reference,
+                threshold=options.threshold,
+                require_face=options.require_face,
+            ).image
+
+        return swap
+
+
 class BatchRun:
     """A batch on a runner: iterate it for the records (plan order), then read :attr:`summary`.
 
@@ -624,6 +662,7 @@ __all__ = [
     "BatchRun",
     "BatchSummary",
     "BatchWork",
+    "ImageWork",
     "SwapOptions",
     "SwapTask",
     "Swapped",
@@ -633,6 +672,7 @@ __all__ = [
     "plan_batch",
     "prepare_output_folder",
     "run_batch",
+    "shipped",
     "swap_batch",
     "swap_item",
     "write_swapped",

@@ -9,12 +9,16 @@ local runner never loses a worker, so its ``retries`` stay 0.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import attrs
 
-from faceswap_core.interfaces.jobs import Work
+from faceswap_core.errors import ConfigError, UnknownComponentError
+from faceswap_core.interfaces.jobs import Work, WorkRunner
+from faceswap_core.plugin.kinds import RUNNER
+from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins
 
 ItemT = TypeVar("ItemT")
 ResultT = TypeVar("ResultT")
@@ -53,4 +57,75 @@ class LocalRunner:
         """Nothing to release."""
 
 
-__all__ = ["LOCAL", "LocalRunner"]
+CLUSTER_RUNNER = "ray"
+"""The registered runner a cluster address goes to (faceswap-ray's)."""
+
+
+def cluster_runner(
+    address: str,
+    *,
+    workers: int | None = None,
+    gpus_per_worker: float | None = None,
+    plugins: FaceswapPlugins | None = None,
+    **settings: Any,
+) -> WorkRunner:
+    """A connected cluster runner (``--cluster ADDRESS``); the caller closes it.
+
+    ``settings`` are more of the runner's own (faceswap-ray's ``object_store_mb``...).
+
+    :raises ConfigError: faceswap-ray is not installed (exit 2, with what to install).
+    :raises ClusterAddressError: a malformed address (exit 2).
+    :raises ClusterError: nothing answers at the address (exit 7).
+    """
+    from faceswap_core.pipeline.context import build_context
+
+    manager = plugins if plugins is not None else get_plugins()
+    ref: dict[str, Any] = {**settings, "type": CLUSTER_RUNNER, "address": address}
+    if workers is not None:
+        ref["workers"] = workers
+    if gpus_per_worker is not None:
+        ref["gpus_per_worker"] = gpus_per_worker
+    try:
+        built = manager.build(RUNNER, ref, context=build_context(manager), path="cluster")
+    except UnknownComponentError as exc:
+        if exc.name != CLUSTER_RUNNER:
+            raise
+        raise ConfigError(
+            f"cluster {address!r} runs on Ray, which the faceswap-ray plugin brings. "
+            + (exc.hint or "Install faceswap-ray.")
+        ) from None
+    if not isinstance(built, WorkRunner):
+        raise ConfigError(f"the {CLUSTER_RUNNER!r} runner cannot run batches ({type(built)})")
+    return built
+
+
+@contextmanager
+def open_runner(
+    cluster: str | None,
+    *,
+    workers: int | None = None,
+    gpus_per_worker: float | None = None,
+    plugins: FaceswapPlugins | None = None,
+) -> Iterator[WorkRunner]:
+    """The runner of ``cluster`` (``None``: :class:`LocalRunner`), closed at the end."""
+    runner: WorkRunner = (
+        LocalRunner()
+        if cluster is None
+        else cluster_runner(
+            cluster, workers=workers, gpus_per_worker=gpus_per_worker, plugins=plugins
+        )
+    )
+    try:
+        yield runner
+    finally:
+        runner.close()
+
+
+def spec_runner(spec: Any, plugins: FaceswapPlugins | None = None) -> Any:
+    """:func:`open_runner` from a spec's ``cluster``, ``workers`` and ``gpus_per_worker``."""
+    return open_runner(
+        spec.cluster, workers=spec.workers, gpus_per_worker=spec.gpus_per_worker, plugins=plugins
+    )
+
+
+__all__ = ["CLUSTER_RUNNER", "LOCAL", "LocalRunner", "cluster_runner", "open_runner", "spec_runner"]

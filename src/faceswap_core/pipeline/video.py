@@ -52,6 +52,7 @@ from faceswap_core.errors import (
     InvalidImageError,
     InvalidVideoError,
     OutputPathError,
+    error_named,
 )
 from faceswap_core.interfaces.jobs import WorkRunner
 from faceswap_core.io.atomic import atomic_path, atomic_write_bytes, refuse_special
@@ -388,6 +389,14 @@ class VideoRecord:
     exit_code: int = 0
     error: str | None = None
     data: bytes | None = attrs.field(default=None, repr=False)
+    error_type: str | None = None
+
+    def raise_failure(self) -> VideoReport:
+        """The report of a done video; a failed one raises its error as :func:`swap_video` would
+        (the same class and exit code)."""
+        if self.status == "done" and self.report is not None:
+            return self.report
+        raise error_named(self.error_type, self.error or "the video failed", self.exit_code)
 
     def to_dict(self) -> dict[str, Any]:
         if self.report is not None:
@@ -410,7 +419,7 @@ class VideoWork:
     """
 
     pipeline: PipelineConfig
-    source: FileBytes
+    source: FileBytes | bytes | SourceIdentity
     options: Mapping[str, Any] = attrs.field(factory=dict)
     plugins: tuple[str, ...] | None = None
 
@@ -447,7 +456,12 @@ def run_video_task(
             text = str(exc).replace(os.fspath(local_in), task.input.path)
             text = text.replace(os.fspath(local_out), task.output)
             return VideoRecord(
-                task.input.path, task.output, "failed", exit_code=exc.exit_code, error=text
+                task.input.path,
+                task.output,
+                "failed",
+                exit_code=exc.exit_code,
+                error=text,
+                error_type=type(exc).__name__,
             )
         data = local_out.read_bytes()
     report = attrs.evolve(report, input=task.input.path, output=task.output)
@@ -509,7 +523,12 @@ def swap_videos(
             atomic_write_bytes(record.output, record.data, replace=overwrite)
         except OutputPathError as exc:  # a file appeared there since the check: it is kept
             yield VideoRecord(
-                record.input, record.output, "failed", exit_code=exc.exit_code, error=str(exc)
+                record.input,
+                record.output,
+                "failed",
+                exit_code=exc.exit_code,
+                error=str(exc),
+                error_type=type(exc).__name__,
             )
             continue
         yield attrs.evolve(record, data=None)

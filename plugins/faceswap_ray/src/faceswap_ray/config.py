@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from faceswap_core.config.ranges import between
+from faceswap_core.config.ranges import between, cluster_workers, gpus_per_worker
 
 DEFAULT_NAMESPACE = "faceswap"
 """Ray namespace of every actor faceswap names (job actors, trackers)."""
@@ -37,8 +37,8 @@ class RayRunnerConfig:
     """
 
     address: str = "local"
-    workers: int = attrs.field(default=1, validator=between(1, 4096))
-    gpus_per_worker: float = attrs.field(default=0.0, validator=between(0.0, 64.0))
+    workers: int = attrs.field(default=1, validator=cluster_workers)
+    gpus_per_worker: float = attrs.field(default=0.0, validator=gpus_per_worker)
     cpus_per_worker: float = attrs.field(default=1.0, validator=between(0.0, 512.0))
     batch_size: int = attrs.field(default=4, validator=between(1, 4096))
     window_mb: int = attrs.field(default=512, validator=between(1, 1 << 20))

@@ -47,6 +47,7 @@ class JobState:
     error: str | None = None
     exit_code: int = 0
     report: Mapping[str, Any] | None = None
+    error_type: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)
@@ -92,13 +93,23 @@ class _VideoJob:
             self._set(status="cancelled")
             return
         except FaceswapError as exc:
-            self._set(status="failed", error=str(exc), exit_code=exc.exit_code)
+            self._set(
+                status="failed",
+                error=str(exc),
+                exit_code=exc.exit_code,
+                error_type=type(exc).__name__,
+            )
             return
         except Exception as exc:  # a bug must still end the job with a reason
             self._set(status="failed", error=f"{type(exc).__name__}: {exc}", exit_code=1)
             return
         if record.status == "failed":
-            self._set(status="failed", error=record.error, exit_code=record.exit_code)
+            self._set(
+                status="failed",
+                error=record.error,
+                exit_code=record.exit_code,
+                error_type=record.error_type,
+            )
             return
         self.data = record.data
         report = None if record.report is None else record.report.to_dict()

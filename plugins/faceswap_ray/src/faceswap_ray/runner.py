@@ -211,6 +211,12 @@ class RayRunner:
 
         return evaluate_config(config, work_dir, runner=self)
 
+    def jobs(self) -> Any:
+        """The cluster's detached video jobs (:class:`faceswap_ray.jobs.RayJobs`)."""
+        from faceswap_ray.jobs import RayJobs
+
+        return RayJobs(self.config)
+
     def close(self) -> None:
         if self._owns and ray.is_initialized():
             ray.shutdown()

@@ -144,10 +144,11 @@ async def _sweep(service: Service) -> None:
     every = min(SWEEP_EVERY_S, max(service.serve.job_ttl_s / 4, 0.5))
     while True:
         try:
+            await asyncio.to_thread(service.refresh_remote)  # results collected unpolled
             removed = await asyncio.to_thread(service.jobs.sweep)
             if removed:
                 logger.info("deleted %d expired video job(s)", removed)
-        except OSError as exc:
+        except (OSError, FaceswapError) as exc:
             logger.warning("job sweep failed: %s", exc)
         await asyncio.sleep(every)
 

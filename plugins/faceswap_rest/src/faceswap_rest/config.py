@@ -21,7 +21,7 @@ import attrs
 
 from faceswap_core.config.convert import FieldValueError, structure, unstructure
 from faceswap_core.config.loader import load_experiment
-from faceswap_core.config.ranges import above, at_least, between
+from faceswap_core.config.ranges import above, at_least, between, gpus_per_worker, one_of
 from faceswap_core.config.schema import PipelineConfig
 from faceswap_core.config.sections import section
 from faceswap_core.io.limits import LimitsConfig
@@ -104,6 +104,28 @@ def default_jobs_dir() -> str:
     return str(base / "jobs")
 
 
+JOB_BACKENDS: tuple[str, ...] = ("local", "ray")
+"""Where video jobs run: in the service's worker processes, or on a Ray cluster."""
+
+
+@attrs.frozen
+class ServeJobs:
+    """``serve.jobs``: where video jobs run.
+
+    :ivar backend: ``local`` runs each job in the worker process that accepted
+        it (``max_jobs`` at once); ``ray`` (faceswap-ray) runs it as a detached
+        job on the Ray cluster at ``address``, so a restarted service still
+        answers for jobs that were running.
+    :ivar address: the cluster for ``backend: ray``: ``auto`` (the cluster this
+        machine joined), ``ray://HOST:PORT``, ``HOST:PORT`` or ``local``.
+    :ivar gpus_per_job: GPUs each job reserves on the cluster.
+    """
+
+    backend: str = attrs.field(default="local", validator=one_of(JOB_BACKENDS))
+    address: str = "auto"
+    gpus_per_job: float = attrs.field(default=0.0, validator=gpus_per_worker)
+
+
 @attrs.frozen
 class ServeConfig:
     """``faceswap serve``: where it listens, what it runs at once, who may call it.
@@ -119,7 +141,9 @@ class ServeConfig:
         wins); unset means no authentication.
     :ivar cors_origins: origins allowed by CORS; empty (the default) turns CORS off.
     :ivar reports_dir: the work_dirs root whose run folders ``/v1/reports`` serves.
-    :ivar jobs_dir: where video jobs keep their files.
+    :ivar jobs_dir: where video jobs keep their files (job.json and results; with
+        ``jobs.backend: ray`` too).
+    :ivar jobs: where video jobs run (:class:`ServeJobs`).
     :ivar job_ttl_s: seconds a finished job (and its files) is kept.
     :ivar access_log: one JSON line per request on the ``faceswap.rest.access`` logger.
     """
@@ -134,6 +158,7 @@ class ServeConfig:
     cors_origins: list[str] = attrs.field(factory=list)
     reports_dir: str = "work_dirs"
     jobs_dir: str = attrs.field(factory=default_jobs_dir)
+    jobs: ServeJobs = attrs.Factory(ServeJobs)
     job_ttl_s: float = attrs.field(default=3600.0, validator=above(0.0, 365 * 86400.0))
     access_log: bool = True
     limits: ServeLimits = attrs.Factory(ServeLimits)
@@ -203,10 +228,12 @@ def load_settings(
 
 __all__ = [
     "IMAGE_FORMATS",
+    "JOB_BACKENDS",
     "SECTION",
     "SETTINGS_ENV",
     "TOKEN_ENV",
     "ServeConfig",
+    "ServeJobs",
     "ServeLimits",
     "Settings",
     "default_jobs_dir",

@@ -7,7 +7,9 @@ memory, so with several uvicorn workers any of them answers for any job, and a
 ``DELETE`` reaching another worker still cancels (it leaves a ``cancel`` marker
 that the running job checks after every frame).
 
-What survives a restart, by design:
+What survives a restart, by design (``serve.jobs.backend: local``; with
+``ray`` the jobs run on the cluster and a restarted service finds them
+again, see :mod:`faceswap_rest.remote_jobs`):
 
 - finished jobs (``done``, ``failed``, ``cancelled``) and their results, until
   their TTL (``serve.job_ttl_s``) runs out;
@@ -69,6 +71,7 @@ class JobRecord:
     report: dict[str, Any] | None = None
     error: dict[str, str] | None = None
     owner_pid: int | None = None
+    backend: str = "local"
 
     def to_dict(self) -> dict[str, Any]:
         data = attrs.asdict(self)
@@ -215,10 +218,16 @@ class JobStore:
                 removed += 1
         return removed
 
-    def recover(self) -> int:
-        """Mark jobs left queued or running by a process that is gone as failed (interrupted)."""
+    def recover(self, *, remote: bool = False) -> int:
+        """Mark jobs left queued or running by a process that is gone as failed (interrupted).
+
+        :param remote: the service runs jobs on a cluster: jobs that run there
+            (``backend: ray``) live on without the process and are kept.
+        """
         marked = 0
         for record in list(self.records()):
+            if remote and record.backend != "local":
+                continue
             if record.status in ACTIVE and not _alive(record.owner_pid):
                 with contextlib.suppress(OSError):  # inputs first: "failed" means clean
                     self.clear_inputs(record.id, keep=())

@@ -56,10 +56,18 @@ from faceswap_rest.errors import (
     disk_full,
     error_kind,
 )
-from faceswap_rest.jobs import JobCancelledError, JobInterruptedError, JobStore, ProgressWriter
+from faceswap_rest.jobs import (
+    ACTIVE,
+    JobCancelledError,
+    JobInterruptedError,
+    JobRecord,
+    JobStore,
+    ProgressWriter,
+)
 from faceswap_rest.media import DEFAULT_IMAGE_FORMAT, check_format
 from faceswap_rest.observability import Metrics
 from faceswap_rest.redact import Redactor
+from faceswap_rest.remote_jobs import RemoteJobs
 from faceswap_rest.sources import SourceRegistry
 
 T = TypeVar("T")
@@ -171,6 +179,7 @@ class Service:
             self.metrics,
         )
         self.redact = service_redactor(settings)
+        self.remote: RemoteJobs | None = None
         self.ready = False
         self.stopping = threading.Event()
         self.load_error: FaceswapError | None = None
@@ -189,10 +198,19 @@ class Service:
         """Load every pool's models (in a thread at startup); ``/readyz`` turns ready after."""
         started = time.perf_counter()
         try:
-            recovered = self.jobs.recover()
+            if self.serve.jobs.backend != "local":
+                self.remote = RemoteJobs.connect(
+                    self.serve.jobs, self.jobs, self.plugins, self.redact
+                )
+            recovered = self.jobs.recover(remote=self.remote is not None)
             if recovered:
                 logger.warning("marked %d interrupted video job(s) as failed", recovered)
-            for pool in (self.swaps, self.streams, self.video):
+            pools = (
+                (self.swaps, self.streams)
+                if self.remote
+                else (self.swaps, self.streams, self.video)
+            )
+            for pool in pools:  # a cluster's jobs build their own pipelines
                 pool.load()
         except ModelFileError as exc:
             self.load_error = exc
@@ -214,6 +232,8 @@ class Service:
         self.stopping.set()
         for executor in (self.swap_executor, self.stream_executor, self.job_executor):
             executor.shutdown(wait=False, cancel_futures=True)
+        if self.remote is not None:
+            self.remote.close()  # the cluster's jobs run on
 
     def require_ready(self) -> None:
         if self.load_error is not None:
@@ -333,6 +353,38 @@ class Service:
                 "(start/end) or split it"
             )
         return info.to_dict()
+
+    def job(self, job_id: str) -> JobRecord:
+        """A job's record, brought up to date from the cluster when it runs there."""
+        record = self.jobs.read(job_id)
+        return record if self.remote is None else self.remote.refresh(record)
+
+    def refresh_remote(self) -> int:
+        """Bring every job running on the cluster up to date (the sweep's turn); how many ended."""
+        if self.remote is None:
+            return 0
+        ended = 0
+        for record in list(self.jobs.records()):
+            if record.backend != "local" and record.status in ACTIVE:
+                ended += self.remote.refresh(record).status not in ACTIVE
+        return ended
+
+    def start_job(
+        self,
+        record: JobRecord,
+        video: Path,
+        source: bytes | SourceIdentity,
+        options: VideoSpec,
+        reference: bytes | None,
+    ) -> JobRecord:
+        """Run the job: on the cluster (``serve.jobs.backend: ray``) or on a job thread here."""
+        if self.remote is None:
+            self.job_executor.submit(self.run_job, record.id, video, source, options, reference)
+            return record
+        check_model(self.probe, options.model)
+        return self.remote.submit(
+            record, video, source, options, reference, self.pipeline_config, self.plugins
+        )
 
     def run_job(
         self,

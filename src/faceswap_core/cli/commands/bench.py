@@ -4,6 +4,7 @@ video path with ``--video``; an edge profile's verdict; the regression gate on a
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,17 @@ from faceswap_core.cli.spec_command import spec_command
 from faceswap_core.errors import BenchTargetError, ConfigError, RegressionError
 from faceswap_core.io.atomic import refuse_special
 from faceswap_core.operations.bench import BENCH, BenchSpec
+from faceswap_core.pipeline.settings import spec_pipeline
 from faceswap_core.tools import video_bench
 from faceswap_core.tools.bench import DEFAULT_SIZE, BenchOptions, parse_size, run_bench
 from faceswap_core.tools.bench_compare import BenchCompareError, gate, regression_message
 from faceswap_core.tools.bench_compare import report as gate_table
+from faceswap_core.tools.cluster_bench import (
+    DEFAULT_IMAGES,
+    DEFAULT_TARGET_SIZE,
+    format_rows,
+    run_cluster_bench,
+)
 from faceswap_core.tools.profiles import EdgeProfile, check_profile, profile_named, verdict
 from faceswap_core.tools.video_bench import DEFAULT_DETECT_EVERY, DEFAULT_FRAMES
 
@@ -142,12 +150,48 @@ def _video(ctx: click.Context, spec: BenchSpec) -> None:
     _fail_budgets(edge, record)
 
 
+def _cluster(ctx: click.Context, spec: BenchSpec) -> None:
+    """The same folder with the local runner and on the cluster; one row per run."""
+    size = parse_size(spec.size)[0] if spec.size is not None else DEFAULT_TARGET_SIZE
+    rows = run_cluster_bench(
+        str(spec.cluster),
+        spec.workers or (1,),
+        images=spec.images or DEFAULT_IMAGES,
+        size=size,
+        repeat=spec.repeat or 1,
+        gpus_per_worker=spec.gpus_per_worker,
+        pipeline=spec_pipeline(spec),
+        plugins=plugins_from(ctx),
+        progress=None if spec.json else lambda step: click.echo(f"bench: {step}", err=True),
+    )
+    record = {
+        "cluster": spec.cluster,
+        "cpus": os.cpu_count(),
+        "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+        "runs": [row.to_dict() for row in rows],
+    }
+    write_record(record, Path(spec.output) if spec.output else None)
+    if spec.json:
+        for row in rows:
+            emit(row.to_dict())
+        emit_summary(record)
+        return
+    click.echo(format_rows(rows))
+    click.echo(
+        "overhead = (wall - local wall) / images: what the cluster adds per image (workers "
+        f"started, models loaded, object store, scheduling); {os.cpu_count()} CPUs here"
+    )
+
+
 def run(ctx: click.Context, spec: BenchSpec) -> None:
     """The image bench (or ``--video``), a profile's verdict, then the baseline gate."""
     if spec.output is not None:
         refuse_special(Path(spec.output))  # a device, FIFO, socket or symlink: refused now
     if spec.video:
         _video(ctx, spec)
+        return
+    if spec.cluster is not None:
+        _cluster(ctx, spec)
         return
     edge = _profile(spec)
     width, height = _size(spec, edge)

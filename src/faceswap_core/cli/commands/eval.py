@@ -12,6 +12,7 @@ from faceswap_core.cli.spec_command import spec_command
 from faceswap_core.errors import RegressionError
 from faceswap_core.eval.evaluator import EvalOptions, EvalResult, evaluate
 from faceswap_core.operations.evaluate import EVAL, EvalSpec
+from faceswap_core.pipeline.runner import spec_runner
 
 
 def eval_options(spec: EvalSpec) -> EvalOptions:
@@ -70,7 +71,14 @@ def run(ctx: click.Context, spec: EvalSpec) -> None:
             bar.update(done - bar.n)
 
     try:
-        result = evaluate(eval_options(spec), plugins=plugins_from(ctx), progress=progress)
+        plugins = plugins_from(ctx)
+        with spec_runner(spec, plugins) as runner:
+            result = evaluate(
+                eval_options(spec),
+                plugins=plugins,
+                progress=progress,
+                runner=None if spec.cluster is None else runner,
+            )
     except RegressionError as exc:
         if spec.json and exc.result is not None:  # the outputs exist: report them, then fail
             values = exc.result.get("metrics")

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import attrs
 import click
 
 from faceswap_core.cli.context import plugins_from
@@ -19,13 +20,17 @@ from faceswap_core.cli.spec_command import spec_command
 from faceswap_core.errors import EXIT_CODES, ConfigError
 from faceswap_core.operations.swap import SWAP, SwapSpec, check_quality
 from faceswap_core.pipeline.batch import (
+    BatchPlan,
     BatchRecord,
     BatchSummary,
+    SwapOptions,
     plan_batch,
     prepare_output_folder,
     run_batch,
+    swap_batch,
 )
 from faceswap_core.pipeline.image import Pipeline
+from faceswap_core.pipeline.runner import spec_runner
 from faceswap_core.pipeline.settings import spec_pipeline
 
 EXIT_HELP = "\b\nExit codes:\n" + "\n".join(
@@ -82,6 +87,28 @@ class Reporter:
             self.bar = None
 
 
+def _run_here(
+    pipeline: Pipeline,
+    plan: BatchPlan,
+    source: Any,
+    options: SwapOptions,
+    fail_fast: bool,
+    reporter: Reporter,
+) -> BatchSummary:
+    """The batch in this process, on the pipeline already built (the local runner's answers)."""
+    identity = pipeline.prepare_source(Path(source))
+    if options.reference is not None:
+        pipeline.reference_embedding(options.reference)  # a reference without a face fails now
+    summary = BatchSummary()
+    for record in run_batch(
+        pipeline, identity, plan, **attrs.asdict(options, recurse=False), fail_fast=fail_fast
+    ):
+        summary = summary.add(record)
+        reporter.record(record)
+    counted = summary.done + summary.failed + summary.skipped
+    return attrs.evolve(summary, not_run=len(plan.items) - counted)
+
+
 def run(ctx: click.Context, spec: SwapSpec) -> None:
     """Swap every target of the batch; report each as it is written."""
     # Everything that can be checked without models is checked before any model loads.
@@ -105,42 +132,44 @@ def run(ctx: click.Context, spec: SwapSpec) -> None:
             "--no-provenance contradicts pipeline.c2pa: signed outputs carry provenance; "
             "drop one of them"
         )
-    prepare_output_folder(plan)
-
-    identity = pipeline.prepare_source(Path(spec.source))
-    if reference is not None:
-        pipeline.reference_embedding(Path(reference))  # a reference without a face fails now
-    reporter = Reporter(len(plan.items), as_json=spec.json)
-    summary = BatchSummary()
-    try:
-        for record in run_batch(
-            pipeline,
-            identity,
-            plan,
-            faces=spec.selection,
-            reference=None if reference is None else Path(reference),
-            threshold=spec.threshold,
-            require_face=spec.require_face,
-            provenance=resolved.provenance and spec.provenance,
-            quality=spec.quality,
-            model=str(resolved.swapper.get("type")),
-            fail_fast=spec.fail_fast,
-        ):
-            summary = summary.add(record)
-            reporter.record(record)
-    finally:
-        reporter.close()
-    counted = summary.done + summary.failed + summary.skipped
-    summary = BatchSummary(
-        summary.done, summary.failed, summary.skipped, len(plan.items) - counted, summary.exit_code
+    options = SwapOptions(
+        faces=spec.selection,
+        reference=None if reference is None else Path(reference),
+        threshold=spec.threshold,
+        require_face=spec.require_face,
+        provenance=resolved.provenance and spec.provenance,
+        quality=spec.quality,
+        model=str(resolved.swapper.get("type")),
     )
+    with spec_runner(spec, pipeline.plugins) as runner:  # a cluster is reached before any write
+        prepare_output_folder(plan)
+        reporter = Reporter(len(plan.items), as_json=spec.json)
+        try:
+            if spec.cluster is None:
+                summary = _run_here(pipeline, plan, spec.source, options, spec.fail_fast, reporter)
+            else:
+                run = swap_batch(
+                    runner,
+                    plan,
+                    spec.source,
+                    pipeline=resolved,
+                    options=options,
+                    plugins=pipeline.plugins,
+                    fail_fast=spec.fail_fast,
+                )
+                for record in run:
+                    reporter.record(record)
+                summary = run.summary
+        finally:
+            reporter.close()
     if spec.json:
         emit_summary(summary.to_dict())
     elif len(plan.items) > 1:
         not_run = f", {summary.not_run} not run" if summary.not_run else ""
+        retried = f", {summary.retries} retried (a worker died)" if summary.retries else ""
         click.echo(
             f"swap: {summary.done} done, {summary.failed} failed, {summary.skipped} skipped"
-            f"{not_run}",
+            f"{not_run}{retried}",
             err=True,
         )
     if summary.exit_code:

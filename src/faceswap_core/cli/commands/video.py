@@ -11,11 +11,14 @@ import click
 from faceswap_core.cli.context import plugins_from
 from faceswap_core.cli.jsonlines import emit, emit_summary
 from faceswap_core.cli.spec_command import spec_command
+from faceswap_core.config.schema import PipelineConfig
 from faceswap_core.errors import EXIT_CODES, FaceswapWarning
 from faceswap_core.operations.video import VIDEO, VideoSpec
 from faceswap_core.pipeline.image import Pipeline
+from faceswap_core.pipeline.runner import spec_runner
 from faceswap_core.pipeline.settings import spec_pipeline
-from faceswap_core.pipeline.video import check_output, swap_video
+from faceswap_core.pipeline.video import VideoReport, check_output, swap_video, swap_videos
+from faceswap_core.plugin.manager import FaceswapPlugins
 
 EXIT_HELP = "\b\nExit codes:\n" + "\n".join(
     f"  {code}  {text}" for code, text in EXIT_CODES.items()
@@ -27,6 +30,9 @@ def run(ctx: click.Context, spec: VideoSpec) -> None:
     resolved = spec_pipeline(spec)
     check_output(spec.target, str(spec.output), overwrite=spec.overwrite)
     pipeline = Pipeline(resolved, plugins_from(ctx))
+    if spec.cluster is not None:
+        _show(spec, on_cluster(spec, resolved, pipeline.plugins))
+        return
     show = sys.stderr.isatty() if spec.progress is None else spec.progress
     bar: Any = None
 
@@ -62,6 +68,36 @@ def run(ctx: click.Context, spec: VideoSpec) -> None:
     finally:
         if bar is not None:
             bar.close()
+    _show(spec, result)
+
+
+def on_cluster(spec: VideoSpec, resolved: PipelineConfig, plugins: FaceswapPlugins) -> VideoReport:
+    """The video as one job on ``spec.cluster``; its failure raises as it would here."""
+    with spec_runner(spec, plugins) as runner:
+        (record,) = swap_videos(
+            runner,
+            [(spec.target, str(spec.output))],
+            spec.source,
+            pipeline=resolved,
+            plugins=plugins,
+            overwrite=spec.overwrite,
+            faces=spec.faces,
+            reference=spec.reference,
+            threshold=spec.threshold,
+            codec=spec.codec,
+            crf=spec.crf,
+            preset=spec.preset,
+            pix_fmt=spec.pix_fmt,
+            start=spec.start,
+            end=spec.end,
+            audio=spec.audio,
+            provenance=spec.provenance,
+            **spec.video_options(),
+        )
+    return record.raise_failure()
+
+
+def _show(spec: VideoSpec, result: VideoReport) -> None:
     if result.warning is not None:
         warnings.warn(result.warning, FaceswapWarning, stacklevel=1)
     if spec.json:

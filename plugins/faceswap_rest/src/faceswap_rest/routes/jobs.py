@@ -79,7 +79,13 @@ async def submit_video(request: Request) -> Response:
         raise
     record = record.evolve(frames_total=info.get("frames"))
     service.jobs.write(record)
-    service.job_executor.submit(service.run_job, record.id, video, source, options, reference)
+    try:
+        record = await asyncio.to_thread(
+            service.start_job, record, video, source, options, reference
+        )
+    except BaseException:
+        service.jobs.remove(record.id)
+        raise
     return JSONResponse(
         record.to_dict(),
         status_code=202,
@@ -103,13 +109,16 @@ def _save_upload(upload: UploadFile, path: Path) -> None:
 
 
 async def job_status(request: Request) -> Response:
-    record = service_of(request).jobs.read(request.path_params["job_id"])
+    service = service_of(request)
+    record = await asyncio.to_thread(service.job, request.path_params["job_id"])
     return JSONResponse(record.to_dict())
 
 
 async def job_result(request: Request) -> Response:
     job_id = request.path_params["job_id"]
-    path = service_of(request).jobs.result_path(job_id)
+    service = service_of(request)
+    await asyncio.to_thread(service.job, job_id)  # a job done on the cluster is collected
+    path = service.jobs.result_path(job_id)
     return FileResponse(
         path,
         media_type=media_type(path),
@@ -119,11 +128,14 @@ async def job_result(request: Request) -> Response:
 
 
 async def cancel_job(request: Request) -> Response:
-    store = service_of(request).jobs
+    service = service_of(request)
+    store = service.jobs
     job_id = request.path_params["job_id"]
-    record = store.read(job_id)
+    record = await asyncio.to_thread(service.job, job_id)
     if record.status in ACTIVE:
         store.request_cancel(job_id)
+        if service.remote is not None and record.backend != "local":
+            await asyncio.to_thread(service.remote.cancel, record)
         return JSONResponse({"id": job_id, "status": "cancelling"}, status_code=202)
     store.remove(job_id)
     return JSONResponse({"id": job_id, "status": "deleted"})

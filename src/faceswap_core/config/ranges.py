@@ -12,7 +12,7 @@ registered config classes to hold that.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 import attrs
@@ -78,4 +78,44 @@ def at_least(low: float) -> Validator:
     return check
 
 
-__all__ = ["Validator", "above", "at_least", "between"]
+def named_numbers(items: Iterable[str], names: Collection[str], *, field: str) -> dict[str, float]:
+    """``["ssim=0.05", ...]`` -> ``{"ssim": 0.05}``: known names, each once, finite numbers >= 0.
+
+    :raises FieldValueError: naming ``field`` and the item at fault.
+    """
+    parsed: dict[str, float] = {}
+    for item in items:
+        name, sep, text = str(item).partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise FieldValueError(field, f"expected NAME=NUMBER, got {item!r}")
+        if name not in names:
+            raise FieldValueError(
+                field, f"unknown name {name!r} in {item!r}; known: {', '.join(sorted(names))}"
+            )
+        if name in parsed:
+            raise FieldValueError(field, f"names {name} twice")
+        try:
+            value = float(text)
+        except ValueError:
+            raise FieldValueError(field, f"{item!r}: {text.strip()!r} is not a number") from None
+        if not math.isfinite(value) or value < 0:
+            raise FieldValueError(field, f"{item!r}: must be a finite number >= 0")
+        parsed[name] = value
+    return parsed
+
+
+def named_limits(names: Collection[str]) -> Validator:
+    """A list of ``NAME=NUMBER`` strings (``--max-delta ssim=0.05``): see :func:`named_numbers`."""
+
+    def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is None:
+            return
+        if isinstance(value, str):
+            raise FieldValueError(attribute.name, f"expected a list of NAME=NUMBER, got {value!r}")
+        named_numbers(value, names, field=attribute.name)
+
+    return check
+
+
+__all__ = ["Validator", "above", "at_least", "between", "named_limits", "named_numbers"]

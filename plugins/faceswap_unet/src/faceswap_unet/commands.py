@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
+from faceswap_core.cli.config_options import given_values, options_for
 from faceswap_core.cli.options import output_option, write_record
+from faceswap_unet.configs import ExportBenchConfig
 
 
 @click.command("bench-train")
@@ -56,50 +59,58 @@ def bench_train(
     click.echo(text)
 
 
-@click.command("bench-export")
-@click.option("--size", "crop_size", type=int, default=128, show_default=True, help="Crop side.")
-@click.option(
-    "--batch",
-    "batches",
-    type=click.IntRange(1, 256),
-    multiple=True,
-    help="Batch sizes to time (repeatable; default 1 and 8).",
-)
-@click.option(
-    "--threads",
-    type=click.IntRange(1, 256),
-    default=None,
-    help="Threads for both torch and ONNX Runtime (default: every usable CPU).",
-)
-@click.option("--repeat", type=click.IntRange(1, 10_000), default=20, show_default=True)
-@click.option("--warmup", type=click.IntRange(0, 1000), default=3, show_default=True)
-@output_option
-def bench_export(
-    crop_size: int,
-    batches: tuple[int, ...],
-    threads: int | None,
-    repeat: int,
-    warmup: int,
-    output: Path | None,
-) -> None:
-    """Inference latency of the default U-Net: torch (eager, fp32) vs its ONNX export on
-    ONNX Runtime CPU, same inputs, same thread count; prints the ratio per batch."""
+def _bench_export(ctx: click.Context, /, **params: Any) -> None:
+    """Latency of each U-Net in torch (eager, fp32) and in its ONNX exports (fp32 and int8)
+    on ONNX Runtime CPU, same inputs, same thread count; prints the ratios per batch."""
+    from faceswap_core.config.convert import structure
     from faceswap_core.experiment.env import usable_cpus
     from faceswap_unet.bench import inference_speed
 
+    output = params.pop("output", None)
+    config = structure(given_values(ctx, ExportBenchConfig), ExportBenchConfig, path="$")
+    threads = config.threads or usable_cpus()
     record = inference_speed(
-        crop_size=crop_size,
-        batches=batches or (1, 8),
-        threads=threads or usable_cpus(),
-        repeat=repeat,
-        warmup=warmup,
+        archs=tuple(dict.fromkeys(config.arch)),
+        crop_size=config.size,
+        batches=tuple(config.batch),
+        threads=threads,
+        repeat=config.repeat,
+        warmup=config.warmup,
+        int8=config.int8,
+        video=config.video,
+        frames=config.frames,
+        progress=lambda step: click.echo(f"bench-export: {step}", err=True),
     )
-    for row in record["results"]:
-        click.echo(
-            f"U-Net {crop_size} px batch {row['batch']}, {record['threads']} threads: torch "
-            f"{row['torch_ms']['p50']} ms, onnxruntime {row['onnxruntime_ms']['p50']} ms (p50); "
-            f"onnxruntime is {row['speedup']}x torch",
-            err=True,
-        )
+    for arch in record["architectures"]:
+        for row in arch["results"]:
+            int8 = (
+                f", int8 {row['onnxruntime_int8_ms']['p50']} ms ({row['int8_speedup']}x fp32)"
+                if "int8_speedup" in row
+                else ""
+            )
+            click.echo(
+                f"U-Net {arch['arch']} {arch['crop_size']} px batch {row['batch']}, {threads} "
+                f"threads: torch {row['torch_ms']['p50']} ms, onnxruntime "
+                f"{row['onnxruntime_ms']['p50']} ms (p50; {row['onnxruntime_spin_ms']['p50']} ms "
+                f"with spinning threads){int8}; onnxruntime is {row['speedup']}x torch "
+                f"({row['speedup_spin']}x spinning)",
+                err=True,
+            )
+        for name, run in (arch.get("video") or {}).items():
+            if isinstance(run, dict):
+                click.echo(
+                    f"U-Net {arch['arch']} video 1280x720, detect every 5: {name} {run['fps']} FPS",
+                    err=True,
+                )
     text = write_record(record, output)
     click.echo(text)
+
+
+bench_export = output_option(
+    click.Command(
+        "bench-export",
+        callback=click.pass_context(_bench_export),
+        params=list[click.Parameter](options_for(ExportBenchConfig)),
+        help=_bench_export.__doc__,
+    )
+)

@@ -13,7 +13,7 @@ from typing import Any, Literal
 import attrs
 from attrs import validators as v
 
-from faceswap_core.config.ranges import above, at_least, between
+from faceswap_core.config.ranges import above, at_least, between, named_limits
 
 ComponentRef = dict[str, Any]
 
@@ -294,6 +294,21 @@ FP16_ATOL = 1e-2
 weights and arithmetic move [0, 1] outputs by about 1e-3 (``docs/export.md`` has numbers)."""
 
 
+INT8_MAX_DELTA: dict[str, float] = {
+    "identity": 0.02,
+    "identity_source": 0.02,
+    "ssim": 0.05,
+    "psnr": 30.0,
+}
+"""Default ``--max-delta`` limits of an int8 export against the fp32 export on the same pairs:
+``identity`` 1 - mean cosine between the training recognizer's embeddings of the two outputs,
+``identity_source`` the drop of the mean cosine between output and source embeddings,
+``ssim`` 1 - mean SSIM of the two outputs, ``psnr`` the least mean PSNR (dB) of the two."""
+
+CALIBRATION_CROPS = 64
+"""Crops an int8 export is calibrated on (at most), from the run's validation split."""
+
+
 @attrs.frozen
 class OnnxExportConfig:
     """Export a trained U-Net checkpoint to ONNX for the onnx swapper, validated against torch.
@@ -312,6 +327,19 @@ class OnnxExportConfig:
         for opsets below 18 such as TensorRT 8 on JetPack 5 wants).
     :ivar seed: seed of the validation inputs.
     :ivar force: overwrite out and its .export.json when they exist.
+    :ivar int8: write an int8 graph: ONNX Runtime static quantization of the fp32 export,
+        calibrated on crops of the run's validation split (or --calibration), refused (exit 5,
+        nothing written) when it departs from the fp32 export by more than --max-delta.
+    :ivar calibration: a folder of aligned face crops (PNG, JPEG...) to calibrate --int8 on,
+        instead of the run's validation split.
+    :ivar calibration_crops: at most this many crops calibrate --int8 (a quarter more, held
+        out, measure its departure from fp32).
+    :ivar int8_format: qdq (QuantizeLinear/DequantizeLinear around float ops: ONNX Runtime
+        and TensorRT read it) or qoperator (QLinearConv nodes).
+    :ivar max_delta: METRIC=LIMIT of --int8 against the fp32 export on held-out pairs
+        (repeatable; unnamed metrics keep their defaults): identity=0.02 (1 - cosine of the
+        outputs' embeddings), identity_source=0.02 (drop of the cosine to the source),
+        ssim=0.05 (1 - SSIM), psnr=30 (least PSNR in dB).
     """
 
     out: str
@@ -328,6 +356,11 @@ class OnnxExportConfig:
     exporter: Literal["dynamo", "torchscript"] = "dynamo"
     seed: int = attrs.field(default=0, validator=v.ge(0))
     force: bool = False
+    int8: bool = False
+    calibration: str | None = None
+    calibration_crops: int = attrs.field(default=CALIBRATION_CROPS, validator=[v.ge(4), v.le(4096)])
+    int8_format: Literal["qdq", "qoperator"] = "qdq"
+    max_delta: list[str] = attrs.field(factory=list, validator=named_limits(INT8_MAX_DELTA))
 
     @property
     def tolerance(self) -> float:
@@ -336,8 +369,54 @@ class OnnxExportConfig:
         return FP16_ATOL if self.fp16 else FP32_ATOL
 
     @property
-    def precision(self) -> Literal["fp16", "fp32"]:
+    def precision(self) -> Literal["fp16", "fp32", "int8"]:
+        if self.int8:
+            return "int8"
         return "fp16" if self.fp16 else "fp32"
+
+    def delta_limits(self) -> dict[str, float]:
+        """:data:`INT8_MAX_DELTA` with the ``--max-delta`` items given."""
+        from faceswap_core.config.ranges import named_numbers
+
+        given = named_numbers(self.max_delta, INT8_MAX_DELTA, field="max_delta")
+        return {**INT8_MAX_DELTA, **given}
+
+
+EXPORT_BENCH_ARCHS: tuple[str, ...] = ("smoke", "default", "baseline")
+"""U-Nets ``faceswap bench-export`` knows: the smoke and baseline configs' and the default one."""
+
+
+@attrs.frozen
+class ExportBenchConfig:
+    """Latency of each U-Net in torch and in its ONNX exports (fp32, int8) on ONNX Runtime CPU.
+
+    :ivar arch: architectures to time: smoke, default, baseline (repeatable; default all three).
+    :ivar size: crop side (default: each architecture's own).
+    :ivar batch: batch sizes to time (repeatable; default 1 and 4, the video path's swap batch).
+    :ivar threads: threads for torch and ONNX Runtime alike (default: every usable CPU).
+    :ivar repeat: timed runs of each runtime per batch, taking turns.
+    :ivar warmup: untimed runs of each first.
+    :ivar int8: also export with --int8 and time the int8 graph.
+    :ivar video: also run the video benchmark (1280x720, detection every 5 frames) with the
+        checkpoint on torch and with each export.
+    :ivar frames: clip length of --video.
+    """
+
+    arch: list[str] = attrs.field(
+        factory=lambda: list(EXPORT_BENCH_ARCHS),
+        validator=v.deep_iterable(v.in_(EXPORT_BENCH_ARCHS), v.instance_of(list)),
+    )
+    size: int | None = attrs.field(default=None, validator=v.optional([v.ge(32), v.le(512)]))
+    batch: list[int] = attrs.field(
+        factory=lambda: [1, 4],
+        validator=v.deep_iterable(v.and_(v.ge(1), v.le(MAX_EXPORT_BATCH)), v.instance_of(list)),
+    )
+    threads: int | None = attrs.field(default=None, validator=v.optional([v.ge(1), v.le(1024)]))
+    repeat: int = attrs.field(default=20, validator=[v.ge(1), v.le(10_000)])
+    warmup: int = attrs.field(default=3, validator=[v.ge(0), v.le(1000)])
+    int8: bool = True
+    video: bool = False
+    frames: int = attrs.field(default=100, validator=[v.ge(10), v.le(10_000)])
 
 
 @attrs.frozen
@@ -351,15 +430,19 @@ class TrainBenchConfig:
 
 
 __all__ = [
+    "CALIBRATION_CROPS",
     "DEFAULT_KAGGLE_DATASET",
+    "EXPORT_BENCH_ARCHS",
     "FP16_ATOL",
     "FP32_ATOL",
+    "INT8_MAX_DELTA",
     "MAX_EXPORT_BATCH",
     "AdversarialLossConfig",
     "AugmentConfig",
     "CheckpointConfig",
     "EarlyStoppingConfig",
     "EvalConfig",
+    "ExportBenchConfig",
     "LfwConfig",
     "MaskLossConfig",
     "ModelConfig",

@@ -54,7 +54,9 @@ from faceswap_core.errors import ConfigError, ModelFileError
 from faceswap_core.export.verify import VerificationError, compare_outputs
 from faceswap_core.io.atomic import atomic_path
 from faceswap_core.io.hashing import sha256_bytes
+from faceswap_core.pipeline.context import build_context
 from faceswap_core.plugin.context import BuildContext
+from faceswap_core.plugin.manager import get_plugins
 from faceswap_core.runtime.onnxruntime import OnnxRuntime
 from faceswap_core.swappers.configs import CROP_SIZE_MAX, CROP_SIZE_MIN
 from faceswap_core.swappers.contract import (
@@ -74,7 +76,20 @@ from faceswap_core.tools.samples import load_sample
 from faceswap_core.vision.align import TEMPLATES
 from faceswap_unet.configs import FP32_ATOL, OnnxExportConfig
 from faceswap_unet.inference import ExportModule, LoadedCheckpoint, load_checkpoint_for_inference
+from faceswap_unet.model.deploy import REWRITES, deploy_form
 from faceswap_unet.model.recognizer import FrozenRecognizer
+from faceswap_unet.quantize import (
+    HOLDOUT_EVERY,
+    Calibration,
+    calibration_set,
+    check_delta,
+    folder_crops,
+    measure_delta,
+    measure_speed,
+    quantize,
+    run_crops,
+    run_folder,
+)
 from faceswap_unet.recognizer_export import (
     RecognizerFiles,
     RecognizerModule,
@@ -261,6 +276,19 @@ class UnetOnnxExporter:
 
     # -- what to export --------------------------------------------------------------------
 
+    def _check_int8(self) -> None:
+        config = self.config
+        if config.int8 and config.fp16:
+            raise ConfigError("--int8 and --fp16 are two precisions; pick one")
+        if not config.int8:
+            for flag, given in (
+                ("--calibration", config.calibration is not None),
+                ("--max-delta", bool(config.max_delta)),
+            ):
+                if given:
+                    raise ConfigError(f"{flag} applies to int8 exports; add --int8")
+        config.delta_limits()  # a bad --max-delta item fails before any work
+
     def _mode(self) -> tuple[bool, int]:
         """(dynamic batch, the batch torch traces with)."""
         config = self.config
@@ -329,6 +357,7 @@ class UnetOnnxExporter:
         record = self._check_out(out)
         recognizer_out, probes_out = companion_paths(out)
         dynamic, trace_batch = self._mode()
+        self._check_int8()
         self._check_opset()
         source = self._source()
         loaded = load_checkpoint_for_inference(source)
@@ -337,7 +366,10 @@ class UnetOnnxExporter:
         rng = np.random.default_rng(config.seed)
         own = self._export_recognizer(trained, metadata, size, dim, rng)
         reference = ExportModule(loaded.generator).eval()
-        module: nn.Module = Float16Module(reference).eval() if config.fp16 else reference
+        # Torch traces the inference form (same function, less arithmetic); the graph is
+        # validated against the trained module itself.
+        traced = ExportModule(deploy_form(loaded.generator)).eval()
+        module: nn.Module = Float16Module(traced).eval() if config.fp16 else traced
         example = validation_inputs(size, dim, trace_batch, rng)
         proto = torch_export(
             module,
@@ -353,9 +385,18 @@ class UnetOnnxExporter:
                 "use --exporter torchscript for opsets below 18"
             )
         pins = {RECOGNIZER_SHA256: own.sha256, PROBES_SHA256: own.probes_sha256}
-        data = self._finish(proto, {**metadata, **pins}, loaded.state, dynamic, trace_batch)
+        props = self._props({**metadata, **pins}, loaded.state, dynamic, trace_batch)
+        float_precision = "fp16" if config.fp16 else "fp32"
+        data = self._finish(proto, props, float_precision)
         batches = DYNAMIC_VALIDATION_BATCHES if dynamic else (trace_batch,)
         session_batch = None if dynamic else trace_batch
+        # ONNX Runtime CPU is the reference runtime, whatever the pipeline's runtime is.
+        session = OnnxRuntime().load(data)
+        check_export(session, str(out), batch=session_batch)
+        checks = self._validate(session, reference, size, dim, batches, rng)
+        int8: dict[str, Any] | None = None
+        if config.int8:
+            data, int8 = self._int8(data, session, trained, source, size, props, session_batch)
         with (
             atomic_path(record) as record_temp,
             atomic_path(out) as temp,
@@ -365,13 +406,12 @@ class UnetOnnxExporter:
             temp.write_bytes(data)
             recognizer_temp.write_bytes(own.graph)
             probes_temp.write_bytes(own.probe_bytes)
-            # ONNX Runtime CPU is the reference runtime, whatever the pipeline's runtime is.
-            session = OnnxRuntime().load(temp)
-            check_export(session, str(out), batch=session_batch)
-            checks = self._validate(session, reference, size, dim, batches, rng)
+            check_export(OnnxRuntime().load(temp), str(out), batch=session_batch)
             self._check_deployed_recognizer(recognizer_temp, own, out, metadata, size, dim)
             summary = self._summary(out, data, opset, dynamic, trace_batch, loaded, checks)
             summary.update(own.record(recognizer_out.name, probes_out.name))
+            if int8 is not None:
+                summary["int8"] = int8
             record_temp.write_text(
                 json.dumps(
                     {"out": str(out), **summary, "metadata": {**metadata, **pins}},
@@ -382,8 +422,71 @@ class UnetOnnxExporter:
                 encoding="utf-8",
             )
         return ExportReport(
-            out=out, summary=summary, notes=self._notes(out, metadata, dynamic, own)
+            out=out, summary=summary, notes=self._notes(out, metadata, dynamic, own, int8)
         )
+
+    # -- int8 ------------------------------------------------------------------------------
+
+    def _calibration(self, source: Path, size: int, embed_crops: Any) -> Calibration:
+        """Crops of the run's validation split (or ``--calibration DIR``) with their embeddings."""
+        config = self.config
+        limit = config.calibration_crops + config.calibration_crops // (HOLDOUT_EVERY - 1)
+        if config.calibration is not None:
+            crops, origin = folder_crops(Path(config.calibration).expanduser(), size, limit)
+        else:
+            run = source if config.run else run_folder(source)
+            if run is None:
+                raise ConfigError(
+                    f"--int8 calibrates on the validation split of the checkpoint's run, and "
+                    f"{source} is not inside a run folder; pass --calibration DIR (aligned "
+                    "face crops)"
+                )
+            context = self.context or build_context(get_plugins())
+            crops, origin = run_crops(run, context, size, limit)
+        return calibration_set(crops, embed_crops, origin)
+
+    def _int8(
+        self,
+        fp32: bytes,
+        fp32_session: Any,
+        trained: FrozenRecognizer,
+        source: Path,
+        size: int,
+        props: dict[str, str],
+        batch: int | None,
+    ) -> tuple[bytes, dict[str, Any]]:
+        """The int8 graph, checked against ``--max-delta``, and its record (speedup, delta)."""
+        import onnx
+
+        config = self.config
+        module = RecognizerModule(trained).eval()
+
+        def embed_crops(crops: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+            return embed(module, np.ascontiguousarray(crops, dtype=np.float32))
+
+        calibration = self._calibration(source, size, embed_crops)
+        fit, held = calibration.split()
+        graph, how = quantize(fp32, calibration.feeds(fit), fmt=config.int8_format)
+        data = self._finish(onnx.load_from_string(graph), props, "int8")
+        session = OnnxRuntime().load(data)
+        check_export(session, config.out, batch=batch)
+        pairs = calibration.feeds(held)
+        delta = measure_delta(fp32_session, session, pairs, embed_crops)
+        limits = config.delta_limits()
+        check_delta(delta, limits)
+        timing = measure_speed(fp32, data, pairs[0])
+        return data, {
+            "speedup": timing["speedup"],
+            "delta": delta,
+            "max_delta": limits,
+            "timing": timing,
+            "calibration": {
+                "source": calibration.source,
+                "crops": len(fit),
+                "held_out": len(held) if held != fit else 0,
+            },
+            **how,
+        }
 
     # -- the recognizer the model was trained with -----------------------------------------
 
@@ -481,26 +584,22 @@ class UnetOnnxExporter:
             raise ModelFileError(f"the exported {what} graph fails onnx.checker: {first}") from None
         return bytes(proto.SerializeToString())
 
-    def _finish(
-        self,
-        proto: Any,
-        metadata: dict[str, str],
-        state: dict[str, Any],
-        dynamic: bool,
-        batch: int,
-    ) -> bytes:
-        """Metadata on the graph, then the full ONNX check (shape inference included)."""
-        import onnx
-
-        config = self.config
-        props = {
+    def _props(
+        self, metadata: dict[str, str], state: dict[str, Any], dynamic: bool, batch: int
+    ) -> dict[str, str]:
+        return {
             **metadata,
             "faceswap.exporter": f"faceswap-unet {version('faceswap-unet')}",
-            "faceswap.precision": config.precision,
             "faceswap.batch": DYNAMIC_BATCH if dynamic else str(batch),
             "faceswap.checkpoint_sha256": str(state.get("model_sha256", "")),
         }
-        onnx.helper.set_model_props(proto, props)
+
+    def _finish(self, proto: Any, props: dict[str, str], precision: str) -> bytes:
+        """Metadata on the graph, then the full ONNX check (shape inference included)."""
+        import onnx
+
+        del proto.metadata_props[:]
+        onnx.helper.set_model_props(proto, {**props, "faceswap.precision": precision})
         proto.producer_name = "faceswap-unet"
         proto.producer_version = version("faceswap-unet")
         proto.doc_string = "faceswap U-Net swapper: target, source -> output, mask"
@@ -557,6 +656,7 @@ class UnetOnnxExporter:
             "opset": opset,
             "exporter": f"torch.onnx ({config.exporter})",
             "precision": config.precision,
+            "inference_form": list(REWRITES),
             "batch": DYNAMIC_BATCH if dynamic else batch,
             "crop_size": loaded.crop_size,
             "embedding_dim": loaded.embedding_dim,
@@ -569,7 +669,12 @@ class UnetOnnxExporter:
         }
 
     def _notes(
-        self, out: Path, metadata: dict[str, str], dynamic: bool, own: RecognizerFiles
+        self,
+        out: Path,
+        metadata: dict[str, str],
+        dynamic: bool,
+        own: RecognizerFiles,
+        int8: dict[str, Any] | None,
     ) -> tuple[str, ...]:
         recognizer_out, probes_out = companion_paths(out)
         notes = [
@@ -580,6 +685,15 @@ class UnetOnnxExporter:
             "Swap with: faceswap swap -s SOURCE -t TARGET -o OUT --model onnx --model-path "
             + shlex.quote(str(out)),
         ]
+        if int8 is not None:
+            delta, timing = int8["delta"], int8["timing"]
+            notes.append(
+                f"int8: {int8['speedup']}x the fp32 export on this CPU ({timing['int8_ms']} vs "
+                f"{timing['fp32_ms']} ms at batch {timing['batch']}, {timing['threads']} threads, "
+                f"VNNI {'yes' if timing['vnni'] else 'no'}); against fp32 on "
+                f"{delta['pairs']} held-out pairs: identity cosine {delta['identity_cos']:.4f}, "
+                f"SSIM {delta['ssim']:.4f}, PSNR {delta['psnr']:.1f} dB"
+            )
         if not dynamic and self.config.batch not in (None, 1):
             notes.append(
                 "The onnx swapper runs batch 1; this fixed-batch graph is for runtimes that "

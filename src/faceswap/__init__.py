@@ -267,9 +267,13 @@ def train(
 
 def _yaml_value(value: Any) -> str:
     import json
+    import math
 
     if isinstance(value, Path):
         return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        # YAML's spelling, so the range check names the value (JSON would give a string).
+        return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
     return value if isinstance(value, str) else json.dumps(value)
 
 

@@ -9,6 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+MAX_MESSAGE = 2000
+"""Longest error message, in characters: longer ones are cut and say how much was left out."""
+
+
+def one_line(text: str, limit: int = MAX_MESSAGE) -> str:
+    """``text`` on one line (line breaks and runs of spaces become one space), at most ``limit``
+    characters: an ``Error:`` line never spans lines or carries megabytes of a bad value."""
+    flat = " ".join(text[: limit * 4].split())
+    if len(flat) <= limit and len(text) <= limit * 4:
+        return flat
+    return f"{flat[:limit].rstrip()}... (about {len(text) - limit} more characters)"
+
 
 class FaceswapError(Exception):
     """Base of every error faceswap raises on purpose (exit code 1)."""
@@ -37,6 +49,16 @@ class ComponentClashError(PluginError):
 
 class MissingPluginError(ConfigError):
     """A config requires plugin distributions that are not installed."""
+
+
+class OutputPathError(ConfigError):
+    """An output path cannot be written as asked (exit code 2).
+
+    It names something that is not a regular file (a device, FIFO, socket,
+    symbolic link or folder), which faceswap never replaces, with or without
+    ``--overwrite``; or a file that exists, or appeared while the output was
+    being made, and ``--overwrite`` was not given.
+    """
 
 
 class RuntimeUnavailableError(ConfigError):
@@ -92,6 +114,15 @@ class VideoTooLargeError(InvalidVideoError):
 
 class InputError(FaceswapError, OSError):
     """An input file cannot be read (missing, unreadable, a folder) (exit code 3)."""
+
+    exit_code = 3
+
+
+class DiskFullError(FaceswapError, OSError):
+    """An output could not be written: no space left, a quota or a file-size limit (exit code 3).
+
+    Whatever was being written is removed; a file that was there before is kept.
+    """
 
     exit_code = 3
 
@@ -184,14 +215,38 @@ class WorkerMismatchError(ClusterError):
     """A cluster worker has other faceswap or plugin versions than the driver (exit 7)."""
 
 
+class Interrupted(BaseException):
+    """The process got SIGTERM or SIGHUP; raised in the main thread as Ctrl-C raises
+    KeyboardInterrupt.
+
+    A ``BaseException``, so ``except Exception`` blocks let it through and
+    every ``finally`` and temporary-file cleanup runs on the way out. It is not
+    a KeyboardInterrupt, so libraries that treat Ctrl-C as a normal stop
+    (uvicorn) do not turn a SIGTERM into exit 0. The CLI exits with
+    ``128 + signal`` (143 for SIGTERM, 129 for SIGHUP; 130 for Ctrl-C).
+    """
+
+    def __init__(self, signum: int, name: str) -> None:
+        super().__init__(name)
+        self.signum = signum
+        self.name = name
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
 EXIT_CODES: dict[int, str] = {
     0: "success",
     1: "unexpected error",
     2: "usage, config, plugin or unknown-component error",
-    3: "an input cannot be read, decoded or exceeds a limit",
+    3: "an input cannot be read, decoded or exceeds a limit, or the disk is full",
     4: "no face in the source image (or in a target, with --require-face)",
     5: "a model file is missing, invalid or fails its checksum, or a configured signer "
     "(pipeline.c2pa) cannot sign",
     6: "an evaluation regressed against its baseline beyond tolerance",
     7: "a cluster cannot be reached, or its workers differ from this machine",
+    129: "stopped by SIGHUP (temporary files removed)",
+    130: "stopped by Ctrl-C / SIGINT (temporary files removed)",
+    143: "stopped by SIGTERM (temporary files removed)",
 }

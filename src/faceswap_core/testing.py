@@ -12,6 +12,10 @@ happens unless a test asks for one of:
 - ``faceswap_cli``: ``faceswap_cli("plugins", "--all")`` runs the ``faceswap``
   command line on ``faceswap_plugins`` (or ``manager=``) in-process and returns
   click's :class:`~click.testing.Result`.
+- ``small_disk``: ``small_disk("64k")`` mounts a tmpfs of that size under the
+  test's ``tmp_path`` and returns its folder, to see what a full disk does to
+  your writer (a real ENOSPC, not a mock). Mounting needs root; elsewhere the
+  test is skipped with the reason.
 
 Outside fixtures, :func:`register_plugin` is a context manager,
 :func:`isolated_plugins` builds a manager with chosen installed distributions,
@@ -25,8 +29,11 @@ changed them.
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -46,8 +53,10 @@ if TYPE_CHECKING:
 __all__ = [
     "build_component",
     "isolated_plugins",
+    "mounted_tmpfs",
     "pin_companions",
     "register_plugin",
+    "remount_tmpfs",
     "run_cli",
     "sample_probe_faces",
     "use_plugins",
@@ -333,3 +342,48 @@ def faceswap_cli(faceswap_plugins: FaceswapPlugins) -> Callable[..., Result]:
         return run_cli(*args, manager=manager or faceswap_plugins, **kwargs)
 
     return invoke
+
+
+@contextmanager
+def mounted_tmpfs(folder: Path, size: str) -> Iterator[Path]:
+    """Mount a tmpfs of ``size`` (``"64k"``, ``"2m"``) at ``folder`` for the block.
+
+    A real small disk: writes past ``size`` fail with ``ENOSPC`` in the kernel.
+    Skips the calling test where mounting is not allowed (not root, or a
+    container without ``CAP_SYS_ADMIN``).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs (a real full disk) needs root")
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip() or mounted.returncode}")
+    try:
+        yield folder
+    finally:
+        done = subprocess.run(["umount", str(folder)], capture_output=True, check=False)
+        if done.returncode != 0:  # still busy: detach it now, the kernel frees it when idle
+            subprocess.run(["umount", "-l", str(folder)], capture_output=True, check=False)
+
+
+def remount_tmpfs(folder: Path, size: str) -> None:
+    """Grow (or shrink) a tmpfs mounted by :func:`mounted_tmpfs`: free space without a new mount."""
+    subprocess.run(["mount", "-o", f"remount,size={size}", str(folder)], check=True)
+
+
+@pytest.fixture(name="small_disk")
+def small_disk(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
+    """``small_disk("64k") -> Path``: a folder on a tmpfs of that size, unmounted after the test."""
+    with ExitStack() as stack:
+        count = [0]
+
+        def make(size: str) -> Path:
+            count[0] += 1
+            return stack.enter_context(mounted_tmpfs(tmp_path / f"disk{count[0]}", size))
+
+        yield make

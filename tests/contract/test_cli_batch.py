@@ -404,7 +404,7 @@ def test_require_face_in_the_python_api(tom_hanks_image: np.ndarray) -> None:
     assert np.array_equal(faceswap.swap(wall, tom_hanks_image), wall)
     with pytest.raises(NoFaceError, match="no face found in target array"):
         faceswap.swap(wall, tom_hanks_image, require_face=True)
-    with pytest.raises(ConfigError, match="threshold must be a finite number above 0"):
+    with pytest.raises(ConfigError, match=r"threshold: must be above 0\.0 and at most 2\.0"):
         faceswap.swap(wall, tom_hanks_image, reference=wall, threshold=2.5)
 
 
@@ -455,8 +455,8 @@ def test_reference_alone_implies_reference_selection(
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--threshold", "3"], "threshold must be a finite number above 0 and at most 2"),
-        (["--threshold", "0"], "threshold must be a finite number above 0 and at most 2"),
+        (["--threshold", "3"], "threshold: must be above 0.0 and at most 2.0, got 3.0"),
+        (["--threshold", "0"], "threshold: must be above 0.0 and at most 2.0, got 0.0"),
         (["--threshold", "nan"], "got nan"),
         (["--faces", "reference"], "--faces reference needs --reference IMG"),
         (["--format", "webp"], "--format webp contradicts the output name"),

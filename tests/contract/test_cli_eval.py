@@ -130,7 +130,10 @@ def test_a_missing_model_fails_before_any_output(
     [
         (("--tolerance", "identity_top1"), "expected METRIC=DELTA"),
         (("--tolerance", "identity_top1=0.1"), "--tolerance needs --baseline"),
-        (("--set", "eval.cross_pairs=-1"), "eval.cross_pairs: must be at least 0"),
+        (
+            ("--set", "eval.cross_pairs=-1"),
+            "eval.cross_pairs: must be between 0 and 1000000, got -1",
+        ),
         (("--set", "eval.metrics=[{type: ssimm}]"), "unknown metric 'ssimm'"),
         (("--set", "eval.recognizer={type: dlib, jitters: 2}"), "recognizer.jitters: unknown key"),
         (("--baseline", "/nonexistent/run"), "is not a `faceswap eval` output folder"),

@@ -119,7 +119,10 @@ def test_a_write_that_fails_halfway_keeps_the_previous_output(
     monkeypatch.setattr(atomic.os, "fdopen", lambda *a, **k: HalfFull(real_fdopen(*a, **k)))
     result = swap(plugins, tom_hanks_path, target, out)
     assert result.exit_code == 3, result.output
-    assert error_lines(result) == [f"Error: cannot write output '{out}': No space left on device"]
+    assert error_lines(result) == [
+        f"Error: cannot write output '{out}': No space left on device; free some space or "
+        "choose another place"
+    ]
     assert out.read_bytes() == PREVIOUS
     assert leftovers(tmp_path) == []
 
@@ -175,7 +178,10 @@ def test_a_full_disk_in_a_real_process_keeps_the_previous_output(
         preexec_fn=_limit_file_size,
     )
     assert done.returncode == 3, done.stderr
-    assert done.stderr.strip() == f"Error: cannot write output '{out}': File too large"
+    assert done.stderr.strip() == (
+        f"Error: cannot write output '{out}': File too large; the file system or a file-size "
+        "limit refuses a file this large"
+    )
     assert out.read_bytes() == PREVIOUS
     assert leftovers(tmp_path) == []
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from tests.video.clips import encode
 
-from faceswap_core.errors import FaceswapError
+from faceswap_core.errors import ConfigError, FaceswapError
 from faceswap_core.interfaces import WorkRunner
 from faceswap_core.io.decode import decode
 from faceswap_core.io.read import FileBytes, read_file_bytes
@@ -22,6 +23,7 @@ from faceswap_core.pipeline.batch import (
 )
 from faceswap_core.pipeline.image import Pipeline
 from faceswap_core.pipeline.runner import LocalRunner
+from faceswap_core.pipeline.video import swap_videos
 from faceswap_core.plugin.manager import FaceswapPlugins
 from faceswap_core.tools.samples import load_sample, sample_path
 
@@ -80,3 +82,66 @@ def test_the_local_runner_gives_run_batch_files_and_records(
     assert run.summary == BatchSummary(done=2, failed=1, exit_code=3)
     for name in ("t0.png", "t1.png"):
         np.testing.assert_array_equal(decode(tmp_path / "b" / name), decode(tmp_path / "a" / name))
+
+
+@pytest.mark.parametrize("route", ["run_batch", "swap_batch"])
+def test_an_output_made_after_planning_is_kept_on_both_routes(
+    tmp_path: Path, fresh_plugins: FaceswapPlugins, route: str
+) -> None:
+    """No clobber holds at the final rename, where the driver writes (issue 17 with the runner)."""
+    target = tmp_path / "t.png"
+    small = cv2.resize(load_sample("astronaut")[0:300, 100:400], (96, 96))
+    cv2.imwrite(str(target), cv2.cvtColor(small, cv2.COLOR_RGB2BGR))
+    source = sample_path("tom_hanks")
+    out = tmp_path / "out.png"
+    plan = plan_batch([target], out, inputs=[source])
+    out.write_bytes(b"another process's result")  # after the plan's exists-check
+    if route == "run_batch":
+        pipeline = Pipeline(None, fresh_plugins)
+        records = list(run_batch(pipeline, pipeline.prepare_source(source), plan))
+    else:
+        records = list(swap_batch(LocalRunner(), plan, source))
+    (record,) = records
+    assert (record.status, record.exit_code) == ("failed", 2)
+    assert "exists" in str(record.error)
+    assert out.read_bytes() == b"another process's result"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.png", "t.png"]  # no temporary
+
+
+def test_swap_videos_keeps_an_output_made_while_its_video_ran(tmp_path: Path) -> None:
+    clip = encode(tmp_path / "clip.mp4", [np.full((64, 64, 3), 80, np.uint8)] * 3)
+    out = tmp_path / "out.mp4"
+
+    def someone_else_writes(done: int, total: int | None) -> None:
+        if done == 1:
+            out.write_bytes(b"another process's result")
+
+    (record,) = swap_videos(
+        LocalRunner(), [(clip, out)], sample_path("tom_hanks"), progress=someone_else_writes
+    )
+    assert (record.status, record.exit_code) == ("failed", 2)
+    assert out.read_bytes() == b"another process's result"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "out.mp4"]
+
+
+def test_swap_videos_checks_options_before_any_work(tmp_path: Path) -> None:
+    clip = encode(tmp_path / "clip.mp4", [np.full((64, 64, 3), 80, np.uint8)] * 3)
+    for options in ({"threshold": float("nan")}, {"crf": 99}, {"preset": "bogus"}):
+        with pytest.raises(ConfigError):
+            list(swap_videos(LocalRunner(), [(clip, tmp_path / "o.mp4")], clip, **options))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4"]
+
+
+def test_swap_batch_checks_the_threshold_before_any_work(tmp_path: Path) -> None:
+    target = tmp_path / "t.png"
+    target.write_bytes(b"never read")
+    plan = plan_batch([target], tmp_path / "out.png", inputs=[])
+    for threshold in (float("nan"), 5.0):
+        with pytest.raises(ConfigError, match="threshold"):
+            swap_batch(
+                LocalRunner(),
+                plan,
+                tmp_path / "missing-source.png",
+                options=SwapOptions(threshold=threshold),
+            )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.png"]

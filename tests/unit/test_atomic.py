@@ -112,3 +112,56 @@ def test_text_round_trip(tmp_path_factory: pytest.TempPathFactory, text: str) ->
     target = tmp_path_factory.mktemp("rt") / "note.txt"
     atomic_write_text(target, text)
     assert target.read_bytes().decode("utf-8") == text
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    stem=st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00"),
+        min_size=1,
+        max_size=250,
+    ),
+    suffix=st.sampled_from(["", ".png", ".mp4", ".tar.gz", ".onnx"]),
+)
+def test_every_legal_name_has_a_temporary_name_that_fits(stem: str, suffix: str) -> None:
+    """Issue 17: a legal 250-character output name failed because its temporary name did not fit."""
+    name = stem + suffix
+    if len(name.encode("utf-8")) > 255 or name in (".", ".."):
+        return  # not a legal file name in the first place
+    temp = temp_path_for(Path("/out") / name)
+    assert len(temp.name.encode("utf-8")) <= 255
+    assert is_temp_path(temp)
+    assert temp.parent == Path("/out")
+    assert temp.name.endswith(Path(name).suffix)  # format detection by extension still works
+    assert temp.name != name
+
+
+def test_a_250_character_name_is_written_through_its_short_temporary_name(tmp_path: Path) -> None:
+    target = tmp_path / ("é" * 120 + ".png")  # 244 bytes: legal, its plain temporary name is not
+    atomic_write_bytes(target, b"data")
+    assert target.read_bytes() == b"data"
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]
+
+
+@pytest.mark.parametrize("renameat2", [True, False], ids=["renameat2", "link-fallback"])
+def test_no_replace_never_replaces_and_cleans_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, renameat2: bool
+) -> None:
+    from faceswap_core.errors import OutputPathError
+    from faceswap_core.io import atomic
+
+    if not renameat2:  # a system or file system without RENAME_NOREPLACE: link, then unlink
+        monkeypatch.setattr(atomic, "_renameat2", lambda: None)
+    target = tmp_path / "out.bin"
+    atomic_write_bytes(target, b"first", replace=False)
+    with pytest.raises(OutputPathError, match="exists"):
+        atomic_write_bytes(target, b"second", replace=False)
+    assert target.read_bytes() == b"first"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.bin"]
+    folder = tmp_path / "ckpt"
+    with atomic_path(folder, replace=False) as temp:
+        temp.mkdir()
+        (temp / "w.bin").write_bytes(b"w")
+    with pytest.raises(OutputPathError), atomic_path(folder, replace=False) as temp:
+        temp.mkdir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt", "out.bin"]

@@ -26,7 +26,7 @@ from tests.conftest import digital_source_types
 
 from faceswap_core.config.convert import structure
 from faceswap_core.config.schema import C2paConfig, PipelineConfig
-from faceswap_core.errors import ConfigError, SignerError
+from faceswap_core.errors import ConfigError, OutputPathError, SignerError
 from faceswap_core.io.credentials.keygen import (
     CHAIN_FILES,
     TestChain,
@@ -536,6 +536,26 @@ def test_write_test_chain_never_overwrites_and_protects_the_key(tmp_path: Path) 
     signer = load_signer(C2paConfig(str(paths["cert"]), str(paths["key"])), environ={})
     assert signer is not None
     assert "untrusted" in signer.identity.issuer
+
+
+def test_write_test_chain_keeps_a_key_that_appeared_while_it_worked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without overwrite the final rename cannot replace a file made after the check."""
+    from faceswap_core.io.credentials import keygen
+
+    folder = tmp_path / "keys"
+    folder.mkdir()
+    real = keygen.make_test_chain
+
+    def racing(alg: str) -> TestChain:
+        (folder / CHAIN_FILES["key"]).write_bytes(b"someone else's key")
+        return real(alg)
+
+    monkeypatch.setattr(keygen, "make_test_chain", racing)
+    with pytest.raises(OutputPathError, match="exists"):
+        write_test_chain(folder, "es256")
+    assert (folder / CHAIN_FILES["key"]).read_bytes() == b"someone else's key"
 
 
 def test_describe_input_hashes_files_and_bytes_only(

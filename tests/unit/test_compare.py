@@ -156,7 +156,7 @@ def test_metric_selection_and_errors(tmp_path: Path) -> None:
         compare_runs(a, b, metrics=["fid"], plot=False)
     with pytest.raises(InputError, match="not a run folder"):
         compare_runs(a, tmp_path, plot=False)
-    with pytest.raises(ConfigError, match=">= 0"):
+    with pytest.raises(ConfigError, match="fail_on_regression: must be at least 0"):
         compare_runs(a, b, fail_on_regression=-1.0)
 
 

@@ -504,7 +504,7 @@ def test_contradictory_options_are_config_errors_in_python_as_on_the_cli(
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"crop_size": 100_000}, "faceswap.crop_size must be between 64 and 1024, got 100000"),
+        ({"crop_size": 100_000}, "crop_size: must be between 32 and 512, got 100000"),
         ({"crop_size": 68}, "crop size 68 is not a multiple of 2 ** depth = 8"),
         ({"template": "../../x"}, "unknown template '../../x'"),
         ({"embedding_dim": "128; rm"}, "state.json embedding_dim '128; rm' is not an integer"),

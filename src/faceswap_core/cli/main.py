@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import os
+import signal
 import sys
+import threading
 import traceback
 import warnings
 from collections.abc import Callable, Iterator
@@ -19,7 +22,14 @@ from typing import Any
 
 import click
 
-from faceswap_core.errors import EXIT_CODES, FaceswapError, FaceswapWarning
+from faceswap_core.errors import (
+    EXIT_CODES,
+    FaceswapError,
+    FaceswapWarning,
+    Interrupted,
+    one_line,
+)
+from faceswap_core.io.atomic import disk_full_error
 from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins, set_plugins
 from faceswap_core.version import __version__
 
@@ -64,8 +74,10 @@ def debug_first(args: list[str]) -> list[str]:
 class FaceswapGroup(click.Group):
     """Turns every error into one ``Error: ...`` line and its exit code.
 
-    A :class:`FaceswapError` keeps its own code; anything else is a bug: exit
-    code 1 and a hint to rerun with ``--debug``, which prints the traceback.
+    A :class:`FaceswapError` keeps its own code; a full disk is exit code 3;
+    Ctrl-C, SIGTERM and SIGHUP end with 130, 143 and 129 after the command's
+    temporary files are removed; anything else is a bug: exit code 1 and a
+    hint to rerun with ``--debug``, which prints the traceback.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -90,20 +102,30 @@ class FaceswapGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            with warnings_as_lines():
+            with warnings_as_lines(debug=_debug(ctx)):
                 return super().invoke(ctx)
         except FaceswapError as exc:
             if _debug(ctx):
                 traceback.print_exc()
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {one_line(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
+        except (KeyboardInterrupt, Interrupted) as exc:  # Ctrl-C, SIGTERM, SIGHUP
+            if _debug(ctx):
+                traceback.print_exc()
+            name, code = interrupt_exit(exc)
+            click.echo(f"Error: interrupted by {name}", err=True)
+            ctx.exit(code)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as exc:  # a bug: one line, and the traceback on request
             if _debug(ctx):
                 traceback.print_exc()
+            full = disk_full_error(exc, repr(getattr(exc, "filename", None) or "a file"))
+            if full is not None:
+                click.echo(f"Error: {one_line(str(full))}", err=True)
+                ctx.exit(full.exit_code)
             text = str(exc).strip()
-            detail = f": {text.splitlines()[0]}" if text else ""
+            detail = f": {one_line(text.splitlines()[0], 500)}" if text else ""
             click.echo(
                 f"Error: unexpected {type(exc).__name__}{detail}; this is a bug: rerun with "
                 "--debug for the traceback and report it",
@@ -112,8 +134,16 @@ class FaceswapGroup(click.Group):
             ctx.exit(1)
 
 
+def interrupt_exit(exc: KeyboardInterrupt | Interrupted) -> tuple[str, int]:
+    """The signal's name and the exit code for a Ctrl-C (130) or an :class:`Interrupted`."""
+    if isinstance(exc, Interrupted):
+        return exc.name, exc.exit_code
+    return "SIGINT", 128 + signal.SIGINT
+
+
 def _debug(ctx: click.Context) -> bool:
-    return bool(ctx.obj and ctx.obj.get("debug"))
+    # ctx.params: already parsed when invoke() starts, before the group callback fills ctx.obj.
+    return bool((ctx.obj and ctx.obj.get("debug")) or ctx.params.get("debug"))
 
 
 def _exit_code_epilog() -> str:
@@ -142,36 +172,80 @@ def make_cli(plugins: FaceswapPlugins | None = None) -> click.Group:
     return cli
 
 
-def _faceswap_warnings_as_lines(fallback: Callable[..., None]) -> Callable[..., None]:
-    """faceswap's warnings are for users: one ``Warning: ...`` line, no source location."""
+def _faceswap_warnings_as_lines(debug: bool) -> Callable[..., None]:
+    """faceswap's warnings are for users: one ``Warning: ...`` line, no source location.
+
+    Other libraries' warnings (numpy's ``RuntimeWarning`` before a NaN check
+    fails, torch's notes) are for developers: shown with ``--debug`` only,
+    so an ``Error:`` line stays the only line of a failure.
+    """
 
     def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
         if issubclass(category, FaceswapWarning):
-            click.echo(f"Warning: {message}", err=True)
-        else:
-            fallback(message, category, *args, **kwargs)
+            click.echo(f"Warning: {one_line(str(message))}", err=True)
+        elif debug:
+            filename, lineno = args[:2] if len(args) >= 2 else ("?", 0)
+            text = warnings.formatwarning(message, category, filename, lineno)
+            click.echo(text.rstrip("\n"), err=True)
 
     return show
 
 
 @contextlib.contextmanager
-def warnings_as_lines() -> Iterator[None]:
-    """Show every :class:`FaceswapWarning` (each time it happens) as one ``Warning:`` line."""
+def warnings_as_lines(debug: bool = False) -> Iterator[None]:
+    """Show every :class:`FaceswapWarning` (each time it happens) as one ``Warning:`` line;
+    other warnings only with ``debug``."""
     with warnings.catch_warnings():
         warnings.simplefilter("always", FaceswapWarning)
-        warnings.showwarning = _faceswap_warnings_as_lines(warnings.showwarning)
+        warnings.showwarning = _faceswap_warnings_as_lines(debug)
         yield
+
+
+STOP_SIGNALS: tuple[str, ...] = ("SIGINT", "SIGTERM", "SIGHUP")
+"""Signals that stop a command cleanly: temporary files removed, exit 128 + the signal number."""
+
+
+def install_signal_handlers() -> None:
+    """Turn SIGTERM and SIGHUP into :class:`Interrupted` and Ctrl-C into KeyboardInterrupt.
+
+    The exception unwinds the main thread, so every ``atomic_path`` removes
+    its temporary file and run folders are marked failed. A second signal
+    while that cleanup runs ends the process at once (exit 128 + signal).
+    Only the CLI installs these; the library never touches signal handlers.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    stopping: list[int] = []
+
+    def stop(signum: int, _frame: Any) -> None:
+        if stopping:
+            os._exit(128 + signum)
+        stopping.append(signum)
+        name = signal.Signals(signum).name
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise Interrupted(signum, name)
+
+    for name in STOP_SIGNALS:
+        number = getattr(signal, name, None)
+        if number is not None:
+            signal.signal(number, stop)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     args = debug_first(sys.argv[1:] if argv is None else list(argv))
-    with warnings_as_lines():
+    install_signal_handlers()
+    with warnings_as_lines(debug=DEBUG_FLAG in args):
         try:
             cli = make_cli()
         except FaceswapError as exc:  # e.g. strict plugin loading failed
             if DEBUG_FLAG in args:
                 traceback.print_exc()
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {one_line(str(exc))}", err=True)
             sys.exit(exc.exit_code)
+        except (KeyboardInterrupt, Interrupted) as exc:
+            name, code = interrupt_exit(exc)
+            click.echo(f"Error: interrupted by {name}", err=True)
+            sys.exit(code)
         cli.main(args=args, prog_name="faceswap")

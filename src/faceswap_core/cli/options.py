@@ -20,8 +20,9 @@ import attrs
 import click
 
 from faceswap_core.config.loader import load_config, load_pipeline_config
+from faceswap_core.config.ranges import Validator, check_value
 from faceswap_core.config.schema import PipelineConfig
-from faceswap_core.io.atomic import atomic_write_text
+from faceswap_core.io.atomic import atomic_write_text, refuse_special
 from faceswap_core.runtime.choice import with_runtime
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -69,12 +70,32 @@ def pipeline_config(
     return resolved
 
 
+def checked_output(_: click.Context, __: click.Parameter, value: Path | None) -> Path | None:
+    """A click callback: refuse an output that is a device, FIFO, socket or symlink up front."""
+    if value is not None:
+        refuse_special(value)
+    return value
+
+
+def ranged(validator: Validator) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A click callback checking a number option with a :mod:`~faceswap_core.config.ranges`
+    validator, so ``--threshold nan`` fails like ``threshold=nan`` (exit 2, one line)."""
+
+    def check(_: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is not None:  # named like the keyword, so CLI, API and REST say the same
+            check_value(str(param.name), value, validator)
+        return value
+
+    return check
+
+
 def output_option(command: F) -> F:
     """Add ``--output FILE``: also write the JSON record there (:func:`write_record`)."""
     return click.option(
         "--output",
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
+        callback=checked_output,
         help="Also write the JSON record to this file (atomically).",
     )(command)
 
@@ -104,9 +125,11 @@ def apply_runtime_options(
 
 __all__ = [
     "apply_runtime_options",
+    "checked_output",
     "config_options",
     "output_option",
     "pipeline_config",
+    "ranged",
     "runtime_options",
     "write_record",
 ]

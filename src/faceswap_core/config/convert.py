@@ -10,6 +10,7 @@ can structure its own config classes.
 from __future__ import annotations
 
 import difflib
+import reprlib
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypeVar
@@ -24,6 +25,21 @@ from faceswap_core.errors import ConfigError, FaceswapError
 
 T = TypeVar("T")
 
+MAX_ERRORS = 20
+"""At most this many bad paths are listed in one config error; the rest are counted."""
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel = 3
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxset = _SHORT.maxdict = 6
+_SHORT.maxstring = _SHORT.maxother = 80
+_SHORT.maxlong = 40
+
+
+def short_repr(value: Any) -> str:
+    """``repr(value)``, cut to a few items and levels: error messages quote bad values
+    without expanding a 300 MB structure (a YAML alias bomb) into text."""
+    return _SHORT.repr(value)
+
 
 class FieldValueError(ValueError):
     """Raised by attrs validators so the error path names the field, not just its class."""
@@ -35,25 +51,25 @@ class FieldValueError(ValueError):
 
 def _strict_float(value: Any, _: type) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"expected float, got {value!r}")
+        raise ValueError(f"expected float, got {short_repr(value)}")
     return float(value)
 
 
 def _strict_int(value: Any, _: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"expected int, got {value!r}")
+        raise ValueError(f"expected int, got {short_repr(value)}")
     return value
 
 
 def _strict_str(value: Any, _: type) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"expected str, got {value!r}")
+        raise ValueError(f"expected str, got {short_repr(value)}")
     return value
 
 
 def _strict_bool(value: Any, _: type) -> bool:
     if not isinstance(value, bool):
-        raise ValueError(f"expected bool, got {value!r}")
+        raise ValueError(f"expected bool, got {short_repr(value)}")
     return value
 
 
@@ -70,7 +86,7 @@ def _literal_factory(tp: Any) -> Callable[[Any, Any], Any]:
         for choice in choices:
             if value == choice and type(value) is type(choice):
                 return choice
-        raise ValueError(f"expected one of {listing}, got {value!r}")
+        raise ValueError(f"expected one of {listing}, got {short_repr(value)}")
 
     return structure_literal
 
@@ -97,7 +113,7 @@ def _guard(
 
     def structure_checked(value: Any, tp: Any) -> Any:
         if not accepts(value):
-            raise ValueError(f"expected {expected}, got {value!r}")
+            raise ValueError(f"expected {expected}, got {short_repr(value)}")
         return inner(value, tp)
 
     return structure_checked
@@ -197,6 +213,8 @@ def structure(data: Any, cls: type[T], *, path: str = "$") -> T:
         raise
     except Exception as exc:
         lines = _messages(exc, path)
+        if len(lines) > MAX_ERRORS:
+            lines = [*lines[:MAX_ERRORS], f"and {len(lines) - MAX_ERRORS} more"]
         raise ConfigError("; ".join(lines) if lines else f"{path}: {exc}") from None
 
 
@@ -206,10 +224,12 @@ def unstructure(value: Any) -> Any:
 
 
 __all__ = [
+    "MAX_ERRORS",
     "FieldValueError",
     "converter",
     "is_mapping_type",
     "make_converter",
+    "short_repr",
     "structure",
     "unstructure",
 ]

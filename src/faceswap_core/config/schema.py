@@ -15,7 +15,13 @@ import attrs
 from packaging.requirements import InvalidRequirement, Requirement
 
 from faceswap_core.config.convert import FieldValueError
-from faceswap_core.config.ranges import above, at_least, between
+from faceswap_core.config.ranges import (
+    MAX_FRAMES_PER_VIDEO,
+    MAX_IDENTITY_DISTANCE,
+    MAX_PAIRS,
+    above,
+    between,
+)
 from faceswap_core.io.limits import LimitsConfig
 
 ComponentRef = dict[str, Any]
@@ -23,9 +29,6 @@ ComponentRef = dict[str, Any]
 
 SEED_MAX = 2**32 - 1
 """Largest seed (numpy accepts seeds below 2**32)."""
-
-MAX_IDENTITY_DISTANCE = 2.0
-"""Largest Euclidean distance between two L2-normalised embeddings (opposite vectors)."""
 
 
 @attrs.frozen
@@ -221,14 +224,14 @@ class EvalConfig:
     pairs: str | None = None
     videos: str | None = None
     split: str = "test"
-    cross_pairs: int = attrs.field(default=100, validator=at_least(0))
-    self_pairs: int = attrs.field(default=50, validator=at_least(0))
-    frames_per_video: int = attrs.field(default=10, validator=at_least(2))
-    max_images_per_identity: int = attrs.field(default=10, validator=at_least(2))
+    cross_pairs: int = attrs.field(default=100, validator=between(0, MAX_PAIRS))
+    self_pairs: int = attrs.field(default=50, validator=between(0, MAX_PAIRS))
+    frames_per_video: int = attrs.field(default=10, validator=between(2, MAX_FRAMES_PER_VIDEO))
+    max_images_per_identity: int = attrs.field(default=10, validator=between(2, 10_000))
     recognizer: ComponentRef | None = None
     landmarker: ComponentRef | None = None
     metrics: list[ComponentRef] = attrs.field(factory=_default_metrics)
-    gallery_rows: int = attrs.field(default=4, validator=at_least(1))
+    gallery_rows: int = attrs.field(default=4, validator=between(1, 64))
 
 
 @attrs.frozen

@@ -2,6 +2,13 @@
 
 Config files and ``--set`` values are user input; a syntax error becomes a
 :class:`ConfigError` naming the line and column, never a PyYAML traceback.
+
+Sizes are bounded before anything is built, so a few hundred bytes cannot
+cost gigabytes ("billion laughs": nested aliases that each repeat the one
+before): at most :data:`MAX_ALIASES` aliases, :data:`MAX_DEPTH` levels of
+nesting, :data:`MAX_NODES` values once every alias is expanded, and files of
+at most :data:`MAX_CONFIG_BYTES`. The check walks the parsed node graph
+(each anchored node once), so refusing a bomb takes milliseconds.
 """
 
 from __future__ import annotations
@@ -14,9 +21,60 @@ import yaml
 
 from faceswap_core.errors import ConfigError
 
+MAX_DEPTH = 64
+"""Deepest nesting of mappings and lists (real configs use fewer than 10 levels)."""
+
+MAX_ALIASES = 256
+"""Most ``*alias`` references in one document."""
+
+MAX_NODES = 100_000
+"""Most values in one document with every alias expanded (real configs hold a few hundred)."""
+
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+"""Largest config file read."""
+
+
+def _too_big(source: str, what: str) -> ConfigError:
+    return ConfigError(
+        f"cannot parse {source}: {what}; configs are small files: "
+        "remove the repetition or nesting (YAML aliases count once per use)"
+    )
+
 
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, except that a key repeated in one mapping is an error."""
+    """PyYAML's safe loader, except that a key repeated in one mapping is an error and
+    nesting, aliases and the expanded size are bounded (module docstring)."""
+
+    source = "<string>"
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise _too_big(self.source, f"more than {MAX_ALIASES} aliases")
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _too_big(self.source, f"nested deeper than {MAX_DEPTH} levels")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        try:
+            count = expanded_size(node)
+        except ValueError as exc:
+            raise _too_big(self.source, str(exc)) from None
+        if count > MAX_NODES:
+            raise _too_big(
+                self.source, f"more than {MAX_NODES} values once its aliases are expanded"
+            )
+        return super().construct_document(node)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
@@ -33,10 +91,45 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def expanded_size(root: yaml.Node) -> int:
+    """How many values ``root`` holds with every alias expanded; each node is visited once.
+
+    Shared nodes (aliases) are counted once per use through memoised
+    subtotals, so a bomb's size is computed without expanding it. A node
+    that contains itself (``&a [*a]``) has no finite size: :class:`ValueError`.
+    """
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in sizes:
+            continue
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        if children_done:
+            open_nodes.discard(key)
+            total = 1 + sum(sizes[id(child)] for child in children)
+            sizes[key] = min(total, MAX_NODES + 1)
+            continue
+        if key in open_nodes:
+            raise ValueError("an alias refers to a value that contains it")
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if id(child) not in sizes)
+    return sizes[id(root)]
+
+
 def parse_yaml(text: str, *, source: str = "<string>") -> Any:
     """Parse YAML safely; a syntax error becomes a one-line :class:`ConfigError` with its line."""
+    loader = _UniqueKeyLoader(text)
+    loader.source = source
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)
+        return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
@@ -47,6 +140,8 @@ def parse_yaml(text: str, *, source: str = "<string>") -> Any:
     except yaml.YAMLError as exc:
         problem = " ".join(str(exc).split())
         raise ConfigError(f"cannot parse {source}: {problem}; fix the YAML syntax") from None
+    finally:
+        loader.dispose()
 
 
 def read_yaml(path: str | Path) -> dict[str, Any]:
@@ -60,6 +155,9 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     if not file.is_file():
         raise ConfigError(f"config path is not a file: {file}; pass the path of a YAML file")
     try:
+        size = file.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise _too_big(str(file), f"{size} bytes, over the {MAX_CONFIG_BYTES} byte limit")
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config file {file}: {exc}") from None
@@ -74,4 +172,12 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     return data
 
 
-__all__ = ["parse_yaml", "read_yaml"]
+__all__ = [
+    "MAX_ALIASES",
+    "MAX_CONFIG_BYTES",
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "expanded_size",
+    "parse_yaml",
+    "read_yaml",
+]

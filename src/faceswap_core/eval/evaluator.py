@@ -63,10 +63,17 @@ from faceswap_core.eval.results import (
 from faceswap_core.experiment.env import capture_env
 from faceswap_core.experiment.loop import POINTER_NAME, read_pointer
 from faceswap_core.experiment.run import read_run_record
-from faceswap_core.experiment.workdir import DEFAULT_ROOT, create_work_dir, resolve_work_dir
+from faceswap_core.experiment.workdir import (
+    DEFAULT_ROOT,
+    create_work_dir,
+    discard_work_dir,
+    resolve_work_dir,
+    reveal_work_dir,
+)
 from faceswap_core.interfaces import Face, FloatArray, Image, Landmarker, Metric, Recognizer
 from faceswap_core.interfaces.eval import MetricValue, Need, PairRecord
 from faceswap_core.interfaces.jobs import Work, WorkRunner
+from faceswap_core.io.atomic import refuse_special
 from faceswap_core.io.read import FileBytes, read_file_bytes
 from faceswap_core.pipeline.image import Pipeline, SourceIdentity
 from faceswap_core.plugin.context import BuildContext
@@ -606,6 +613,7 @@ def _mapped(
 
 
 def _check_out(out: Path) -> None:
+    refuse_special(out, what="output folder")  # a symlink (dangling too), FIFO or device
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ConfigError(
             f"output folder {out} exists and is not empty; eval never writes over a run: "
@@ -717,6 +725,7 @@ def _evaluate(
             now=_dt.datetime.now(),
             root=work_root,
         )
+    # The folder is built hidden and appears complete at the end, or not at all.
     folder = create_work_dir(
         experiment,
         argv=options.command(),
@@ -724,6 +733,7 @@ def _evaluate(
         work_dir=out,
         plugins=manager,
         env_factory=env_factory,
+        publish=False,
     )
     log = folder.logger(command="eval")
     try:
@@ -814,11 +824,12 @@ def _evaluate(
         write_metrics_json(folder.path, document)
         write_report(folder.path)
         log.info("eval_end", metrics=metric_values(document), gate=document["gate"])
-    except Exception as exc:
-        log.exception("eval_failed", exc)
-        raise
-    finally:
         log.close()
+        folder = reveal_work_dir(folder)
+    except BaseException:
+        log.close()
+        discard_work_dir(folder)
+        raise
     result = EvalResult(folder.path, metric_values(document), document, gate)
     if gate is not None and not gate.passed:
         raise RegressionError(

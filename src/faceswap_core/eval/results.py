@@ -22,7 +22,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -152,12 +152,38 @@ def read_metrics_csv(folder: str | Path) -> list[dict[str, str]]:
     if not file.is_file():
         return []
     with file.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+        return list(CsvTable(csv.DictReader(handle), "metrics file", file))
 
 
-def read_csv_table(
-    path: Path, what: str, required: Iterable[str], hint: str
-) -> csv.DictReader[str]:
+class CsvTable:
+    """Rows of a CSV file; a malformed row (a field over the csv module's 128 KB limit,
+    a stray NUL) is an :class:`InputError` naming the file and line, not a crash."""
+
+    def __init__(self, reader: csv.DictReader[str], what: str, path: Path) -> None:
+        self._reader = reader
+        self.what = what
+        self.path = path
+
+    @property
+    def fieldnames(self) -> list[str]:
+        try:
+            return list(self._reader.fieldnames or [])
+        except csv.Error as exc:
+            raise self._error(exc) from None
+
+    def __iter__(self) -> Iterator[dict[str, str]]:
+        try:
+            yield from self._reader
+        except csv.Error as exc:
+            raise self._error(exc) from None
+
+    def _error(self, exc: csv.Error) -> InputError:
+        return InputError(
+            f"{self.what} {self.path} line {self._reader.line_num + 1}: {exc}; fix that row"
+        )
+
+
+def read_csv_table(path: Path, what: str, required: Iterable[str], hint: str) -> CsvTable:
     """A user's CSV (``what``: "pairs file", "ratings file") with its header checked.
 
     A byte-order mark is accepted (spreadsheets write one). Rows are numbered
@@ -169,13 +195,13 @@ def read_csv_table(
         raise InputError(f"{what} not found: {path}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {what} {path}: {exc}") from None
-    reader = csv.DictReader(text.splitlines())
-    columns = list(reader.fieldnames or [])
+    table = CsvTable(csv.DictReader(text.splitlines()), what, path)
+    columns = table.fieldnames
     if not set(required) <= set(columns):
         raise InputError(
             f"{what} {path} needs a header with {hint}; found {columns or 'no header'}"
         )
-    return reader
+    return table
 
 
 def column(rows: Iterable[Mapping[str, str]], name: str, kind: str | None = None) -> list[float]:
@@ -198,6 +224,7 @@ __all__ = [
     "PLOTS_DIR",
     "REPORT_HTML",
     "SCHEMA",
+    "CsvTable",
     "column",
     "finite",
     "is_eval_folder",

@@ -21,6 +21,7 @@ from typing import Any
 
 import attrs
 
+from faceswap_core.config.ranges import at_least, check_value
 from faceswap_core.errors import ConfigError, InputError, RegressionError
 from faceswap_core.experiment.metrics import read_metrics, series
 from faceswap_core.experiment.plots import plot_overlay, safe_name
@@ -169,10 +170,7 @@ def compare_runs(
         without a direction is a :class:`ConfigError`.
     """
     a, b = Path(run_a), Path(run_b)
-    if fail_on_regression is not None and not (
-        math.isfinite(fail_on_regression) and fail_on_regression >= 0
-    ):
-        raise ConfigError(f"--fail-on-regression must be >= 0, got {fail_on_regression}")
+    check_value("fail_on_regression", fail_on_regression, at_least(0))
     curves_a = series(read_metrics(_metrics_file(a)))
     curves_b = series(read_metrics(_metrics_file(b)))
     selected = list(metrics)

@@ -23,7 +23,7 @@ import attrs
 from faceswap_core.config.ranges import at_least
 from faceswap_core.errors import ConfigError, InputError
 from faceswap_core.experiment.jsonlog import JsonLogger
-from faceswap_core.io.atomic import atomic_path, atomic_write_json
+from faceswap_core.io.atomic import atomic_path, atomic_write_json, remove_stale_temps
 
 POINTER_NAME = "last_checkpoint"
 Mode = Literal["min", "max"]
@@ -218,6 +218,10 @@ class TrainingLoop:
     def run(self, *, resume: bool = False) -> LoopResult:
         """Run to ``max_steps`` or an early stop; with ``resume``, continue from the pointer."""
         self._stop_reason = None
+        if self.save_fn is not None and self.checkpoint_dir is not None:
+            # A killed run (SIGKILL, power loss) leaves half-written checkpoints behind.
+            for stale in remove_stale_temps(self.checkpoint_dir):
+                self._log("stale_checkpoint_removed", path=stale)
         if resume:
             self._resume()
         for hook in self.hooks:

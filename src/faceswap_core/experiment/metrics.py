@@ -96,7 +96,9 @@ def read_records(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     ``metrics.jsonl``: one JSON object per line; a truncated last line (a run
     killed mid-write) is skipped, a broken line before it is an
     :class:`InputError` naming the line. ``metrics.csv``: numbers become
-    floats (``step`` an int), empty cells are left out.
+    floats (``step`` an int), empty cells are left out; a file without a
+    ``step`` column (an evaluation's per-pair table) or with a row the csv
+    module refuses is an :class:`InputError`.
     """
     file = Path(path)
     if not file.is_file():
@@ -104,8 +106,19 @@ def read_records(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     if file.suffix != ".csv":
         return read_jsonl(file)
     with file.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        try:
+            rows = list(reader)
+        except csv.Error as exc:
+            raise InputError(f"metrics file {file}: {exc}; the file is damaged") from None
+        if "step" not in (reader.fieldnames or []):
+            raise InputError(
+                f"{file} has no step column, so it is not a training run's "
+                "metrics (an evaluation folder holds one row per pair: compare two "
+                "evaluations with `faceswap report EVAL_A EVAL_B`)"
+            )
         out: list[dict[str, Any]] = []
-        for row in csv.DictReader(handle):
+        for row in rows:
             record: dict[str, Any] = {}
             for key, value in row.items():
                 if key is None or value in ("", None):

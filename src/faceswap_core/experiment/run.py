@@ -10,6 +10,7 @@ continues in an existing run folder whose saved config matches.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
@@ -25,7 +26,7 @@ from faceswap_core.config.convert import structure, unstructure
 from faceswap_core.config.loader import dump_config, load_config
 from faceswap_core.config.schema import ComponentRef, ExperimentConfig
 from faceswap_core.config.yaml_safe import read_yaml
-from faceswap_core.errors import ConfigError, InputError
+from faceswap_core.errors import ConfigError, InputError, one_line
 from faceswap_core.experiment.loop import POINTER_NAME
 from faceswap_core.experiment.workdir import DEFAULT_ROOT, WorkDir, create_work_dir
 from faceswap_core.interfaces.jobs import CheckedRunner, Runner
@@ -201,6 +202,7 @@ def run_training(
         runner.check(config)
     command = list(argv) if argv is not None else _command(config_path, overrides, work_dir)
     rank, world = launcher_rank()
+    record = run_record(runner)
     if rank > 0:
         folder = WorkDir(await_work_dir(work_dir))
     elif resume is not False:
@@ -213,21 +215,25 @@ def run_training(
             work_dir=work_dir,
             plugins=manager,
             root=root,
+            status={"status": "running", "world_size": world, **record},
         )
-        _readme_rerun(folder)
-    record = run_record(runner)
-    if rank == 0:
+    if rank == 0 and resume is not False:
         folder.set_status("running", world_size=world, **record)
-        if world > 1:
-            publish_work_dir(folder.path)
+    if rank == 0 and world > 1:
+        publish_work_dir(folder.path)
     try:
+        if rank == 0:
+            _readme_rerun(folder)
         if resume is not False:
             summary = dict(runner.run(config, folder.path, resume=True))  # type: ignore[call-arg]
         else:
             summary = dict(runner.run(config, folder.path))
     except BaseException as exc:
         if rank == 0:
-            folder.set_status("failed", error=str(exc), error_type=type(exc).__name__, **record)
+            with contextlib.suppress(OSError):  # the disk may be full: the first error wins
+                folder.set_status(
+                    "failed", error=one_line(str(exc)), error_type=type(exc).__name__, **record
+                )
         raise
     finally:
         if rank == 0 and world > 1:

@@ -24,7 +24,7 @@ from PIL.PngImagePlugin import PngInfo
 from faceswap_core.errors import ConfigError, InputError, InvalidImageError
 from faceswap_core.interfaces.face import Image
 from faceswap_core.io import provenance as _provenance
-from faceswap_core.io.atomic import atomic_write_bytes
+from faceswap_core.io.atomic import atomic_write_bytes, disk_full_error
 
 _EXIF_SOFTWARE = 0x0131
 
@@ -163,32 +163,41 @@ def write_image(
     lossless: bool = False,
     provenance: bool | _provenance.Mark = True,
     model: str | None = None,
+    overwrite: bool = True,
 ) -> Path:
     """Encode (and sign) ``image``, then write it atomically; on any error no file is left.
 
     :param format: defaults to the format named by the path's suffix.
-    :raises InputError: the destination cannot be written.
+    :param overwrite: see :func:`write_encoded`.
     """
     fmt = normalize_format(format) if format is not None else format_for_path(path)
     data = encode(
         image, fmt, quality=quality, lossless=lossless, provenance=provenance, model=model
     )
-    return write_encoded(path, data)
+    return write_encoded(path, data, overwrite=overwrite)
 
 
-def write_encoded(path: str | os.PathLike[str], data: bytes) -> Path:
+def write_encoded(path: str | os.PathLike[str], data: bytes, *, overwrite: bool = True) -> Path:
     """Write bytes :func:`encode` made (here or on a cluster worker) atomically, once.
 
-    :raises InputError: the destination is a folder or cannot be written.
+    :param overwrite: replace a file already at ``path``. With ``False`` the
+        final rename cannot replace one, even one that appeared while encoding.
+    :raises OutputPathError: ``path`` is a device, FIFO, socket, symbolic link
+        or folder, or (without ``overwrite``) a file exists there (exit 2).
+    :raises DiskFullError: no space left on the device (exit 3).
+    :raises InputError: the destination cannot be written.
     """
     label = f"output {os.fspath(path)!r}"
-    if Path(path).is_dir():
+    if Path(path).is_dir() and not Path(path).is_symlink():
         raise InputError(f"cannot write {label}: it is a folder; pass a file name")
     try:
-        return atomic_write_bytes(path, data)
+        return atomic_write_bytes(path, data, replace=overwrite)
     except PermissionError:
         raise InputError(f"cannot write {label}: permission denied; choose another place") from None
     except OSError as exc:
+        full = disk_full_error(exc, label)
+        if full is not None:
+            raise full from None
         raise InputError(f"cannot write {label}: {exc.strerror or exc}") from None
 
 

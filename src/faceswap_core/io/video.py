@@ -57,6 +57,19 @@ CRF_CODECS: dict[str, int] = {"libx264": 18, "libx265": 22, "libvpx-vp9": 32, "l
 PRESET_CODECS: dict[str, str] = {"libx264": "veryfast", "libx265": "veryfast"}
 """Encoders that take an x264-style ``preset``, and the default (speed over file size)."""
 
+PRESETS: tuple[str, ...] = (
+    "ultrafast", "superfast", "veryfast", "faster", "fast",
+    "medium", "slow", "slower", "veryslow", "placebo",
+)  # fmt: skip
+"""The x264 / x265 speed presets, fastest first; anything else is refused before encoding."""
+
+
+def check_preset(preset: str | None) -> None:
+    """Refuse a preset x264 / x265 do not know (they would log it and fail mid-setup)."""
+    if preset is not None and preset not in PRESETS:
+        raise ConfigError(f"unknown --preset {preset!r}; use one of {', '.join(PRESETS)}")
+
+
 # Container metadata written by the muxer itself, not carried from the input.
 _TECHNICAL_TAGS = frozenset({"major_brand", "minor_version", "compatible_brands", "encoder"})
 _MOV_FORMATS = ("mov", "mp4", "m4a", "3gp", "3g2", "mj2", "ipod", "ismv", "psp")
@@ -679,6 +692,7 @@ class VideoWriter:
             raise ConfigError(
                 f"--preset applies to {', '.join(PRESET_CODECS)}; encoder {codec.name} has none"
             )
+        check_preset(preset)
         if codec.name in PRESET_CODECS:
             options["preset"] = preset or PRESET_CODECS[codec.name]
         stream = container.add_stream(codec.name, rate=rate, options=options)
@@ -874,6 +888,7 @@ def write_video(
 
 __all__ = [
     "CRF_CODECS",
+    "PRESETS",
     "PRESET_CODECS",
     "VIDEO_SUFFIXES",
     "DecodedFrame",
@@ -882,6 +897,7 @@ __all__ = [
     "VideoInfo",
     "VideoReader",
     "VideoWriter",
+    "check_preset",
     "parse_time",
     "probe_video",
     "read_frames",

@@ -8,13 +8,17 @@ the rules are the same for the CLI, the Python API and later the REST jobs:
    before any work whatever would lose data: two targets mapping to one
    output, an output that would replace an input, an output folder inside
    an input folder (unless ``overwrite``), an existing output (unless
-   ``overwrite`` or ``skip_existing``).
+   ``overwrite`` or ``skip_existing``), and an output that is a device, FIFO,
+   socket or symbolic link (always).
 2. :func:`prepare_output_folder` creates the output folder (or fails with
    exit 3 when it cannot).
 3. :func:`run_batch` swaps each item and yields its :class:`BatchRecord` as
    soon as it is written, so an interrupted batch keeps what it did. A target
    that cannot be read or decoded is recorded as failed and the batch goes
-   on (``fail_fast`` stops it).
+   on (``fail_fast`` stops it). Without ``overwrite`` the final rename of
+   each output cannot replace a file that appeared after planning (another
+   process writing the same output): that target fails with exit code 2 and
+   the other file is kept.
 
 :func:`swap_batch` is step 3 on any :class:`~faceswap_core.interfaces.WorkRunner`
 (``local``, or a cluster's workers): this process reads each target, a worker
@@ -47,20 +51,27 @@ from faceswap_core.errors import (
     InputError,
     InvalidImageError,
     NoFaceError,
+    OutputPathError,
 )
 from faceswap_core.interfaces.jobs import WorkRunner
+from faceswap_core.io.atomic import refuse_special
 from faceswap_core.io.decode import decode_suffixes
 from faceswap_core.io.encode import OUTPUT_FORMATS, encode, normalize_format, write_encoded
 from faceswap_core.io.provenance import Mark
 from faceswap_core.io.read import FileBytes, read_file_bytes
-from faceswap_core.pipeline.image import ImageInput, Pipeline, SourceIdentity
+from faceswap_core.pipeline.image import ImageInput, Pipeline, SourceIdentity, check_threshold
 from faceswap_core.plugin.manager import FaceswapPlugins, loaded_distributions
 
 DEFAULT_FORMAT = "png"
 
 Status = Literal["done", "failed", "skipped"]
 
-TARGET_FAILURES: tuple[type[FaceswapError], ...] = (InputError, InvalidImageError, NoFaceError)
+TARGET_FAILURES: tuple[type[FaceswapError], ...] = (
+    InputError,
+    InvalidImageError,
+    NoFaceError,
+    OutputPathError,
+)
 """Errors that fail one target and let the batch go on; anything else stops it."""
 
 
@@ -79,11 +90,15 @@ class BatchItem:
 
 @attrs.frozen
 class BatchPlan:
-    """Every item of a batch, and whether the output is a folder."""
+    """Every item of a batch, and whether the output is a folder.
+
+    :ivar overwrite: outputs may replace existing files (``--overwrite``).
+    """
 
     items: tuple[BatchItem, ...]
     folder: bool
     output: Path
+    overwrite: bool = False
 
 
 @attrs.frozen
@@ -255,7 +270,8 @@ def plan_batch(
                     f"output {destination} would replace the input {source}; "
                     "choose another output name or folder"
                 )
-        exists = destination.exists()
+        refuse_special(destination)
+        exists = os.path.lexists(destination)
         if exists and destination.is_dir():
             raise ConfigError(f"output {destination} is a folder; pass a file name")
         if exists and not overwrite and not skip_existing:
@@ -267,7 +283,7 @@ def plan_batch(
             f"output {existing[0]} already exists{more}; pass --overwrite to replace it "
             "or --skip-existing to keep it"
         )
-    return BatchPlan(tuple(items), folder, out)
+    return BatchPlan(tuple(items), folder, out, overwrite=overwrite)
 
 
 def prepare_output_folder(plan: BatchPlan) -> None:
@@ -404,14 +420,20 @@ def swap_item(
     return Swapped(record, data)
 
 
-def write_swapped(swapped: Swapped) -> BatchRecord:
-    """Write a swapped target's output atomically; a write that fails makes the record a failure."""
+def write_swapped(swapped: Swapped, *, overwrite: bool) -> BatchRecord:
+    """Write a swapped target's output atomically; a write that fails makes the record a failure.
+
+    :param overwrite: the plan's ``overwrite``; without it the final rename
+        cannot replace a file that appeared after planning, and that target
+        fails (exit code 2) with the other file kept. A full disk
+        (:class:`~faceswap_core.errors.DiskFullError`) stops the batch.
+    """
     record = swapped.record
     if swapped.data is None:
         return record
     try:
-        write_encoded(record.output, swapped.data)
-    except InputError as exc:
+        write_encoded(record.output, swapped.data, overwrite=overwrite)
+    except (InputError, OutputPathError) as exc:
         return BatchRecord(
             record.target, record.output, "failed", exit_code=exc.exit_code, error=str(exc)
         )
@@ -449,7 +471,9 @@ def run_batch(
         if item.skip:
             yield _skipped(item)
             continue
-        record = write_swapped(swap_item(pipeline, identity, item, options))
+        record = write_swapped(
+            swap_item(pipeline, identity, item, options), overwrite=plan.overwrite
+        )
         yield record
         if record.status == "failed" and fail_fast:
             return
@@ -527,7 +551,10 @@ class BatchRun:
         results = self.runner.map(self.work, self._tasks())
         try:
             for item in self.plan.items:
-                record = _skipped(item) if item.skip else write_swapped(next(results))
+                if item.skip:
+                    record = _skipped(item)
+                else:
+                    record = write_swapped(next(results), overwrite=self.plan.overwrite)
                 self._summary = attrs.evolve(
                     self._summary.add(record), retries=self.runner.retries - before
                 )
@@ -559,11 +586,13 @@ def swap_batch(
     same checks and messages as a local read) and writes each output
     atomically when its worker returns it; a worker that dies costs a retry
     of its items (:attr:`BatchSummary.retries`), never a duplicate or a
-    partial file.
+    partial file. The threshold is checked here, before any read, as
+    :func:`~faceswap_core.pipeline.image.Pipeline.swap` checks it.
 
     :param plugins: the driver's plugin manager: workers load the same
         distributions (``None``: every installed one).
     """
+    check_threshold(options.threshold)  # here, not first on a worker
     config = pipeline or PipelineConfig()
     limit = config.limits.max_bytes
     if isinstance(options.reference, str | os.PathLike) and not isinstance(

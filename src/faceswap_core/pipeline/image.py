@@ -16,7 +16,6 @@ for the encoders to mark and sign.
 from __future__ import annotations
 
 import hashlib
-import math
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -29,7 +28,8 @@ import numpy.typing as npt
 
 from faceswap_core.config.convert import structure
 from faceswap_core.config.loader import load_config
-from faceswap_core.config.schema import MAX_IDENTITY_DISTANCE, PipelineConfig
+from faceswap_core.config.ranges import check_value, identity_threshold
+from faceswap_core.config.schema import PipelineConfig
 from faceswap_core.errors import (
     ComponentError,
     ConfigError,
@@ -182,19 +182,12 @@ def _guarded(origin: str, what: str) -> Iterator[None]:
 
 
 def check_threshold(threshold: float | None) -> None:
-    """A reference threshold must be finite, above 0 and at most 2 (a :class:`ConfigError`)."""
-    if threshold is None:
-        return
-    if (
-        isinstance(threshold, bool)
-        or not isinstance(threshold, int | float)
-        or not math.isfinite(threshold)
-        or not 0 < threshold <= MAX_IDENTITY_DISTANCE
-    ):
-        raise ConfigError(
-            f"threshold must be a finite number above 0 and at most {MAX_IDENTITY_DISTANCE:g} "
-            f"(a distance between normalised embeddings), got {threshold!r}"
-        )
+    """A reference threshold must be finite, above 0 and at most 2 (a :class:`ConfigError`).
+
+    The range is :data:`~faceswap_core.config.ranges.identity_threshold`, the one
+    ``pipeline.threshold`` uses: ``--threshold``, ``threshold=`` and the config agree.
+    """
+    check_value("threshold", threshold, identity_threshold)
 
 
 class Pipeline:

@@ -34,11 +34,18 @@ import attrs
 import numpy as np
 
 from faceswap_core.config.convert import structure, unstructure
+from faceswap_core.config.ranges import check_value, frame_rate
 from faceswap_core.config.schema import VideoConfig
 from faceswap_core.errors import ConfigError
 from faceswap_core.interfaces import SwapOutput
 from faceswap_core.interfaces.face import Face, FloatArray, Image
-from faceswap_core.pipeline.image import ImageInput, Pipeline, RenderedFace, SourceIdentity
+from faceswap_core.pipeline.image import (
+    ImageInput,
+    Pipeline,
+    RenderedFace,
+    SourceIdentity,
+    check_threshold,
+)
 from faceswap_core.pipeline.stages import Batch, staged
 from faceswap_core.pipeline.timing import StageTimer
 from faceswap_core.vision.align import AlignedFace
@@ -364,8 +371,8 @@ def stream(
         (``detect_every``, ``smooth``, ``min_cutoff``, ``beta``, ...).
     :raises NoFaceError: the source has no face (before any frame is read).
     """
-    if fps <= 0:
-        raise ConfigError(f"fps must be positive, got {fps}")
+    check_value("fps", fps, frame_rate)
+    check_threshold(threshold)
     pipe = pipeline if pipeline is not None else Pipeline()
     config = video_config(pipe.config.video, options)
     identity = pipe.prepare_source(source)

@@ -8,22 +8,25 @@ the display rotation and the audio (copied packet for packet where the output
 container takes its codec) are kept.
 
 The output is written to a hidden temporary file next to it and renamed
-only when the whole video is done: an error or Ctrl-C leaves no partial file,
-and an existing file is replaced only with ``overwrite=True``. The container
-is marked with the swapper's IPTC digital source type (as images are) when at
-least one face was swapped; with a signer configured (``pipeline.c2pa``) the
-finished temporary file is also signed with a C2PA manifest before it is
-renamed, so a signed output is never seen unsigned. Only containers C2PA can
-embed a manifest in (MP4, MOV, M4V, AVI) are signed; asking to sign a
-Matroska or WebM output is refused before any work.
+only when the whole video is done: an error, Ctrl-C, SIGTERM or SIGHUP leaves
+no partial file, and an existing file is replaced only with
+``overwrite=True`` (without it the rename cannot replace a file that appeared
+meanwhile). Devices, FIFOs, sockets and symbolic links are never outputs. The
+container is marked with the swapper's IPTC digital source type (as images
+are) when at least one face was swapped; with a signer configured
+(``pipeline.c2pa``) the finished temporary file is also signed with a C2PA
+manifest before it is renamed, so a signed output is never seen unsigned. Only
+containers C2PA can embed a manifest in (MP4, MOV, M4V, AVI) are signed; asking
+to sign a Matroska or WebM output is refused before any work.
 
 :func:`swap_videos` runs several videos on a
 :class:`~faceswap_core.interfaces.WorkRunner` (this process, or one video per
-cluster task): this process checks every output first, reads each input,
-a worker runs :func:`swap_video` on it (:class:`VideoWork`, the pipeline
-built once per worker), and this process writes each result atomically. A
-video that fails for its own reason (damaged, no video stream) is reported
-and the others go on.
+cluster task): this process checks every output and option first, reads each
+input, a worker runs :func:`swap_video` on it (:class:`VideoWork`, the pipeline
+built once per worker), and this process writes each result atomically, under
+the same no-clobber rule. A video that fails for its own reason (damaged, no
+video stream, an output that appeared meanwhile) is reported and the others go
+on.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from typing import Any, Literal
 import attrs
 import numpy as np
 
+from faceswap_core.config.ranges import between, check_value
 from faceswap_core.config.schema import PipelineConfig
 from faceswap_core.errors import (
     ConfigError,
@@ -47,9 +51,10 @@ from faceswap_core.errors import (
     InputError,
     InvalidImageError,
     InvalidVideoError,
+    OutputPathError,
 )
 from faceswap_core.interfaces.jobs import WorkRunner
-from faceswap_core.io.atomic import atomic_path, atomic_write_bytes
+from faceswap_core.io.atomic import atomic_path, atomic_write_bytes, refuse_special
 from faceswap_core.io.provenance import VIDEO_MIME_TYPES, video_tags
 from faceswap_core.io.read import FileBytes, read_file_bytes
 from faceswap_core.io.video import (
@@ -59,11 +64,12 @@ from faceswap_core.io.video import (
     DecodedFrame,
     VideoReader,
     VideoWriter,
+    check_preset,
     remux,
     stored,
     upright,
 )
-from faceswap_core.pipeline.image import ImageInput, Pipeline, SourceIdentity
+from faceswap_core.pipeline.image import ImageInput, Pipeline, SourceIdentity, check_threshold
 from faceswap_core.pipeline.stream import STREAM_STAGES, stream
 from faceswap_core.plugin.manager import FaceswapPlugins, loaded_distributions
 
@@ -127,9 +133,11 @@ def check_output(
     *,
     overwrite: bool,
 ) -> Path:
-    """Refuse an output that would replace the input, a folder, or (without ``overwrite``)
-    an existing file, or that has no video suffix; checked before any model loads."""
+    """Refuse an output that would replace the input, a folder, a device, FIFO, socket or
+    symbolic link, or (without ``overwrite``) an existing file, or that has no video
+    suffix; checked before any model loads."""
     out = Path(output)
+    refuse_special(out)
     if out.suffix.lower() not in VIDEO_SUFFIXES:
         raise ConfigError(
             f"output {os.fspath(out)!r} needs a video suffix: {', '.join(VIDEO_SUFFIXES)}"
@@ -139,16 +147,16 @@ def check_output(
     source = Path(input_path)
     if out.exists() and source.exists() and os.path.samefile(out, source):
         raise ConfigError(f"output {os.fspath(out)!r} is the input video; write to another file")
-    if out.exists() and not overwrite:
-        raise ConfigError(
+    if os.path.lexists(out) and not overwrite:
+        raise OutputPathError(
             f"output {os.fspath(out)!r} exists; pass --overwrite (overwrite=True) to replace it"
         )
     return out
 
 
 def _check_encoder_options(codec: str | None, crf: int | None, preset: str | None) -> None:
-    if crf is not None and not 0 <= crf <= 63:
-        raise ConfigError(f"--crf must be between 0 and 63, got {crf}")
+    check_value("--crf", crf, between(0, 63))
+    check_preset(preset)
     if codec is None:
         return
     if crf is not None and codec not in CRF_CODECS:
@@ -231,6 +239,7 @@ def swap_video(
     """
     started = time.perf_counter()
     out = check_output(input_path, output, overwrite=overwrite)
+    check_threshold(threshold)
     _check_encoder_options(codec, crf, preset)
     pipe = pipeline if pipeline is not None else Pipeline()
     limits = pipe.config.limits
@@ -272,7 +281,7 @@ def swap_video(
         started = time.perf_counter()
         counts = {"faces": 0, "swapped": 0}
         tracks: set[int] = set()
-        with atomic_path(out) as temp, contextlib.closing(frames):
+        with atomic_path(out, replace=overwrite) as temp, contextlib.closing(frames):
             writer = VideoWriter(
                 temp,
                 width=info.width,
@@ -449,11 +458,17 @@ def swap_videos(
     """Swap ``source`` into each ``(input, output)`` video on ``runner``; records in order.
 
     Every output is checked before any work (:func:`check_output`: a clash,
-    an existing file without ``overwrite``); two videos may not share an
-    output. Each output is written atomically by this process when its video
-    is done. ``options`` are :func:`swap_video`'s (``faces``, ``codec``...).
+    a device, FIFO, socket or symbolic link, an existing file without
+    ``overwrite``), and so are the threshold and encoder options; two videos
+    may not share an output. Each output is written atomically by this process
+    when its video is done; without ``overwrite`` that write cannot replace a
+    file that appeared meanwhile (the video is reported failed, exit code 2,
+    and the file kept). ``options`` are :func:`swap_video`'s (``faces``,
+    ``codec``...).
     """
     outputs = [check_output(i, o, overwrite=overwrite) for i, o in videos]
+    check_threshold(options.get("threshold"))
+    _check_encoder_options(options.get("codec"), options.get("crf"), options.get("preset"))
     seen: dict[str, str] = {}
     for (given, _), out in zip(videos, outputs, strict=True):
         key = os.path.normcase(os.path.abspath(out))
@@ -481,7 +496,13 @@ def swap_videos(
         if record.data is None:
             yield record
             continue
-        atomic_write_bytes(record.output, record.data)
+        try:
+            atomic_write_bytes(record.output, record.data, replace=overwrite)
+        except OutputPathError as exc:  # a file appeared there since the check: it is kept
+            yield VideoRecord(
+                record.input, record.output, "failed", exit_code=exc.exit_code, error=str(exc)
+            )
+            continue
         yield attrs.evolve(record, data=None)
 
 

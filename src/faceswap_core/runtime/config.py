@@ -16,6 +16,15 @@ from faceswap_core.config.ranges import between
 
 MAX_THREADS = 1024
 
+DEFAULT_RUN_TIMEOUT_S = 60.0
+"""Longest one model run may take by default (a 720p detection takes tens of milliseconds)."""
+
+DEFAULT_MEMORY_LIMIT_MB = 2048
+"""The CPU arena's default cap: every shipped model's runs need a few hundred MB."""
+
+MAX_MEMORY_LIMIT_MB = 1024 * 1024
+DAY_S = 86400.0
+
 CPU_PROVIDER = "CPUExecutionProvider"
 
 PROVIDER_ALIASES: dict[str, str] = {
@@ -83,6 +92,12 @@ class OnnxRuntimeConfig:
     :ivar execution_mode: run independent graph branches ``sequential`` or ``parallel``.
     :ivar strict: raise instead of falling back when a requested provider is
         missing or a session silently drops it.
+    :ivar run_timeout_s: longest one run of a model may take, in seconds; a run past it is
+        stopped and the model refused (a graph with an endless ``Loop``). 0: no limit.
+    :ivar memory_limit_mb: most memory the CPU arena of all models may hold (CUDA's arena
+        gets the same unless ``provider_options`` set ``gpu_mem_limit``); a run that needs
+        more is stopped, and a graph with a tensor of known size over it is not loaded.
+        0: no limit.
     :ivar spin: let idle intra-op threads busy-wait for the next operator. Off by
         default: spinning threads take the cores that video's decode, track, swap
         and encode threads (or other processes) need; measured on 2 shared cores,
@@ -98,6 +113,10 @@ class OnnxRuntimeConfig:
     execution_mode: ExecutionMode = "sequential"
     strict: bool = False
     spin: bool = False
+    run_timeout_s: float = attrs.field(default=DEFAULT_RUN_TIMEOUT_S, validator=between(0.0, DAY_S))
+    memory_limit_mb: int = attrs.field(
+        default=DEFAULT_MEMORY_LIMIT_MB, validator=between(0, MAX_MEMORY_LIMIT_MB)
+    )
 
     def __attrs_post_init__(self) -> None:
         try:

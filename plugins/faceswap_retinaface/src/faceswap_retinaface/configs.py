@@ -150,7 +150,7 @@ class RetinaFaceExportConfig:
     size: str = attrs.field(default="640x640", validator=_size)
     batch: int = attrs.field(default=1, validator=[attrs.validators.ge(1), attrs.validators.le(64)])
     fold: bool = True
-    atol: float = attrs.field(default=1e-3, validator=at_least(0.0))
+    atol: float = attrs.field(default=1e-3, validator=between(0.0, 1.0))
     force: bool = False
 
     @property

@@ -15,6 +15,7 @@ with ONNX Runtime, raw outputs within ``atol`` and the same faces found.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ import numpy as np
 
 from faceswap_core import ExportReport, Runtime
 from faceswap_core.errors import ConfigError, ModelFileError
-from faceswap_core.io.atomic import atomic_path
+from faceswap_core.io.atomic import atomic_path, refuse_special
 from faceswap_core.io.hashing import sha256_bytes
 from faceswap_core.runtime.onnxruntime import OnnxRuntime
 from faceswap_core.tools.samples import load_sample
@@ -140,12 +141,13 @@ class RetinaFaceExporter:
         out = Path(config.out).expanduser()
         if out.is_dir():
             raise ConfigError(f"--out {out} is a folder; give the ONNX file name")
-        if out.exists() and not config.force:
+        refuse_special(out)  # a device, FIFO, socket or symlink: never, even with --force
+        if os.path.lexists(out) and not config.force:
             raise ConfigError(f"{out} exists; pass --force to overwrite it")
         width, height = config.width_height
         data = static_graph(embedded_graph(), width, height, config.batch, fold=config.fold)
         images = [load_sample(name) for name in SAMPLES]
-        with atomic_path(out) as temp:
+        with atomic_path(out, replace=config.force) as temp:
             temp.write_bytes(data)
             # Validate on ONNX Runtime CPU: the reference, whatever the pipeline's runtime is.
             checks = compare_graphs(temp, OnnxRuntime(), images, config)

@@ -9,12 +9,13 @@ already tells the user how to build the engine on the target device.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from faceswap_core import ExportReport
 from faceswap_core.errors import ConfigError, ModelFileError, RuntimeUnavailableError
 from faceswap_core.export.shapes import graph_inputs
-from faceswap_core.io.atomic import atomic_write_bytes, atomic_write_text
+from faceswap_core.io.atomic import atomic_write_bytes, atomic_write_text, refuse_special
 from faceswap_trt.builder import engine_for
 from faceswap_trt.cache import EngineCache, sidecar_path
 from faceswap_trt.config import TensorRTExportConfig
@@ -45,7 +46,9 @@ class TensorRTExporter:
         if out is not None:
             if out.is_dir():
                 raise ConfigError(f"--out {out} is a folder; give the engine file name")
-            if out.exists() and not config.force:
+            refuse_special(out)  # a device, FIFO, socket or symlink: never, even with --force
+            refuse_special(sidecar_path(out))
+            if os.path.lexists(out) and not config.force:
                 raise ConfigError(f"{out} exists; pass --force to overwrite it")
         profile = resolve_profile(
             graph_inputs(onnx),
@@ -85,10 +88,13 @@ class TensorRTExporter:
         )
         written = built.engine.path
         if out is not None:
-            atomic_write_bytes(out, built.engine.path.read_bytes())
+            replace = self.config.force
+            atomic_write_bytes(out, built.engine.path.read_bytes(), replace=replace)
             record = {"key": built.engine.facts, "metadata": built.engine.metadata}
             atomic_write_text(
-                sidecar_path(out), json.dumps(record, indent=2, sort_keys=True) + "\n"
+                sidecar_path(out),
+                json.dumps(record, indent=2, sort_keys=True) + "\n",
+                replace=True,  # the engine's own sidecar: it follows the engine
             )
             written = out
         return ExportReport(

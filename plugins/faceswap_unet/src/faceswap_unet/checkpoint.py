@@ -16,9 +16,11 @@ name and renamed when complete:
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import random
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,7 @@ from safetensors.torch import load_file, save_file
 
 from faceswap_core.config.convert import structure, unstructure
 from faceswap_core.errors import ModelFileError
-from faceswap_core.io.atomic import atomic_write_json
+from faceswap_core.io.atomic import atomic_write_json, disk_full_error
 from faceswap_unet.configs import ModelConfig
 
 FORMAT = "faceswap-unet/checkpoint-1"
@@ -108,6 +110,19 @@ def restore_rng(tensors: Mapping[str, torch.Tensor], plain: Mapping[str, Any]) -
         np.random.set_state((kind, np.asarray(keys, np.uint32), pos, has_gauss, gauss))
 
 
+def _save_tensors(tensors: dict[str, torch.Tensor], file: Path, **options: Any) -> None:
+    """``safetensors.save_file``, whose I/O errors (a full disk) become faceswap's errors."""
+    try:
+        save_file(tensors, str(file), **options)
+    except SafetensorError as exc:
+        found = re.search(r"os error (\d+)", str(exc))
+        code = int(found.group(1)) if found else errno.EIO
+        full = disk_full_error(OSError(code, str(exc)), repr(str(file)))
+        if full is not None:
+            raise full from exc
+        raise OSError(code, f"cannot write {file}: {exc}") from exc
+
+
 def save_checkpoint(
     folder: Path,
     *,
@@ -123,16 +138,16 @@ def save_checkpoint(
     model = _tensors(generator.state_dict())
     if recognizer is not None:
         model.update(_tensors(recognizer.state_dict(), "recognizer."))
-    save_file(model, str(folder / MODEL_FILE), metadata={"format": FORMAT})
+    _save_tensors(model, folder / MODEL_FILE, metadata={"format": FORMAT})
     if discriminator is not None:
-        save_file(_tensors(discriminator.state_dict()), str(folder / DISCRIMINATOR_FILE))
+        _save_tensors(_tensors(discriminator.state_dict()), folder / DISCRIMINATOR_FILE)
     optimizer_tensors, rng_plain = rng_state()
     optimizer_plain: dict[str, Any] = {}
     for name, optimizer in optimizers.items():
         tensors, plain = _flatten_optimizer(name, optimizer.state_dict())
         optimizer_tensors.update(tensors)
         optimizer_plain[name] = plain
-    save_file(optimizer_tensors, str(folder / OPTIMIZER_FILE))
+    _save_tensors(optimizer_tensors, folder / OPTIMIZER_FILE)
     state = {
         **meta,
         "format": FORMAT,

@@ -12,12 +12,25 @@ from faceswap_core.cli.config_options import given_values, options_for
 from faceswap_core.cli.options import output_option, write_record
 from faceswap_unet.configs import ExportBenchConfig
 
+CROP_SIDE = click.IntRange(32, 512)
+"""The crop sides a U-Net is built for (``ModelConfig.crop_size``)."""
+
 
 @click.command("bench-train")
-@click.option("--size", "crop_size", type=int, default=128, show_default=True, help="Crop side.")
-@click.option("--batch", "batch_size", type=int, default=8, show_default=True, help="Batch size.")
-@click.option("--steps", type=int, default=10, show_default=True, help="Timed steps.")
-@click.option("--warmup", type=int, default=2, show_default=True, help="Untimed steps first.")
+@click.option(
+    "--size", "crop_size", type=CROP_SIDE, default=128, show_default=True, help="Crop side."
+)
+@click.option(
+    "--batch", "batch_size", type=click.IntRange(1, 4096), default=8, show_default=True,
+    help="Batch size.",
+)  # fmt: skip
+@click.option(
+    "--steps", type=click.IntRange(1, 100_000), default=10, show_default=True, help="Timed steps."
+)
+@click.option(
+    "--warmup", type=click.IntRange(0, 10_000), default=2, show_default=True,
+    help="Untimed steps first.",
+)  # fmt: skip
 @click.option(
     "--device",
     type=click.Choice(["cpu", "cuda", "all"]),

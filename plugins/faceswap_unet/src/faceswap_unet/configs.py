@@ -13,7 +13,16 @@ from typing import Any, Literal
 import attrs
 from attrs import validators as v
 
-from faceswap_core.config.ranges import above, at_least, between, named_limits
+from faceswap_core.config import ranges
+from faceswap_core.config.ranges import (
+    MAX_STEPS,
+    above,
+    at_least,
+    between,
+    each,
+    loss_weight,
+    named_limits,
+)
 
 ComponentRef = dict[str, Any]
 
@@ -115,13 +124,12 @@ class RecognizerConfig:
 @attrs.frozen
 class OptimizerConfig:
     type: Literal["adam", "adamw"] = "adam"
-    lr: float = attrs.field(default=2e-4, validator=above(0.0, 1.0))
+    lr: float = attrs.field(default=2e-4, validator=ranges.learning_rate)
     betas: tuple[float, ...] = attrs.field(
-        default=(0.5, 0.999),
-        validator=v.deep_iterable(between(0.0, 1.0, high_open=True), v.instance_of(tuple)),
+        default=(0.5, 0.999), validator=each(between(0.0, 1.0, high_open=True))
     )
-    weight_decay: float = attrs.field(default=0.0, validator=at_least(0.0))
-    discriminator_lr: float | None = attrs.field(default=None, validator=above(0.0, 1.0))
+    weight_decay: float = attrs.field(default=0.0, validator=ranges.weight_decay)
+    discriminator_lr: float | None = attrs.field(default=None, validator=ranges.learning_rate)
 
 
 @attrs.frozen
@@ -136,10 +144,10 @@ class SchedulerConfig:
     """
 
     type: Literal["constant", "cosine", "step"] = "cosine"
-    total_steps: int | None = None
-    warmup_steps: int = attrs.field(default=0, validator=v.ge(0))
-    min_lr: float = attrs.field(default=0.0, validator=at_least(0.0))
-    step_size: int = attrs.field(default=1000, validator=v.ge(1))
+    total_steps: int | None = attrs.field(default=None, validator=between(1, MAX_STEPS))
+    warmup_steps: int = attrs.field(default=0, validator=between(0, MAX_STEPS))
+    min_lr: float = attrs.field(default=0.0, validator=between(0.0, 1.0))
+    step_size: int = attrs.field(default=1000, validator=between(1, MAX_STEPS))
     gamma: float = attrs.field(default=0.5, validator=above(0.0, 1.0))
 
 
@@ -147,8 +155,8 @@ class SchedulerConfig:
 class CheckpointConfig:
     """What is saved: every N steps, the last K, and the best by ``best_metric``."""
 
-    every: int = attrs.field(default=0, validator=v.ge(0))
-    keep_last: int = attrs.field(default=3, validator=v.ge(1))
+    every: int = attrs.field(default=0, validator=between(0, MAX_STEPS))
+    keep_last: int = attrs.field(default=3, validator=between(1, 1000))
     best_metric: str | None = "val/loss_reconstruction"
     mode: Literal["min", "max"] = "min"
 
@@ -158,7 +166,7 @@ class EarlyStoppingConfig:
     """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` evaluations."""
 
     monitor: str = "val/loss_reconstruction"
-    patience: int = attrs.field(default=5, validator=v.ge(1))
+    patience: int = attrs.field(default=5, validator=between(1, MAX_STEPS))
     mode: Literal["min", "max"] = "min"
     min_delta: float = attrs.field(default=0.0, validator=at_least(0.0))
 
@@ -175,8 +183,8 @@ class EvalConfig:
     :ivar samples: rows of the ``samples/step_<step, 6 digits>.png`` gallery (0: none).
     """
 
-    every: int = attrs.field(default=0, validator=v.ge(0))
-    max_pairs: int = attrs.field(default=64, validator=v.ge(1))
+    every: int = attrs.field(default=0, validator=between(0, MAX_STEPS))
+    max_pairs: int = attrs.field(default=64, validator=between(1, 100_000))
     lpips: Literal["auto", "off", "random"] = "auto"
     samples: int = attrs.field(default=4, validator=[v.ge(0), v.le(32)])
 
@@ -218,14 +226,14 @@ class TrainConfig:
     checkpoint: CheckpointConfig = attrs.Factory(CheckpointConfig)
     early_stopping: EarlyStoppingConfig | None = None
     eval: EvalConfig = attrs.Factory(EvalConfig)
-    steps: int = attrs.field(default=1000, validator=v.ge(1))
+    steps: int = attrs.field(default=1000, validator=between(1, MAX_STEPS))
     batch_size: int = attrs.field(default=8, validator=[v.ge(1), v.le(4096)])
     accumulate: int = attrs.field(default=1, validator=[v.ge(1), v.le(1024)])
     same_identity: float = attrs.field(default=0.5, validator=between(0.0, 1.0))
     device: Literal["auto", "cpu", "cuda"] = "auto"
     amp: Literal["off", "bf16", "fp16"] = "off"
     workers: int = attrs.field(default=0, validator=[v.ge(0), v.le(64)])
-    log_every: int = attrs.field(default=10, validator=v.ge(1))
+    log_every: int = attrs.field(default=10, validator=between(1, MAX_STEPS))
     progress: Literal["auto", "bar", "json"] = "auto"
     hooks: list[Literal["progress", "plots", "tensorboard"]] = attrs.field(
         factory=lambda: ["progress", "plots", "tensorboard"]
@@ -236,7 +244,7 @@ class TrainConfig:
 class WeightedLossConfig:
     """A loss with only a weight (``identity``, ``adversarial``, ``feature_matching``)."""
 
-    weight: float = attrs.field(default=1.0, validator=at_least(0.0))
+    weight: float = attrs.field(default=1.0, validator=loss_weight)
 
 
 @attrs.frozen
@@ -246,17 +254,17 @@ class ReconstructionLossConfig:
     :ivar lpips_weight: weight of LPIPS added to L1 when its weights are present (0: off).
     """
 
-    weight: float = attrs.field(default=1.0, validator=at_least(0.0))
-    lpips_weight: float = attrs.field(default=0.0, validator=at_least(0.0))
+    weight: float = attrs.field(default=1.0, validator=loss_weight)
+    lpips_weight: float = attrs.field(default=0.0, validator=loss_weight)
 
 
 @attrs.frozen
 class MaskLossConfig:
     """Keeps the blend mask compact and smooth: mean area plus total variation."""
 
-    weight: float = attrs.field(default=0.1, validator=at_least(0.0))
-    area: float = attrs.field(default=1.0, validator=at_least(0.0))
-    smoothness: float = attrs.field(default=1.0, validator=at_least(0.0))
+    weight: float = attrs.field(default=0.1, validator=loss_weight)
+    area: float = attrs.field(default=1.0, validator=loss_weight)
+    smoothness: float = attrs.field(default=1.0, validator=loss_weight)
 
 
 @attrs.frozen
@@ -267,7 +275,7 @@ class AdversarialLossConfig:
     :ivar channels: channels of the discriminator's first layer.
     """
 
-    weight: float = attrs.field(default=0.1, validator=at_least(0.0))
+    weight: float = attrs.field(default=0.1, validator=loss_weight)
     scales: int = attrs.field(default=2, validator=[v.ge(1), v.le(4)])
     channels: int = attrs.field(default=32, validator=[v.ge(4), v.le(256)])
     layers: int = attrs.field(default=3, validator=[v.ge(1), v.le(6)])
@@ -352,7 +360,7 @@ class OnnxExportConfig:
         default=None, validator=v.optional([v.ge(1), v.le(MAX_EXPORT_BATCH)])
     )
     fp16: bool = False
-    atol: float | None = attrs.field(default=None, validator=at_least(0.0))
+    atol: float | None = attrs.field(default=None, validator=between(0.0, 1.0))
     exporter: Literal["dynamo", "torchscript"] = "dynamo"
     seed: int = attrs.field(default=0, validator=v.ge(0))
     force: bool = False
@@ -409,7 +417,7 @@ class ExportBenchConfig:
     size: int | None = attrs.field(default=None, validator=v.optional([v.ge(32), v.le(512)]))
     batch: list[int] = attrs.field(
         factory=lambda: [1, 4],
-        validator=v.deep_iterable(v.and_(v.ge(1), v.le(MAX_EXPORT_BATCH)), v.instance_of(list)),
+        validator=[v.instance_of(list), each(between(1, MAX_EXPORT_BATCH))],
     )
     threads: int | None = attrs.field(default=None, validator=v.optional([v.ge(1), v.le(1024)]))
     repeat: int = attrs.field(default=20, validator=[v.ge(1), v.le(10_000)])

@@ -37,6 +37,7 @@ import contextlib
 import copy
 import json
 import logging
+import os
 import shlex
 import tempfile
 import warnings
@@ -52,7 +53,7 @@ from torch import nn
 from faceswap_core import ExportReport
 from faceswap_core.errors import ConfigError, ModelFileError
 from faceswap_core.export.verify import VerificationError, compare_outputs
-from faceswap_core.io.atomic import atomic_path
+from faceswap_core.io.atomic import atomic_path, refuse_special
 from faceswap_core.io.hashing import sha256_bytes
 from faceswap_core.pipeline.context import build_context
 from faceswap_core.plugin.context import BuildContext
@@ -327,9 +328,11 @@ class UnetOnnxExporter:
         if out.is_dir():
             raise ConfigError(f"--out {out} is a folder; give the ONNX file name")
         record = record_path(out)
+        for path in (out, record, *companion_paths(out)):
+            refuse_special(path)  # a device, FIFO, socket or symlink: never, even with --force
         if not self.config.force:
             for existing in (out, record, *companion_paths(out)):
-                if existing.exists():
+                if os.path.lexists(existing):
                     raise ConfigError(f"{existing} exists; pass --force to overwrite it")
         return record
 
@@ -397,11 +400,12 @@ class UnetOnnxExporter:
         int8: dict[str, Any] | None = None
         if config.int8:
             data, int8 = self._int8(data, session, trained, source, size, props, session_batch)
+        replace = self.config.force
         with (
-            atomic_path(record) as record_temp,
-            atomic_path(out) as temp,
-            atomic_path(recognizer_out) as recognizer_temp,
-            atomic_path(probes_out) as probes_temp,
+            atomic_path(record, replace=replace) as record_temp,
+            atomic_path(out, replace=replace) as temp,
+            atomic_path(recognizer_out, replace=replace) as recognizer_temp,
+            atomic_path(probes_out, replace=replace) as probes_temp,
         ):
             temp.write_bytes(data)
             recognizer_temp.write_bytes(own.graph)

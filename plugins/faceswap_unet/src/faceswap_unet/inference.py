@@ -9,14 +9,18 @@ file must carry, read from the checkpoint alone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import torch
 from torch import nn
 
-from faceswap_core.errors import ModelFileError
+from faceswap_core.config.convert import structure
+from faceswap_core.config.ranges import between, check_value
+from faceswap_core.errors import ConfigError, ModelFileError
 from faceswap_core.experiment.loop import read_pointer
 from faceswap_unet.checkpoint import (
     MODEL_FILE,
@@ -85,6 +89,26 @@ def resolve_checkpoint(path: str | Path) -> Path:
     )
 
 
+CROP_SIZES = between(32, 512)
+"""Crop sizes a U-Net checkpoint may declare (``ModelConfig.crop_size``)."""
+
+EMBEDDING_DIMS = between(8, 4096)
+"""Identity embedding sizes a checkpoint may declare (``RecognizerConfig.embedding_dim``)."""
+
+T = TypeVar("T")
+
+
+def _untrusted(folder: Path, check: Callable[[], T]) -> T:
+    """Run a config check on a checkpoint's ``state.json``: a bad value is a damaged model
+    file (exit 5), not a config error of the user's."""
+    try:
+        return check()
+    except ConfigError as exc:
+        raise ModelFileError(
+            f"{folder}: {exc}; the checkpoint is damaged or was not written by faceswap-unet"
+        ) from None
+
+
 def load_checkpoint_for_inference(path: str | Path, device: str = "cpu") -> LoadedCheckpoint:
     folder = resolve_checkpoint(path)
     state = read_state(folder)
@@ -93,10 +117,12 @@ def load_checkpoint_for_inference(path: str | Path, device: str = "cpu") -> Load
             raise ModelFileError(
                 f"{folder}: state.json lacks {key!r}; it is not a trained checkpoint"
             )
-    model_config = model_config_of(state)
-    for key in ("crop_size", "embedding_dim"):  # state.json is untrusted: no int() traceback
+    model_config = _untrusted(folder, lambda: model_config_of(state))
+    # state.json is untrusted: no int() traceback, no tensor of a negative size.
+    for key, valid in (("crop_size", CROP_SIZES), ("embedding_dim", EMBEDDING_DIMS)):
         if not isinstance(state[key], int) or isinstance(state[key], bool):
             raise ModelFileError(f"{folder}: state.json {key} {state[key]!r} is not an integer")
+        _untrusted(folder, partial(check_value, key, state[key], valid))
     generator = UNetSwapper(model_config, int(state["embedding_dim"]))
     tensors = read_tensors(folder / MODEL_FILE)
     load_weights(
@@ -115,12 +141,13 @@ def _recognizer(
     state: dict[str, Any], tensors: dict[str, torch.Tensor], folder: Path
 ) -> FrozenRecognizer | None:
     info = state.get("recognizer") or {}
-    from faceswap_core.config.convert import structure
-
-    config = structure(
-        {k: info[k] for k in ("arch", "weights", "embedding_dim", "name", "seed") if k in info},
-        RecognizerConfig,
-        path=f"{folder}/state.json.recognizer",
+    config = _untrusted(
+        folder,
+        lambda: structure(
+            {k: info[k] for k in ("arch", "weights", "embedding_dim", "name", "seed") if k in info},
+            RecognizerConfig,
+            path="state.json.recognizer",
+        ),
     )
     backbone = build_backbone(config)
     own = {

@@ -72,15 +72,21 @@ def load_backbone(model: Any, net: str, path: Path) -> None:
     torchvision model first, so a file of another network fails with a clear
     error instead of loading half its layers.
     """
-    import torch
     import torchvision
 
     from faceswap_core.errors import ModelFileError
+    from faceswap_unet.torch_files import load_state_file
 
     builder = getattr(torchvision.models, _TORCHVISION_BUILDERS[net])
     reference = builder(weights=None)
+    hint = (
+        f"it is not torchvision's {_TORCHVISION_BUILDERS[net]} state dict: "
+        f"put {BACKBONE_FILES[net]} there"
+    )
+    state = load_state_file(path, "LPIPS backbone", hint)
+    if not isinstance(state, dict):
+        raise ModelFileError(f"LPIPS backbone {path} holds a {type(state).__name__}; {hint}")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
         features = {
             key.removeprefix("features."): value
             for key, value in state.items()

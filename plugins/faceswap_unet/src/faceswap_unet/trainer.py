@@ -16,14 +16,14 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
 
 from faceswap_core.config.convert import unstructure
 from faceswap_core.config.schema import ExperimentConfig
-from faceswap_core.errors import ConfigError, ModelFileError
+from faceswap_core.errors import ConfigError, InputError, ModelFileError
 from faceswap_core.experiment.jsonlog import JsonLogger
 from faceswap_core.experiment.loop import (
     BaseLoopHook,
@@ -147,6 +147,10 @@ class TrainRunner:
             prepared = dataset.open(Path(dataset.config.root))
             if prepared.template != "arcface" and prepared.template != dataset.config.template:
                 raise ConfigError(f"{prepared.root}: crops use template {prepared.template}")
+            train = LfwSplit(prepared, "train", identities=prepared.identities())
+            val = LfwSplit(prepared, "val", identities=prepared.identities())
+            choice = choose_validation(train, val)
+            check_sizes(prepared.root, len(choice.train_indices))
         if self.config.early_stopping is not None and self.config.eval.every < 1:
             raise ConfigError("$.train.early_stopping needs train.eval.every >= 1")
 
@@ -161,6 +165,46 @@ class TrainRunner:
             return Session(self, config, WorkDir(work_dir), device, info).run(resume=resume)
         finally:
             distributed.teardown(info)
+
+
+class ValidationChoice(NamedTuple):
+    """Which images train and which validate (:func:`choose_validation`)."""
+
+    train_indices: list[int]
+    eval_split: LfwSplit
+    eval_indices: list[int]
+    source: str
+    reason: str | None
+
+
+def choose_validation(train: LfwSplit, val: LfwSplit) -> ValidationChoice:
+    """The val split when it has 2+ identities, else held-back train images, else the train
+    images themselves; ``reason`` says why when it is not the val split."""
+    kept, held = held_back(train.by_identity())
+    val_ids = {val.identity[i] for i in range(len(val))}
+    if len(val_ids) >= 2:
+        return ValidationChoice(
+            list(range(len(train))), val, list(range(len(val))), "val split", None
+        )
+    if held:
+        reason = (
+            f"the val split has {len(val_ids)} identities (2 needed for identity metrics); "
+            f"validating on {len(held)} held-back images of the train identities instead"
+        )
+        return ValidationChoice(kept, train, held, "held-back train images", reason)
+    reason = (
+        f"the val split has {len(val_ids)} identities and no train identity has a "
+        "second image to hold back; validating on the training images themselves "
+        "(the numbers measure fit, not generalisation)"
+    )
+    everything = list(range(len(train)))
+    return ValidationChoice(everything, train, everything, "train images", reason)
+
+
+def check_sizes(root: Path, train_images: int) -> None:
+    """Refuse a dataset with nothing to train on (before anything runs)."""
+    if not train_images:
+        raise InputError(f"{root}: the train split has no images; prepare a dataset with faces")
 
 
 class Session:
@@ -199,33 +243,13 @@ class Session:
         names = prepared.identities()
         train = LfwSplit(prepared, "train", identities=names)
         val = LfwSplit(prepared, "val", identities=names)
-        kept, held = held_back(train.by_identity())
-        val_ids = {val.identity[i] for i in range(len(val))}
-        if len(val_ids) >= 2:
-            self.train_split, self.train_indices = train, list(range(len(train)))
-            eval_split, eval_indices = val, list(range(len(val)))
-            source, reason = "val split", None
-        elif held:
-            self.train_split, self.train_indices = train, kept
-            eval_split, eval_indices = train, held
-            source = "held-back train images"
-            reason = (
-                f"the val split has {len(val_ids)} identities (2 needed for identity metrics); "
-                f"validating on {len(held)} held-back images of the train identities instead"
-            )
+        choice = choose_validation(train, val)
+        self.train_split, self.train_indices = train, choice.train_indices
+        eval_split, eval_indices = choice.eval_split, choice.eval_indices
+        source, reason = choice.source, choice.reason
+        if reason is not None:
             self.log("validation_fallback", "warning", reason=reason)
-        else:
-            self.train_split, self.train_indices = train, list(range(len(train)))
-            eval_split, eval_indices = train, list(range(len(train)))
-            source = "train images"
-            reason = (
-                f"the val split has {len(val_ids)} identities and no train identity has a "
-                "second image to hold back; validating on the training images themselves "
-                "(the numbers measure fit, not generalisation)"
-            )
-            self.log("validation_fallback", "warning", reason=reason)
-        if not self.train_indices:
-            raise ConfigError(f"{root}: the train split has no images")
+        check_sizes(root, len(self.train_indices))
         # Held-back images: every train image may be a swap source and fills the
         # retrieval gallery; each pair's own two images are still left out of it.
         gallery = eval_indices if reason is None else list(range(len(eval_split)))
@@ -395,6 +419,13 @@ class Session:
             )
             if self.discriminator is not None:
                 kept.append((batch["target"], out["output"].detach()))
+        if not math.isfinite(totals["loss_total"]):
+            # Stop before the step spreads NaN into every weight (and a run "finishes" on NaN).
+            raise ConfigError(
+                f"training diverged at step {step}: loss_total is {totals['loss_total']}; lower "
+                f"train.optimizer.lr (now {cfg.optimizer.lr:g}) or weight_decay "
+                f"({cfg.optimizer.weight_decay:g}), or check the loss weights"
+            )
         self.scaler.step(self.opt_g)
         self.scaler.update()
         self.sched_g.step()

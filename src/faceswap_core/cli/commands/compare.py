@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from faceswap_core.cli.options import ranged
+from faceswap_core.config.ranges import at_least
 from faceswap_core.experiment.compare import check_regressions, compare_runs
 
 
@@ -28,6 +30,7 @@ def _fmt(value: float | None) -> str:
     "tolerance",
     type=float,
     default=None,
+    callback=ranged(at_least(0)),
     metavar="TOL",
     help="Exit 6 when a gated metric of RUN_B ends worse than RUN_A's by more than TOL "
     "(only metrics whose direction the runs declare are gated).",

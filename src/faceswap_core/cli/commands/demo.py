@@ -12,6 +12,7 @@ from faceswap_core.cli.context import plugins_from
 from faceswap_core.config.schema import PipelineConfig
 from faceswap_core.errors import ConfigError, FaceswapError
 from faceswap_core.interfaces.face import Face, Image
+from faceswap_core.io.atomic import refuse_special
 from faceswap_core.io.encode import write_image
 from faceswap_core.io.provenance import SOFTWARE_NAME, read_provenance
 from faceswap_core.pipeline.image import Pipeline
@@ -50,21 +51,29 @@ def written_by_faceswap(path: Path) -> bool:
     return record is not None and (record.software or "").startswith(SOFTWARE_NAME)
 
 
-def check_outputs(folder: Path, overwrite: bool) -> None:
+def check_outputs(folder: Path, overwrite: bool) -> dict[str, bool]:
     """Refuse to replace a file faceswap did not write, unless ``--overwrite``.
 
     A rerun of the demo replaces its own earlier outputs (they carry
-    faceswap's provenance), so the quickstart can be run twice.
+    faceswap's provenance), so the quickstart can be run twice. Devices,
+    FIFOs, sockets and symbolic links are never replaced. Returns, per file,
+    whether its write may replace what is there: a file that appears after
+    this check is kept (the write fails) unless ``--overwrite``.
     """
     if folder.exists() and not folder.is_dir():
         raise ConfigError(f"demo output {folder} is a file; pass a folder with -o")
+    replace: dict[str, bool] = {}
     for name in DEMO_FILES:
         path = folder / name
-        if path.exists() and not overwrite and not written_by_faceswap(path):
+        refuse_special(path)
+        ours = path.is_file() and written_by_faceswap(path)
+        if path.exists() and not overwrite and not ours:
             raise ConfigError(
                 f"{path} exists and was not written by faceswap; pass --overwrite to replace "
                 "it or choose another folder with -o"
             )
+        replace[name] = overwrite or ours
+    return replace
 
 
 @click.command("demo")
@@ -81,7 +90,7 @@ def command(ctx: click.Context, output: str, model: str | None, overwrite: bool)
     Earlier demo outputs there are replaced; any other file needs --overwrite.
     Both are signed with C2PA when FACESWAP_C2PA_CERT and FACESWAP_C2PA_KEY are set.
     """
-    check_outputs(Path(output), overwrite)
+    replace = check_outputs(Path(output), overwrite)
     config = PipelineConfig() if model is None else PipelineConfig(swapper={"type": model})
     pipeline = Pipeline(config, plugins_from(ctx))
     source, target = demo_pair(pipeline)
@@ -91,9 +100,14 @@ def command(ctx: click.Context, output: str, model: str | None, overwrite: bool)
     folder.mkdir(parents=True, exist_ok=True)
     # The swapper's source type; signed too when FACESWAP_C2PA_CERT / _KEY name a signer.
     mark = pipeline.mark(target=target, source=identity)
-    write_image(folder / "swap.png", result.image, provenance=mark)
+    write_image(folder / "swap.png", result.image, provenance=mark, overwrite=replace["swap.png"])
     panels = [_face_panel(source, identity.face, target.shape[0]), target, result.image]
-    write_image(folder / "side_by_side.png", side_by_side(panels, target.shape[0]), provenance=mark)
+    write_image(
+        folder / "side_by_side.png",
+        side_by_side(panels, target.shape[0]),
+        provenance=mark,
+        overwrite=replace["side_by_side.png"],
+    )
     click.echo(
         f"swapped {len(result.swapped)} face(s) in ~{sum(result.timings.values()):.0f} ms; "
         f"wrote {folder / 'swap.png'} and {folder / 'side_by_side.png'}"

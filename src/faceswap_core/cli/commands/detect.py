@@ -18,6 +18,7 @@ from faceswap_core.cli.options import (
 )
 from faceswap_core.errors import ConfigError
 from faceswap_core.interfaces.face import Face, Image
+from faceswap_core.io.atomic import check_output_path
 from faceswap_core.io.encode import format_for_path, write_image
 from faceswap_core.pipeline.image import Pipeline
 
@@ -65,8 +66,7 @@ def command(
     """Detect faces in IMAGE (with the detector and limits of --config / --set)."""
     if draw is not None:
         format_for_path(draw)  # a bad suffix fails before the detector loads
-        if Path(draw).exists() and not overwrite:
-            raise ConfigError(f"{draw} already exists; pass --overwrite to replace it")
+        check_output_path(draw, overwrite=overwrite, what="--draw")
         if Path(draw).resolve() == Path(image).resolve():
             raise ConfigError(f"--draw {draw} would replace the input image; choose another name")
     resolved = apply_runtime_options(pipeline_config(config, overrides), runtime, providers)
@@ -74,7 +74,7 @@ def command(
     frame = pipeline.decode(Path(image), name="image")
     faces = pipeline.detect(frame)
     if draw is not None:
-        write_image(Path(draw), draw_faces(frame, faces), provenance=False)
+        write_image(Path(draw), draw_faces(frame, faces), provenance=False, overwrite=overwrite)
     if as_json:
         click.echo(json.dumps({"image": image, "faces": [f.to_dict() for f in faces]}, indent=2))
         return

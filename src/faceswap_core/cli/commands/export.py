@@ -12,17 +12,20 @@ import json
 from pathlib import Path
 from typing import Any
 
+import attrs
 import click
 
 from faceswap_core.cli.config_options import given_values, options_for, summary_line
 from faceswap_core.cli.context import plugins_from
-from faceswap_core.cli.options import runtime_options
+from faceswap_core.cli.options import ranged, runtime_options
+from faceswap_core.config.ranges import at_least, between
 from faceswap_core.export.run import run_export
 from faceswap_core.export.shapes import parse_shapes
 from faceswap_core.export.verify import DEFAULT_ATOL, VerificationError, verify
 from faceswap_core.interfaces import ExportReport
 from faceswap_core.pipeline.context import build_context
-from faceswap_core.plugin.kinds import EXPORTER
+from faceswap_core.plugin.kinds import EXPORTER, RUNTIME
+from faceswap_core.plugin.manager import FaceswapPlugins
 from faceswap_core.runtime.choice import runtime_ref
 
 JSON_HELP = "Print a JSON object as the last line of output (out, and the exporter's checks)."
@@ -85,10 +88,20 @@ def exporter_command(name: str, config: type[Any] | None, plugin: str) -> click.
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of random inputs.")
 @click.option(
     "--atol",
-    type=click.FloatRange(min=0.0),
+    type=float,
+    callback=ranged(at_least(0)),
     default=DEFAULT_ATOL,
     show_default=True,
     help="Largest absolute difference accepted per output.",
+)
+@click.option(
+    "--run-timeout",
+    "run_timeout",
+    type=float,
+    default=None,
+    callback=ranged(between(0.0, 86400.0)),
+    metavar="SECONDS",
+    help="Stop a run of the graph after this long (runtimes with run_timeout_s; default 60).",
 )
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
@@ -104,6 +117,7 @@ def verify_command(
     inputs_file: str | None,
     seed: int,
     atol: float,
+    run_timeout: float | None,
     as_json: bool,
 ) -> None:
     """Run the same inputs through two runtimes and compare every output.
@@ -113,11 +127,15 @@ def verify_command(
     the max and mean absolute difference per output; exits 5 when one
     exceeds --atol.
     """
-    context = build_context(plugins_from(ctx))
-    candidate_ref = runtime_ref(None, runtime or "tensorrt", providers or None)
+    manager = plugins_from(ctx)
+    context = build_context(manager)
+    candidate_ref = with_run_timeout(
+        manager, runtime_ref(None, runtime or "tensorrt", providers or None), run_timeout
+    )
+    reference_ref = with_run_timeout(manager, {"type": reference}, run_timeout)
     report = verify(
         Path(onnx_path),
-        reference=context.runtime_for({"type": reference}, path="--reference"),
+        reference=context.runtime_for(reference_ref, path="--reference"),
         candidate=context.runtime_for(candidate_ref, path="--runtime"),
         candidate_model=Path(engine) if engine else None,
         shapes=parse_shapes(shapes),
@@ -142,6 +160,20 @@ def verify_command(
             f"{report.candidate} differs from {report.reference}: output {worst.name!r} max abs "
             f"diff {worst.max_abs_diff:.3g} > atol {atol:g}"
         )
+
+
+def with_run_timeout(
+    plugins: FaceswapPlugins, ref: dict[str, Any], seconds: float | None
+) -> dict[str, Any]:
+    """``ref`` with ``run_timeout_s`` when given and the runtime's config has that field."""
+    if seconds is None:
+        return ref
+    config = plugins.registry(RUNTIME).get(str(ref["type"])).config
+    if config is None or not attrs.has(config):
+        return ref
+    if "run_timeout_s" not in {field.name for field in attrs.fields(config)}:
+        return ref
+    return {**ref, "run_timeout_s": seconds}
 
 
 BUILTIN: dict[str, click.Command] = {"verify": verify_command}

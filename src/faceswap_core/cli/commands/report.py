@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from faceswap_core.cli.options import checked_output
 from faceswap_core.eval.report import write_comparison, write_report
 
 
@@ -18,6 +19,7 @@ from faceswap_core.eval.report import write_comparison, write_report
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
+    callback=checked_output,
     help="HTML file to write (default RUN_DIR/report.html, or RUN_DIR/compare-<B>.html).",
 )
 @click.option("--json", "as_json", is_flag=True, help='Print {"report": PATH} as JSON.')

@@ -19,8 +19,10 @@ from faceswap_core.cli.options import (
     apply_runtime_options,
     config_options,
     pipeline_config,
+    ranged,
     runtime_options,
 )
+from faceswap_core.config.ranges import identity_threshold
 from faceswap_core.errors import EXIT_CODES, ConfigError
 from faceswap_core.io.encode import ENCODE_FORMATS, OUTPUT_FORMATS
 from faceswap_core.pipeline.batch import (
@@ -30,7 +32,7 @@ from faceswap_core.pipeline.batch import (
     prepare_output_folder,
     run_batch,
 )
-from faceswap_core.pipeline.image import Pipeline, check_threshold
+from faceswap_core.pipeline.image import Pipeline
 
 EXIT_HELP = "\b\nExit codes:\n" + "\n".join(
     f"  {code}  {text}" for code, text in EXIT_CODES.items()
@@ -137,6 +139,7 @@ class Reporter:
     "--threshold",
     type=float,
     default=None,
+    callback=ranged(identity_threshold),
     help="Identity distance for --faces reference: above 0, at most 2 (default: the recognizer's).",
 )
 @click.option(
@@ -198,7 +201,6 @@ def command(
     providers: tuple[str, ...],
 ) -> None:
     # Everything that can be checked without models is checked before any model loads.
-    check_threshold(threshold)
     if reference is not None and faces is None:
         faces = "reference"
     if faces == "reference" and reference is None:

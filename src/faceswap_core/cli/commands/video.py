@@ -10,7 +10,9 @@ import attrs
 import click
 
 from faceswap_core.cli.context import plugins_from
+from faceswap_core.cli.options import ranged
 from faceswap_core.config.loader import load_config, load_pipeline_config
+from faceswap_core.config.ranges import identity_threshold
 from faceswap_core.config.schema import PipelineConfig
 from faceswap_core.errors import EXIT_CODES, ConfigError
 from faceswap_core.io.video import parse_time
@@ -69,7 +71,13 @@ def _config(
 @click.option("--model-path", default=None, help="Model file or store name for inswapper/onnx.")
 @click.option("--faces", type=click.Choice(["all", "largest", "reference"]), default=None)
 @click.option("--reference", default=None, help="Image of the person to replace.")
-@click.option("--threshold", type=float, default=None, help="Identity distance for reference.")
+@click.option(
+    "--threshold",
+    type=float,
+    default=None,
+    callback=ranged(identity_threshold),
+    help="Identity distance for --faces reference: above 0, at most 2.",
+)
 @click.option(
     "--detect-every",
     type=int,

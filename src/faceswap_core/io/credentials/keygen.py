@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 
 from faceswap_core.errors import ConfigError
-from faceswap_core.io.atomic import atomic_path, atomic_write_bytes
+from faceswap_core.io.atomic import atomic_path, atomic_write_bytes, refuse_special
 from faceswap_core.io.credentials import sdk
 
 TEST_ORGANIZATION = "faceswap test credentials (untrusted)"
@@ -170,9 +170,9 @@ def make_test_chain(
     return TestChain(alg, ca_pem, signer.public_bytes(pem) + ca_pem, key)
 
 
-def _write_private(path: Path, data: bytes) -> None:
+def _write_private(path: Path, data: bytes, *, replace: bool) -> None:
     """Write a key readable by its owner only (0600), atomically."""
-    with atomic_path(path) as temp:
+    with atomic_path(path, replace=replace) as temp:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -185,19 +185,23 @@ def write_test_chain(
 
     :returns: the paths by role: ``ca``, ``cert``, ``key``.
     :raises ConfigError: a file exists and ``overwrite`` is false (nothing is written).
+    :raises OutputPathError: a path is a device, FIFO, socket or symbolic link (even with
+        ``overwrite``), or a file appeared there while the chain was made (without it).
     """
     target = Path(folder)
     paths = {role: target / name for role, name in CHAIN_FILES.items()}
-    existing = [str(p) for p in paths.values() if p.exists()]
+    for path in paths.values():
+        refuse_special(path)
+    existing = [str(p) for p in paths.values() if os.path.lexists(p)]
     if existing and not overwrite:
         raise ConfigError(
             f"{', '.join(existing)} already exist; choose another folder or pass --overwrite"
         )
     chain = make_test_chain(alg)
     target.mkdir(parents=True, exist_ok=True)
-    _write_private(paths["key"], chain.key)
-    atomic_write_bytes(paths["cert"], chain.cert)
-    atomic_write_bytes(paths["ca"], chain.ca)
+    _write_private(paths["key"], chain.key, replace=overwrite)
+    atomic_write_bytes(paths["cert"], chain.cert, replace=overwrite)
+    atomic_write_bytes(paths["ca"], chain.ca, replace=overwrite)
     return paths
 
 

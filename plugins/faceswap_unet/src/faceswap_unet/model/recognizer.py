@@ -25,6 +25,7 @@ from torch.nn import functional as F  # noqa: N812 (the torch convention)
 
 from faceswap_core.errors import ModelFileError
 from faceswap_unet.configs import RecognizerConfig
+from faceswap_unet.torch_files import load_state_file
 
 INPUT_SIZE = 112
 LAYERS: dict[str, list[int]] = {
@@ -164,15 +165,11 @@ def build_backbone(config: RecognizerConfig) -> nn.Module:
 
 def load_backbone_pth(backbone: nn.Module, path: Path) -> None:
     """Load an insightface ``backbone.pth`` (a plain state dict) without unpickling objects."""
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise ModelFileError(f"recognizer weights not found: {path}") from None
-    except Exception as exc:
-        raise ModelFileError(
-            f"{path} is not a loadable state dict ({type(exc).__name__}: {exc}); pass the "
-            "backbone.pth of an insightface arcface_torch run"
-        ) from None
+    state = load_state_file(
+        path,
+        "recognizer weights",
+        "pass the backbone.pth of an insightface arcface_torch run",
+    )
     if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
         state = state["state_dict"]
     if not isinstance(state, dict):

@@ -41,7 +41,7 @@ import os
 import shlex
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -111,6 +111,16 @@ VALIDATION_FACES: tuple[str, ...] = ("astronaut", "tom_hanks", "t1")
 DYNAMO_MIN_OPSET = 18
 TORCHSCRIPT_MAX_OPSET = 20
 RECORD_SUFFIX = ".export.json"
+
+
+def _embedder(trained: FrozenRecognizer) -> Callable[[np.ndarray[Any, Any]], np.ndarray[Any, Any]]:
+    """The training recognizer on N x 3 x S x S crops in [0, 1] (unit embeddings out)."""
+    module = RecognizerModule(trained).eval()
+
+    def embed_crops(crops: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        return embed(module, np.ascontiguousarray(crops, dtype=np.float32))
+
+    return embed_crops
 
 
 def record_path(out: Path) -> Path:
@@ -366,6 +376,8 @@ class UnetOnnxExporter:
         loaded = load_checkpoint_for_inference(source)
         metadata, size, dim = checked_metadata(loaded)
         trained = self._trained_recognizer(loaded)
+        # Calibration crops are read before any tracing: a missing dataset fails fast.
+        calibration = self._calibration(source, size, trained) if config.int8 else None
         rng = np.random.default_rng(config.seed)
         own = self._export_recognizer(trained, metadata, size, dim, rng)
         reference = ExportModule(loaded.generator).eval()
@@ -398,8 +410,8 @@ class UnetOnnxExporter:
         check_export(session, str(out), batch=session_batch)
         checks = self._validate(session, reference, size, dim, batches, rng)
         int8: dict[str, Any] | None = None
-        if config.int8:
-            data, int8 = self._int8(data, session, trained, source, size, props, session_batch)
+        if calibration is not None:
+            data, int8 = self._int8(data, session, calibration, props, session_batch)
         replace = self.config.force
         with (
             atomic_path(record, replace=replace) as record_temp,
@@ -431,7 +443,7 @@ class UnetOnnxExporter:
 
     # -- int8 ------------------------------------------------------------------------------
 
-    def _calibration(self, source: Path, size: int, embed_crops: Any) -> Calibration:
+    def _calibration(self, source: Path, size: int, trained: FrozenRecognizer) -> Calibration:
         """Crops of the run's validation split (or ``--calibration DIR``) with their embeddings."""
         config = self.config
         limit = config.calibration_crops + config.calibration_crops // (HOLDOUT_EVERY - 1)
@@ -447,15 +459,13 @@ class UnetOnnxExporter:
                 )
             context = self.context or build_context(get_plugins())
             crops, origin = run_crops(run, context, size, limit)
-        return calibration_set(crops, embed_crops, origin)
+        return calibration_set(crops, _embedder(trained), origin)
 
     def _int8(
         self,
         fp32: bytes,
         fp32_session: Any,
-        trained: FrozenRecognizer,
-        source: Path,
-        size: int,
+        calibration: Calibration,
         props: dict[str, str],
         batch: int | None,
     ) -> tuple[bytes, dict[str, Any]]:
@@ -463,19 +473,13 @@ class UnetOnnxExporter:
         import onnx
 
         config = self.config
-        module = RecognizerModule(trained).eval()
-
-        def embed_crops(crops: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-            return embed(module, np.ascontiguousarray(crops, dtype=np.float32))
-
-        calibration = self._calibration(source, size, embed_crops)
         fit, held = calibration.split()
         graph, how = quantize(fp32, calibration.feeds(fit), fmt=config.int8_format)
         data = self._finish(onnx.load_from_string(graph), props, "int8")
         session = OnnxRuntime().load(data)
         check_export(session, config.out, batch=batch)
         pairs = calibration.feeds(held)
-        delta = measure_delta(fp32_session, session, pairs, embed_crops)
+        delta = measure_delta(fp32_session, session, pairs, calibration.embed)
         limits = config.delta_limits()
         check_delta(delta, limits)
         timing = measure_speed(fp32, data, pairs[0])

@@ -66,11 +66,13 @@ class Calibration:
     :ivar crops: N x 3 x S x S float32 in [0, 1], the model's crop size.
     :ivar embeddings: N x D unit embeddings of the crops by the training recognizer.
     :ivar source: where the crops came from (``val split of RUN`` or a folder).
+    :ivar embed: the training recognizer, which embedded them (and embeds outputs for the delta).
     """
 
     crops: Array
     embeddings: Array
     source: str
+    embed: Embed
 
     def __len__(self) -> int:
         return int(self.crops.shape[0])
@@ -174,7 +176,7 @@ def calibration_set(crops: Array, embed: Embed, source: str, batch: int = 16) ->
     embeddings = np.concatenate(
         [embed(crops[start : start + batch]) for start in range(0, len(crops), batch)]
     ).astype(np.float32)
-    return Calibration(np.ascontiguousarray(crops, dtype=np.float32), embeddings, source)
+    return Calibration(np.ascontiguousarray(crops, dtype=np.float32), embeddings, source, embed)
 
 
 # -- quantization ----------------------------------------------------------------------------

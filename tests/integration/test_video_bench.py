@@ -50,6 +50,9 @@ def test_tiny_video_bench_record(tmp_path: Path) -> None:
     assert record["stream"]["frames_swapped"] == 12
     assert record["codec"] == "libx264"
     assert record["versions"]["faceswap-core"]
+    assert record["swapper"] == {"type": "classic", "precision": None, "max_batch": 1}
+    assert record["swap_batch"] == 4
+    assert record["runtime"]["runtime"] == "onnxruntime"
 
 
 def test_video_bench_table(tmp_path: Path) -> None:

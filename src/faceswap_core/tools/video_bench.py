@@ -17,8 +17,14 @@ The JSON record (:func:`run_video_bench`)::
     {"schema": 1, "kind": "video", "size": "1280x720", "frames": 100, "fps_in": 25,
      "runs": [{"detect_every": 1, "fps": ..., "stages": {...}, "stages_mean": {...}}, ...],
      "stream": {"detect_every": 5, "fps": ..., "stages_mean": {...}},
-     "model": "classic", "codec": "libx264", "preset": "veryfast",
+     "model": "classic", "swapper": {"type": "classic", "precision": null, "max_batch": 1},
+     "swap_batch": 4, "runtime": {...}, "codec": "libx264", "preset": "veryfast",
      "device": "...", "threads": 2, "peak_rss_mb": ..., "versions": {...}}
+
+``swapper`` says what swapped: its ``precision`` (an export's ``faceswap.precision``:
+``fp32``, ``fp16``, ``int8``) and the most crops it swaps in one run (``max_batch``, 0 for
+any); ``swap_batch`` is ``pipeline.video.swap_batch``, the most frames whose faces are
+swapped together when they wait for the swapper.
 """
 
 from __future__ import annotations
@@ -38,12 +44,19 @@ import numpy as np
 
 from faceswap_core.errors import ConfigError, NoFaceError
 from faceswap_core.experiment.env import cpu_model, usable_cpus
+from faceswap_core.interfaces import BatchSwapper
 from faceswap_core.interfaces.face import Image
 from faceswap_core.io.video import PRESET_CODECS, VideoReader, write_video
 from faceswap_core.pipeline.image import Pipeline
 from faceswap_core.pipeline.stream import stream
 from faceswap_core.pipeline.video import VIDEO_STAGES, swap_video
-from faceswap_core.tools.bench import BenchOptions, make_frame, package_versions, pipeline_config
+from faceswap_core.tools.bench import (
+    BenchOptions,
+    make_frame,
+    package_versions,
+    pipeline_config,
+    runtime_facts,
+)
 from faceswap_core.tools.samples import load_sample
 from faceswap_core.vision.crop import crop_around
 from faceswap_core.vision.selection import largest
@@ -172,6 +185,9 @@ def run_video_bench(
             "stages_mean": {k: round(v / count, 3) for k, v in totals.items()},
         },
         "model": str(config.swapper.get("type")),
+        "swapper": _swapper_facts(pipeline),
+        "swap_batch": pipeline.config.video.swap_batch,
+        "runtime": runtime_facts(pipeline),
         "codec": options.codec,
         "preset": PRESET_CODECS.get(options.codec),
         "device": cpu_model(),
@@ -181,14 +197,28 @@ def run_video_bench(
     }
 
 
+def _swapper_facts(pipeline: Pipeline) -> dict[str, Any]:
+    swapper = pipeline.swapper
+    session = getattr(swapper, "session", None)
+    metadata = getattr(session, "metadata", None) or {}
+    return {
+        "type": str(pipeline.config.swapper.get("type")),
+        "precision": metadata.get("faceswap.precision"),
+        "max_batch": swapper.max_batch if isinstance(swapper, BatchSwapper) else 1,
+    }
+
+
 def print_table(record: dict[str, Any], stages: Sequence[str] = VIDEO_STAGES) -> None:
     """The record as a table: one column per run, a row per stage (ms per frame), FPS last."""
     from rich.console import Console
     from rich.table import Table
 
+    precision = (record.get("swapper") or {}).get("precision")
     table = Table(
         title=f"faceswap bench --video {record['size']} @ {record['fps_in']} fps, "
         f"{record['frames']} frames, 1 face, {record['model']}"
+        + (f" ({precision})" if precision else "")
+        + f", swap batch up to {record.get('swap_batch', 1)}"
     )
     table.add_column("ms per frame")
     for run in record["runs"]:

@@ -19,7 +19,9 @@ Three threads do the work, connected by short queues
 (:mod:`faceswap_core.pipeline.stages`): one checks frames and runs the
 scheduled detections (several at once when frames wait, as one batched
 detector call), one analyses (scene cut, tracking, selection, landmarks,
-smoothing), one swaps and pastes, so they overlap on two cores.
+smoothing), one swaps and pastes (the faces of several waiting frames in
+one model run when the swapper batches, then each frame in order), so they
+overlap on two cores.
 ``faceswap video`` runs the same code between its decode and encode threads.
 """
 

@@ -87,18 +87,21 @@ def test_training_on_a_one_image_dataset_validates_on_that_image(
 
 
 @pytest.mark.parametrize(
-    "args",
+    ("args", "message"),
     [
-        ["bench-train", "--size", "100000"],
-        ["bench-train", "--batch", "0"],
-        ["bench-train", "--steps", "1000000000"],
-        ["bench-export", "--size", "8"],
+        (["bench-train", "--size", "100000"], "is not in the range"),
+        (["bench-train", "--batch", "0"], "is not in the range"),
+        (["bench-train", "--steps", "1000000000"], "is not in the range"),
+        # bench-export's options are its config class's fields (ExportBenchConfig)
+        (["bench-export", "--size", "8"], "$.size: must be between 32 and 512, got 8"),
+        (["bench-export", "--batch", "1", "--batch", "0"], "$.batch[1]: must be between 1"),
+        (["bench-export", "--arch", "huge"], "$.arch[0]: expected one of 'smoke'"),
     ],
 )
-def test_bench_sizes_are_bounded(plugins: FaceswapPlugins, args: list[str]) -> None:
+def test_bench_sizes_are_bounded(plugins: FaceswapPlugins, args: list[str], message: str) -> None:
     result = run(plugins, *args)
     assert result.exit_code == 2
-    assert "is not in the range" in result.output
+    assert message in result.output
 
 
 class NanLoss:

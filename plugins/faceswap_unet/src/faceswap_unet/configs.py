@@ -390,7 +390,8 @@ class OnnxExportConfig:
         return {**INT8_MAX_DELTA, **given}
 
 
-EXPORT_BENCH_ARCHS: tuple[str, ...] = ("smoke", "default", "baseline")
+BenchArch = Literal["smoke", "default", "baseline"]
+EXPORT_BENCH_ARCHS: tuple[BenchArch, ...] = ("smoke", "default", "baseline")
 """U-Nets ``faceswap bench-export`` knows: the smoke and baseline configs' and the default one."""
 
 
@@ -410,21 +411,17 @@ class ExportBenchConfig:
     :ivar frames: clip length of --video.
     """
 
-    arch: list[str] = attrs.field(
-        factory=lambda: list(EXPORT_BENCH_ARCHS),
-        validator=v.deep_iterable(v.in_(EXPORT_BENCH_ARCHS), v.instance_of(list)),
-    )
-    size: int | None = attrs.field(default=None, validator=v.optional([v.ge(32), v.le(512)]))
+    arch: list[BenchArch] = attrs.field(factory=lambda: list(EXPORT_BENCH_ARCHS))
+    size: int | None = attrs.field(default=None, validator=between(32, 512))
     batch: list[int] = attrs.field(
-        factory=lambda: [1, 4],
-        validator=[v.instance_of(list), each(between(1, MAX_EXPORT_BATCH))],
+        factory=lambda: [1, 4], validator=each(between(1, MAX_EXPORT_BATCH))
     )
-    threads: int | None = attrs.field(default=None, validator=v.optional([v.ge(1), v.le(1024)]))
-    repeat: int = attrs.field(default=20, validator=[v.ge(1), v.le(10_000)])
-    warmup: int = attrs.field(default=3, validator=[v.ge(0), v.le(1000)])
+    threads: int | None = attrs.field(default=None, validator=between(1, 1024))
+    repeat: int = attrs.field(default=20, validator=between(1, 10_000))
+    warmup: int = attrs.field(default=3, validator=between(0, 1000))
     int8: bool = True
     video: bool = False
-    frames: int = attrs.field(default=100, validator=[v.ge(10), v.le(10_000)])
+    frames: int = attrs.field(default=100, validator=between(10, 10_000))
 
 
 @attrs.frozen

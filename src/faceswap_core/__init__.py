@@ -21,6 +21,7 @@ from faceswap_core.version import __version__
 
 if TYPE_CHECKING:
     from faceswap_core.interfaces import (
+        AlignmentTemplate,
         Dataset,
         DatasetSplit,
         DescribedRuntime,
@@ -52,6 +53,7 @@ _LAZY: dict[str, str] = {
     "BuildContext": "faceswap_core.plugin.context",
     **dict.fromkeys(
         (
+            "AlignmentTemplate",
             "Dataset",
             "DescribedRuntime",
             "DatasetSplit",
@@ -92,6 +94,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "AlignmentTemplate",
     "BuildContext",
     "Dataset",
     "DatasetSplit",

@@ -63,7 +63,8 @@ def test_bench_architectures_are_the_shipped_configs_models() -> None:
     from faceswap_core.config.convert import structure
     from faceswap_core.config.loader import load_config
     from faceswap_unet.bench import ARCHITECTURES
-    from faceswap_unet.configs import EXPORT_BENCH_ARCHS, ModelConfig, TrainConfig
+    from faceswap_unet.configs import ModelConfig, TrainConfig
+    from faceswap_unet.specs import EXPORT_BENCH_ARCHS
 
     assert tuple(ARCHITECTURES) == EXPORT_BENCH_ARCHS
     assert ARCHITECTURES["default"] == (ModelConfig(), TrainConfig().recognizer.embedding_dim)

@@ -59,7 +59,7 @@ def exports(int8_run: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     for name, extra in (("fp32", []), ("int8", ["--int8"])):
         path = folder / name / "swapper.onnx"
         result = run_cli(
-            "export", "onnx", "--run", str(int8_run), "--out", str(path), "--json", *extra
+            "export", "onnx", "--run", str(int8_run), "-o", str(path), "--json", *extra
         )
         assert result.exit_code == 0, result.output
         out[name] = (path, last_json(result.stdout))
@@ -158,7 +158,7 @@ def test_an_int8_export_beyond_max_delta_exits_5_and_writes_nothing(
 ) -> None:
     out = tmp_path / "refused.onnx"
     result = run_cli(
-        "export", "onnx", "--run", str(int8_run), "--out", str(out), "--int8",
+        "export", "onnx", "--run", str(int8_run), "-o", str(out), "--int8",
         "--max-delta", "ssim=0",
     )  # fmt: skip
     assert result.exit_code == 5, result.output
@@ -177,7 +177,7 @@ def test_int8_calibrates_on_a_folder_of_crops(tiny: Path, int8_run: Path, tmp_pa
     out = tmp_path / "m.onnx"
     result = run_cli(
         "export", "onnx", "--checkpoint",
-        str(int8_run / "checkpoints" / "step-00000001.ckpt"), "--out", str(out), "--int8",
+        str(int8_run / "checkpoints" / "step-00000001.ckpt"), "-o", str(out), "--int8",
         "--calibration", str(folder), "--calibration-crops", "8", "--json",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -203,7 +203,7 @@ def test_bad_int8_options_exit_2_before_any_work(
     int8_run: Path, tmp_path: Path, args: list[str], message: str
 ) -> None:
     out = tmp_path / "m.onnx"
-    result = run_cli("export", "onnx", "--run", str(int8_run), "--out", str(out), *args)
+    result = run_cli("export", "onnx", "--run", str(int8_run), "-o", str(out), *args)
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert list(tmp_path.iterdir()) == []
@@ -212,7 +212,7 @@ def test_bad_int8_options_exit_2_before_any_work(
 def test_a_checkpoint_outside_a_run_needs_a_calibration_folder(tmp_path: Path) -> None:
     checkpoint = random_checkpoint(tmp_path / "lone.ckpt", seed=2)
     out = tmp_path / "out" / "m.onnx"
-    result = run_cli("export", "onnx", "--checkpoint", str(checkpoint), "--out", str(out), "--int8")
+    result = run_cli("export", "onnx", "--checkpoint", str(checkpoint), "-o", str(out), "--int8")
     assert result.exit_code == 2, result.output
     assert "--calibration DIR" in result.output
     assert not out.parent.exists() or list(out.parent.iterdir()) == []
@@ -223,7 +223,7 @@ def test_too_few_calibration_images_is_an_input_error(int8_run: Path, tmp_path: 
     folder.mkdir()
     out = tmp_path / "m.onnx"
     result = run_cli(
-        "export", "onnx", "--run", str(int8_run), "--out", str(out), "--int8",
+        "export", "onnx", "--run", str(int8_run), "-o", str(out), "--int8",
         "--calibration", str(folder),
     )  # fmt: skip
     assert result.exit_code != 0

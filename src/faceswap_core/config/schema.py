@@ -21,6 +21,8 @@ from faceswap_core.config.ranges import (
     MAX_PAIRS,
     above,
     between,
+    detect_interval,
+    swap_batch_size,
 )
 from faceswap_core.io.limits import LimitsConfig
 
@@ -81,7 +83,7 @@ class VideoConfig:
         encode threads.
     """
 
-    detect_every: int = attrs.field(default=5, validator=between(1, 1000))
+    detect_every: int = attrs.field(default=5, validator=detect_interval)
     smooth: Literal["none", "ema", "one-euro"] = "one-euro"
     min_cutoff: float = attrs.field(default=2.0, validator=between(0.0, 1000.0, low_open=True))
     beta: float = attrs.field(default=10.0, validator=between(0.0, 1000.0))
@@ -92,7 +94,7 @@ class VideoConfig:
     scene_cut: float = attrs.field(default=0.12, validator=between(0.0, 1.0, low_open=True))
     track_iou: float = attrs.field(default=0.3, validator=between(0.0, 1.0, low_open=True))
     detect_batch: int = attrs.field(default=4, validator=between(1, 64))
-    swap_batch: int = attrs.field(default=4, validator=between(1, 64))
+    swap_batch: int = attrs.field(default=4, validator=swap_batch_size)
     queue: int = attrs.field(default=4, validator=between(1, 64))
 
 
@@ -217,7 +219,8 @@ class EvalConfig:
         pipeline's landmarker (``pipeline.landmarker``).
     :ivar metrics: metric components, ``{type: NAME, **params}``; one that comes
         from a plugin that is not installed is skipped with the reason.
-    :ivar gallery_rows: rows of each best / median / worst gallery grid.
+    :ivar gallery_rows: rows of each best / median / worst contact sheet (the key keeps
+        its first name; ``gallery`` alone means the identity gallery of retrieval).
     """
 
     data: str | None = None
@@ -242,7 +245,7 @@ class ExperimentConfig:
     :ivar seed: seeds ``random``, numpy and torch (when present) for reproducible runs.
     :ivar plugins: pip requirements of plugin distributions the config needs,
         e.g. ``["faceswap-retinaface>=0.1"]``; checked before anything runs.
-    :ivar work_dir: output folder; ``--work-dir`` wins over it, and without
+    :ivar work_dir: output folder; ``train -o/--output`` wins over it, and without
         either runs go to ``./work_dirs/<name>-<timestamp>``.
     :ivar pipeline: the inference pipeline's components and options.
     :ivar data: the dataset runners read, ``{type: NAME, **params}`` (e.g.

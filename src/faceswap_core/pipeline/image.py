@@ -181,6 +181,23 @@ def _guarded(origin: str, what: str) -> Iterator[None]:
         ) from exc
 
 
+def unchanged_note(label: str, *, found: bool, changed: bool, marked: bool) -> str | None:
+    """The one warning every surface gives when an input comes out unchanged.
+
+    ``faceswap swap`` (per target), ``faceswap video`` (per video) and their
+    Python and REST forms say the same thing: no face was found, or faces were
+    found but none was selected (a ``--reference`` that never matched).
+
+    :param label: what was unchanged, e.g. ``target 'a.jpg'`` or ``video 'in.mp4'``.
+    :param marked: the output would have carried the provenance mark had it changed.
+    """
+    if changed:
+        return None
+    what = "found" if not found else "selected"
+    note = f"no face {what} in {label}; written unchanged"
+    return note + ", without the provenance mark" if marked else note
+
+
 def check_threshold(threshold: float | None) -> None:
     """A reference threshold must be finite, above 0 and at most 2 (a :class:`ConfigError`).
 
@@ -428,7 +445,9 @@ class Pipeline:
             embedding=self.swap_recognizer(),
         )
         swapper = self.swapper
-        aligned = alignment.align(image, face, swapper.crop_size, swapper.template)
+        aligned = alignment.align(
+            image, face, swapper.crop_size, swapper.template, plugins=self.plugins
+        )
         with self._guard(swapper):
             prepared = swapper.prepare_source(aligned.crop, aligned.face)
         ingredient = (
@@ -519,7 +538,9 @@ class Pipeline:
     def align(self, frame: Image, face: Face) -> alignment.AlignedFace:
         """One target face aligned for the swapper (its crop size and template)."""
         swapper = self.swapper
-        return alignment.align(frame, face, swapper.crop_size, swapper.template)
+        return alignment.align(
+            frame, face, swapper.crop_size, swapper.template, plugins=self.plugins
+        )
 
     def swap_aligned(
         self, aligned: Sequence[alignment.AlignedFace], identity: SourceIdentity

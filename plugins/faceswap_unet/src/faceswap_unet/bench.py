@@ -193,7 +193,7 @@ def export_architecture(
     )
     fp32 = folder / arch / "fp32" / "unet.onnx"
     report = UnetOnnxExporter(
-        OnnxExportConfig(out=str(fp32), checkpoint=str(checkpoint), seed=seed)
+        OnnxExportConfig(output=str(fp32), checkpoint=str(checkpoint), seed=seed)
     ).export()
     if not int8:
         return Exports(checkpoint, fp32, None, dict(report.summary), None)
@@ -201,12 +201,12 @@ def export_architecture(
     quantized = folder / arch / "int8" / "unet.onnx"
     int8_report = UnetOnnxExporter(
         OnnxExportConfig(
-            out=str(quantized),
+            output=str(quantized),
             checkpoint=str(checkpoint),
             seed=seed,
             int8=True,
             calibration=str(calibration),
-            max_delta=LOOSE_LIMITS,
+            max_delta=tuple(LOOSE_LIMITS),
         )
     ).export()
     return Exports(
@@ -327,18 +327,33 @@ def _row(batch: int, samples: dict[str, list[float]], diff: float, int8: bool) -
     return row
 
 
+VIDEO_SWAP_BATCH = 4
+"""``pipeline.video.swap_batch`` of the batched video runs (the default)."""
+
+
 def video_speed(exports: Exports, frames: int) -> dict[str, Any]:
     """``faceswap bench --video`` (detection every 5 frames, 1280x720) with the checkpoint on
-    torch (``unet``) and its fp32 and int8 exports (``onnx``), one after the other."""
+    torch (``unet``) and its fp32 and int8 exports (``onnx``), one after the other; each export
+    swaps frame by frame (``*_batch1``, ``--swap-batch 1``) and in batches of up to
+    :data:`VIDEO_SWAP_BATCH` waiting frames."""
     from faceswap_core.tools.video_bench import VideoBenchOptions, run_video_bench
 
-    models = {"torch": ("unet", exports.checkpoint), "onnxruntime": ("onnx", exports.fp32)}
-    if exports.int8 is not None:
-        models["onnxruntime_int8"] = ("onnx", exports.int8)
+    models: dict[str, tuple[str, Path, int]] = {"torch": ("unet", exports.checkpoint, 1)}
+    exported = {"onnxruntime": exports.fp32, "onnxruntime_int8": exports.int8}
+    for name, path in exported.items():
+        if path is not None:
+            models[f"{name}_batch1"] = ("onnx", path, 1)
+            models[name] = ("onnx", path, VIDEO_SWAP_BATCH)
     out: dict[str, Any] = {}
-    for name, (model, path) in models.items():
+    for name, (model, path, batch) in models.items():
         record = run_video_bench(
-            VideoBenchOptions(frames=frames, detect_every=(5,), model=model, model_path=str(path))
+            VideoBenchOptions(
+                frames=frames,
+                detect_every=(5,),
+                model=model,
+                model_path=str(path),
+                swap_batch=batch,
+            )
         )
         (run,) = record["runs"]
         out[name] = {
@@ -346,7 +361,11 @@ def video_speed(exports: Exports, frames: int) -> dict[str, Any]:
             "stream_fps": record["stream"]["fps"],
             "stages_mean": run["stages_mean"],
             "swap_batch": record.get("swap_batch"),
+            "precision": (record.get("swapper") or {}).get("precision"),
         }
+    for name in exported:
+        if name in out and out[f"{name}_batch1"]["fps"]:
+            out[f"{name}_batching_gain"] = round(out[name]["fps"] / out[f"{name}_batch1"]["fps"], 2)
     out["size"] = "1280x720"
     out["detect_every"] = 5
     out["frames"] = frames

@@ -23,6 +23,7 @@ from faceswap_core.config.ranges import (
     loss_weight,
     named_limits,
 )
+from faceswap_core.operations import RuleError, fields
 
 ComponentRef = dict[str, Any]
 
@@ -180,7 +181,7 @@ class EvalConfig:
     :ivar lpips: ``auto`` reports LPIPS when its backbone weights are present,
         ``off`` never; ``random`` uses a randomly initialised backbone (tests only:
         the numbers are not comparable to published LPIPS).
-    :ivar samples: rows of the ``samples/step_<step, 6 digits>.png`` gallery (0: none).
+    :ivar samples: rows of the ``samples/step_<step, 6 digits>.png`` contact sheet (0: none).
     """
 
     every: int = attrs.field(default=0, validator=between(0, MAX_STEPS))
@@ -321,7 +322,7 @@ CALIBRATION_CROPS = 64
 class OnnxExportConfig:
     """Export a trained U-Net checkpoint to ONNX for the onnx swapper, validated against torch.
 
-    :ivar out: the ONNX file to write; NAME.export.json (the validation record) goes beside it.
+    :ivar output: the ONNX file to write; NAME.export.json (the validation record) goes beside it.
     :ivar run: a training run folder: its best checkpoint is exported, else its last.
     :ivar checkpoint: a checkpoint folder (work_dirs/RUN/checkpoints/step-NNNNNNNN.ckpt).
     :ivar opset: the ONNX opset (18 or newer with the dynamo exporter; 11 to 20 with torchscript).
@@ -334,41 +335,64 @@ class OnnxExportConfig:
     :ivar exporter: dynamo (torch.export, torch's default) or torchscript (the older tracer,
         for opsets below 18 such as TensorRT 8 on JetPack 5 wants).
     :ivar seed: seed of the validation inputs.
-    :ivar force: overwrite out and its .export.json when they exist.
+    :ivar overwrite: replace the output and its .export.json when they exist.
     :ivar int8: write an int8 graph: ONNX Runtime static quantization of the fp32 export,
         calibrated on crops of the run's validation split (or --calibration), refused (exit 5,
         nothing written) when it departs from the fp32 export by more than --max-delta.
-    :ivar calibration: a folder of aligned face crops (PNG, JPEG...) to calibrate --int8 on,
-        instead of the run's validation split.
     :ivar calibration_crops: at most this many crops calibrate --int8 (a quarter more, held
         out, measure its departure from fp32).
     :ivar int8_format: qdq (QuantizeLinear/DequantizeLinear around float ops: ONNX Runtime
         and TensorRT read it) or qoperator (QLinearConv nodes).
-    :ivar max_delta: METRIC=LIMIT of --int8 against the fp32 export on held-out pairs
-        (repeatable; unnamed metrics keep their defaults): identity=0.02 (1 - cosine of the
-        outputs' embeddings), identity_source=0.02 (drop of the cosine to the source),
-        ssim=0.05 (1 - SSIM), psnr=30 (least PSNR in dB).
     """
 
-    out: str
+    output: str = fields.option(
+        "The ONNX file to write; NAME.export.json (the validation record) goes beside it.",
+        short="-o",
+        aliases=("--out",),
+        api_aliases=("out",),
+    )
     run: str | None = None
     checkpoint: str | None = None
-    opset: int = attrs.field(default=18, validator=[v.ge(11), v.le(30)])
+    opset: int = attrs.field(default=18, validator=between(11, 30))
     dynamic_batch: bool | None = None
     static: bool = False
-    batch: int | None = attrs.field(
-        default=None, validator=v.optional([v.ge(1), v.le(MAX_EXPORT_BATCH)])
-    )
+    batch: int | None = attrs.field(default=None, validator=between(1, MAX_EXPORT_BATCH))
     fp16: bool = False
     atol: float | None = attrs.field(default=None, validator=between(0.0, 1.0))
     exporter: Literal["dynamo", "torchscript"] = "dynamo"
-    seed: int = attrs.field(default=0, validator=v.ge(0))
-    force: bool = False
+    seed: int = attrs.field(default=0, validator=at_least(0))
+    overwrite: bool = fields.overwrite(
+        "Replace the output and its .export.json when they exist.",
+        aliases=("--force",),
+        api_aliases=("force",),
+    )
     int8: bool = False
-    calibration: str | None = None
-    calibration_crops: int = attrs.field(default=CALIBRATION_CROPS, validator=[v.ge(4), v.le(4096)])
+    calibration: str | None = fields.option(
+        "A folder of aligned face crops (PNG, JPEG...) to calibrate --int8 on, instead of the "
+        "run's validation split.",
+        default=None,
+        metavar="DIR",
+    )
+    calibration_crops: int = attrs.field(default=CALIBRATION_CROPS, validator=between(4, 4096))
     int8_format: Literal["qdq", "qoperator"] = "qdq"
-    max_delta: list[str] = attrs.field(factory=list, validator=named_limits(INT8_MAX_DELTA))
+    max_delta: tuple[str, ...] = fields.option(
+        "Largest departure of --int8 from the fp32 export on held-out pairs, METRIC=LIMIT "
+        "(repeatable; unnamed metrics keep their defaults): identity=0.02 (1 - cosine of the "
+        "outputs' embeddings), identity_source=0.02 (drop of the cosine to the source), "
+        "ssim=0.05 (1 - SSIM), psnr=30 (least PSNR in dB).",
+        factory=tuple,
+        validator=named_limits(INT8_MAX_DELTA),
+        metavar="METRIC=LIMIT",
+        repeatable=True,
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.int8 and self.fp16:
+            raise RuleError("{int8} and {fp16} are two precisions; pick one")
+        if not self.int8:
+            for name in ("calibration", "max_delta"):
+                if getattr(self, name):
+                    raise RuleError(f"{{{name}}} applies to int8 exports; add {{int8}}")
 
     @property
     def tolerance(self) -> float:
@@ -390,54 +414,9 @@ class OnnxExportConfig:
         return {**INT8_MAX_DELTA, **given}
 
 
-BenchArch = Literal["smoke", "default", "baseline"]
-EXPORT_BENCH_ARCHS: tuple[BenchArch, ...] = ("smoke", "default", "baseline")
-"""U-Nets ``faceswap bench-export`` knows: the smoke and baseline configs' and the default one."""
-
-
-@attrs.frozen
-class ExportBenchConfig:
-    """Latency of each U-Net in torch and in its ONNX exports (fp32, int8) on ONNX Runtime CPU.
-
-    :ivar arch: architectures to time: smoke, default, baseline (repeatable; default all three).
-    :ivar size: crop side (default: each architecture's own).
-    :ivar batch: batch sizes to time (repeatable; default 1 and 4, the video path's swap batch).
-    :ivar threads: threads for torch and ONNX Runtime alike (default: every usable CPU).
-    :ivar repeat: timed runs of each runtime per batch, taking turns.
-    :ivar warmup: untimed runs of each first.
-    :ivar int8: also export with --int8 and time the int8 graph.
-    :ivar video: also run the video benchmark (1280x720, detection every 5 frames) with the
-        checkpoint on torch and with each export.
-    :ivar frames: clip length of --video.
-    """
-
-    arch: list[BenchArch] = attrs.field(factory=lambda: list(EXPORT_BENCH_ARCHS))
-    size: int | None = attrs.field(default=None, validator=between(32, 512))
-    batch: list[int] = attrs.field(
-        factory=lambda: [1, 4], validator=each(between(1, MAX_EXPORT_BATCH))
-    )
-    threads: int | None = attrs.field(default=None, validator=between(1, 1024))
-    repeat: int = attrs.field(default=20, validator=between(1, 10_000))
-    warmup: int = attrs.field(default=3, validator=between(0, 1000))
-    int8: bool = True
-    video: bool = False
-    frames: int = attrs.field(default=100, validator=between(10, 10_000))
-
-
-@attrs.frozen
-class TrainBenchConfig:
-    """``faceswap bench-train``: training throughput of the default model."""
-
-    crop_size: int = 128
-    batch_size: int = 8
-    steps: int = 10
-    warmup: int = 2
-
-
 __all__ = [
     "CALIBRATION_CROPS",
     "DEFAULT_KAGGLE_DATASET",
-    "EXPORT_BENCH_ARCHS",
     "FP16_ATOL",
     "FP32_ATOL",
     "INT8_MAX_DELTA",
@@ -447,7 +426,6 @@ __all__ = [
     "CheckpointConfig",
     "EarlyStoppingConfig",
     "EvalConfig",
-    "ExportBenchConfig",
     "LfwConfig",
     "MaskLossConfig",
     "ModelConfig",

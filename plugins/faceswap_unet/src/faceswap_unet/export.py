@@ -74,7 +74,7 @@ from faceswap_core.swappers.export_recognizer import (
     companion_paths,
 )
 from faceswap_core.tools.samples import load_sample
-from faceswap_core.vision.align import TEMPLATES
+from faceswap_core.vision.align import fixed_templates
 from faceswap_unet.configs import FP32_ATOL, OnnxExportConfig
 from faceswap_unet.inference import ExportModule, LoadedCheckpoint, load_checkpoint_for_inference
 from faceswap_unet.model.deploy import REWRITES, deploy_form
@@ -253,10 +253,11 @@ def checked_metadata(loaded: LoadedCheckpoint) -> tuple[dict[str, str], int, int
         raise ModelFileError(f"{origin} is malformed: {exc}") from None
     size = metadata_int(origin, metadata, "faceswap.crop_size", CROP_SIZE_MIN, CROP_SIZE_MAX)
     dim = metadata_int(origin, metadata, "faceswap.embedding_dim", 1, MAX_EMBEDDING_DIM)
-    if metadata["faceswap.template"] not in TEMPLATES:
+    known = fixed_templates()
+    if metadata["faceswap.template"] not in known:
         raise ModelFileError(
             f"model {origin}: unknown template {metadata['faceswap.template']!r}; "
-            f"known: {', '.join(TEMPLATES)}"
+            f"known: {', '.join(known)}"
         )
     stride = 2**loaded.generator.config.depth
     if size % stride:
@@ -286,19 +287,6 @@ class UnetOnnxExporter:
         self.context = context
 
     # -- what to export --------------------------------------------------------------------
-
-    def _check_int8(self) -> None:
-        config = self.config
-        if config.int8 and config.fp16:
-            raise ConfigError("--int8 and --fp16 are two precisions; pick one")
-        if not config.int8:
-            for flag, given in (
-                ("--calibration", config.calibration is not None),
-                ("--max-delta", bool(config.max_delta)),
-            ):
-                if given:
-                    raise ConfigError(f"{flag} applies to int8 exports; add --int8")
-        config.delta_limits()  # a bad --max-delta item fails before any work
 
     def _mode(self) -> tuple[bool, int]:
         """(dynamic batch, the batch torch traces with)."""
@@ -339,11 +327,11 @@ class UnetOnnxExporter:
             raise ConfigError(f"--out {out} is a folder; give the ONNX file name")
         record = record_path(out)
         for path in (out, record, *companion_paths(out)):
-            refuse_special(path)  # a device, FIFO, socket or symlink: never, even with --force
-        if not self.config.force:
+            refuse_special(path)  # a device, FIFO, socket or symlink: never, even with --overwrite
+        if not self.config.overwrite:
             for existing in (out, record, *companion_paths(out)):
                 if os.path.lexists(existing):
-                    raise ConfigError(f"{existing} exists; pass --force to overwrite it")
+                    raise ConfigError(f"{existing} exists; pass --overwrite to replace it")
         return record
 
     def _check_opset(self) -> None:
@@ -366,11 +354,10 @@ class UnetOnnxExporter:
 
     def export(self) -> ExportReport:
         config = self.config
-        out = Path(config.out).expanduser()
+        out = Path(config.output).expanduser()
         record = self._check_out(out)
         recognizer_out, probes_out = companion_paths(out)
         dynamic, trace_batch = self._mode()
-        self._check_int8()
         self._check_opset()
         source = self._source()
         loaded = load_checkpoint_for_inference(source)
@@ -412,7 +399,7 @@ class UnetOnnxExporter:
         int8: dict[str, Any] | None = None
         if calibration is not None:
             data, int8 = self._int8(data, session, calibration, props, session_batch)
-        replace = self.config.force
+        replace = self.config.overwrite
         with (
             atomic_path(record, replace=replace) as record_temp,
             atomic_path(out, replace=replace) as temp,
@@ -477,7 +464,7 @@ class UnetOnnxExporter:
         graph, how = quantize(fp32, calibration.feeds(fit), fmt=config.int8_format)
         data = self._finish(onnx.load_from_string(graph), props, "int8")
         session = OnnxRuntime().load(data)
-        check_export(session, config.out, batch=batch)
+        check_export(session, config.output, batch=batch)
         pairs = calibration.feeds(held)
         delta = measure_delta(fp32_session, session, pairs, calibration.embed)
         limits = config.delta_limits()

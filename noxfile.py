@@ -291,7 +291,7 @@ def bench(session: nox.Session) -> None:
     session.run("faceswap", "bench-train", "--size", "128", "--batch", "8", env=env)
     session.run(
         "faceswap", "bench-export", "--batch", "1", "--batch", "4",
-        "--output", "work_dirs/bench/export.json", env=env,
+        "-o", "work_dirs/bench/export.json", env=env,
     )  # fmt: skip
 
 

@@ -586,7 +586,11 @@ def test_batched_swaps_give_exactly_the_frames_of_one_by_one_swaps(
     def run(swap_batch: int, pause: float) -> list[Frame]:
         frames = []
         for frame in faceswap.stream(
-            astro.frames[:20], identity, pipeline=pipe, swap_batch=swap_batch, detect_batch=1
+            astro.frames[:20],
+            identity,
+            pipeline=pipe,
+            swap_batch=swap_batch,
+            overrides=["pipeline.video.detect_batch=1"],
         ):
             time.sleep(pause)  # a slow consumer: frames pile up before the swapper
             frames.append(frame)

@@ -75,7 +75,7 @@ def test_report_on_a_full_disk(
     PILImage.open(tom_hanks_path).save(target)
     pairs = tmp_path / "pairs.csv"
     pairs.write_text(f"source,target\n{tom_hanks_path},{target}\n")
-    done = run(plugins, "eval", "--pairs", pairs, "--out", tmp_path / "ev", *FAST_EVAL)
+    done = run(plugins, "eval", "--pairs", pairs, "-o", tmp_path / "ev", *FAST_EVAL)
     assert done.exit_code == 0, done.output
     disk = small_disk("16k")  # report.html is about 170 KB
     disk_full_line(run(plugins, "report", tmp_path / "ev", "-o", disk / "r.html"))

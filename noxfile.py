@@ -266,9 +266,11 @@ def bench(session: nox.Session) -> None:
     """Per-stage latency at 720p gated against benchmarks/baseline.json (fails at 2x slower),
     the video path (1280x720 at 25 fps: detect every 1 and 5, and the stream), then training
     throughput (images/s at 128 px, batch 8; faceswap-unet's ``bench-train``:
-    CPU, plus CUDA with AMP when a GPU is present), then U-Net inference at 128 px, batch 1
-    and 8, in torch and in its ONNX export on ONNX Runtime with the same thread count
-    (faceswap-unet's ``bench-export``; the ratio is printed).
+    CPU, plus CUDA with AMP when a GPU is present), then U-Net inference of the smoke, default
+    and baseline architectures at batch 1 and 4 (the video path's swap batch), in torch and in
+    their fp32 and int8 ONNX exports on ONNX Runtime with the same thread count
+    (faceswap-unet's ``bench-export``; the ratios are printed, the record is
+    ``work_dirs/bench/export.json``).
 
     ``nox -s bench -- --update-baseline`` rewrites the baseline from this run instead;
     other arguments replace the default ``faceswap bench`` arguments.
@@ -288,8 +290,9 @@ def bench(session: nox.Session) -> None:
         session.run("faceswap", "bench", "--video", "--size", "1280x720", env=env)
     session.run("faceswap", "bench-train", "--size", "128", "--batch", "8", env=env)
     session.run(
-        "faceswap", "bench-export", "--size", "128", "--batch", "1", "--batch", "8", env=env
-    )
+        "faceswap", "bench-export", "--batch", "1", "--batch", "4",
+        "-o", "work_dirs/bench/export.json", env=env,
+    )  # fmt: skip
 
 
 @nox.session(python=PYTHON)

@@ -122,6 +122,7 @@ def swap_video(
     reference: ImageInput = None,
     threshold: float | None = None,
     detect_every: int | None = None,
+    swap_batch: int | None = None,
     smooth: str | None = None,
     smooth_params: Mapping[str, float] | Sequence[str] = (),
     codec: str | None = None,
@@ -163,6 +164,9 @@ def swap_video(
         recognizer's).
     :param detect_every: Run the detector every N frames and track faces in between (default:
         pipeline.video.detect_every).
+    :param swap_batch: Swap the faces of up to N waiting frames in one model run when the
+        swapper batches (an onnx export with a dynamic batch); 1 swaps frame by frame. The
+        output is the same (default: pipeline.video.swap_batch, 4).
     :param smooth: Temporal smoothing of face boxes and landmarks (default:
         pipeline.video.smooth).
     :param smooth_params: Smoothing parameter KEY=VALUE, KEY one of min_cutoff, beta, d_cutoff,
@@ -215,6 +219,7 @@ def stream(
     reference: ImageInput = None,
     threshold: float | None = None,
     detect_every: int | None = None,
+    swap_batch: int | None = None,
     smooth: str | None = None,
     smooth_params: Mapping[str, float] | Sequence[str] = (),
     fps: float = 25.0,
@@ -241,6 +246,9 @@ def stream(
         recognizer's).
     :param detect_every: Run the detector every N frames and track faces in between (default:
         pipeline.video.detect_every).
+    :param swap_batch: Swap the faces of up to N waiting frames in one model run when the
+        swapper batches (an onnx export with a dynamic batch); 1 swaps frame by frame. The
+        output is the same (default: pipeline.video.swap_batch, 4).
     :param smooth: Temporal smoothing of face boxes and landmarks (default:
         pipeline.video.smooth).
     :param smooth_params: Smoothing parameter KEY=VALUE, KEY one of min_cutoff, beta, d_cutoff,

@@ -117,6 +117,48 @@ def build_faceswap_export(
     return path, {"proj": proj, "mask": mask}
 
 
+def build_batchable_export(
+    path: Path, *, size: int = 112, dim: int = 128, recognizer: str = "dlib", seed: int = 1
+) -> tuple[Path, dict[str, np.ndarray]]:
+    """The export contract with every first dimension ``N`` (it runs any batch): the output
+    as :func:`build_faceswap_export`'s, the mask the channel mean of the target crop."""
+    rng = np.random.default_rng(seed)
+    proj = (rng.standard_normal((dim, 3)) * 2.0).astype(np.float32)
+    nodes = [
+        *_blend_with_source_colour(),
+        helper.make_node("ReduceMean", ["target"], ["mask"], axes=[1], keepdims=1),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "batchable_export",
+        [
+            helper.make_tensor_value_info("target", TensorProto.FLOAT, ["N", 3, size, size]),
+            helper.make_tensor_value_info("source", TensorProto.FLOAT, ["N", dim]),
+        ],
+        [
+            helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 3, size, size]),
+            helper.make_tensor_value_info("mask", TensorProto.FLOAT, ["N", 1, size, size]),
+        ],
+        initializer=[
+            numpy_helper.from_array(proj, "proj"),
+            numpy_helper.from_array(np.array([-1, 3, 1, 1], np.int64), "shape"),
+            numpy_helper.from_array(np.array(0.5, np.float32), "half"),
+        ],
+    )
+    model = helper.make_model(graph)
+    helper.set_model_props(
+        model,
+        {
+            "faceswap.crop_size": str(size),
+            "faceswap.template": "arcface",
+            "faceswap.recognizer": recognizer,
+            "faceswap.embedding_dim": str(dim),
+        },
+    )
+    _save(model, path)
+    return path, {"proj": proj}
+
+
 def build_arcface_like(path: Path, *, seed: int = 2) -> Path:
     """1x3x112x112 -> 1x512: a random linear map of the average-pooled crop."""
     rng = np.random.default_rng(seed)
@@ -153,6 +195,7 @@ def onnx_builders() -> dict[str, Callable[..., object]]:
     return {
         "inswapper": build_inswapper_like,
         "export": build_faceswap_export,
+        "batchable": build_batchable_export,
         "arcface": build_arcface_like,
     }
 

@@ -559,3 +559,49 @@ def test_waiting_frames_are_detected_in_one_batched_call(astro: Clip, t1_image: 
     assert all(frame.detected and frame.swapped for frame in out)
     assert sum(batches) == 16  # one detection per frame, none twice
     assert max(batches) > 1
+
+
+def test_batched_swaps_give_exactly_the_frames_of_one_by_one_swaps(
+    astro: Clip, t1_image: Image, onnx_builders: dict[str, Any], tmp_path: Path
+) -> None:
+    """Frames waiting for the swapper are swapped in one model run (pipeline.video.swap_batch);
+    tracking, smoothing and the temporal mask and colour blends see them in order, so every
+    frame equals the one-by-one frame exactly."""
+    path, _ = onnx_builders["batchable"](tmp_path / "swap.onnx")
+    pipe = Pipeline(
+        PipelineConfig(swapper={"type": "onnx", "model": str(path)}), FaceswapPlugins(strict=True)
+    )
+    identity = pipe.prepare_source(t1_image)
+    swapper = pipe.swapper
+    sizes: list[int] = []
+    batch_swap = swapper.swap_batch  # type: ignore[attr-defined]
+
+    def recording(crops: list[Image], faces: list[Face], source: Any) -> list[SwapOutput]:
+        sizes.append(len(crops))
+        result: list[SwapOutput] = batch_swap(crops, faces, source)
+        return result
+
+    swapper.swap_batch = recording  # type: ignore[attr-defined]
+
+    def run(swap_batch: int, pause: float) -> list[Frame]:
+        frames = []
+        for frame in faceswap.stream(
+            astro.frames[:20],
+            identity,
+            pipeline=pipe,
+            swap_batch=swap_batch,
+            overrides=["pipeline.video.detect_batch=1"],
+        ):
+            time.sleep(pause)  # a slow consumer: frames pile up before the swapper
+            frames.append(frame)
+        return frames
+
+    one_by_one = run(1, 0.0)
+    assert set(sizes) == {1}  # the onnx swapper's swap is a batch of one
+    sizes.clear()
+    batched = run(4, 0.1)
+    assert max(sizes) > 1  # some frames were really swapped together
+    assert len(one_by_one) == len(batched) == 20
+    for single, together in zip(one_by_one, batched, strict=True):
+        assert together.swapped == single.swapped == [together.faces[0].track_id]
+        assert np.array_equal(together.image, single.image), f"frame {single.index} differs"

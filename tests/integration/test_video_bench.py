@@ -52,20 +52,24 @@ def test_tiny_video_bench_record(tmp_path: Path) -> None:
     assert record["stream"]["frames_swapped"] == 12
     assert record["codec"] == "libx264"
     assert record["versions"]["faceswap-core"]
+    assert record["swapper"] == {"type": "classic", "precision": None, "max_batch": 1}
+    assert record["swap_batch"] == 4
+    assert record["runtime"]["runtime"] == "onnxruntime"
 
 
 def test_the_video_bench_honours_its_options(tmp_path: Path) -> None:
-    """--detect-every, --faces, --runtime/--providers, --set reach the video path."""
+    """--detect-every, --faces, --runtime/--providers, --set, --swap-batch reach the video path."""
     result = CliRunner().invoke(
         make_cli(FaceswapPlugins(strict=True)),
         [
             "bench", "--video", "--size", "256x144", "--frames", "10", "--detect-every", "2",
             "--faces", "2", "--runtime", "onnxruntime", "--providers", "cpu",
-            "--set", "pipeline.faces=largest", "--json",
+            "--set", "pipeline.faces=largest", "--swap-batch", "2", "--json",
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout.splitlines()[-1])["summary"]
+    assert record["swap_batch"] == 2
     assert [run["detect_every"] for run in record["runs"]] == [2]
     assert record["stream"]["detect_every"] == 2
     assert record["faces"] == 2

@@ -326,3 +326,27 @@ def test_video_smoothing_nan_is_exit_2_with_its_path(override: str, tmp_path: An
     assert result.exit_code == 2, result.output
     assert f"$.pipeline.{override.split('=')[0]}: must be a finite number" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_named_numbers_parse_known_names_once_as_finite_numbers() -> None:
+    from faceswap_core.config.convert import FieldValueError
+    from faceswap_core.config.ranges import named_numbers
+
+    names = {"ssim", "psnr"}
+    assert named_numbers(["ssim=0.05", " psnr = 30 "], names, field="f") == {
+        "ssim": 0.05,
+        "psnr": 30,
+    }
+    assert named_numbers([], names, field="f") == {}
+    for bad, reason in (
+        (["ssim"], "NAME=NUMBER"),
+        (["=1"], "NAME=NUMBER"),
+        (["lpips=0.1"], "unknown name 'lpips'"),
+        (["ssim=0.1", "ssim=0.2"], "twice"),
+        (["ssim=x"], "not a number"),
+        (["ssim=nan"], "finite"),
+        (["ssim=inf"], "finite"),
+        (["ssim=-1"], ">= 0"),
+    ):
+        with pytest.raises(FieldValueError, match=reason):
+            named_numbers(bad, names, field="max_delta")

@@ -320,3 +320,53 @@ def test_batches_depend_only_on_seed_and_batch_number(tiny: Path) -> None:
     )
     assert not torch.equal(other_rank[0]["target"], direct[0]["target"])
     assert direct[0]["target"].shape == (3, 3, 32, 32)
+
+
+# -- the inference form export traces ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize(("height", "width"), [(4, 4), (5, 9), (1, 1)])
+@torch.no_grad()
+def test_subpixel_conv_is_upsampling_then_convolution(bias: bool, height: int, width: int) -> None:
+    """The collapsed 2 x 2 kernels on the low-resolution input give the 3 x 3 convolution of
+    the nearest-up-sampled input, border pixels (zero padding) included."""
+    from faceswap_unet.model.deploy import SubPixelConv
+
+    torch.manual_seed(height * 10 + width)
+    conv = torch.nn.Conv2d(5, 7, 3, padding=1, bias=bias)
+    x = torch.randn(2, 5, height, width)
+    want = conv(torch.nn.functional.interpolate(x, scale_factor=2, mode="nearest"))
+    got = SubPixelConv(conv)(x)
+    assert got.shape == want.shape == (2, 7, 2 * height, 2 * width)
+    assert torch.allclose(got, want, atol=1e-5)
+
+
+def test_subpixel_conv_refuses_what_it_cannot_rewrite() -> None:
+    from faceswap_unet.model.deploy import SubPixelConv
+
+    for conv in (torch.nn.Conv2d(4, 4, 3, padding=1, stride=2), torch.nn.Conv2d(4, 4, 1)):
+        with pytest.raises(ValueError, match="3 x 3"):
+            SubPixelConv(conv)
+
+
+@pytest.mark.parametrize("injection", ["film", "adain"])
+@torch.no_grad()
+def test_the_inference_form_computes_what_the_trained_module_computes(injection: str) -> None:
+    from faceswap_unet.model.deploy import deploy_form
+
+    torch.manual_seed(0)
+    config = ModelConfig(
+        crop_size=32, base_channels=8, depth=2, bottleneck_blocks=1, injection=injection
+    )
+    model = UNetSwapper(config, 16).eval()
+    for parameter in model.parameters():  # training starts the injections at zero: wake them
+        parameter.add_(torch.randn_like(parameter) * 0.1)
+    before = {name: value.clone() for name, value in model.state_dict().items()}
+    deployed = deploy_form(model)
+    target, source = torch.rand(3, 3, 32, 32), torch.nn.functional.normalize(torch.randn(3, 16))
+    for got, want in zip(deployed(target, source), model(target, source), strict=True):
+        assert torch.allclose(got, want, atol=1e-5)
+    assert not any(isinstance(m, torch.nn.Upsample) for m in deployed.modules())
+    after = model.state_dict()
+    assert all(torch.equal(before[name], after[name]) for name in before)  # untouched

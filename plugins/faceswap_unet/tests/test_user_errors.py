@@ -87,18 +87,22 @@ def test_training_on_a_one_image_dataset_validates_on_that_image(
 
 
 @pytest.mark.parametrize(
-    "args",
+    ("args", "message"),
     [
-        ["bench-train", "--size", "100000"],
-        ["bench-train", "--batch", "0"],
-        ["bench-train", "--steps", "1000000000"],
-        ["bench-export", "--size", "8"],
+        (["bench-train", "--size", "100000"], "size: must be between 32 and 512, got 100000"),
+        (["bench-train", "--batch", "0"], "batch: must be between 1 and 4096, got 0"),
+        (["bench-train", "--steps", "1000000000"], "steps: must be between 1 and 100000"),
+        # bench-export's options are its spec's fields (faceswap_unet.specs.ExportBenchSpec)
+        (["bench-export", "--size", "8"], "size: must be between 32 and 512, got 8"),
+        (["bench-export", "--batch", "1", "--batch", "0"], "batch[1]: must be between 1"),
+        (["bench-export", "--arch", "huge"], "'huge' is not one of 'smoke'"),
+        (["bench-export", "--frames", "20"], "--frames sets the clip length of --video"),
     ],
 )
-def test_bench_sizes_are_bounded(plugins: FaceswapPlugins, args: list[str]) -> None:
+def test_bench_sizes_are_bounded(plugins: FaceswapPlugins, args: list[str], message: str) -> None:
     result = run(plugins, *args)
     assert result.exit_code == 2
-    assert "is not in the range" in result.output
+    assert message in result.output
 
 
 class NanLoss:

@@ -18,7 +18,7 @@ several routes.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any, NamedTuple, cast
 
 import attrs
@@ -201,6 +201,9 @@ image_quality = between(1, 100)
 detect_interval = between(1, 1000)
 """``detect_every``: run the detector on every Nth frame and track in between."""
 
+swap_batch_size = between(1, 64)
+"""``pipeline.video.swap_batch`` and ``--swap-batch``: frames whose faces are swapped in one run."""
+
 video_crf = between(0, 63)
 """Constant quality of the video encoder (``--crf``): 0 lossless .. 63 worst for x264/x265."""
 
@@ -223,12 +226,62 @@ MAX_FRAMES_PER_VIDEO = 1000
 """Frames sampled from one evaluation video: each is decoded, kept as a file and swapped."""
 
 
+def named_numbers(items: Iterable[str], names: Collection[str], *, field: str) -> dict[str, float]:
+    """``["ssim=0.05", ...]`` -> ``{"ssim": 0.05}``: known names, each once, finite numbers >= 0.
+
+    :raises FieldValueError: naming ``field`` and the item at fault.
+    """
+    parsed: dict[str, float] = {}
+    for item in items:
+        name, sep, text = str(item).partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise FieldValueError(field, f"expected NAME=NUMBER, got {item!r}")
+        if name not in names:
+            raise FieldValueError(
+                field, f"unknown name {name!r} in {item!r}; known: {', '.join(sorted(names))}"
+            )
+        if name in parsed:
+            raise FieldValueError(field, f"names {name} twice")
+        try:
+            value = float(text)
+        except ValueError:
+            raise FieldValueError(field, f"{item!r}: {text.strip()!r} is not a number") from None
+        if not math.isfinite(value) or value < 0:
+            raise FieldValueError(field, f"{item!r}: must be a finite number >= 0")
+        parsed[name] = value
+    return parsed
+
+
+@attrs.frozen
+class NamedLimits:
+    """A list of ``NAME=NUMBER`` strings (``--max-delta ssim=0.05``): see :func:`named_numbers`.
+
+    :ivar names: the names an item may give (the surface generators read them too).
+    """
+
+    names: tuple[str, ...]
+
+    def __call__(self, _: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is None:
+            return
+        if isinstance(value, str):
+            raise FieldValueError(attribute.name, f"expected a list of NAME=NUMBER, got {value!r}")
+        named_numbers(value, self.names, field=attribute.name)
+
+
+def named_limits(names: Collection[str]) -> NamedLimits:
+    """A list of ``NAME=NUMBER`` strings, each name from ``names``, each number finite and >= 0."""
+    return NamedLimits(tuple(names))
+
+
 __all__ = [
     "MAX_FRAMES_PER_VIDEO",
     "MAX_IDENTITY_DISTANCE",
     "MAX_PAIRS",
     "MAX_STEPS",
     "Each",
+    "NamedLimits",
     "OneOf",
     "Range",
     "Validator",
@@ -246,9 +299,12 @@ __all__ = [
     "image_quality",
     "learning_rate",
     "loss_weight",
+    "named_limits",
+    "named_numbers",
     "one_of",
     "range_of",
     "regression_tolerance",
+    "swap_batch_size",
     "video_crf",
     "weight_decay",
 ]

@@ -22,6 +22,7 @@ from faceswap_core.config.ranges import (
     above,
     between,
     detect_interval,
+    swap_batch_size,
 )
 from faceswap_core.io.limits import LimitsConfig
 
@@ -74,6 +75,10 @@ class VideoConfig:
     :ivar track_iou: least box overlap to keep a face's track id at a detection.
     :ivar detect_batch: at most this many scheduled detections run as one batch
         when frames wait for the detector (never waiting to fill a batch).
+    :ivar swap_batch: at most this many frames' faces are swapped in one model run
+        when frames wait for the swapper and it batches (the ``onnx`` swapper on a
+        dynamic-batch export); never waiting to fill a batch. The frames come out
+        exactly as swapped one by one.
     :ivar queue: frames in flight between the decode, detect, analyse, swap and
         encode threads.
     """
@@ -89,6 +94,7 @@ class VideoConfig:
     scene_cut: float = attrs.field(default=0.12, validator=between(0.0, 1.0, low_open=True))
     track_iou: float = attrs.field(default=0.3, validator=between(0.0, 1.0, low_open=True))
     detect_batch: int = attrs.field(default=4, validator=between(1, 64))
+    swap_batch: int = attrs.field(default=4, validator=swap_batch_size)
     queue: int = attrs.field(default=4, validator=between(1, 64))
 
 

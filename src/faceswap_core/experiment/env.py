@@ -117,6 +117,28 @@ def usable_cpus() -> int:
     return os.cpu_count() or 1
 
 
+INT8_CPU_FLAGS: tuple[str, ...] = (
+    "avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8", "asimddp", "i8mm",
+)  # fmt: skip
+"""The ``/proc/cpuinfo`` flags that decide int8 speed: x86 VNNI (``avx512_vnni``,
+``avx_vnni``) and AMX, Arm's dot product (``asimddp``) and ``i8mm``."""
+
+
+def cpu_flags(names: tuple[str, ...] = INT8_CPU_FLAGS) -> dict[str, bool]:
+    """Which of ``names`` the CPU reports (Linux ``/proc/cpuinfo``; all False elsewhere)."""
+    found: set[str] = set()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                key, _, value = line.partition(":")
+                if key.strip().lower() in ("flags", "features"):
+                    found.update(value.split())
+                    break
+    except OSError:
+        pass
+    return {name: name in found for name in names}
+
+
 def cpu_info() -> dict[str, Any]:
     """CPU model, logical CPUs of the machine, and CPUs usable by this process."""
     return {"model": cpu_model(), "count": os.cpu_count(), "usable": usable_cpus()}

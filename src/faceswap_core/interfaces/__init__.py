@@ -16,12 +16,13 @@ from faceswap_core.interfaces.face import Face, FloatArray, Image
 from faceswap_core.interfaces.jobs import DetachedJobs, JobsRunner, Runner, Work, WorkRunner
 from faceswap_core.interfaces.models import ModelLocator
 from faceswap_core.interfaces.runtime import DescribedRuntime, InferenceSession, Runtime
-from faceswap_core.interfaces.swap import ChecksRecognizer, SwapOutput, Swapper
+from faceswap_core.interfaces.swap import BatchSwapper, ChecksRecognizer, SwapOutput, Swapper
 from faceswap_core.interfaces.train import Dataset, DatasetSplit, Loss
 from faceswap_core.interfaces.vision import Detector, Landmarker, ModelInfo, Recognizer
 
 __all__ = [
     "AlignmentTemplate",
+    "BatchSwapper",
     "ChecksRecognizer",
     "Dataset",
     "DatasetSplit",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
@@ -61,4 +62,22 @@ class ChecksRecognizer(Protocol):
     def check_recognizer(self, name: str, recognizer: Recognizer) -> None: ...
 
 
-__all__ = ["ChecksRecognizer", "SwapOutput", "Swapper"]
+@runtime_checkable
+class BatchSwapper(Protocol):
+    """A swapper that swaps several aligned crops of one source in one model run.
+
+    The video path hands it the faces of the frames that wait for the swapper
+    (``pipeline.video.swap_batch``); result ``i`` must be what ``swap`` gives for
+    crop ``i`` alone. ``max_batch`` is the most crops one call takes (0: any);
+    a swapper that cannot batch a given model returns 1 and is called per crop.
+    """
+
+    @property
+    def max_batch(self) -> int: ...
+
+    def swap_batch(
+        self, crops: Sequence[Image], faces: Sequence[Face], source: Any
+    ) -> list[SwapOutput]: ...
+
+
+__all__ = ["BatchSwapper", "ChecksRecognizer", "SwapOutput", "Swapper"]

@@ -63,6 +63,11 @@ class BenchSpec:
         metavar="N",
     )
     video: bool = fields.flag("Benchmark the video path (swap_video and stream) instead.")
+    swap_batch: int | None = fields.swap_batch(
+        "With --video: swap the faces of up to N waiting frames in one model run (1: frame by "
+        "frame; default pipeline.video.swap_batch, 4). The record names the swapper's "
+        "precision and batch."
+    )
     frames: int | None = fields.option(
         f"Clip length for --video (default {DEFAULT_FRAMES}).",
         default=None,
@@ -115,6 +120,8 @@ class BenchSpec:
         else:
             if self.frames is not None:
                 raise RuleError("{frames} sets the clip length of {video}; add --video or drop it")
+            if self.swap_batch is not None:
+                raise RuleError("{swap_batch} sets the video path's batch; add --video or drop it")
         if self.tolerance and self.baseline is None:
             raise RuleError("{tolerance} needs {baseline} FILE to compare against")
 

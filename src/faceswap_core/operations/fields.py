@@ -11,7 +11,7 @@ default and its validator (always from :mod:`faceswap_core.config.ranges`).
 The fields shared by several operations are declared once here (``output``,
 ``overwrite``, ``config``, ``overrides``, ``runtime``, ``providers``,
 ``json``, ``faces``, ``reference``, ``threshold``, ``format``, ``quality``,
-``detect_every``, ``smooth``, ``baseline``, ``tolerance``, ``model``,
+``detect_every``, ``swap_batch``, ``smooth``, ``baseline``, ``tolerance``, ``model``,
 ``model_path``...). Adding an option to an operation is one line in its spec;
 adding one to every operation that runs the pipeline is one factory here.
 """
@@ -31,6 +31,7 @@ from faceswap_core.config.ranges import (
     identity_threshold,
     image_quality,
     one_of,
+    swap_batch_size,
 )
 from faceswap_core.config.ranges import gpus_per_worker as gpu_share
 from faceswap_core.io.encode import ENCODE_FORMATS, normalize_format
@@ -122,7 +123,9 @@ def option(
     """
     info = Surface(help=help, **surface)
     if info.choices is not None:
-        chosen = one_of(info.choices)
+        chosen: Validator = one_of(info.choices)
+        if info.repeatable:  # each value given is one of the choices
+            chosen = each(chosen)
         validator = chosen if validator is None else attrs.validators.and_(chosen, validator)
     if default is _NO_DEFAULT and factory is None:
         info = attrs.evolve(info, required=True)
@@ -293,6 +296,21 @@ def detect_every() -> Any:
     )
 
 
+def swap_batch(help: str = "") -> Any:
+    """``--swap-batch N``: the most frames whose faces one swapper run takes."""
+    text = help or (
+        "Swap the faces of up to N waiting frames in one model run when the swapper batches "
+        "(an onnx export with a dynamic batch); 1 swaps frame by frame. The output is the same "
+        "(default: pipeline.video.swap_batch, 4)."
+    )
+    return option(
+        text,
+        default=None,
+        validator=swap_batch_size,
+        metavar="N",
+    )
+
+
 def smooth() -> Any:
     """``--smooth none|ema|one-euro``: temporal smoothing of boxes and landmarks."""
     return option(
@@ -409,6 +427,7 @@ __all__ = [
     "smooth",
     "source",
     "surface_of",
+    "swap_batch",
     "threshold",
     "tolerance",
     "workers",

@@ -102,6 +102,7 @@ class VideoSpec:
     reference: Any = fields.reference()
     threshold: float | None = fields.threshold()
     detect_every: int | None = fields.detect_every()
+    swap_batch: int | None = fields.swap_batch()
     smooth: str | None = fields.smooth()
     smooth_params: tuple[str, ...] = _smooth_params()
     codec: str | None = fields.option("Video encoder (default libx264).", default=None)
@@ -176,10 +177,13 @@ class VideoSpec:
         return face_selection(self.faces, self.reference)
 
     def video_options(self) -> dict[str, Any]:
-        """The ``pipeline.video`` overrides given: ``detect_every``, ``smooth`` and its params."""
+        """The ``pipeline.video`` overrides given: ``detect_every``, ``swap_batch``, ``smooth``
+        and its params."""
         options: dict[str, Any] = dict(parse_smooth_params(self.smooth_params))
         if self.detect_every is not None:
             options["detect_every"] = self.detect_every
+        if self.swap_batch is not None:
+            options["swap_batch"] = self.swap_batch
         if self.smooth is not None:
             options["smooth"] = self.smooth
         return options
@@ -207,6 +211,7 @@ class StreamSpec:
     reference: Any = fields.reference()
     threshold: float | None = fields.threshold()
     detect_every: int | None = fields.detect_every()
+    swap_batch: int | None = fields.swap_batch()
     smooth: str | None = fields.smooth()
     smooth_params: tuple[str, ...] = _smooth_params()
     fps: float = fields.option(
@@ -232,10 +237,13 @@ class StreamSpec:
         parse_smooth_params(self.smooth_params)
 
     def video_options(self) -> dict[str, Any]:
-        """The ``pipeline.video`` overrides given: ``detect_every``, ``smooth`` and its params."""
+        """The ``pipeline.video`` overrides given: ``detect_every``, ``swap_batch``, ``smooth``
+        and its params."""
         options: dict[str, Any] = dict(parse_smooth_params(self.smooth_params))
         if self.detect_every is not None:
             options["detect_every"] = self.detect_every
+        if self.swap_batch is not None:
+            options["swap_batch"] = self.swap_batch
         if self.smooth is not None:
             options["smooth"] = self.smooth
         return options

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -38,6 +38,7 @@ from faceswap_core.errors import (
     UnknownComponentError,
 )
 from faceswap_core.interfaces import (
+    BatchSwapper,
     ChecksRecognizer,
     Detector,
     Face,
@@ -46,6 +47,7 @@ from faceswap_core.interfaces import (
     Landmarker,
     ModelLocator,
     Recognizer,
+    SwapOutput,
     Swapper,
 )
 from faceswap_core.io.credentials.signer import C2paSigner, load_signer
@@ -528,11 +530,48 @@ class Pipeline:
         """Align one target face (with its landmarks), swap it, and build its paste mask."""
         swapper = self.swapper
         with timer.stage("align"):
-            aligned = alignment.align(
-                frame, face, swapper.crop_size, swapper.template, plugins=self.plugins
-            )
+            aligned = self.align(frame, face)
         with timer.stage("swap"), self._guard(swapper):
             result = swapper.swap(aligned.crop, aligned.face, identity.prepared)
+        return self.finish(face, aligned, result, timer)
+
+    def align(self, frame: Image, face: Face) -> alignment.AlignedFace:
+        """One target face aligned for the swapper (its crop size and template)."""
+        swapper = self.swapper
+        return alignment.align(
+            frame, face, swapper.crop_size, swapper.template, plugins=self.plugins
+        )
+
+    def swap_aligned(
+        self, aligned: Sequence[alignment.AlignedFace], identity: SourceIdentity
+    ) -> list[SwapOutput]:
+        """Swap several aligned crops of one source: in batches when the swapper batches
+        (:class:`~faceswap_core.interfaces.BatchSwapper`), else one by one. Result ``i``
+        is what :meth:`render` gets for crop ``i`` alone."""
+        swapper = self.swapper
+        limit = swapper.max_batch if isinstance(swapper, BatchSwapper) else 1
+        size = len(aligned) if limit == 0 else max(1, limit)
+        results: list[SwapOutput] = []
+        with self._guard(swapper):
+            for start in range(0, len(aligned), size):
+                chunk = aligned[start : start + size]
+                if len(chunk) == 1 or not isinstance(swapper, BatchSwapper):
+                    results.extend(swapper.swap(a.crop, a.face, identity.prepared) for a in chunk)
+                else:
+                    crops, faces = [a.crop for a in chunk], [a.face for a in chunk]
+                    done = swapper.swap_batch(crops, faces, identity.prepared)
+                    if len(done) != len(chunk):
+                        raise ComponentError(
+                            f"{self._origins.get(id(swapper), 'the swapper')} swapped "
+                            f"{len(done)} crops for a batch of {len(chunk)}"
+                        )
+                    results.extend(done)
+        return results
+
+    def finish(
+        self, face: Face, aligned: alignment.AlignedFace, result: SwapOutput, timer: StageTimer
+    ) -> RenderedFace:
+        """The paste mask (and colour match) of one swapped crop: ready to paste."""
         with timer.stage("paste"):
             mask = paste_mask(
                 self.config.paste,

@@ -19,7 +19,9 @@ Three threads do the work, connected by short queues
 (:mod:`faceswap_core.pipeline.stages`): one checks frames and runs the
 scheduled detections (several at once when frames wait, as one batched
 detector call), one analyses (scene cut, tracking, selection, landmarks,
-smoothing), one swaps and pastes, so they overlap on two cores.
+smoothing), one swaps and pastes (the faces of several waiting frames in
+one model run when the swapper batches, then each frame in order), so they
+overlap on two cores.
 ``faceswap video`` runs the same code between its decode and encode threads.
 """
 
@@ -37,6 +39,7 @@ from faceswap_core.config.convert import structure, unstructure
 from faceswap_core.config.ranges import check_value, frame_rate
 from faceswap_core.config.schema import VideoConfig
 from faceswap_core.errors import ConfigError
+from faceswap_core.interfaces import SwapOutput
 from faceswap_core.interfaces.face import Face, FloatArray, Image
 from faceswap_core.pipeline.image import (
     ImageInput,
@@ -47,6 +50,7 @@ from faceswap_core.pipeline.image import (
 )
 from faceswap_core.pipeline.stages import Batch, staged
 from faceswap_core.pipeline.timing import StageTimer
+from faceswap_core.vision.align import AlignedFace
 from faceswap_core.vision.selection import SELECTIONS, identity_distance
 from faceswap_core.vision.smoothing import ColorBlend, FaceSmoother, MaskBlend, make_filter
 from faceswap_core.vision.tracking import SceneCutDetector, Track, Tracker, flow_frame
@@ -266,7 +270,35 @@ class FramePainter:
         self._blends: dict[int, tuple[MaskBlend, ColorBlend]] = {}
 
     def __call__(self, analysis: _Analysis) -> Frame:
-        timer = StageTimer()
+        return self.paint([analysis])[0]
+
+    def paint(self, analyses: list[_Analysis]) -> list[Frame]:
+        """Swap the selected faces of several frames (one batched swap when the swapper
+        batches), then blend and paste each frame in order, exactly as one by one."""
+        timers = [StageTimer() for _ in analyses]
+        jobs: list[tuple[int, Face, AlignedFace]] = []
+        for index, analysis in enumerate(analyses):
+            for face in analysis.selected:
+                with timers[index].stage("align"):
+                    jobs.append((index, face, self.pipeline.align(analysis.image, face)))
+        outputs: list[SwapOutput] = []
+        if jobs:
+            start = time_module.perf_counter()
+            outputs = self.pipeline.swap_aligned([job[2] for job in jobs], self.identity)
+            share = (time_module.perf_counter() - start) * 1000.0 / len(jobs)
+            for index, _, _ in jobs:
+                timers[index].add("swap", share)
+        by_frame: dict[int, list[RenderedFace]] = {}
+        for (index, face, aligned), output in zip(jobs, outputs, strict=True):
+            rendered = self.pipeline.finish(face, aligned, output, timers[index])
+            by_frame.setdefault(index, []).append(rendered)
+        return [
+            self._paste(analysis, by_frame.get(index, []), timers[index])
+            for index, analysis in enumerate(analyses)
+        ]
+
+    def _paste(self, analysis: _Analysis, swapped: list[RenderedFace], timer: StageTimer) -> Frame:
+        """Blend mask and colour over time (per track, in frame order) and paste one frame."""
         if analysis.scene_cut:
             self._blends.clear()
         live = {face.track_id for face in analysis.selected}
@@ -274,11 +306,9 @@ class FramePainter:
             del self._blends[key]
         image = analysis.image
         rendered: list[RenderedFace] = []
-        for face in analysis.selected:
-            result = self.pipeline.render(image, face, self.identity, timer)
+        for face, result in zip(analysis.selected, swapped, strict=True):
             with timer.stage("paste"):
-                result = self._blend(face, result)
-            rendered.append(result)
+                rendered.append(self._blend(face, result))
         output = image.copy() if (self.copy and rendered) else image
         for result in rendered:
             self.pipeline.paste(output, result, timer)
@@ -378,7 +408,7 @@ def stream(
 
     chain = staged(
         _frames_with_times(frames, fps),
-        [Batch(detect, config.detect_batch), analyser, painter],
+        [Batch(detect, config.detect_batch), analyser, Batch(painter.paint, config.swap_batch)],
         depth=config.queue,
     )
     return _run(chain)

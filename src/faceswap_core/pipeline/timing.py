@@ -29,7 +29,11 @@ class StageTimer:
         try:
             yield
         finally:
-            self.ms[name] = self.ms.get(name, 0.0) + (time.perf_counter() - start) * 1000.0
+            self.add(name, (time.perf_counter() - start) * 1000.0)
+
+    def add(self, name: str, ms: float) -> None:
+        """Count ``ms`` to ``name`` (a share of work timed for several frames at once)."""
+        self.ms[name] = self.ms.get(name, 0.0) + ms
 
 
 def percentiles(samples_ms: list[float]) -> dict[str, float]:

@@ -17,6 +17,7 @@ in ``faceswap.recognizer``, which embeds the source as before.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +64,10 @@ class OnnxSwapper:
         self.template = contract.template
         self.trained_recognizer = contract.recognizer
         self.has_mask = contract.has_mask
+        declared = [*self.session.input_shapes.values(), *self.session.output_shapes.values()]
+        # A symbolic first dimension everywhere: the graph runs any batch (video batches frames).
+        symbolic = all(shape and not isinstance(shape[0], int) for shape in declared)
+        self.max_batch = 0 if symbolic else 1
         self.own: ExportedRecognizer | None = None
         self.probes: Probes | None = None
         self._agreed: set[str] = set()
@@ -139,11 +144,34 @@ class OnnxSwapper:
         return embedding.reshape(1, -1).astype(np.float32)
 
     def swap(self, crop: Image, face: Face, source: FloatArray) -> SwapOutput:
-        size = self.crop_size
-        outputs = self.session.run({"target": to_blob(crop, size), "source": source})
-        image = check_output(self.origin, EXPORT_OUTPUT, outputs[EXPORT_OUTPUT], (1, 3, size, size))
-        mask = None
+        return self.swap_batch([crop], [face], source)[0]
+
+    def swap_batch(
+        self, crops: Sequence[Image], faces: Sequence[Face], source: FloatArray
+    ) -> list[SwapOutput]:
+        """Several crops of one source in one run (:class:`~faceswap_core.interfaces.BatchSwapper`).
+
+        A graph with a fixed batch of 1 runs them one by one.
+        """
+        size, count = self.crop_size, len(crops)
+        if count > 1 and self.max_batch == 1:
+            return [
+                self.swap_batch([crop], [face], source)[0]
+                for crop, face in zip(crops, faces, strict=True)
+            ]
+        target = np.concatenate([to_blob(crop, size) for crop in crops])
+        sources = np.repeat(source.reshape(1, -1), count, axis=0)
+        outputs = self.session.run({"target": target, "source": sources})
+        images = check_output(
+            self.origin, EXPORT_OUTPUT, outputs[EXPORT_OUTPUT], (count, 3, size, size)
+        )
+        masks = None
         if self.has_mask:
-            raw = check_output(self.origin, EXPORT_MASK, outputs[EXPORT_MASK], (1, 1, size, size))
-            mask = np.clip(raw.reshape(size, size), 0, 1)
-        return SwapOutput(from_blob(image), mask)
+            raw = check_output(
+                self.origin, EXPORT_MASK, outputs[EXPORT_MASK], (count, 1, size, size)
+            )
+            masks = np.clip(raw.reshape(count, size, size), 0, 1)
+        return [
+            SwapOutput(from_blob(images[i : i + 1]), None if masks is None else masks[i])
+            for i in range(count)
+        ]

@@ -23,8 +23,14 @@ The JSON record (:func:`run_video_bench`)::
      "runs": [{"detect_every": 1, "fps": ..., "stages": {...}, "stages_mean": {...}}, ...],
      "stream": {"detect_every": 5, "fps": ..., "stages_mean": {...}},
      "fps": <the stream's>, "faces": 1, "runtime": {...}, "gpu": {...} | null,
-     "model": "classic", "codec": "libx264", "preset": "veryfast",
+     "model": "classic", "swapper": {"type": "classic", "precision": null, "max_batch": 1},
+     "swap_batch": 4, "codec": "libx264", "preset": "veryfast",
      "device": "...", "threads": 2, "peak_rss_mb": ..., "versions": {...}}
+
+``swapper`` says what swapped: its ``precision`` (an export's ``faceswap.precision``:
+``fp32``, ``fp16``, ``int8``) and the most crops it swaps in one run (``max_batch``, 0 for
+any); ``swap_batch`` is ``pipeline.video.swap_batch``, the most frames whose faces are
+swapped together when they wait for the swapper.
 """
 
 from __future__ import annotations
@@ -42,8 +48,10 @@ import attrs
 import cv2
 import numpy as np
 
+from faceswap_core.config.ranges import swap_batch_size
 from faceswap_core.errors import ConfigError, NoFaceError
 from faceswap_core.experiment.env import cpu_model, usable_cpus
+from faceswap_core.interfaces import BatchSwapper
 from faceswap_core.interfaces.face import Image
 from faceswap_core.io.video.reader import VideoReader
 from faceswap_core.io.video.writer import PRESET_CODECS, write_video
@@ -79,6 +87,7 @@ class VideoBenchOptions:
     :ivar faces: faces placed in every frame of the clip.
     :ivar detect_every: one ``swap_video`` run per value; the stream runs the last one
         (the default pair 1, 5 streams at 5).
+    :ivar swap_batch: ``pipeline.video.swap_batch`` of every run (``None``: the config's).
     """
 
     width: int = 1280
@@ -93,6 +102,7 @@ class VideoBenchOptions:
     runtime: str | Mapping[str, Any] | None = None
     providers: tuple[str, ...] = ()
     overrides: tuple[str, ...] = ()
+    swap_batch: int | None = attrs.field(default=None, validator=swap_batch_size)
 
     def __attrs_post_init__(self) -> None:
         if not 10 <= self.frames <= 10_000:
@@ -169,6 +179,9 @@ def _run(
             overrides=options.overrides,
         )
     )
+    if options.swap_batch is not None:
+        video = attrs.evolve(config.video, swap_batch=options.swap_batch)
+        config = attrs.evolve(config, video=video)
     pipeline = Pipeline(config, plugins)
     identity = pipeline.prepare_source(load_sample("t1"))
     runs: list[dict[str, Any]] = []
@@ -223,6 +236,8 @@ def _run(
         "fps": stream_fps,
         "runtime": runtime_facts(pipeline),
         "model": str(config.swapper.get("type")),
+        "swapper": _swapper_facts(pipeline),
+        "swap_batch": pipeline.config.video.swap_batch,
         "codec": options.codec,
         "preset": PRESET_CODECS.get(options.codec),
         "device": cpu_model(),
@@ -232,14 +247,28 @@ def _run(
     }
 
 
+def _swapper_facts(pipeline: Pipeline) -> dict[str, Any]:
+    swapper = pipeline.swapper
+    session = getattr(swapper, "session", None)
+    metadata = getattr(session, "metadata", None) or {}
+    return {
+        "type": str(pipeline.config.swapper.get("type")),
+        "precision": metadata.get("faceswap.precision"),
+        "max_batch": swapper.max_batch if isinstance(swapper, BatchSwapper) else 1,
+    }
+
+
 def print_table(record: dict[str, Any], stages: Sequence[str] = VIDEO_STAGES) -> None:
     """The record as a table: one column per run, a row per stage (ms per frame), FPS last."""
     from rich.console import Console
     from rich.table import Table
 
+    precision = (record.get("swapper") or {}).get("precision")
     table = Table(
         title=f"faceswap bench --video {record['size']} @ {record['fps_in']} fps, "
         f"{record['frames']} frames, {record.get('faces', 1)} face(s), {record['model']}"
+        + (f" ({precision})" if precision else "")
+        + f", swap batch up to {record.get('swap_batch', 1)}"
     )
     table.add_column("ms per frame")
     for run in record["runs"]:

@@ -1,5 +1,7 @@
 """``faceswap bench-train`` (training throughput, images/s) and ``faceswap bench-export``
-(inference speed of the U-Net in torch and in its ONNX export on ONNX Runtime)."""
+(inference speed of the U-Net in torch and in its ONNX exports on ONNX Runtime).
+
+Both are made from their specs (:mod:`faceswap_unet.specs`) by core's one generator."""
 
 from __future__ import annotations
 
@@ -7,56 +9,45 @@ from pathlib import Path
 
 import click
 
-from faceswap_core.cli.options import output_option, write_record
+from faceswap_core.cli.options import write_record
+from faceswap_core.cli.spec_command import spec_command
+from faceswap_core.io.atomic import refuse_special
+from faceswap_unet.specs import BENCH_EXPORT, BENCH_TRAIN, ExportBenchSpec, TrainBenchSpec
 
-CROP_SIDE = click.IntRange(32, 512)
-"""The crop sides a U-Net is built for (``ModelConfig.crop_size``)."""
+
+def _output(spec: TrainBenchSpec | ExportBenchSpec) -> Path | None:
+    """The record's file, refused up front when it is a device, FIFO, socket or symlink."""
+    if spec.output is None:
+        return None
+    path = Path(spec.output)
+    refuse_special(path)
+    return path
 
 
-@click.command("bench-train")
-@click.option(
-    "--size", "crop_size", type=CROP_SIDE, default=128, show_default=True, help="Crop side."
-)
-@click.option(
-    "--batch", "batch_size", type=click.IntRange(1, 4096), default=8, show_default=True,
-    help="Batch size.",
-)  # fmt: skip
-@click.option(
-    "--steps", type=click.IntRange(1, 100_000), default=10, show_default=True, help="Timed steps."
-)
-@click.option(
-    "--warmup", type=click.IntRange(0, 10_000), default=2, show_default=True,
-    help="Untimed steps first.",
-)  # fmt: skip
-@click.option(
-    "--device",
-    type=click.Choice(["cpu", "cuda", "all"]),
-    default="all",
-    show_default=True,
-    help="all: CPU, plus CUDA with AMP when a GPU is present.",
-)
-@output_option
-def bench_train(
-    crop_size: int, batch_size: int, steps: int, warmup: int, device: str, output: Path | None
-) -> None:
-    """Images per second of a full training step (forward, losses, backward, Adam)."""
+def _bench_train(_: click.Context, spec: TrainBenchSpec) -> None:
     import torch
 
     from faceswap_unet.bench import train_throughput
 
+    output = _output(spec)
     runs = []
-    if device in ("cpu", "all"):
+    if spec.device in ("cpu", "all"):
         runs.append(("cpu", "off"))
-    if device in ("cuda", "all") and torch.cuda.is_available():
+    if spec.device in ("cuda", "all") and torch.cuda.is_available():
         runs.append(("cuda", "off"))
         runs.append(("cuda", "bf16" if torch.cuda.is_bf16_supported() else "fp16"))
-    if device == "cuda" and not torch.cuda.is_available():
+    if spec.device == "cuda" and not torch.cuda.is_available():
         raise click.UsageError("--device cuda: torch sees no CUDA device")
     records = [
         train_throughput(
-            crop_size=crop_size, batch_size=batch_size, steps=steps, warmup=warmup, device=d, amp=a
+            crop_size=spec.size,
+            batch_size=spec.batch,
+            steps=spec.steps,
+            warmup=spec.warmup,
+            device=device,
+            amp=amp,
         )
-        for d, a in runs
+        for device, amp in runs
     ]
     for record in records:
         click.echo(
@@ -65,56 +56,51 @@ def bench_train(
             f"{record['crop_size']} px, batch {record['batch_size']})",
             err=True,
         )
-    text = write_record(records, output)
-    click.echo(text)
+    click.echo(write_record(records, output))
 
 
-@click.command("bench-export")
-@click.option(
-    "--size", "crop_size", type=CROP_SIDE, default=128, show_default=True, help="Crop side."
-)
-@click.option(
-    "--batch",
-    "batches",
-    type=click.IntRange(1, 256),
-    multiple=True,
-    help="Batch sizes to time (repeatable; default 1 and 8).",
-)
-@click.option(
-    "--threads",
-    type=click.IntRange(1, 256),
-    default=None,
-    help="Threads for both torch and ONNX Runtime (default: every usable CPU).",
-)
-@click.option("--repeat", type=click.IntRange(1, 10_000), default=20, show_default=True)
-@click.option("--warmup", type=click.IntRange(0, 1000), default=3, show_default=True)
-@output_option
-def bench_export(
-    crop_size: int,
-    batches: tuple[int, ...],
-    threads: int | None,
-    repeat: int,
-    warmup: int,
-    output: Path | None,
-) -> None:
-    """Inference latency of the default U-Net: torch (eager, fp32) vs its ONNX export on
-    ONNX Runtime CPU, same inputs, same thread count; prints the ratio per batch."""
+def _bench_export(_: click.Context, spec: ExportBenchSpec) -> None:
     from faceswap_core.experiment.env import usable_cpus
     from faceswap_unet.bench import inference_speed
 
+    output = _output(spec)
+    threads = spec.threads or usable_cpus()
     record = inference_speed(
-        crop_size=crop_size,
-        batches=batches or (1, 8),
-        threads=threads or usable_cpus(),
-        repeat=repeat,
-        warmup=warmup,
+        archs=tuple(dict.fromkeys(spec.arch)),
+        crop_size=spec.size,
+        batches=tuple(dict.fromkeys(spec.batch)),
+        threads=threads,
+        repeat=spec.repeat,
+        warmup=spec.warmup,
+        int8=spec.int8,
+        video=spec.video,
+        frames=spec.frames or 100,
+        progress=lambda step: click.echo(f"bench-export: {step}", err=True),
     )
-    for row in record["results"]:
-        click.echo(
-            f"U-Net {crop_size} px batch {row['batch']}, {record['threads']} threads: torch "
-            f"{row['torch_ms']['p50']} ms, onnxruntime {row['onnxruntime_ms']['p50']} ms (p50); "
-            f"onnxruntime is {row['speedup']}x torch",
-            err=True,
-        )
-    text = write_record(record, output)
-    click.echo(text)
+    for arch in record["architectures"]:
+        for row in arch["results"]:
+            int8 = (
+                f", int8 {row['onnxruntime_int8_ms']['p50']} ms ({row['int8_speedup']}x fp32)"
+                if "int8_speedup" in row
+                else ""
+            )
+            click.echo(
+                f"U-Net {arch['arch']} {arch['crop_size']} px batch {row['batch']}, {threads} "
+                f"threads: torch {row['torch_ms']['p50']} ms, onnxruntime "
+                f"{row['onnxruntime_ms']['p50']} ms (p50; {row['onnxruntime_spin_ms']['p50']} ms "
+                f"with spinning threads){int8}; onnxruntime is {row['speedup']}x torch "
+                f"({row['speedup_spin']}x spinning)",
+                err=True,
+            )
+        for name, run in (arch.get("video") or {}).items():
+            if isinstance(run, dict):
+                click.echo(
+                    f"U-Net {arch['arch']} video 1280x720, detect every 5: {name} {run['fps']} FPS"
+                    f" (swap batch {run.get('swap_batch')})",
+                    err=True,
+                )
+    click.echo(write_record(record, output))
+
+
+bench_train = spec_command(BENCH_TRAIN, _bench_train)
+bench_export = spec_command(BENCH_EXPORT, _bench_export)

@@ -14,8 +14,16 @@ import attrs
 from attrs import validators as v
 
 from faceswap_core.config import ranges
-from faceswap_core.config.ranges import MAX_STEPS, above, at_least, between, each, loss_weight
-from faceswap_core.operations import fields
+from faceswap_core.config.ranges import (
+    MAX_STEPS,
+    above,
+    at_least,
+    between,
+    each,
+    loss_weight,
+    named_limits,
+)
+from faceswap_core.operations import RuleError, fields
 
 ComponentRef = dict[str, Any]
 
@@ -295,6 +303,21 @@ FP16_ATOL = 1e-2
 weights and arithmetic move [0, 1] outputs by about 1e-3 (``docs/export.md`` has numbers)."""
 
 
+INT8_MAX_DELTA: dict[str, float] = {
+    "identity": 0.02,
+    "identity_source": 0.02,
+    "ssim": 0.05,
+    "psnr": 30.0,
+}
+"""Default ``--max-delta`` limits of an int8 export against the fp32 export on the same pairs:
+``identity`` 1 - mean cosine between the training recognizer's embeddings of the two outputs,
+``identity_source`` the drop of the mean cosine between output and source embeddings,
+``ssim`` 1 - mean SSIM of the two outputs, ``psnr`` the least mean PSNR (dB) of the two."""
+
+CALIBRATION_CROPS = 64
+"""Crops an int8 export is calibrated on (at most), from the run's validation split."""
+
+
 @attrs.frozen
 class OnnxExportConfig:
     """Export a trained U-Net checkpoint to ONNX for the onnx swapper, validated against torch.
@@ -313,6 +336,13 @@ class OnnxExportConfig:
         for opsets below 18 such as TensorRT 8 on JetPack 5 wants).
     :ivar seed: seed of the validation inputs.
     :ivar overwrite: replace the output and its .export.json when they exist.
+    :ivar int8: write an int8 graph: ONNX Runtime static quantization of the fp32 export,
+        calibrated on crops of the run's validation split (or --calibration), refused (exit 5,
+        nothing written) when it departs from the fp32 export by more than --max-delta.
+    :ivar calibration_crops: at most this many crops calibrate --int8 (a quarter more, held
+        out, measure its departure from fp32).
+    :ivar int8_format: qdq (QuantizeLinear/DequantizeLinear around float ops: ONNX Runtime
+        and TensorRT read it) or qoperator (QLinearConv nodes).
     """
 
     output: str = fields.option(
@@ -336,6 +366,33 @@ class OnnxExportConfig:
         aliases=("--force",),
         api_aliases=("force",),
     )
+    int8: bool = False
+    calibration: str | None = fields.option(
+        "A folder of aligned face crops (PNG, JPEG...) to calibrate --int8 on, instead of the "
+        "run's validation split.",
+        default=None,
+        metavar="DIR",
+    )
+    calibration_crops: int = attrs.field(default=CALIBRATION_CROPS, validator=between(4, 4096))
+    int8_format: Literal["qdq", "qoperator"] = "qdq"
+    max_delta: tuple[str, ...] = fields.option(
+        "Largest departure of --int8 from the fp32 export on held-out pairs, METRIC=LIMIT "
+        "(repeatable; unnamed metrics keep their defaults): identity=0.02 (1 - cosine of the "
+        "outputs' embeddings), identity_source=0.02 (drop of the cosine to the source), "
+        "ssim=0.05 (1 - SSIM), psnr=30 (least PSNR in dB).",
+        factory=tuple,
+        validator=named_limits(INT8_MAX_DELTA),
+        metavar="METRIC=LIMIT",
+        repeatable=True,
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.int8 and self.fp16:
+            raise RuleError("{int8} and {fp16} are two precisions; pick one")
+        if not self.int8:
+            for name in ("calibration", "max_delta"):
+                if getattr(self, name):
+                    raise RuleError(f"{{{name}}} applies to int8 exports; add {{int8}}")
 
     @property
     def tolerance(self) -> float:
@@ -344,24 +401,25 @@ class OnnxExportConfig:
         return FP16_ATOL if self.fp16 else FP32_ATOL
 
     @property
-    def precision(self) -> Literal["fp16", "fp32"]:
+    def precision(self) -> Literal["fp16", "fp32", "int8"]:
+        if self.int8:
+            return "int8"
         return "fp16" if self.fp16 else "fp32"
 
+    def delta_limits(self) -> dict[str, float]:
+        """:data:`INT8_MAX_DELTA` with the ``--max-delta`` items given."""
+        from faceswap_core.config.ranges import named_numbers
 
-@attrs.frozen
-class TrainBenchConfig:
-    """``faceswap bench-train``: training throughput of the default model."""
-
-    crop_size: int = 128
-    batch_size: int = 8
-    steps: int = 10
-    warmup: int = 2
+        given = named_numbers(self.max_delta, INT8_MAX_DELTA, field="max_delta")
+        return {**INT8_MAX_DELTA, **given}
 
 
 __all__ = [
+    "CALIBRATION_CROPS",
     "DEFAULT_KAGGLE_DATASET",
     "FP16_ATOL",
     "FP32_ATOL",
+    "INT8_MAX_DELTA",
     "MAX_EXPORT_BATCH",
     "AdversarialLossConfig",
     "AugmentConfig",

@@ -41,7 +41,7 @@ import os
 import shlex
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -55,7 +55,9 @@ from faceswap_core.errors import ConfigError, ModelFileError
 from faceswap_core.export.verify import VerificationError, compare_outputs
 from faceswap_core.io.atomic import atomic_path, refuse_special
 from faceswap_core.io.hashing import sha256_bytes
+from faceswap_core.pipeline.context import build_context
 from faceswap_core.plugin.context import BuildContext
+from faceswap_core.plugin.manager import get_plugins
 from faceswap_core.runtime.onnxruntime import OnnxRuntime
 from faceswap_core.swappers.configs import CROP_SIZE_MAX, CROP_SIZE_MIN
 from faceswap_core.swappers.contract import (
@@ -75,7 +77,20 @@ from faceswap_core.tools.samples import load_sample
 from faceswap_core.vision.align import fixed_templates
 from faceswap_unet.configs import FP32_ATOL, OnnxExportConfig
 from faceswap_unet.inference import ExportModule, LoadedCheckpoint, load_checkpoint_for_inference
+from faceswap_unet.model.deploy import REWRITES, deploy_form
 from faceswap_unet.model.recognizer import FrozenRecognizer
+from faceswap_unet.quantize import (
+    HOLDOUT_EVERY,
+    Calibration,
+    calibration_set,
+    check_delta,
+    folder_crops,
+    measure_delta,
+    measure_speed,
+    quantize,
+    run_crops,
+    run_folder,
+)
 from faceswap_unet.recognizer_export import (
     RecognizerFiles,
     RecognizerModule,
@@ -96,6 +111,16 @@ VALIDATION_FACES: tuple[str, ...] = ("astronaut", "tom_hanks", "t1")
 DYNAMO_MIN_OPSET = 18
 TORCHSCRIPT_MAX_OPSET = 20
 RECORD_SUFFIX = ".export.json"
+
+
+def _embedder(trained: FrozenRecognizer) -> Callable[[np.ndarray[Any, Any]], np.ndarray[Any, Any]]:
+    """The training recognizer on N x 3 x S x S crops in [0, 1] (unit embeddings out)."""
+    module = RecognizerModule(trained).eval()
+
+    def embed_crops(crops: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        return embed(module, np.ascontiguousarray(crops, dtype=np.float32))
+
+    return embed_crops
 
 
 def record_path(out: Path) -> Path:
@@ -338,10 +363,15 @@ class UnetOnnxExporter:
         loaded = load_checkpoint_for_inference(source)
         metadata, size, dim = checked_metadata(loaded)
         trained = self._trained_recognizer(loaded)
+        # Calibration crops are read before any tracing: a missing dataset fails fast.
+        calibration = self._calibration(source, size, trained) if config.int8 else None
         rng = np.random.default_rng(config.seed)
         own = self._export_recognizer(trained, metadata, size, dim, rng)
         reference = ExportModule(loaded.generator).eval()
-        module: nn.Module = Float16Module(reference).eval() if config.fp16 else reference
+        # Torch traces the inference form (same function, less arithmetic); the graph is
+        # validated against the trained module itself.
+        traced = ExportModule(deploy_form(loaded.generator)).eval()
+        module: nn.Module = Float16Module(traced).eval() if config.fp16 else traced
         example = validation_inputs(size, dim, trace_batch, rng)
         proto = torch_export(
             module,
@@ -357,9 +387,18 @@ class UnetOnnxExporter:
                 "use --exporter torchscript for opsets below 18"
             )
         pins = {RECOGNIZER_SHA256: own.sha256, PROBES_SHA256: own.probes_sha256}
-        data = self._finish(proto, {**metadata, **pins}, loaded.state, dynamic, trace_batch)
+        props = self._props({**metadata, **pins}, loaded.state, dynamic, trace_batch)
+        float_precision = "fp16" if config.fp16 else "fp32"
+        data = self._finish(proto, props, float_precision)
         batches = DYNAMIC_VALIDATION_BATCHES if dynamic else (trace_batch,)
         session_batch = None if dynamic else trace_batch
+        # ONNX Runtime CPU is the reference runtime, whatever the pipeline's runtime is.
+        session = OnnxRuntime().load(data)
+        check_export(session, str(out), batch=session_batch)
+        checks = self._validate(session, reference, size, dim, batches, rng)
+        int8: dict[str, Any] | None = None
+        if calibration is not None:
+            data, int8 = self._int8(data, session, calibration, props, session_batch)
         replace = self.config.overwrite
         with (
             atomic_path(record, replace=replace) as record_temp,
@@ -370,13 +409,12 @@ class UnetOnnxExporter:
             temp.write_bytes(data)
             recognizer_temp.write_bytes(own.graph)
             probes_temp.write_bytes(own.probe_bytes)
-            # ONNX Runtime CPU is the reference runtime, whatever the pipeline's runtime is.
-            session = OnnxRuntime().load(temp)
-            check_export(session, str(out), batch=session_batch)
-            checks = self._validate(session, reference, size, dim, batches, rng)
+            check_export(OnnxRuntime().load(temp), str(out), batch=session_batch)
             self._check_deployed_recognizer(recognizer_temp, own, out, metadata, size, dim)
             summary = self._summary(out, data, opset, dynamic, trace_batch, loaded, checks)
             summary.update(own.record(recognizer_out.name, probes_out.name))
+            if int8 is not None:
+                summary["int8"] = int8
             record_temp.write_text(
                 json.dumps(
                     {"out": str(out), **summary, "metadata": {**metadata, **pins}},
@@ -387,8 +425,63 @@ class UnetOnnxExporter:
                 encoding="utf-8",
             )
         return ExportReport(
-            out=out, summary=summary, notes=self._notes(out, metadata, dynamic, own)
+            out=out, summary=summary, notes=self._notes(out, metadata, dynamic, own, int8)
         )
+
+    # -- int8 ------------------------------------------------------------------------------
+
+    def _calibration(self, source: Path, size: int, trained: FrozenRecognizer) -> Calibration:
+        """Crops of the run's validation split (or ``--calibration DIR``) with their embeddings."""
+        config = self.config
+        limit = config.calibration_crops + config.calibration_crops // (HOLDOUT_EVERY - 1)
+        if config.calibration is not None:
+            crops, origin = folder_crops(Path(config.calibration).expanduser(), size, limit)
+        else:
+            run = source if config.run else run_folder(source)
+            if run is None:
+                raise ConfigError(
+                    f"--int8 calibrates on the validation split of the checkpoint's run, and "
+                    f"{source} is not inside a run folder; pass --calibration DIR (aligned "
+                    "face crops)"
+                )
+            context = self.context or build_context(get_plugins())
+            crops, origin = run_crops(run, context, size, limit)
+        return calibration_set(crops, _embedder(trained), origin)
+
+    def _int8(
+        self,
+        fp32: bytes,
+        fp32_session: Any,
+        calibration: Calibration,
+        props: dict[str, str],
+        batch: int | None,
+    ) -> tuple[bytes, dict[str, Any]]:
+        """The int8 graph, checked against ``--max-delta``, and its record (speedup, delta)."""
+        import onnx
+
+        config = self.config
+        fit, held = calibration.split()
+        graph, how = quantize(fp32, calibration.feeds(fit), fmt=config.int8_format)
+        data = self._finish(onnx.load_from_string(graph), props, "int8")
+        session = OnnxRuntime().load(data)
+        check_export(session, config.output, batch=batch)
+        pairs = calibration.feeds(held)
+        delta = measure_delta(fp32_session, session, pairs, calibration.embed)
+        limits = config.delta_limits()
+        check_delta(delta, limits)
+        timing = measure_speed(fp32, data, pairs[0])
+        return data, {
+            "speedup": timing["speedup"],
+            "delta": delta,
+            "max_delta": limits,
+            "timing": timing,
+            "calibration": {
+                "source": calibration.source,
+                "crops": len(fit),
+                "held_out": len(held) if held != fit else 0,
+            },
+            **how,
+        }
 
     # -- the recognizer the model was trained with -----------------------------------------
 
@@ -486,26 +579,22 @@ class UnetOnnxExporter:
             raise ModelFileError(f"the exported {what} graph fails onnx.checker: {first}") from None
         return bytes(proto.SerializeToString())
 
-    def _finish(
-        self,
-        proto: Any,
-        metadata: dict[str, str],
-        state: dict[str, Any],
-        dynamic: bool,
-        batch: int,
-    ) -> bytes:
-        """Metadata on the graph, then the full ONNX check (shape inference included)."""
-        import onnx
-
-        config = self.config
-        props = {
+    def _props(
+        self, metadata: dict[str, str], state: dict[str, Any], dynamic: bool, batch: int
+    ) -> dict[str, str]:
+        return {
             **metadata,
             "faceswap.exporter": f"faceswap-unet {version('faceswap-unet')}",
-            "faceswap.precision": config.precision,
             "faceswap.batch": DYNAMIC_BATCH if dynamic else str(batch),
             "faceswap.checkpoint_sha256": str(state.get("model_sha256", "")),
         }
-        onnx.helper.set_model_props(proto, props)
+
+    def _finish(self, proto: Any, props: dict[str, str], precision: str) -> bytes:
+        """Metadata on the graph, then the full ONNX check (shape inference included)."""
+        import onnx
+
+        del proto.metadata_props[:]
+        onnx.helper.set_model_props(proto, {**props, "faceswap.precision": precision})
         proto.producer_name = "faceswap-unet"
         proto.producer_version = version("faceswap-unet")
         proto.doc_string = "faceswap U-Net swapper: target, source -> output, mask"
@@ -562,6 +651,7 @@ class UnetOnnxExporter:
             "opset": opset,
             "exporter": f"torch.onnx ({config.exporter})",
             "precision": config.precision,
+            "inference_form": list(REWRITES),
             "batch": DYNAMIC_BATCH if dynamic else batch,
             "crop_size": loaded.crop_size,
             "embedding_dim": loaded.embedding_dim,
@@ -574,7 +664,12 @@ class UnetOnnxExporter:
         }
 
     def _notes(
-        self, out: Path, metadata: dict[str, str], dynamic: bool, own: RecognizerFiles
+        self,
+        out: Path,
+        metadata: dict[str, str],
+        dynamic: bool,
+        own: RecognizerFiles,
+        int8: dict[str, Any] | None,
     ) -> tuple[str, ...]:
         recognizer_out, probes_out = companion_paths(out)
         notes = [
@@ -585,6 +680,15 @@ class UnetOnnxExporter:
             "Swap with: faceswap swap -s SOURCE -t TARGET -o OUT --model onnx --model-path "
             + shlex.quote(str(out)),
         ]
+        if int8 is not None:
+            delta, timing = int8["delta"], int8["timing"]
+            notes.append(
+                f"int8: {int8['speedup']}x the fp32 export on this CPU ({timing['int8_ms']} vs "
+                f"{timing['fp32_ms']} ms at batch {timing['batch']}, {timing['threads']} threads, "
+                f"VNNI {'yes' if timing['vnni'] else 'no'}); against fp32 on "
+                f"{delta['pairs']} held-out pairs: identity cosine {delta['identity_cos']:.4f}, "
+                f"SSIM {delta['ssim']:.4f}, PSNR {delta['psnr']:.1f} dB"
+            )
         if not dynamic and self.config.batch not in (None, 1):
             notes.append(
                 "The onnx swapper runs batch 1; this fixed-batch graph is for runtimes that "

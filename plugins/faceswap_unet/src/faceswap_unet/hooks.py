@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         Runner,
         Swapper,
     )
+    from faceswap_core.plugin.hookspecs import RegisterOperation
 
 
 def _unet(config: UnetSwapperConfig, context: BuildContext) -> Swapper:
@@ -132,3 +133,11 @@ def register_commands(cli: click.Group) -> None:
 
     cli.add_command(bench_train)
     cli.add_command(bench_export)
+
+
+@hookimpl
+def register_operations(register: RegisterOperation) -> None:
+    from faceswap_unet.specs import BENCH_EXPORT, BENCH_TRAIN
+
+    register(BENCH_TRAIN)
+    register(BENCH_EXPORT)

@@ -10,6 +10,7 @@ checkpoint to ONNX and use the ``onnx`` swapper.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,7 @@ class UnetSwapper:
     """Swaps with a faceswap-unet checkpoint (torch, CPU by default)."""
 
     needs_landmarks = False
+    max_batch = 0  # any: video swaps the faces of waiting frames in one forward pass
     recognizer: str | None = None  # the checkpoint embeds the source itself
     digital_source_type = TRAINED_COMPOSITE  # a trained generator paints the face
 
@@ -61,15 +63,23 @@ class UnetSwapper:
         vector: FloatArray = embedding[0].cpu().numpy().astype(np.float32)
         return vector
 
-    @torch.no_grad()
     def swap(self, crop: Image, face: Face, source: Any) -> SwapOutput:
-        target = to_tensor(crop, self.crop_size).to(self.device)
-        embedding = torch.as_tensor(np.asarray(source, np.float32)).reshape(1, -1).to(self.device)
+        return self.swap_batch([crop], [face], source)[0]
+
+    @torch.no_grad()
+    def swap_batch(
+        self, crops: Sequence[Image], faces: Sequence[Face], source: Any
+    ) -> list[SwapOutput]:
+        """Several crops of one source in one forward pass."""
+        target = torch.cat([to_tensor(crop, self.crop_size) for crop in crops]).to(self.device)
+        vector = torch.as_tensor(np.asarray(source, np.float32)).reshape(1, -1)
+        embedding = vector.expand(len(crops), -1).to(self.device)
         output, mask = self.loaded.generator(target, embedding)
-        image = (output[0].clamp(0, 1).permute(1, 2, 0).cpu().numpy() * 255.0 + 0.5).astype(
+        images = (output.clamp(0, 1).permute(0, 2, 3, 1).cpu().numpy() * 255.0 + 0.5).astype(
             np.uint8
         )
-        return SwapOutput(np.ascontiguousarray(image), mask[0, 0].cpu().numpy().astype(np.float32))
+        masks = mask[:, 0].cpu().numpy().astype(np.float32)
+        return [SwapOutput(np.ascontiguousarray(images[i]), masks[i]) for i in range(len(crops))]
 
 
 __all__ = ["UnetSwapper", "to_tensor"]

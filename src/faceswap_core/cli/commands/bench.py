@@ -132,6 +132,7 @@ def _video(ctx: click.Context, spec: BenchSpec) -> None:
         runtime=_runtime(spec, edge),
         providers=spec.providers,
         overrides=spec.overrides,
+        swap_batch=spec.swap_batch,
     )
     record = video_bench.run_video_bench(
         options,

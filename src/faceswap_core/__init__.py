@@ -21,10 +21,12 @@ from faceswap_core.version import __version__
 
 if TYPE_CHECKING:
     from faceswap_core.interfaces import (
+        BatchSwapper,
         Dataset,
         DatasetSplit,
         DescribedRuntime,
         Detector,
+        Enhancer,
         Exporter,
         ExportReport,
         Face,
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
         InferenceSession,
         Landmarker,
         Loss,
+        Masker,
+        MaskInput,
         Metric,
         MetricValue,
         ModelInfo,
@@ -52,10 +56,12 @@ _LAZY: dict[str, str] = {
     "BuildContext": "faceswap_core.plugin.context",
     **dict.fromkeys(
         (
+            "BatchSwapper",
             "Dataset",
             "DescribedRuntime",
             "DatasetSplit",
             "Detector",
+            "Enhancer",
             "ExportReport",
             "Exporter",
             "Face",
@@ -64,6 +70,8 @@ _LAZY: dict[str, str] = {
             "InferenceSession",
             "Landmarker",
             "Loss",
+            "MaskInput",
+            "Masker",
             "Metric",
             "MetricValue",
             "ModelInfo",
@@ -92,11 +100,13 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "BatchSwapper",
     "BuildContext",
     "Dataset",
     "DatasetSplit",
     "DescribedRuntime",
     "Detector",
+    "Enhancer",
     "ExportReport",
     "Exporter",
     "Face",
@@ -105,6 +115,8 @@ __all__ = [
     "InferenceSession",
     "Landmarker",
     "Loss",
+    "MaskInput",
+    "Masker",
     "Metric",
     "MetricValue",
     "ModelInfo",

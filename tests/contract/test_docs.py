@@ -65,7 +65,7 @@ def _code_blocks(path: Path, language: str) -> list[str]:
 
 
 def test_hookspecs_are_found() -> None:
-    assert len(HOOKS) == 11
+    assert len(HOOKS) == 13
     assert set(HOOKS) == set(HOOK_NAMES)
     assert {kind.hook for kind in KINDS} | {"register_commands"} == set(HOOKS)
 

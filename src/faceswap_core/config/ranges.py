@@ -131,6 +131,9 @@ weight_decay = between(0.0, 1.0)
 loss_weight = between(0.0, 1000.0)
 """Weights of loss terms (relative): finite; 1000 is far past any useful balance."""
 
+unit_interval = between(0.0, 1.0)
+"""Shares and weights in [0, 1]: ``pipeline.enhance_blend``, CodeFormer's fidelity weight."""
+
 MAX_STEPS = 100_000_000
 """Training steps, eval intervals and the like: a bound far past any real run."""
 
@@ -156,5 +159,6 @@ __all__ = [
     "identity_threshold",
     "learning_rate",
     "loss_weight",
+    "unit_interval",
     "weight_decay",
 ]

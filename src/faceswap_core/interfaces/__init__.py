@@ -1,29 +1,34 @@
 """The Protocols plugins implement and core calls, and the data they exchange.
 
 One module per slot: ``vision`` (detectors, recognizers, landmarkers),
-``swap``, ``runtime``, ``models``, ``train``, ``eval``, ``export``, ``jobs``;
+``swap``, ``masks``, ``enhance``, ``runtime``, ``models``, ``train``, ``eval``,
+``export``, ``jobs``;
 ``face`` holds the data types. Everything is re-exported here (and from
 :mod:`faceswap_core`), so plugins write ``from faceswap_core import Detector``.
 """
 
 from __future__ import annotations
 
+from faceswap_core.interfaces.enhance import Enhancer
 from faceswap_core.interfaces.eval import Metric, MetricValue, PairRecord
 from faceswap_core.interfaces.export import Exporter, ExportReport
 from faceswap_core.interfaces.face import Face, FloatArray, Image
 from faceswap_core.interfaces.jobs import Runner, Work, WorkRunner
+from faceswap_core.interfaces.masks import Masker, MaskInput
 from faceswap_core.interfaces.models import ModelLocator
 from faceswap_core.interfaces.runtime import DescribedRuntime, InferenceSession, Runtime
-from faceswap_core.interfaces.swap import ChecksRecognizer, SwapOutput, Swapper
+from faceswap_core.interfaces.swap import BatchSwapper, ChecksRecognizer, SwapOutput, Swapper
 from faceswap_core.interfaces.train import Dataset, DatasetSplit, Loss
 from faceswap_core.interfaces.vision import Detector, Landmarker, ModelInfo, Recognizer
 
 __all__ = [
+    "BatchSwapper",
     "ChecksRecognizer",
     "Dataset",
     "DatasetSplit",
     "DescribedRuntime",
     "Detector",
+    "Enhancer",
     "ExportReport",
     "Exporter",
     "Face",
@@ -32,6 +37,8 @@ __all__ = [
     "InferenceSession",
     "Landmarker",
     "Loss",
+    "MaskInput",
+    "Masker",
     "Metric",
     "MetricValue",
     "ModelInfo",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
@@ -49,6 +50,20 @@ class Swapper(Protocol):
 
 
 @runtime_checkable
+class BatchSwapper(Protocol):
+    """A swapper that swaps several crops of one source in one model run.
+
+    Pixel boost (``pipeline.pixel_boost``) hands a fixed-size swapper all the
+    sub-crops of a boosted crop at once; a swapper without ``swap_batch`` is
+    called once per sub-crop. Returns one :class:`SwapOutput` per crop, in order.
+    """
+
+    def swap_batch(
+        self, crops: Sequence[Image], faces: Sequence[Face], source: Any
+    ) -> list[SwapOutput]: ...
+
+
+@runtime_checkable
 class ChecksRecognizer(Protocol):
     """A swapper that can tell whether a pipeline recognizer gives the embeddings it learned.
 
@@ -61,4 +76,4 @@ class ChecksRecognizer(Protocol):
     def check_recognizer(self, name: str, recognizer: Recognizer) -> None: ...
 
 
-__all__ = ["ChecksRecognizer", "SwapOutput", "Swapper"]
+__all__ = ["BatchSwapper", "ChecksRecognizer", "SwapOutput", "Swapper"]

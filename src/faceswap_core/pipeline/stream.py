@@ -38,13 +38,8 @@ from faceswap_core.config.ranges import check_value, frame_rate
 from faceswap_core.config.schema import VideoConfig
 from faceswap_core.errors import ConfigError
 from faceswap_core.interfaces.face import Face, FloatArray, Image
-from faceswap_core.pipeline.image import (
-    ImageInput,
-    Pipeline,
-    RenderedFace,
-    SourceIdentity,
-    check_threshold,
-)
+from faceswap_core.pipeline.image import ImageInput, Pipeline, SourceIdentity, check_threshold
+from faceswap_core.pipeline.rendered import RenderedFace
 from faceswap_core.pipeline.stages import Batch, staged
 from faceswap_core.pipeline.timing import StageTimer
 from faceswap_core.vision.selection import SELECTIONS, identity_distance
@@ -52,7 +47,7 @@ from faceswap_core.vision.smoothing import ColorBlend, FaceSmoother, MaskBlend, 
 from faceswap_core.vision.tracking import SceneCutDetector, Track, Tracker, flow_frame
 
 STREAM_STAGES: tuple[str, ...] = (
-    "detect", "track", "select", "landmarks", "align", "swap", "paste",
+    "detect", "track", "select", "landmarks", "align", "swap", "mask", "paste", "enhance",
 )  # fmt: skip
 """Stages a stream times per frame, in order (the video job adds decode and encode)."""
 
@@ -154,7 +149,7 @@ class FrameAnalyser:
         self.cuts = SceneCutDetector(config.scene_cut)
         self._first = True
         self._largest: int | None = None
-        self._needs_landmarks = pipeline.swapper.needs_landmarks
+        self._needs_landmarks = pipeline.needs_landmarks
 
     def _smoother(self) -> FaceSmoother:
         cfg = self.config
@@ -254,7 +249,12 @@ class FrameAnalyser:
 
 
 class FramePainter:
-    """The second half: render each selected face, blend mask and colour over time, paste."""
+    """The second half: render the selected faces, blend mask and colour over time, paste.
+
+    The temporal blends act on each face's swap mask and crop before the paste
+    and the enhancer (which pastes through that same blended mask), so an
+    enhanced face keeps the swap's steadiness from frame to frame.
+    """
 
     def __init__(
         self, pipeline: Pipeline, identity: SourceIdentity, config: VideoConfig, *, copy: bool
@@ -274,14 +274,15 @@ class FramePainter:
             del self._blends[key]
         image = analysis.image
         rendered: list[RenderedFace] = []
-        for face in analysis.selected:
-            result = self.pipeline.render(image, face, self.identity, timer)
+        for face, result in zip(
+            analysis.selected,
+            self.pipeline.render_all(image, analysis.selected, self.identity, timer),
+            strict=True,
+        ):
             with timer.stage("paste"):
-                result = self._blend(face, result)
-            rendered.append(result)
+                rendered.append(self._blend(face, result))
         output = image.copy() if (self.copy and rendered) else image
-        for result in rendered:
-            self.pipeline.paste(output, result, timer)
+        self.pipeline.finish(output, rendered, timer)
         return Frame(
             image=output,
             index=analysis.index,

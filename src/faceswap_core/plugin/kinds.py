@@ -17,9 +17,11 @@ from faceswap_core.errors import ConfigError
 from faceswap_core.interfaces import (
     Dataset,
     Detector,
+    Enhancer,
     Exporter,
     Landmarker,
     Loss,
+    Masker,
     Metric,
     Recognizer,
     Runner,
@@ -57,6 +59,8 @@ LANDMARKER: Kind[Landmarker] = Kind(
     "landmarker", "landmarkers", Landmarker, "dense (68/5-point) landmarks"
 )
 SWAPPER: Kind[Swapper] = Kind("swapper", "swappers", Swapper, "swap models")
+MASKER: Kind[Masker] = Kind("masker", "maskers", Masker, "paste masks (box, occlusion, region...)")
+ENHANCER: Kind[Enhancer] = Kind("enhancer", "enhancers", Enhancer, "face restorers (GFPGAN...)")
 LOSS: Kind[Loss] = Kind("loss", "losses", Loss, "training losses")
 METRIC: Kind[Metric] = Kind("metric", "metrics", Metric, "evaluation metrics")
 DATASET: Kind[Dataset] = Kind("dataset", "datasets", Dataset, "datasets runners read")
@@ -69,6 +73,8 @@ KINDS: tuple[Kind[Any], ...] = (
     RECOGNIZER,
     LANDMARKER,
     SWAPPER,
+    MASKER,
+    ENHANCER,
     LOSS,
     METRIC,
     DATASET,
@@ -105,12 +111,14 @@ __all__ = [
     "COMMANDS_HOOK",
     "DATASET",
     "DETECTOR",
+    "ENHANCER",
     "EXPORTER",
     "HOOK_NAMES",
     "KINDS",
     "KIND_NAMES",
     "LANDMARKER",
     "LOSS",
+    "MASKER",
     "METRIC",
     "RECOGNIZER",
     "RUNNER",

@@ -27,9 +27,11 @@ from faceswap_core.errors import ComponentClashError, ConfigError, FaceswapWarni
 from faceswap_core.interfaces import (
     Dataset,
     Detector,
+    Enhancer,
     Exporter,
     Landmarker,
     Loss,
+    Masker,
     Metric,
     Recognizer,
     Runner,
@@ -43,11 +45,13 @@ from faceswap_core.plugin.kinds import (
     COMMANDS_HOOK,
     DATASET,
     DETECTOR,
+    ENHANCER,
     EXPORTER,
     HOOK_NAMES,
     KINDS,
     LANDMARKER,
     LOSS,
+    MASKER,
     METRIC,
     RECOGNIZER,
     RUNNER,
@@ -72,6 +76,8 @@ CORE_DISTRIBUTION = "faceswap-core"
 # from the thin hooks module of the sub-package that implements them.
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "faceswap_core.swappers.hooks",
+    "faceswap_core.maskers.hooks",
+    "faceswap_core.enhancers.hooks",
     "faceswap_core.runtime.hooks",
     "faceswap_core.eval.hooks",
     "faceswap_core.pipeline.hooks",
@@ -335,6 +341,12 @@ class FaceswapPlugins:
 
     def swappers(self) -> Registry[Swapper]:
         return self.registry(SWAPPER)
+
+    def maskers(self) -> Registry[Masker]:
+        return self.registry(MASKER)
+
+    def enhancers(self) -> Registry[Enhancer]:
+        return self.registry(ENHANCER)
 
     def losses(self) -> Registry[Loss]:
         return self.registry(LOSS)

@@ -23,13 +23,7 @@ def load_model(
 
     :param runtime: a runtime name for this model only; ``None`` uses the pipeline's.
     """
-    path = context.models.resolve(model)
-    loader = (
-        context.runtime
-        if runtime is None
-        else context.runtime_for({"type": runtime}, path="$.pipeline.swapper.runtime")
-    )
-    return loader.load(path), str(path)
+    return context.load_named(model, runtime, path="$.pipeline.swapper.runtime")
 
 
 def to_blob(crop: Image, size: int) -> FloatArray:

@@ -17,6 +17,7 @@ in ``faceswap.recognizer``, which embeds the source as before.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ from faceswap_core.errors import ModelFileError
 from faceswap_core.interfaces import Face, FloatArray, Image, Recognizer, SwapOutput
 from faceswap_core.io.provenance import TRAINED_COMPOSITE
 from faceswap_core.plugin.context import BuildContext
+from faceswap_core.runtime.batch import run_batched
 from faceswap_core.swappers.blobs import from_blob, load_model, require_embedding, to_blob
 from faceswap_core.swappers.configs import OnnxSwapperConfig
 from faceswap_core.swappers.contract import (
@@ -139,11 +141,30 @@ class OnnxSwapper:
         return embedding.reshape(1, -1).astype(np.float32)
 
     def swap(self, crop: Image, face: Face, source: FloatArray) -> SwapOutput:
-        size = self.crop_size
-        outputs = self.session.run({"target": to_blob(crop, size), "source": source})
-        image = check_output(self.origin, EXPORT_OUTPUT, outputs[EXPORT_OUTPUT], (1, 3, size, size))
-        mask = None
+        return self.swap_batch([crop], [face], source)[0]
+
+    def swap_batch(
+        self, crops: Sequence[Image], faces: Sequence[Face], source: FloatArray
+    ) -> list[SwapOutput]:
+        """Swap several crops of one source: one run when the graph's batch is dynamic."""
+        size, count = self.crop_size, len(crops)
+        names = [EXPORT_OUTPUT, EXPORT_MASK] if self.has_mask else [EXPORT_OUTPUT]
+        outputs = run_batched(
+            self.session,
+            {
+                "target": np.concatenate([to_blob(crop, size) for crop in crops]),
+                "source": np.repeat(np.asarray(source, np.float32).reshape(1, -1), count, axis=0),
+            },
+            batched=["target", "source"],
+            outputs=names,
+        )
+        images = check_output(
+            self.origin, EXPORT_OUTPUT, outputs[EXPORT_OUTPUT], (count, 3, size, size)
+        )
+        masks: list[FloatArray | None] = [None] * count
         if self.has_mask:
-            raw = check_output(self.origin, EXPORT_MASK, outputs[EXPORT_MASK], (1, 1, size, size))
-            mask = np.clip(raw.reshape(size, size), 0, 1)
-        return SwapOutput(from_blob(image), mask)
+            raw = check_output(
+                self.origin, EXPORT_MASK, outputs[EXPORT_MASK], (count, 1, size, size)
+            )
+            masks = [np.clip(raw[k].reshape(size, size), 0, 1) for k in range(count)]
+        return [SwapOutput(from_blob(images[k : k + 1]), masks[k]) for k in range(count)]

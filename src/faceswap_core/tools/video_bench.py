@@ -124,7 +124,7 @@ def run_video_bench(
         BenchOptions(model=options.model, model_path=options.model_path, config=options.config)
     )
     pipeline = Pipeline(config, plugins)
-    identity = pipeline.prepare_source(load_sample("t1"))
+    identity = pipeline.prepare_source(load_sample("t1"), announce=False)
     runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="faceswap-video-bench-") as folder:
         clip = make_clip(Path(folder) / "clip.mp4", pipeline, options)

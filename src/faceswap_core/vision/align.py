@@ -2,7 +2,10 @@
 
 Templates follow insightface's conventions (``face_align.estimate_norm``): the
 ArcFace 112 px template scaled for multiples of 112, and the +8 px x-shifted
-variant scaled for multiples of 128 (what inswapper_128 was trained on).
+variant scaled for multiples of 128 (what inswapper_128 was trained on; it is
+FaceFusion's ``arcface_128``, which GPEN-BFR 256 uses too). ``ffhq`` is the
+FFHQ alignment the face restorers GFPGAN, CodeFormer and GPEN-BFR 512 were
+trained on (FaceFusion's ``ffhq_512``), scaled to any size.
 
 One more kind, ``native``, is not a template: it cuts the face out of the
 image as it is (no rotation, no scaling, a whole-pixel offset) in a square
@@ -33,8 +36,20 @@ ARCFACE_TEMPLATE_112 = np.array(
     dtype=np.float32,
 )
 
-TemplateName = Literal["arcface", "inswapper", "classic"]
-TEMPLATES: tuple[str, ...] = ("arcface", "inswapper", "classic")
+FFHQ_TEMPLATE_UNIT = np.array(
+    [
+        [0.37691676, 0.46864664],
+        [0.62285697, 0.46912813],
+        [0.50123859, 0.61331904],
+        [0.39308822, 0.72541100],
+        [0.61150205, 0.72490465],
+    ],
+    dtype=np.float32,
+)
+"""The FFHQ five points as fractions of the crop side (FaceFusion ``face_helper``, ``ffhq_512``)."""
+
+TemplateName = Literal["arcface", "inswapper", "classic", "ffhq"]
+TEMPLATES: tuple[str, ...] = ("arcface", "inswapper", "classic", "ffhq")
 """The fixed-size templates (what a swap model's ``faceswap.template`` may name)."""
 
 NATIVE = "native"
@@ -63,7 +78,7 @@ def template(size: int, kind: str = "arcface") -> FloatArray:
     ``arcface``: the 112 template scaled by ``size / 112``; ``inswapper``: the
     template scaled by ``size / 128`` and shifted ``+8 * size / 128`` in x;
     ``classic``: the ArcFace layout shrunk around the crop centre so the full
-    68-point face fits with a margin.
+    68-point face fits with a margin; ``ffhq``: the FFHQ points scaled by ``size``.
     """
     if size < 16:
         raise ValueError(f"crop size must be at least 16 px, got {size}")
@@ -78,6 +93,8 @@ def template(size: int, kind: str = "arcface") -> FloatArray:
         unit = ARCFACE_TEMPLATE_112 / 112.0 - 0.5
         unit[:, 1] -= 0.06  # leave room below the chin rather than above the brows
         return ((unit * CLASSIC_FACE_SCALE + 0.5) * size).astype(np.float32)
+    if kind == "ffhq":
+        return FFHQ_TEMPLATE_UNIT * np.float32(size)
     raise ValueError(f"unknown alignment template {kind!r}; choose one of {', '.join(TEMPLATES)}")
 
 

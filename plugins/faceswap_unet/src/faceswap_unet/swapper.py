@@ -10,6 +10,7 @@ checkpoint to ONNX and use the ``onnx`` swapper.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -61,15 +62,23 @@ class UnetSwapper:
         vector: FloatArray = embedding[0].cpu().numpy().astype(np.float32)
         return vector
 
-    @torch.no_grad()
     def swap(self, crop: Image, face: Face, source: Any) -> SwapOutput:
-        target = to_tensor(crop, self.crop_size).to(self.device)
-        embedding = torch.as_tensor(np.asarray(source, np.float32)).reshape(1, -1).to(self.device)
+        return self.swap_batch([crop], [face], source)[0]
+
+    @torch.no_grad()
+    def swap_batch(
+        self, crops: Sequence[Image], faces: Sequence[Face], source: Any
+    ) -> list[SwapOutput]:
+        """Swap several crops of one source in one forward pass (pixel boost's sub-crops)."""
+        target = torch.cat([to_tensor(crop, self.crop_size) for crop in crops]).to(self.device)
+        embedding = torch.as_tensor(np.asarray(source, np.float32)).reshape(1, -1)
+        embedding = embedding.expand(len(crops), -1).to(self.device)
         output, mask = self.loaded.generator(target, embedding)
-        image = (output[0].clamp(0, 1).permute(1, 2, 0).cpu().numpy() * 255.0 + 0.5).astype(
+        images = (output.clamp(0, 1).permute(0, 2, 3, 1).cpu().numpy() * 255.0 + 0.5).astype(
             np.uint8
         )
-        return SwapOutput(np.ascontiguousarray(image), mask[0, 0].cpu().numpy().astype(np.float32))
+        masks = mask[:, 0].cpu().numpy().astype(np.float32)
+        return [SwapOutput(np.ascontiguousarray(images[k]), masks[k]) for k in range(len(crops))]
 
 
 __all__ = ["UnetSwapper", "to_tensor"]

@@ -40,6 +40,12 @@ def _print_table(record: dict[str, Any]) -> None:
         f"FPS {record['fps']}  faces found {record['faces_found']}/{record['faces']}"
         f"  repeat {record['repeat']} (+{record['warmup']} warmup)"
     )
+    quality = record.get("quality") or {}
+    per_face = ", ".join(f"{k} {v:.2f}" for k, v in (quality.get("per_face_ms") or {}).items())
+    console.print(
+        f"pixel boost {quality.get('pixel_boost')}, mask {','.join(quality.get('mask') or [])}, "
+        f"enhancer {quality.get('enhancer') or 'none'}; ms per face: {per_face}"
+    )
     console.print(
         f"device {record['device']}, {record['threads']} threads,"
         f" peak RSS {record['peak_rss_mb']} MB"
@@ -124,7 +130,7 @@ def command(
     frames: int,
     output: Path | None,
 ) -> None:
-    """Per-stage latency (decode, detect, landmarks, align, swap, paste, encode) and FPS.
+    """Per-stage latency (decode, detect ... swap, mask, paste, enhance, encode) and FPS.
 
     With --profile, the run uses the profile's frame size and runtime and ends
     with PASS / FAIL / NOT CHECKED per budget; it exits 1 when one fails.

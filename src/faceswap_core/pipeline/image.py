@@ -481,9 +481,6 @@ class Pipeline:
             raise NoFaceError(
                 "no face found in the source image; use a photo with a clear, frontal face"
             )
-        if announce and len(found) > 1:
-            notice = several_faces_notice(source, found, face)
-            warnings.warn(notice, SourceFacesWarning, stacklevel=2)
         face = self._enrich(
             image,
             face,
@@ -498,6 +495,9 @@ class Pipeline:
             describe_input(source, "componentOf", SOURCE_TITLE) if self.signer is not None else None
         )
         identity = SourceIdentity(key, face, aligned, prepared, ingredient)
+        if announce and len(found) > 1:  # said once the identity is ready, once per source
+            notice = several_faces_notice(source, found, face)
+            warnings.warn(notice, SourceFacesWarning, stacklevel=2)
         self._sources[key] = identity
         while len(self._sources) > self.source_cache_size:
             self._sources.popitem(last=False)

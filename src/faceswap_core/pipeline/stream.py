@@ -19,7 +19,9 @@ Three threads do the work, connected by short queues
 (:mod:`faceswap_core.pipeline.stages`): one checks frames and runs the
 scheduled detections (several at once when frames wait, as one batched
 detector call), one analyses (scene cut, tracking, selection, landmarks,
-smoothing), one swaps and pastes, so they overlap on two cores.
+smoothing), one swaps and pastes, so they overlap on two cores. With a face
+enhancer (``pipeline.enhancer``) a fourth thread pastes and enhances, so the
+enhancer of one frame runs while the next frame is swapped.
 ``faceswap video`` runs the same code between its decode and encode threads.
 """
 
@@ -248,12 +250,23 @@ class FrameAnalyser:
         return chosen
 
 
+@attrs.frozen(eq=False)
+class Painted:
+    """A frame's swapped faces, blended over time, waiting to be pasted (and enhanced)."""
+
+    analysis: _Analysis
+    rendered: list[RenderedFace]
+    timings: dict[str, float]
+
+
 class FramePainter:
     """The second half: render the selected faces, blend mask and colour over time, paste.
 
     The temporal blends act on each face's swap mask and crop before the paste
     and the enhancer (which pastes through that same blended mask), so an
-    enhanced face keeps the swap's steadiness from frame to frame.
+    enhanced face keeps the swap's steadiness from frame to frame. ``paint``
+    and ``finish`` are the two halves of a call: a stream with an enhancer
+    runs them in two threads, so one frame is enhanced while the next is swapped.
     """
 
     def __init__(
@@ -266,6 +279,10 @@ class FramePainter:
         self._blends: dict[int, tuple[MaskBlend, ColorBlend]] = {}
 
     def __call__(self, analysis: _Analysis) -> Frame:
+        return self.finish(self.paint(analysis))
+
+    def paint(self, analysis: _Analysis) -> Painted:
+        """Swap and mask the selected faces, then blend their masks and colour over time."""
         timer = StageTimer()
         if analysis.scene_cut:
             self._blends.clear()
@@ -281,6 +298,14 @@ class FramePainter:
         ):
             with timer.stage("paste"):
                 rendered.append(self._blend(face, result))
+        return Painted(analysis, rendered, timer.ms)
+
+    def finish(self, painted: Painted) -> Frame:
+        """Paste (and enhance) the painted faces into the frame."""
+        timer = StageTimer()
+        timer.ms.update(painted.timings)
+        analysis, rendered = painted.analysis, painted.rendered
+        image = analysis.image
         output = image.copy() if (self.copy and rendered) else image
         self.pipeline.finish(output, rendered, timer)
         return Frame(
@@ -377,9 +402,13 @@ def stream(
             for item in inputs
         ]
 
+    # With an enhancer, a frame is enhanced in its own thread while the next one is swapped.
+    painting: list[Any] = (
+        [painter.paint, painter.finish] if pipe.config.enhancer is not None else [painter]
+    )
     chain = staged(
         _frames_with_times(frames, fps),
-        [Batch(detect, config.detect_batch), analyser, painter],
+        [Batch(detect, config.detect_batch), analyser, *painting],
         depth=config.queue,
     )
     return _run(chain)
@@ -396,6 +425,7 @@ __all__ = [
     "Frame",
     "FrameAnalyser",
     "FramePainter",
+    "Painted",
     "stream",
     "video_config",
 ]

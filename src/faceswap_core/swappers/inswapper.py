@@ -20,7 +20,7 @@ from faceswap_core.interfaces.face import Face, FloatArray, Image
 from faceswap_core.io.provenance import TRAINED_COMPOSITE
 from faceswap_core.plugin.context import BuildContext
 from faceswap_core.runtime.batch import run_batched
-from faceswap_core.swappers.blobs import from_blob, load_model, require_embedding, to_blob
+from faceswap_core.swappers.blobs import from_blobs, load_model, require_embedding, to_blobs
 from faceswap_core.swappers.configs import InswapperConfig
 from faceswap_core.swappers.contract import MAX_EMBEDDING_DIM, check_inswapper, check_output
 
@@ -99,7 +99,7 @@ class InswapperSwapper:
         outputs = run_batched(
             self.session,
             {
-                self.target_name: np.concatenate([to_blob(crop, size) for crop in crops]),
+                self.target_name: to_blobs(crops, size),
                 self.source_name: np.repeat(
                     np.asarray(source, np.float32).reshape(1, -1), count, axis=0
                 ),
@@ -110,4 +110,4 @@ class InswapperSwapper:
         images = check_output(
             self.origin, self.output_name, outputs[self.output_name], (count, 3, size, size)
         )
-        return [SwapOutput(from_blob(images[k : k + 1])) for k in range(count)]
+        return [SwapOutput(image) for image in from_blobs(images)]

@@ -27,7 +27,7 @@ from faceswap_core.interfaces import Face, FloatArray, Image, Recognizer, SwapOu
 from faceswap_core.io.provenance import TRAINED_COMPOSITE
 from faceswap_core.plugin.context import BuildContext
 from faceswap_core.runtime.batch import run_batched
-from faceswap_core.swappers.blobs import from_blob, load_model, require_embedding, to_blob
+from faceswap_core.swappers.blobs import from_blobs, load_model, require_embedding, to_blobs
 from faceswap_core.swappers.configs import OnnxSwapperConfig
 from faceswap_core.swappers.contract import (
     EXPORT_MASK,
@@ -152,7 +152,7 @@ class OnnxSwapper:
         outputs = run_batched(
             self.session,
             {
-                "target": np.concatenate([to_blob(crop, size) for crop in crops]),
+                "target": to_blobs(crops, size),
                 "source": np.repeat(np.asarray(source, np.float32).reshape(1, -1), count, axis=0),
             },
             batched=["target", "source"],
@@ -167,4 +167,6 @@ class OnnxSwapper:
                 self.origin, EXPORT_MASK, outputs[EXPORT_MASK], (count, 1, size, size)
             )
             masks = [np.clip(raw[k].reshape(size, size), 0, 1) for k in range(count)]
-        return [SwapOutput(from_blob(images[k : k + 1]), masks[k]) for k in range(count)]
+        return [
+            SwapOutput(image, mask) for image, mask in zip(from_blobs(images), masks, strict=True)
+        ]

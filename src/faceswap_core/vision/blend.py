@@ -6,6 +6,7 @@ stays byte-identical to the input frame.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import cv2
@@ -36,6 +37,9 @@ def soften(mask: FloatArray, *, erode: float, blur: float) -> FloatArray:
 def box_mask(size: int, *, erode: float, blur: float) -> FloatArray:
     """The whole crop, eroded and blurred at its edges: insightface's paste-back mask.
 
+    It depends only on its arguments, so it is made once per size and kept
+    (read-only): a video pays for it on its first frame.
+
     insightface (``INSwapper.get``) warps a white crop into the frame, erodes
     it with a ``k`` x ``k`` kernel, ``k = mask_size // 10``, and blurs it with a
     ``2 * (mask_size // 20) + 1`` Gaussian. This is the same in crop pixels:
@@ -46,6 +50,11 @@ def box_mask(size: int, *, erode: float, blur: float) -> FloatArray:
     edge, so the blurred edge ends inside the crop: its outermost pixels stay 0
     and the paste has no step at the crop's border.
     """
+    return _box_mask(int(size), float(erode), float(blur))
+
+
+@functools.lru_cache(maxsize=32)
+def _box_mask(size: int, erode: float, blur: float) -> FloatArray:
     blur_side = _odd(blur * 2 + 1) if blur >= 1 else 1
     k = _odd(max(erode, blur_side + 2 if blur >= 1 else 3))
     out = np.asarray(
@@ -62,7 +71,9 @@ def box_mask(size: int, *, erode: float, blur: float) -> FloatArray:
             cv2.GaussianBlur(out, (blur_side, blur_side), 0, borderType=cv2.BORDER_CONSTANT),
             np.float32,
         )
-    return np.clip(out, 0.0, 1.0)
+    kept: FloatArray = np.clip(out, 0.0, 1.0)
+    kept.setflags(write=False)
+    return kept
 
 
 def hull_mask(size: int, landmarks: FloatArray, *, erode: float, blur: float) -> FloatArray:

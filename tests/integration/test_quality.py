@@ -448,3 +448,25 @@ def test_masks_picture_shows_each_mask_on_the_same_crop() -> None:
     brightness = [float(panel.mean()) for panel in panels]
     assert brightness[0] > brightness[1] > brightness[-1]  # box > hull > mouth only
     assert pictures.main(["/tmp/never-written.png", "nope"]) == 2
+
+
+def test_bench_reports_the_cost_of_pixel_boost_and_the_enhancer_per_face(
+    plugins: FaceswapPlugins, models: dict[str, Path], tmp_path: Path
+) -> None:
+    from faceswap_core.tools.bench import BenchOptions, run_bench
+
+    config = tmp_path / "quality.yaml"
+    config.write_text(
+        "pipeline:\n"
+        f"  swapper: {{type: onnx, model: {models['identity']}}}\n"
+        "  pixel_boost: 256\n"
+        f"  enhancer: {models['restorer']}\n"
+    )
+    options = BenchOptions(width=320, height=240, repeat=2, warmup=1, config=str(config))
+    record = run_bench(options, plugins=plugins)
+    quality = record["quality"]
+    assert quality["pixel_boost"] == 256
+    assert quality["enhancer"] == str(models["restorer"])
+    assert quality["per_face_ms"]["swap"] > 0
+    assert quality["per_face_ms"]["enhance"] > 0
+    assert record["stages"]["enhance"]["p50_ms"] > 0

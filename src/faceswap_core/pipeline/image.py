@@ -388,6 +388,14 @@ class Pipeline:
             for name in self.config.paste.mask
         ]
 
+    def load_quality(self) -> tuple[list[tuple[str, Masker]], Enhancer | None]:
+        """The paste maskers and the enhancer, built now: their models load and are checked.
+
+        Called when a source is prepared, so a bad mask or enhancer file stops a
+        batch or a video before its first target, not in the middle of it.
+        """
+        return self.maskers, self.enhancer
+
     @property
     def enhancer(self) -> Enhancer | None:
         """The face enhancer of ``pipeline.enhancer``, or ``None`` when none is configured."""
@@ -491,6 +499,7 @@ class Pipeline:
         aligned = alignment.align(image, face, swapper.crop_size, swapper.template)
         with self._guard(swapper):
             prepared = swapper.prepare_source(aligned.crop, aligned.face)
+        self.load_quality()
         ingredient = (
             describe_input(source, "componentOf", SOURCE_TITLE) if self.signer is not None else None
         )

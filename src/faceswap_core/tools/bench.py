@@ -72,7 +72,11 @@ from faceswap_core.vision.selection import largest
 STAGES: tuple[str, ...] = (
     "decode", "detect", "landmarks", "align", "swap", "mask", "paste", "enhance", "encode",
 )  # fmt: skip
-"""Reported stages, in pipeline order; the pipeline itself times detect..paste."""
+"""Reported stages, in pipeline order; the pipeline itself times detect..enhance."""
+
+OPTIONAL_STAGES: tuple[str, ...] = ("enhance",)
+"""Stages that take time only when configured (``pipeline.enhancer``): 0 in a default run,
+so the committed baseline of ratios has none for them."""
 
 SCHEMA_VERSION = 1
 

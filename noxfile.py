@@ -225,6 +225,13 @@ def directory(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def surface(session: nox.Session) -> None:
+    """Regenerate src/faceswap/_operations.py (the faceswap.* functions) from the specs."""
+    session.install("-e", ".")
+    session.run("python", "-m", "faceswap_core.operations.pysig", "src/faceswap/_operations.py")
+
+
+@nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on core and every plugin."""
     install_all(session)
@@ -272,9 +279,11 @@ def bench(session: nox.Session) -> None:
         "--size", "1280x720", "--faces", "1", "--repeat", "30", "--warmup", "3",
     ]  # fmt: skip
     env = {"OMP_NUM_THREADS": str(os.cpu_count() or 1)}
-    session.run("faceswap", "bench", *args, "--output", BENCH_RECORD, env=env)
-    compare = ["python", "-m", "faceswap_core.tools.bench_compare", BENCH_RECORD, BENCH_BASELINE]
-    session.run(*compare, *(["--update"] if update else []))
+    gate = [] if update else ["--baseline", BENCH_BASELINE]  # the one regression gate: exit 6
+    session.run("faceswap", "bench", *args, "-o", BENCH_RECORD, *gate, env=env)
+    if update:
+        compare = ["python", "-m", "faceswap_core.tools.bench_compare", BENCH_RECORD]
+        session.run(*compare, BENCH_BASELINE, "--update")
     if not session.posargs:  # the video path: 1280x720 at 25 fps, detect every 1 and 5, stream
         session.run("faceswap", "bench", "--video", "--size", "1280x720", env=env)
     session.run("faceswap", "bench-train", "--size", "128", "--batch", "8", env=env)

@@ -212,7 +212,7 @@ def eval_runs(tmp_path_factory: pytest.TempPathFactory, tiny_lfw: Path) -> dict[
         manager = FaceswapPlugins(strict=True)
         manager.register(UnchangedPlugin(), name="unchanged-baseline")
         classic = root / "classic"
-        args = ["eval", "--data", str(tiny_lfw), "--out", str(classic), "--json"]
+        args = ["eval", "--data", str(tiny_lfw), "-o", str(classic), "--json"]
         for override in EVAL_PAIRS:
             args += ["--set", override]
         cli = CliRunner().invoke(make_cli(manager), args, catch_exceptions=False)
@@ -222,7 +222,7 @@ def eval_runs(tmp_path_factory: pytest.TempPathFactory, tiny_lfw: Path) -> dict[
                 faceswap.evaluate(
                     data=tiny_lfw,
                     model="unchanged",
-                    out=unchanged,
+                    output=unchanged,
                     baseline=classic,
                     overrides=EVAL_PAIRS,
                 )
@@ -238,7 +238,11 @@ def eval_runs(tmp_path_factory: pytest.TempPathFactory, tiny_lfw: Path) -> dict[
         "classic": classic,
         "unchanged": unchanged,
         "cli": cli,
-        "cli_json": json.loads(cli.stdout.strip().splitlines()[-1]) if cli.exit_code == 0 else None,
+        "cli_json": (
+            json.loads(cli.stdout.strip().splitlines()[-1])["summary"]
+            if cli.exit_code == 0
+            else None
+        ),
         "gate_error": gate_error,
         "data": tiny_lfw,
     }

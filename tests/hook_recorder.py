@@ -39,8 +39,15 @@ def pytest_configure(config: pytest.Config) -> None:
         add_commands(self, cli)
         _record(self, COMMANDS_HOOK)
 
+    extra = FaceswapPlugins._extra
+
+    def recording_extra(self: FaceswapPlugins, hook: str, build: Any) -> None:
+        extra(self, hook, build)  # every implementation ran without raising
+        _record(self, hook)
+
     FaceswapPlugins._collect = recording_collect  # type: ignore[method-assign]
     FaceswapPlugins.add_commands = recording_add_commands  # type: ignore[method-assign]
+    FaceswapPlugins._extra = recording_extra  # type: ignore[method-assign]
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -21,6 +21,7 @@ from faceswap_core.version import __version__
 
 if TYPE_CHECKING:
     from faceswap_core.interfaces import (
+        AlignmentTemplate,
         BatchSwapper,
         Dataset,
         DatasetSplit,
@@ -56,6 +57,7 @@ _LAZY: dict[str, str] = {
     "BuildContext": "faceswap_core.plugin.context",
     **dict.fromkeys(
         (
+            "AlignmentTemplate",
             "BatchSwapper",
             "Dataset",
             "DescribedRuntime",
@@ -100,6 +102,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "AlignmentTemplate",
     "BatchSwapper",
     "BuildContext",
     "Dataset",

@@ -314,10 +314,10 @@ def test_cli_video_and_inspect_show_the_signature(
         plugins, "video", "-s", tom_hanks_path, "-t", clip, "-o", out, "--json", *signing(keys)
     )
     assert done.exit_code == 0, done.output
-    assert json.loads(done.stdout.strip().splitlines()[-1])["signed"] is True
+    assert json.loads(done.stdout.strip().splitlines()[0])["signed"] is True
     shown = run(plugins, "inspect", out, "--json")
     assert shown.exit_code == 0, shown.output
-    report = json.loads(shown.stdout)
+    report = json.loads(shown.stdout.splitlines()[0])
     assert report["c2pa"]["state"] == "untrusted"
     assert report["c2pa"]["signer"]["common_name"] == "faceswap test signer"
     assert len(decode_video(out)[0]) == 8

@@ -35,18 +35,20 @@ CONFIG = Path(__file__).resolve().parents[2] / "configs" / "face_swap" / "eval.y
 
 def test_eval_prints_one_json_line_with_out_and_metrics(tiny_lfw: Path, tmp_path: Path) -> None:
     done = faceswap(
-        "eval", "--config", str(CONFIG), "--data", str(tiny_lfw), "--out", "run", "--json", *SMALL,
+        "eval", "--config", str(CONFIG), "--data", str(tiny_lfw), "-o", "run", "--json", *SMALL,
         cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    *metrics, last = (json.loads(line) for line in done.stdout.strip().splitlines())
+    summary = last["summary"]
     assert summary["out"] == "run"
+    assert [row["metric"] for row in metrics] == list(summary["metrics"])
     document = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert summary["metrics"] == {k: v["value"] for k, v in document["metrics"].items()}
     assert summary["metrics"]["pairs"] == 4
     assert set(summary["metrics"]) == {"pairs", "ssim", "psnr", "failures"}
     readme = (tmp_path / "run" / "README.md").read_text()
-    assert f"faceswap eval --config {CONFIG} --data {tiny_lfw} --out run --set eval.cross" in readme
+    assert f"faceswap eval --config {CONFIG} --data {tiny_lfw} -o run --set eval.cross" in readme
     assert "name: eval" in (tmp_path / "run" / "config.yaml").read_text()  # the config's
 
 
@@ -65,7 +67,7 @@ def test_gate_exits_6_and_names_the_regressed_metrics(
 ) -> None:
     baseline = _perfect_baseline(tmp_path / "baseline", eval_runs["classic"])
     done = faceswap(
-        "eval", "--data", str(eval_runs["data"]), "--out", "run", "--json", *SMALL,
+        "eval", "--data", str(eval_runs["data"]), "-o", "run", "--json", *SMALL,
         "--baseline", str(baseline), "--tolerance", "psnr=100",
         cwd=tmp_path,
     )  # fmt: skip
@@ -75,7 +77,7 @@ def test_gate_exits_6_and_names_the_regressed_metrics(
     assert "ssim " in error
     assert "< baseline 1 - tolerance 0" in error
     assert "psnr" not in error  # within its tolerance
-    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    summary = json.loads(done.stdout.strip().splitlines()[-1])["summary"]
     assert summary["gate"]["passed"] is False
     assert summary["gate"]["checked"] == ["failures", "psnr", "ssim"]
     assert (tmp_path / "run" / "report.html").is_file()  # CI keeps the failing run's report
@@ -90,8 +92,25 @@ def run(plugins: FaceswapPlugins, *args: str) -> Result:
     return CliRunner().invoke(make_cli(plugins), list(args))
 
 
+def test_the_old_out_still_works_with_a_warning(plugins: FaceswapPlugins, tmp_path: Path) -> None:
+    """``--out`` is the old -o/--output: the same refusal, one Warning line before it."""
+    (tmp_path / "keep.txt").write_text("mine")
+    result = run(plugins, "eval", "--pairs", "x.csv", "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == "Warning: --out is deprecated; use -o/--output"
+    assert "is not empty" in result.stderr.splitlines()[1]
+    import faceswap
+    from faceswap.errors import ConfigError, FaceswapWarning
+
+    with (
+        pytest.warns(FaceswapWarning, match="out= is deprecated; use output="),
+        pytest.raises(ConfigError, match="is not empty"),
+    ):
+        faceswap.evaluate(pairs="x.csv", out=tmp_path)
+
+
 def test_no_input_is_a_usage_error(plugins: FaceswapPlugins, tmp_path: Path) -> None:
-    result = run(plugins, "eval", "--out", str(tmp_path / "o"))
+    result = run(plugins, "eval", "-o", str(tmp_path / "o"))
     assert result.exit_code == 2
     assert "Error: pass exactly one input: --data DIR" in result.stderr
     assert not (tmp_path / "o").exists()  # nothing is created for a bad command
@@ -107,7 +126,7 @@ def test_a_non_empty_out_is_never_written_over(
     plugins: FaceswapPlugins, tiny_lfw: Path, tmp_path: Path
 ) -> None:
     (tmp_path / "keep.txt").write_text("mine")
-    result = run(plugins, "eval", "--data", str(tiny_lfw), "--out", str(tmp_path))
+    result = run(plugins, "eval", "--data", str(tiny_lfw), "-o", str(tmp_path))
     assert result.exit_code == 2
     assert "is not empty" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
@@ -117,7 +136,7 @@ def test_a_missing_model_fails_before_any_output(
     plugins: FaceswapPlugins, tiny_lfw: Path, tmp_path: Path
 ) -> None:
     result = run(
-        plugins, "eval", "--data", str(tiny_lfw), "--out", str(tmp_path / "o"),
+        plugins, "eval", "--data", str(tiny_lfw), "-o", str(tmp_path / "o"),
         "--model-path", str(tmp_path / "missing.onnx"),
     )  # fmt: skip
     assert result.exit_code == 5, result.output
@@ -142,7 +161,7 @@ def test_a_missing_model_fails_before_any_output(
 def test_bad_options_are_one_line_errors(
     plugins: FaceswapPlugins, tiny_lfw: Path, tmp_path: Path, args: tuple[str, ...], message: str
 ) -> None:
-    result = run(plugins, "eval", "--data", str(tiny_lfw), "--out", str(tmp_path / "o"), *args)
+    result = run(plugins, "eval", "--data", str(tiny_lfw), "-o", str(tmp_path / "o"), *args)
     assert result.exit_code in (2, 3), result.output
     assert message in result.stderr
     assert "Traceback" not in result.stderr

@@ -65,7 +65,8 @@ def test_text_output_shows_provenance(plugins: FaceswapPlugins, files: dict[str,
 def test_json_output(plugins: FaceswapPlugins, files: dict[str, Path]) -> None:
     result = inspect(plugins, str(files["marked"]), "--json")
     assert result.exit_code == 0, result.output
-    report = json.loads(result.stdout)
+    report = json.loads(result.stdout.splitlines()[0])
+    assert json.loads(result.stdout.splitlines()[-1])["summary"]["files"] == 1
     assert (report["format"], report["width"], report["height"]) == ("JPEG", 112, 112)
     assert report["path"] == str(files["marked"])
     record = report["provenance"]
@@ -88,8 +89,8 @@ def test_absent_provenance_is_said_clearly(
     ]
     as_json = inspect(plugins, str(files["plain"]), "--json")
     assert as_json.exit_code == 0
-    assert json.loads(as_json.stdout)["provenance"] is None
-    assert json.loads(as_json.stdout)["c2pa"]["state"] == "absent"
+    assert json.loads(as_json.stdout.splitlines()[0])["provenance"] is None
+    assert json.loads(as_json.stdout.splitlines()[0])["c2pa"]["state"] == "absent"
 
 
 @pytest.mark.parametrize(
@@ -116,7 +117,7 @@ def test_metadata_is_read_without_decoding_pixels(
     assert huge.stdout.splitlines()[0] == f"{files['huge']}: PNG 100000x100000"
     cut = inspect(plugins, str(files["pixels_cut"]), "--json")
     assert cut.exit_code == 0, cut.output
-    report = json.loads(cut.stdout)
+    report = json.loads(cut.stdout.splitlines()[0])
     assert (report["format"], report["width"], report["height"]) == ("JPEG", 112, 112)
     assert report["provenance"]["digital_source_type"] == DIGITAL_SOURCE_TYPE
 

@@ -11,6 +11,7 @@ import zipfile
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -69,10 +70,17 @@ def static_server(tmp_path: Path) -> Iterator[tuple[Path, str]]:
         httpd.server_close()
 
 
+def models_of(stdout: str) -> list[dict[str, Any]]:
+    """``models list/verify --json``: one JSON line per model, then the counts."""
+    *rows, last = (json.loads(line) for line in stdout.splitlines())
+    assert last["summary"]["models"] == len(rows)
+    return rows
+
+
 def test_list_json_has_every_catalog_model(plugins: FaceswapPlugins, home: Path) -> None:
     result = run(plugins, "list", "--json")
     assert result.exit_code == 0, result.output
-    rows = {row["name"]: row for row in json.loads(result.stdout)}
+    rows = {row["name"]: row for row in models_of(result.stdout)}
     assert {"inswapper_128", "det_10g", "w600k_r50"} | EMBEDDED <= set(rows)
     assert rows["inswapper_128"]["status"] == "missing"
     assert rows["inswapper_128"]["path"] == str(home / "models" / "inswapper_128.onnx")
@@ -104,7 +112,7 @@ def test_verify_named_missing_model_exits_5(plugins: FaceswapPlugins, home: Path
 def test_verify_all_passes_when_nothing_is_corrupt(plugins: FaceswapPlugins, home: Path) -> None:
     result = run(plugins, "verify", "--json")
     assert result.exit_code == 0, result.output
-    statuses = {row["name"]: row["status"] for row in json.loads(result.stdout)}
+    statuses = {row["name"]: row["status"] for row in models_of(result.stdout)}
     assert {statuses[name] for name in EMBEDDED} == {"embedded"}
 
 
@@ -121,7 +129,7 @@ def test_add_verify_and_tamper(plugins: FaceswapPlugins, home: Path, tmp_path: P
     result = run(plugins, "verify", "w600k_r50")
     assert result.exit_code == 5
     assert "w600k_r50: corrupt" in result.stdout
-    listed = {r["name"]: r["status"] for r in json.loads(run(plugins, "list", "--json").stdout)}
+    listed = {r["name"]: r["status"] for r in models_of(run(plugins, "list", "--json").stdout)}
     assert listed["w600k_r50"] == "corrupt"
     # A corrupt file also fails an unnamed verify.
     assert run(plugins, "verify").exit_code == 5
@@ -169,7 +177,7 @@ def test_pull_member_of_zip_from_url(
     result = run(plugins, "pull", "w600k_r50", "--url", f"{base}/buffalo_l.zip", "--quiet")
     assert result.exit_code == 0, result.output
     assert (home / "models" / "buffalo_l" / "w600k_r50.onnx").read_bytes() == weights
-    rows = {r["name"]: r for r in json.loads(run(plugins, "list", "--json").stdout)}
+    rows = {r["name"]: r for r in models_of(run(plugins, "list", "--json").stdout)}
     assert rows["w600k_r50"]["status"] == "present"
     assert rows["w600k_r50"]["sha256"] == hashlib.sha256(weights).hexdigest()
 

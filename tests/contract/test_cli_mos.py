@@ -43,7 +43,8 @@ def test_export_then_import_records_mos_per_method(runs: tuple[Path, Path]) -> N
         "mos", "export", str(classic), "--n", "5", "--compare", str(unchanged), "--json"
     )
     assert done.returncode == 0, done.stderr
-    sheet = json.loads(done.stdout)
+    (line,) = done.stdout.splitlines()  # JSON Lines: the summary of what was written
+    sheet = json.loads(line)["summary"]
     assert (sheet["items"], sheet["pairs"], sheet["methods"]) == (10, 5, ["classic", "unchanged"])
     key = json.loads((classic / "mos" / "key.json").read_text())
     rows = list(csv.DictReader((classic / "mos" / "sheet.csv").open()))
@@ -65,6 +66,9 @@ def test_export_then_import_records_mos_per_method(runs: tuple[Path, Path]) -> N
     ratings.write_text("\n".join(lines) + "\n")
     done = faceswap("mos", "import", str(classic), str(ratings), "--json")
     assert done.returncode == 0, done.stderr
+    *methods, summary = (json.loads(line) for line in done.stdout.splitlines())
+    assert [row["method"] for row in methods] == ["classic", "unchanged"]
+    assert summary["summary"]["methods"]["classic"]["mos"] == 4.5
     mos = json.loads((classic / "metrics.json").read_text())["mos"]
     assert mos["raters"] == 2
     assert mos["ratings"] == 20
@@ -78,15 +82,21 @@ def test_export_then_import_records_mos_per_method(runs: tuple[Path, Path]) -> N
     assert 'id="mos"' in (classic / "report.html").read_text()
 
 
-def test_export_never_replaces_a_sheet_without_force(runs: tuple[Path, Path]) -> None:
+def test_export_never_replaces_a_sheet_without_overwrite(runs: tuple[Path, Path]) -> None:
     classic, _ = runs
     assert run("mos", "export", str(classic), "--n", "3").exit_code == 0
     key = (classic / "mos" / "key.json").read_text()
     again = run("mos", "export", str(classic), "--n", "3")
     assert again.exit_code == 2
-    assert "pass --force" in again.stderr
+    assert "pass --overwrite" in again.stderr
     assert (classic / "mos" / "key.json").read_text() == key
-    assert run("mos", "export", str(classic), "--n", "3", "--seed", "4", "--force").exit_code == 0
+    replaced = run("mos", "export", str(classic), "--n", "3", "--seed", "4", "--overwrite")
+    assert replaced.exit_code == 0
+    assert (classic / "mos" / "key.json").read_text() != key
+    key = (classic / "mos" / "key.json").read_text()
+    old = run("mos", "export", str(classic), "--n", "3", "--seed", "5", "--force")
+    assert old.exit_code == 0
+    assert old.stderr.splitlines()[0] == "Warning: --force is deprecated; use --overwrite"
     assert (classic / "mos" / "key.json").read_text() != key
 
 

@@ -28,7 +28,9 @@ def test_report_regenerates_a_runs_page(eval_runs: dict[str, Any], tmp_path: Pat
     (run / "report.html").unlink()
     done = faceswap("report", str(run), "--json")
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"report": str(run / "report.html")}
+    item, summary = (json.loads(line) for line in done.stdout.splitlines())
+    assert item == {"report": str(run / "report.html")}
+    assert summary == {"summary": {"reports": 1, "report": str(run / "report.html")}}
     page = (run / "report.html").read_text()
     assert re.search(r"<tr><td>identity_top1</td><td class='num'>[0-9.]+</td>", page)
     assert page.count('src="data:image/') == len(list((run / "plots").glob("*.png"))) + 3

@@ -227,9 +227,11 @@ def test_detect_json_and_draw(
     plugins: FaceswapPlugins, images: dict[str, Path], tmp_path: Path
 ) -> None:
     drawn = tmp_path / "drawn.png"
-    result = run(plugins, "detect", str(images["t1"]), "--json", "--draw", str(drawn))
+    result = run(plugins, "detect", str(images["t1"]), "--json", "-o", str(drawn))
     assert result.exit_code == 0, result.output
-    faces = json.loads(result.output)["faces"]
+    item, summary = (json.loads(line) for line in result.stdout.splitlines())
+    assert summary == {"summary": {"images": 1, "faces": 6, "output": str(drawn)}}
+    faces = item["faces"]
     assert len(faces) == 6
     for face in faces:
         x1, y1, x2, y2 = face["bbox"]

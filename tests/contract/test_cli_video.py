@@ -54,7 +54,12 @@ def test_video_json_summary_and_inspect(files: dict[str, Path], tmp_path: Path) 
     assert done.returncode == 0, done.stderr
     assert "12/12" in done.stderr  # the progress bar (frames done / total, rate, ETA)
     assert "frame/s" in done.stderr
-    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    item, last = (json.loads(line) for line in done.stdout.strip().splitlines())
+    assert last == {
+        "summary": {"done": 1, "failed": 0, "frames": 12, "frames_swapped": 12, "exit_code": 0}
+    }
+    summary = item
+    assert summary["warning"] is None
     assert summary["frames_in"] == summary["frames_out"] == 12
     assert summary["frames_swapped"] == summary["frames_with_faces"] == 12
     assert summary["output"] == str(out)
@@ -64,7 +69,7 @@ def test_video_json_summary_and_inspect(files: dict[str, Path], tmp_path: Path) 
     assert len(decode_video(out)[0]) == 12
     shown = faceswap("inspect", out, "--json")
     assert shown.returncode == 0, shown.stderr
-    record = json.loads(shown.stdout)
+    record = json.loads(shown.stdout.splitlines()[0])
     assert record["frames"] == 12
     assert record["provenance"]["digital_source_type"].endswith("/compositeCapture")
     assert record["provenance"]["synthetic"] is False  # the classic warp generates no pixels
@@ -116,3 +121,57 @@ def test_existing_output_bad_options_exit_2(files: dict[str, Path], tmp_path: Pa
         assert message in result.output
     assert out.read_bytes() == b"precious"
     assert sorted(os.listdir(tmp_path)) == ["out.mp4"]
+
+
+def test_the_old_python_keywords_of_swap_video_still_work(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    import faceswap
+    from faceswap.errors import FaceswapWarning
+
+    seen: list[tuple[int, int | None]] = []
+    with pytest.warns(FaceswapWarning) as caught:
+        report = faceswap.swap_video(
+            in_path=files["clip"],
+            src=files["source"],
+            out_path=tmp_path / "old.mp4",
+            progress=lambda done, total: seen.append((done, total)),
+            detect_every=4,
+        )
+    assert [str(w.message) for w in caught] == [
+        "in_path= is deprecated; use target=",
+        "src= is deprecated; use source=",
+        "out_path= is deprecated; use output=",
+        "progress= is deprecated; use on_progress=",
+    ]
+    assert report.frames_out == 12
+    assert seen[-1] == (12, 12)
+    assert (tmp_path / "old.mp4").is_file()
+
+
+def test_a_reference_that_never_matches_warns_like_swap(
+    files: dict[str, Path], tmp_path: Path, tom_hanks_path: Path
+) -> None:
+    """Nobody in the clip is the reference: the video is written unchanged, with the Warning
+    line ``faceswap swap`` prints for such an image."""
+    video = faceswap(
+        "video", "-s", files["source"], "-t", files["clip"], "-o", tmp_path / "v.mp4",
+        "--reference", tom_hanks_path, "--detect-every", "6",
+    )  # fmt: skip
+    assert video.returncode == 0, video.stderr
+    still = tmp_path / "frame.png"
+    PILImage.fromarray(decode_video(files["clip"])[0][0]).save(still)
+    image = faceswap(
+        "swap", "-s", files["source"], "-t", still, "-o", tmp_path / "i.png",
+        "--reference", tom_hanks_path,
+    )  # fmt: skip
+    assert image.returncode == 0, image.stderr
+    warned = [line for line in video.stderr.splitlines() if line.startswith("Warning:")]
+    assert warned == [
+        f"Warning: no face selected in video '{files['clip']}'; written unchanged, "
+        "without the provenance mark"
+    ]
+    assert [line for line in image.stderr.splitlines() if line.startswith("Warning:")] == [
+        f"Warning: no face selected in target '{still}'; written unchanged, "
+        "without the provenance mark"
+    ]

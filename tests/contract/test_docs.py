@@ -23,7 +23,7 @@ import pytest
 
 from faceswap_core import testing
 from faceswap_core.plugin import hookspecs
-from faceswap_core.plugin.kinds import HOOK_NAMES, KINDS
+from faceswap_core.plugin.kinds import EXTRA_HOOKS, HOOK_NAMES, KINDS
 
 REPO = Path(__file__).resolve().parents[2]
 HOOKS_DOC = REPO / "docs" / "plugin-hooks.md"
@@ -65,9 +65,9 @@ def _code_blocks(path: Path, language: str) -> list[str]:
 
 
 def test_hookspecs_are_found() -> None:
-    assert len(HOOKS) == 13
+    assert len(HOOKS) == 16  # 13 component kinds, commands, config sections, operations
     assert set(HOOKS) == set(HOOK_NAMES)
-    assert {kind.hook for kind in KINDS} | {"register_commands"} == set(HOOKS)
+    assert {kind.hook for kind in KINDS} | set(EXTRA_HOOKS) == set(HOOKS)
 
 
 @pytest.mark.parametrize("hook", HOOKS)

@@ -89,7 +89,7 @@ def test_eval_on_a_full_disk_leaves_nothing_and_the_same_out_works_later(
     PILImage.open(tom_hanks_path).save(target)
     pairs = tmp_path / "pairs.csv"
     pairs.write_text(f"source,target\n{tom_hanks_path},{target}\n{target},{tom_hanks_path}\n")
-    disk = small_disk("64k")  # the run files fit; the plots, gallery and report do not
+    disk = small_disk("64k")  # the run files fit; the plots, contact sheets and report do not
     out = disk / "ev"
     disk_full_line(run(plugins, "eval", "--pairs", pairs, "--out", out, *FAST_EVAL))
     assert list(disk.iterdir()) == []  # no run folder, not even a hidden half-made one
@@ -105,7 +105,7 @@ def test_detect_draw_on_a_full_disk(
     plugins: FaceswapPlugins, small_disk: SmallDisk, t1_path: Path
 ) -> None:
     disk = small_disk("8k")
-    disk_full_line(run(plugins, "detect", t1_path, "--draw", disk / "faces.png"))
+    disk_full_line(run(plugins, "detect", t1_path, "-o", disk / "faces.png"))
     assert list(disk.iterdir()) == []
 
 

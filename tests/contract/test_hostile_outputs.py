@@ -107,11 +107,11 @@ def command_args(command: str, out: Path, data: dict[str, Path]) -> tuple[list[s
     table: dict[str, tuple[list[str], str | None]] = {
         "swap": (["swap", "-s", source, "-t", target, "-o", str(out)], "--overwrite"),
         "video": (["video", "-s", source, "-t", target, "-o", str(out)], "--overwrite"),
-        "detect": (["detect", target, "--draw", str(out)], "--overwrite"),
+        "detect": (["detect", target, "-o", str(out)], "--overwrite"),
         "report": (["report", folder, "-o", str(out)], None),
         "bench": (["bench", "--output", str(out)], None),
-        "export-onnx": (["export", "onnx", "--checkpoint", folder, "--out", str(out)], "--force"),
-        "export-retinaface": (["export", "retinaface", "--out", str(out)], "--force"),
+        "export-onnx": (["export", "onnx", "--checkpoint", folder, "-o", str(out)], "--overwrite"),
+        "export-retinaface": (["export", "retinaface", "-o", str(out)], "--overwrite"),
         "eval": (["eval", "--pairs", f"{folder}/pairs.csv", "--out", str(out)], None),
     }
     return table[command]
@@ -331,6 +331,6 @@ def test_a_file_that_appears_while_a_video_is_written_is_kept(
             out.write_bytes(b"another process's result")
 
     with pytest.raises(OutputPathError, match="exists"):
-        faceswap.swap_video(clip, data["source"], out, progress=someone_else_writes)
+        faceswap.swap_video(clip, data["source"], out, on_progress=someone_else_writes)
     assert out.read_bytes() == b"another process's result"
     assert no_temps(tmp_path)

@@ -202,7 +202,7 @@ def test_a_failing_model_store_write_keeps_the_stored_model(
         raise OSError(errno.EIO, "Input/output error")
 
     monkeypatch.setattr(atomic.os, "replace", failing_replace)
-    args = ["models", "--root", str(root), "add", "w600k_r50", str(second), "--force"]
+    args = ["models", "--root", str(root), "add", "w600k_r50", str(second), "--overwrite"]
     result = CliRunner().invoke(make_cli(plugins), args)
     assert result.exit_code != 0
     (line,) = [line for line in result.output.splitlines() if line.startswith("Error:")]

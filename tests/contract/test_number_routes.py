@@ -108,7 +108,7 @@ def test_set_overrides_are_checked_before_a_run_starts(
 ) -> None:
     """``faceswap train`` validates every section, plugin params too, before any folder exists."""
     work = tmp_path / "run"
-    args = ["train", "smoke", "--work-dir", str(work), "--set", setting]
+    args = ["train", "--config", "smoke", "-o", str(work), "--set", setting]
     result = CliRunner().invoke(make_cli(plugins), args)
     assert result.exit_code == 2, result.output
     assert message in one_error(result.output)
@@ -126,7 +126,7 @@ def test_the_python_keyword_route_is_checked_too(tmp_path: Path) -> None:
     [
         (["export", "verify", "--onnx", "x.onnx", "--atol", "nan"], "atol: must be a finite"),
         (["export", "verify", "--onnx", "x.onnx", "--atol", "-1"], "atol: must be at least 0"),
-        (["compare", ".", ".", "--fail-on-regression", "inf"], "must be a finite number"),
+        (["compare", ".", ".", "--tolerance", "inf"], "must be a finite number"),
         (["video", "-s", "a.png", "-t", "b.mp4", "-o", "c.mp4", "--preset", "bogus"], "--preset"),
     ],
 )

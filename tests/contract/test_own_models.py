@@ -61,7 +61,8 @@ def test_an_export_added_with_type_is_pinned_listed_and_resolved_by_name(
     entry = json.loads((home / "models" / USER_FILE).read_text())["models"]["my_swapper"]
     assert entry["sha256"] == sha256(export)
     assert (entry["kind"], entry["loader"]) == ("swapper", "onnx")
-    rows = {r["name"]: r for r in json.loads(models(plugins, "list", "--json").stdout)}
+    lines = models(plugins, "list", "--json").stdout.splitlines()
+    rows = {r["name"]: r for r in map(json.loads, lines[:-1])}  # the last line is the summary
     assert rows["my_swapper"]["status"] == "present"
     assert rows["my_swapper"]["verified"] is True
     assert ModelStore().resolve("my_swapper") == stored  # a fresh store reads the entry back
@@ -78,7 +79,7 @@ def test_a_file_that_breaks_the_loaders_contract_is_not_stored(
     assert not (home / "models" / "user").exists() or not any((home / "models" / "user").iterdir())
 
 
-def test_replacing_your_model_with_another_file_needs_force(
+def test_replacing_your_model_with_another_file_needs_overwrite(
     plugins: FaceswapPlugins, home: Path, tmp_path: Path
 ) -> None:
     first, _ = build_faceswap_export(tmp_path / "a.onnx", seed=1)
@@ -87,12 +88,17 @@ def test_replacing_your_model_with_another_file_needs_force(
     assert models(plugins, "add", "mine", str(first)).exit_code == 0  # same file: nothing to force
     refused = models(plugins, "add", "mine", str(second))
     assert refused.exit_code == 2
-    assert "pass --force to replace it" in refused.stderr
+    assert "pass --overwrite to replace it" in refused.stderr
     stored = home / "models" / "user" / "mine.onnx"
     assert stored.read_bytes() == first.read_bytes()
-    assert models(plugins, "add", "mine", str(second), "--force").exit_code == 0
+    assert models(plugins, "add", "mine", str(second), "--overwrite").exit_code == 0
     assert stored.read_bytes() == second.read_bytes()
     assert ModelStore().spec("mine").sha256 == sha256(second)
+    # the old spelling still works, with one warning naming the new one
+    old = models(plugins, "add", "mine", str(first), "--force")
+    assert old.exit_code == 0, old.output
+    assert old.stderr.splitlines()[0] == "Warning: --force is deprecated; use --overwrite"
+    assert stored.read_bytes() == first.read_bytes()
 
 
 def test_a_changed_file_is_corrupt_on_the_next_use(
@@ -153,7 +159,9 @@ _entry_values = st.one_of(
 )
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     entries=st.dictionaries(
         st.text(min_size=1, max_size=12),

@@ -55,7 +55,7 @@ def _assert_timing(row: dict[str, Any], where: str) -> None:
 def test_tiny_bench_json_schema(tiny_run: tuple[Result, Path]) -> None:
     result, _ = tiny_run
     assert result.exit_code == 0, result.output
-    record = json.loads(result.stdout)
+    record = json.loads(result.stdout.splitlines()[-1])["summary"]
     assert list(record["stages"]) == list(STAGES)
     for stage, row in record["stages"].items():
         _assert_timing(row, stage)
@@ -92,7 +92,9 @@ def test_tiny_bench_json_schema(tiny_run: tuple[Result, Path]) -> None:
 
 def test_tiny_bench_writes_the_same_record_to_output(tiny_run: tuple[Result, Path]) -> None:
     result, output = tiny_run
-    assert json.loads(output.read_text()) == json.loads(result.stdout)
+    *stages, last = (json.loads(line) for line in result.stdout.splitlines())
+    assert json.loads(output.read_text()) == last["summary"]
+    assert [row["stage"] for row in stages] == [*last["summary"]["stages"], "total"]
     assert [p.name for p in output.parent.iterdir()] == ["bench.json"]
 
 
@@ -111,8 +113,8 @@ def test_bench_table_output(plugins: FaceswapPlugins) -> None:
     [
         (("--size", "720p"), "not WIDTHxHEIGHT"),
         (("--size", "8x8"), "out of range"),
-        (("--faces", "0"), "--faces 0"),
-        (("--repeat", "0"), "--repeat >= 1"),
+        (("--faces", "0"), "faces: must be between 1 and 64, got 0"),
+        (("--repeat", "0"), "repeat: must be positive, got 0"),
     ],
 )
 def test_bad_options_exit_2(plugins: FaceswapPlugins, args: tuple[str, ...], message: str) -> None:

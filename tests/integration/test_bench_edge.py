@@ -29,11 +29,17 @@ def jetson_run(plugins: FaceswapPlugins) -> Result:
     )  # fmt: skip
 
 
+def summary_of(result: Result) -> dict[str, Any]:
+    """The record: the last JSON line (``{"summary": RECORD}``) of ``--json``."""
+    record: dict[str, Any] = json.loads(result.stdout.splitlines()[-1])["summary"]
+    return record
+
+
 def test_jetson_profile_runs_the_pipeline_and_reports_each_criterion(jetson_run: Result) -> None:
     from faceswap_trt.device import probe
 
     assert jetson_run.exit_code == 0, jetson_run.output
-    record = json.loads(jetson_run.stdout)
+    record = summary_of(jetson_run)
     assert record["size"] == "1280x720"
     assert record["faces_found"] == 1
     assert record["cold"]["setup_ms"] > 0
@@ -66,12 +72,74 @@ def test_profile_fixes_size_and_runtime(plugins: FaceswapPlugins) -> None:
     assert result.exit_code == 2
 
 
-def test_detect_every_waits_for_video_tracking(plugins: FaceswapPlugins) -> None:
-    result = run_cli(
-        "bench", "--size", "160x120", "--repeat", "1", "--detect-every", "3", manager=plugins
+def test_detect_every_runs_the_tracked_path(plugins: FaceswapPlugins) -> None:
+    """Detection on frame 0 only of five: the detect stage's median is 0, the tracker's is not."""
+    args = ("bench", "--size", "320x240", "--repeat", "5", "--warmup", "0", "--json")
+    tracked = summary_of(run_cli(*args, "--detect-every", "5", manager=plugins))
+    assert tracked["detect_every"] == 5
+    assert list(tracked["stages"]) == [
+        "decode", "detect", "track", "select", "landmarks", "align", "swap", "paste", "encode",
+    ]  # fmt: skip
+    assert tracked["stages"]["detect"]["p50_ms"] == 0.0  # 4 of 5 frames were tracked
+    assert tracked["stages"]["detect"]["p99_ms"] > 0.0  # frame 0 was detected
+    assert tracked["stages"]["track"]["p50_ms"] > 0.0
+    assert tracked["faces_found"] == 1
+    assert tracked["stages"]["swap"]["p50_ms"] > 0.0  # the tracked face is swapped
+    every = summary_of(run_cli(*args, manager=plugins))
+    assert every["stages"]["detect"]["p50_ms"] > 0.0
+    assert "track" not in every["stages"]
+
+
+def test_the_video_bench_refuses_what_it_cannot_honour(plugins: FaceswapPlugins) -> None:
+    cases = [
+        (["--video", "--repeat", "3"], "--repeat applies to the image bench"),
+        (["--video", "--warmup", "1"], "--warmup applies to the image bench"),
+        (["--video", "--baseline", "b.json"], "--baseline applies to the image bench"),
+        (["--video", "--tolerance", "1"], "--tolerance applies to the image bench"),
+        (["--frames", "20"], "--frames sets the clip length of --video"),
+        (["--tolerance", "1"], "--tolerance needs --baseline"),
+        (["--profile", "jetson", "--runtime", "onnxruntime"], "--profile jetson sets --runtime"),
+    ]
+    for args, message in cases:
+        result = run_cli("bench", *args, manager=plugins)
+        assert result.exit_code == 2, (args, result.output)
+        assert result.stderr.startswith(f"Error: {message}"), (args, result.stderr)
+
+
+def test_the_baseline_gate_is_exit_6(plugins: FaceswapPlugins, tmp_path: Path) -> None:
+    from faceswap_core.tools.bench import STAGES
+    from faceswap_core.tools.bench_compare import REFERENCE_NAME
+
+    def baseline(ratio: float) -> Path:
+        path = tmp_path / f"baseline-{ratio}.json"
+        ratios = {stage: ratio for stage in (*STAGES, "total")}
+        path.write_text(
+            json.dumps(
+                {
+                    "schema": 1,
+                    "reference": {"name": REFERENCE_NAME, "p50_ms": 10.0},
+                    "ratios": ratios,
+                }
+            )
+        )
+        return path
+
+    args = ("bench", "--size", "160x120", "--repeat", "2", "--warmup", "0")
+    # a baseline where every stage took a millionth of the reference: everything regressed
+    slower = run_cli(*args, "--baseline", str(baseline(1e-6)), manager=plugins)
+    assert slower.exit_code == 6, slower.output
+    error = slower.stderr.strip().splitlines()[-1]
+    assert error.startswith("Error: ")
+    assert "more than 2x slower than the baseline" in error
+    assert "total" in error
+    # the same baseline with room enough for anything: passes, and --json has the gate
+    lenient = run_cli(
+        *args, "--baseline", str(baseline(1e-6)), "--tolerance", "1e12", "--json", manager=plugins
     )
-    assert result.exit_code == 2
-    assert "--detect-every 3 needs video tracking" in result.stderr
+    assert lenient.exit_code == 0, lenient.output
+    assert summary_of(lenient)["gate"]["passed"] is True
+    faster = run_cli(*args, "--baseline", str(baseline(1e6)), manager=plugins)
+    assert faster.exit_code == 0, faster.output
 
 
 def _record(runtime: dict[str, Any], fps: float, peak: float | None) -> dict[str, Any]:

@@ -314,7 +314,7 @@ def test_pull_unpinned_records_the_hash_and_refuses_a_changed_file(
     # The file goes away and the mirror now serves something else: not accepted silently.
     (store.root / "loose.onnx").unlink()
     server.behaviour.body = b"a different file"
-    with pytest.raises(ModelFileError, match="--force"):
+    with pytest.raises(ModelFileError, match="--overwrite"):
         store.pull("loose")
     assert not (store.root / "loose.onnx").exists()
     assert list((store.root / ".downloads").iterdir()) == []

@@ -15,7 +15,7 @@ from tests.integration.conftest import build_faceswap_export
 
 import faceswap
 from faceswap_core import BuildContext, Exporter, ExportReport, Register, hookimpl
-from faceswap_core.cli.config_options import ivar_help, options_for
+from faceswap_core.cli.spec_command import ivar_help, options_for
 from faceswap_core.errors import (
     RuntimeUnavailableError,
     UnknownComponentError,
@@ -105,13 +105,10 @@ def test_an_exporter_runs_with_its_options_from_cli_and_python(
         "--tags", "x", "--tags", "y", "--no-check", "--json", manager=plugins,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    lines = result.stdout.splitlines()
-    assert lines[0] == "copied"
-    assert json.loads(lines[-1]) == {
-        "out": str(out),
-        "mode": "upper",
-        "tags": ["x", "y"],
-        "check": False,
+    assert result.stderr.splitlines()[0] == "copied"  # notes go to stderr with --json
+    (line,) = result.stdout.splitlines()  # stdout holds only JSON Lines
+    assert json.loads(line) == {
+        "summary": {"out": str(out), "mode": "upper", "tags": ["x", "y"], "check": False}
     }
     assert out.read_text() == "HELLO"
     report = run_export("copy", {"src": str(src), "out": str(out), "tags": ("z",)}, plugins=plugins)
@@ -155,7 +152,7 @@ def test_python_api_export_mirrors_the_cli(tmp_path: Path) -> None:
     if probe().ok:
         pytest.skip("TensorRT and a CUDA GPU are present: the unavailable path cannot be seen")
     with pytest.raises(RuntimeUnavailableError, match="On the target device run: trtexec"):
-        faceswap.export("tensorrt", onnx=str(model), out=str(tmp_path / "m.engine"))
+        faceswap.export("tensorrt", onnx=str(model), output=str(tmp_path / "m.engine"))
     assert not (tmp_path / "m.engine").exists()
 
 
@@ -185,7 +182,7 @@ def test_verify_passes_a_runtime_against_itself(tmp_path: Path) -> None:
     model, _ = build_faceswap_export(tmp_path / "m.onnx")
     result = _verify("--onnx", str(model), "--runtime", "onnxruntime", "--batch", "3", "--json")
     assert result.exit_code == 0, result.output
-    record = json.loads(result.stdout.splitlines()[-1])
+    record = json.loads(result.stdout.splitlines()[-1])["summary"]
     assert record["passed"] is True
     assert record["max_abs_diff"] == 0.0
     assert record["inputs"] == {"target": [3, 3, 112, 112], "source": [3, 128]}
@@ -199,7 +196,7 @@ def test_verify_measures_and_fails_a_shifted_candidate(tmp_path: Path) -> None:
         "--onnx", str(model), "--engine", str(candidate), "--runtime", "onnxruntime", "--json"
     )
     assert result.exit_code == 5
-    record = json.loads(result.stdout.splitlines()[-1])
+    record = json.loads(result.stdout.splitlines()[-1])["summary"]
     output, mask = record["outputs"]
     assert output["max_abs_diff"] == pytest.approx(0.25, abs=1e-6)
     assert output["mean_abs_diff"] == pytest.approx(0.25, abs=1e-6)
@@ -282,4 +279,6 @@ def test_verify_dynamic_dims_need_shapes(tmp_path: Path) -> None:
     result = _verify("--onnx", str(tmp_path / "d.onnx"), "--runtime", "onnxruntime",
                      "--shape", "input:2x3x8x8", "--json")  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout.splitlines()[-1])["inputs"] == {"input": [2, 3, 8, 8]}
+    assert json.loads(result.stdout.splitlines()[-1])["summary"]["inputs"] == {
+        "input": [2, 3, 8, 8]
+    }

@@ -108,3 +108,16 @@ def test_installed_wheel_loads_shipped_configs_by_name(tmp_path: Path) -> None:
     assert Path(where).is_relative_to(purelib)
     assert Path(found) == packaged / "smoke.yaml"
     assert faces == "largest"  # smoke inherits baseline through _base_, inside the package
+
+    # the report templates are package data too: every page renders from the wheel
+    checkout = REPO / "src" / "faceswap_core" / "eval" / "templates"
+    shipped = purelib / "faceswap_core" / "eval" / "templates"
+    assert sorted(p.name for p in shipped.iterdir()) == sorted(p.name for p in checkout.iterdir())
+    code = (
+        "from faceswap_core.eval.report import templates\n"
+        "for name in ('eval.html.j2', 'training.html.j2', 'comparison.html.j2',"
+        " 'mos_rating.html.j2'):\n"
+        "    print(templates().get_template(name).filename)\n"
+    )
+    for filename in _run([str(python), "-c", code], work).stdout.split():
+        assert Path(filename).is_relative_to(shipped)

@@ -16,9 +16,11 @@ from faceswap_core.tools.bench_compare import (
     REFERENCE_NAME,
     BenchCompareError,
     compare,
+    gate,
     main,
     make_baseline,
     ratios,
+    regression_message,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -81,6 +83,18 @@ def test_stages_under_the_noise_floor_are_not_gated() -> None:
     assert align.failed
 
 
+def test_the_bench_gate_is_the_one_gate_with_relative_tolerances() -> None:
+    # detect 2.5x and swap 1.9x as slow (same machine speed)
+    slower = record(20.0, detect=100.0, swap=57.0, align=0.4, total=157.4)
+    _, default = gate(slower, make_baseline(BASE))
+    assert sorted(r.metric for r in default.regressions) == ["detect", "total"]
+    _, lenient = gate(slower, make_baseline(BASE), ["detect=2", "total=1.5"])
+    assert lenient.passed  # 2.5x is within 1 + 2, 2.24x within 1 + 1.5
+    _, strict = gate(slower, BASE, ["0.5"])  # a bench record works as the baseline too
+    assert sorted(r.metric for r in strict.regressions) == ["detect", "swap", "total"]
+    assert "swap more than 1.5x slower than the baseline (1.90x)" in regression_message(strict)
+
+
 def test_a_new_stage_is_reported_not_failed() -> None:
     grown = record(20.0, detect=40.0, swap=30.0, align=0.4, encode=9.0, total=79.4)
     (encode,) = [row for row in compare(grown, make_baseline(BASE)) if row.stage == "encode"]
@@ -122,9 +136,11 @@ def test_cli_exit_codes_and_update(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "detect" in out
     assert "1.00x" in out
     run_file.write_text(json.dumps(record(20.0, detect=100.0, swap=30.0, align=0.4)))
-    assert main([str(run_file), str(base_file)]) == 1
-    # total: 130.4 / 70.4 = 1.85x, under the gate; detect 5x.
-    assert "Error: detect more than 2x slower" in capsys.readouterr().err
+    assert main([str(run_file), str(base_file)]) == 6  # the regression gate's exit code
+    # total: 130.4 / 70.4 = 1.85x, under the gate; detect 100 / 40 = 2.5x.
+    assert "Error: detect more than 2x slower than the baseline (2.50x)" in (
+        capsys.readouterr().err
+    )
     (tmp_path / "broken.json").write_text("{not json")
     assert main([str(tmp_path / "broken.json"), str(base_file)]) == 2
 

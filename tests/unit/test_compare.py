@@ -122,15 +122,17 @@ def test_a_run_whose_validation_metrics_all_improved_passes_the_gate(
     """The discriminator's loss, the generator's total loss and the lr moving is no regression."""
     a = make_run(tmp_path / "a", GAN_A, declared=OLD_TRAINER)
     b = make_run(tmp_path / "b", GAN_B, declared=OLD_TRAINER)
-    done = faceswap_cli("compare", str(a), str(b), "--fail-on-regression", "0", "--json")
+    done = faceswap_cli("compare", str(b), "--baseline", str(a), "--json")
     assert done.exit_code == 0, done.output
-    report = json.loads(done.stdout)
+    *items, last = (json.loads(line) for line in done.stdout.splitlines())
+    report = last["summary"]
     assert report["gated"] == ["val/id_retrieval_top1", "val/psnr", "val/ssim"]
     assert report["regressions"] == []
-    rows = {row["name"]: row for row in report["metrics"]}
+    assert report["gate"]["passed"] is True
+    rows = {row["name"]: row for row in items}
     assert rows["train/lr"]["higher_is_better"] is None
     # asked for by name, a training loss with a declared direction is gated
-    gate = ("--fail-on-regression", "0")
+    gate = ("--tolerance", "0")
     chosen = faceswap_cli("compare", str(a), str(b), "--metric", "loss_total", *gate)
     assert chosen.exit_code == 6
     assert "train/loss_total 1 -> 1.2 (lower is better)" in chosen.stderr
@@ -166,10 +168,39 @@ def test_cli_compare_exit_codes(tmp_path: Path, faceswap_cli: Callable[..., Any]
     assert ok.exit_code == 0, ok.output
     assert "train/loss_total" in ok.stdout
     assert "compare-a.png" in ok.stdout
-    failed = faceswap_cli("compare", str(a), str(b), "--fail-on-regression", "0.01", "--json")
+    failed = faceswap_cli("compare", str(a), str(b), "--tolerance", "0.01", "--json")
     assert failed.exit_code == 6
-    assert json.loads(failed.stdout)["regressions"] == ["val/loss_reconstruction", "val/ssim"]
+    summary = json.loads(failed.stdout.splitlines()[-1])["summary"]
+    assert summary["regressions"] == ["val/loss_reconstruction", "val/ssim"]
     assert failed.stderr.startswith("Error: 2 metric(s) regressed beyond 0.01")
+    # per metric: the reconstruction loss may worsen by 0.1, ssim by nothing
+    mixed = faceswap_cli(
+        "compare", str(a), str(b), "--tolerance", "val/loss_reconstruction=0.1", "--json"
+    )
+    assert mixed.exit_code == 6
+    assert json.loads(mixed.stdout.splitlines()[-1])["summary"]["regressions"] == ["val/ssim"]
+    # one run and --baseline: the same comparison, gated with zero slack
+    against = faceswap_cli("compare", str(b), "--baseline", str(a))
+    assert against.exit_code == 6
+    assert "val/ssim 0.7 -> 0.65" in against.stderr
+
+
+def test_the_old_gate_spelling_still_works_and_warns(
+    tmp_path: Path, faceswap_cli: Callable[..., Any]
+) -> None:
+    a, b = make_run(tmp_path / "a", RUN_A), make_run(tmp_path / "b", RUN_B)
+    old = faceswap_cli("compare", str(a), str(b), "--fail-on-regression", "0.01")
+    assert old.exit_code == 6
+    assert old.stderr.splitlines()[0] == (
+        "Warning: --fail-on-regression is deprecated; use --tolerance"
+    )
+    assert old.stderr.splitlines()[1].startswith("Error: 2 metric(s) regressed beyond 0.01")
+    import faceswap
+    from faceswap.errors import FaceswapWarning
+
+    with pytest.warns(FaceswapWarning, match="fail_on_regression= is deprecated; use tolerance="):
+        report = faceswap.compare(a, b, fail_on_regression=0.06)
+    assert report.regressions == []
 
 
 def test_metrics_log_appends_truncates_and_writes_csv(tmp_path: Path) -> None:

@@ -350,7 +350,7 @@ def installed_plugins() -> FaceswapPlugins:
 def test_every_shipped_config_is_valid(path: Path, installed_plugins: FaceswapPlugins) -> None:
     config, _ = load_config(path)
     validate_components(config, installed_plugins)
-    assert structure(yaml.safe_load(dump_config(config)), ExperimentConfig) == config
+    assert structure(yaml.safe_load(dump_config(config)), type(config)) == config
 
 
 def test_smoke_inherits_from_baseline() -> None:
@@ -422,7 +422,7 @@ def test_pipeline_config_round_trips(pipeline: PipelineConfig) -> None:
 @given(config=experiments)
 def test_experiment_config_round_trips_through_yaml(config: ExperimentConfig) -> None:
     assert structure(unstructure(config), ExperimentConfig) == config
-    assert structure(yaml.safe_load(dump_config(config)), ExperimentConfig) == config
+    assert structure(yaml.safe_load(dump_config(config)), type(config)) == config
 
 
 def test_pipeline_defaults_with_overrides_without_a_file() -> None:

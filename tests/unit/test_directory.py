@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 import pytest
 
 from faceswap_core.plugin.directory import (
+    COMMAND,
+    CONFIG_SECTION,
     directory_from_pyprojects,
     hint_for,
     installed_declarations,
@@ -21,7 +24,10 @@ DIRECTORY = REPO / "src" / "faceswap_core" / "plugin" / "directory.json"
 
 def test_a_known_plugin_that_is_not_installed_gets_a_pip_hint() -> None:
     hint = hint_for("detector", "retinaface", loaded={}, installed={})
-    assert hint == "Install it with: pip install faceswap-retinaface"
+    assert hint == (
+        "Install it with: pip install faceswap-retinaface "
+        "(from a checkout: pip install ./plugins/faceswap_retinaface)"
+    )
 
 
 def test_an_installed_plugin_that_is_not_loaded_is_named_as_such() -> None:
@@ -70,6 +76,7 @@ def test_directory_refuses_a_malformed_declaration(tmp_path: Path) -> None:
 
 
 def test_installed_plugins_declare_exactly_what_they_register() -> None:
+    """Components, commands and config sections: each declared where it is registered."""
     manager = FaceswapPlugins(strict=True)
     declared = installed_declarations()
     registered = {
@@ -78,6 +85,12 @@ def test_installed_plugins_declare_exactly_what_they_register() -> None:
         if not record.builtin
         for kind, names in manager.components_of(record.name).items()
         for name in names
+    }
+    manager.add_commands(click.Group())
+    registered |= {(COMMAND, name): owner for name, owner in manager.command_owners.items()}
+    registered |= {
+        (CONFIG_SECTION, name): str(manager.section_owner(name))
+        for name in manager.config_sections()
     }
     assert registered, "no plugin registered anything; is faceswap-retinaface installed?"
     assert declared == registered

@@ -75,10 +75,37 @@ def test_tolerances_parse_from_the_command_line_form() -> None:
     assert parse_tolerances({"psnr": 1}) == {"psnr": 1.0}
 
 
-@given(st.text(max_size=20).filter(lambda t: "=" not in t))
-def test_a_tolerance_without_equals_is_refused(text: str) -> None:
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+@given(st.text(max_size=20).filter(lambda t: "=" not in t and not _is_number(t)))
+def test_a_tolerance_without_equals_that_is_no_number_is_refused(text: str) -> None:
     with pytest.raises(ConfigError, match="METRIC=DELTA"):
         parse_tolerances([text])
+
+
+def test_a_bare_delta_is_the_slack_of_every_gated_metric() -> None:
+    tolerances = parse_tolerances(["0.05", "identity_top1=0.01"])
+    assert tolerances == {"*": 0.05, "identity_top1": 0.01}
+    current = {
+        "ssim": {"value": 0.66, "higher_is_better": True, "gate_by_default": True},
+        "identity_top1": {"value": 0.77, "higher_is_better": True, "gate_by_default": True},
+    }
+    baseline = {
+        "ssim": {"value": 0.70, "higher_is_better": True, "gate_by_default": True},
+        "identity_top1": {"value": 0.80, "higher_is_better": True, "gate_by_default": True},
+    }
+    result = check_regressions(current, baseline, tolerances)
+    # ssim lost 0.04 (within the bare 0.05); identity lost 0.03 (beyond its own 0.01)
+    assert [r.metric for r in result.regressions] == ["identity_top1"]
+    assert result.regressions[0].tolerance == 0.01
+    with pytest.raises(ConfigError, match="must be a finite number"):
+        parse_tolerances(["inf"])
 
 
 @pytest.mark.parametrize("item", ["psnr=-1", "psnr=nan", "psnr=abc", "psnr=inf"])

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from faceswap_core.errors import UnknownComponentError
-from faceswap_core.eval.evaluator import GalleryIndex, build_metrics
+from faceswap_core.eval.evaluator import build_metrics
 from faceswap_core.eval.metrics import (
     PSNR_CAP_DB,
     FailuresMetric,
@@ -16,8 +16,8 @@ from faceswap_core.eval.metrics import (
     LatencyMetric,
     PsnrMetric,
     SsimMetric,
-    retrieval_rank,
 )
+from faceswap_core.eval.retrieval import GalleryIndex, retrieval_rank
 from faceswap_core.interfaces import Metric, PairRecord
 from faceswap_core.pipeline.context import build_context
 from faceswap_core.plugin.manager import FaceswapPlugins

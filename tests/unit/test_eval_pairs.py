@@ -22,7 +22,7 @@ from faceswap_core.eval.pairs import (
     sample_pairs,
 )
 from faceswap_core.experiment.manifest import Label, build_manifest, write_manifest
-from faceswap_core.io.video import read_frames
+from faceswap_core.io.video.sampling import read_frames
 
 
 def data_of(counts: dict[str, int]) -> EvalData:

@@ -10,12 +10,9 @@ import pytest
 
 from faceswap_core.errors import InputError
 from faceswap_core.eval.plots import curves_png
-from faceswap_core.eval.report import (
-    load_run,
-    render_comparison,
-    training_series,
-    write_report,
-)
+from faceswap_core.eval.report import render_comparison, write_report
+from faceswap_core.eval.runs import load_run
+from faceswap_core.experiment.metrics import series
 
 
 def training_run(root: Path, name: str, losses: list[float], *, csv: bool = False) -> Path:
@@ -48,19 +45,21 @@ def training_run(root: Path, name: str, losses: list[float], *, csv: bool = Fals
 
 
 def test_training_series_by_phase() -> None:
-    series = training_series(
+    """Report and compare read curves alike: step or epoch, phase or split, bare without one."""
+    curves = series(
         [
             {"step": 1, "split": "train", "loss": 2.0, "time": "x"},
             {"step": 2, "split": "train", "loss": 1.0},
             {"step": 2, "split": "val", "loss": 1.5, "identity_cos": 0.3},
             {"epoch": 3, "loss": 0.5},
-        ]
+        ],
+        default_phase=None,
     )
-    assert series == {
-        "train/loss": ([1.0, 2.0], [2.0, 1.0]),
-        "val/loss": ([2.0], [1.5]),
-        "val/identity_cos": ([2.0], [0.3]),
-        "loss": ([3.0], [0.5]),
+    assert curves == {
+        "train/loss": [(1, 2.0), (2, 1.0)],
+        "val/loss": [(2, 1.5)],
+        "val/identity_cos": [(2, 0.3)],
+        "loss": [(3, 0.5)],
     }
 
 

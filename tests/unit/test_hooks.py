@@ -7,6 +7,7 @@ every hook in :mod:`faceswap_core.plugin.hookspecs`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -14,11 +15,18 @@ import click
 import pytest
 
 from faceswap_core import Register, hookimpl
+from faceswap_core.cli.spec_command import spec_command
+from faceswap_core.config.loader import dump_config, load_config, load_experiment
+from faceswap_core.config.ranges import between
+from faceswap_core.errors import ConfigError, PluginError
+from faceswap_core.operations import Operation, fields
+from faceswap_core.operations.table import operations_of
 from faceswap_core.pipeline.context import build_context
 from faceswap_core.plugin import hookspecs
 from faceswap_core.plugin.kinds import KIND_NAMES, KINDS, kind_named
 from faceswap_core.plugin.manager import FaceswapPlugins
 from faceswap_core.plugin.registry import Registry
+from faceswap_core.testing import use_plugins
 
 
 @attrs.frozen
@@ -82,6 +90,12 @@ def test_hook_register_landmarkers(
     faceswap_plugins: FaceswapPlugins, register_plugin: Callable[..., str]
 ) -> None:
     _check("landmarker", FaceswapPlugins.landmarkers, faceswap_plugins, register_plugin)
+
+
+def test_hook_register_alignment_templates(
+    faceswap_plugins: FaceswapPlugins, register_plugin: Callable[..., str]
+) -> None:
+    _check("template", FaceswapPlugins.alignment_templates, faceswap_plugins, register_plugin)
 
 
 def test_hook_register_swappers(
@@ -164,12 +178,100 @@ def test_hook_register_commands(
     assert faceswap_plugins.plugin_hooks(name) == ["register_commands"]
 
 
+@attrs.frozen
+class GreetingConfig:
+    """A plugin's own config section.
+
+    :ivar words: how many words to greet with.
+    """
+
+    words: int = attrs.field(default=2, validator=between(1, 9))
+
+
+class SectionPlugin:
+    @hookimpl
+    def register_config_sections(self, register: Any) -> None:
+        register("greeting", GreetingConfig)
+
+
+def test_hook_register_config_sections(
+    faceswap_plugins: FaceswapPlugins, register_plugin: Callable[..., str], tmp_path: Path
+) -> None:
+    config = tmp_path / "greet.yaml"
+    config.write_text("greeting:\n  words: 3\n")
+    with use_plugins(faceswap_plugins), pytest.raises(ConfigError, match=r"\$\.greeting: unknown"):
+        load_config(config)  # not a section before the plugin
+    name = register_plugin(SectionPlugin(), name="greeting-plugin")
+    assert faceswap_plugins.config_sections() == {"greeting": GreetingConfig}
+    assert faceswap_plugins.section_owner("greeting") == name
+    with use_plugins(faceswap_plugins):
+        loaded, _ = load_config(config, ["greeting.words=4"])
+        assert loaded.greeting == GreetingConfig(words=4)  # type: ignore[attr-defined]
+        assert "greeting:\n  words: 4\n" in dump_config(loaded)
+        assert load_experiment(None).greeting is None  # type: ignore[attr-defined]
+        with pytest.raises(ConfigError, match=r"\$\.greeting\.words: must be between 1 and 9"):
+            load_config(config, ["greeting.words=10"])
+    assert faceswap_plugins.plugin_hooks(name) == ["register_config_sections"]
+
+
+class CoreSectionPlugin:
+    @hookimpl
+    def register_config_sections(self, register: Any) -> None:
+        register("pipeline", GreetingConfig)
+
+
+def test_a_plugin_section_may_not_take_a_core_name(
+    faceswap_plugins: FaceswapPlugins, register_plugin: Callable[..., str]
+) -> None:
+    register_plugin(CoreSectionPlugin(), name="core-section")
+    with pytest.raises(PluginError, match="config section 'pipeline' is core's"):
+        faceswap_plugins.config_sections()
+
+
+@attrs.frozen(kw_only=True)
+class WaveSpec:
+    """Wave at someone."""
+
+    times: int = fields.option("How often.", default=1, validator=between(1, 5))
+
+
+WAVE = Operation("wave", WaveSpec, cli=("wave",), distribution="faceswap-wave")
+
+
+class OperationPlugin:
+    @hookimpl
+    def register_operations(self, register: Any) -> None:
+        register(WAVE)
+
+    @hookimpl
+    def register_commands(self, cli: click.Group) -> None:
+        cli.add_command(spec_command(WAVE, lambda ctx, spec: click.echo(f"wave x{spec.times}")))
+
+
+def test_hook_register_operations(
+    faceswap_plugins: FaceswapPlugins,
+    register_plugin: Callable[..., str],
+    faceswap_cli: Callable[..., Any],
+) -> None:
+    assert "wave" not in {op.name for op in operations_of(faceswap_plugins)}
+    name = register_plugin(OperationPlugin(), name="wave-plugin")
+    assert WAVE in operations_of(faceswap_plugins)
+    assert faceswap_plugins.operations() == [(WAVE, name)]
+    done = faceswap_cli("wave", "--times", "3")
+    assert done.exit_code == 0, done.output
+    assert done.stdout == "wave x3\n"
+    refused = faceswap_cli("wave", "--times", "7")
+    assert refused.exit_code == 2
+    assert refused.stderr == "Error: times: must be between 1 and 5, got 7\n"
+
+
 @pytest.mark.parametrize("kind", sorted(KIND_NAMES))
 def test_every_kind_has_a_typed_wrapper(faceswap_plugins: FaceswapPlugins, kind: str) -> None:
     wrapper_names = {
         "detector": "detectors",
         "recognizer": "recognizers",
         "landmarker": "landmarkers",
+        "template": "alignment_templates",
         "swapper": "swappers",
         "masker": "maskers",
         "enhancer": "enhancers",

@@ -248,7 +248,7 @@ def test_unpinned_add_records_hash_and_warns(store: ModelStore, tmp_path: Path) 
     assert registry["observed"]["loose"]["sha256"] == status.sha256
     second = tmp_path / "loose-b.onnx"
     second.write_bytes(b"second version")
-    with pytest.raises(ModelFileError, match="--force"):
+    with pytest.raises(ModelFileError, match="--overwrite"):
         store.add("loose", second)
     assert (store.root / "pack" / "loose.onnx").read_bytes() == b"first version"
     with pytest.warns(UnverifiedModelWarning):

@@ -108,26 +108,62 @@ def test_cli_train_json_is_the_last_line(
 ) -> None:
     result = faceswap_cli(
         "train",
+        "--config",
         str(config_file(tmp_path)),
-        "--work-dir",
+        "-o",
         str(tmp_path / "run"),
         "--json",
         "--set",
         "train.steps=5",
     )
     assert result.exit_code == 0, result.output
-    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    (line,) = result.stdout.strip().splitlines()  # JSON Lines: only the summary
+    summary = json.loads(line)["summary"]
     assert summary["work_dir"] == str(tmp_path / "run")
     assert (summary["steps"], summary["best_checkpoint"]) == (5, None)
     assert set(summary) >= {"work_dir", "best_checkpoint", "last_checkpoint", "steps", "metrics"}
 
 
-def test_facade_keywords_are_set_overrides(plugins: FaceswapPlugins, tmp_path: Path) -> None:
+def test_facade_overrides_are_set_overrides(plugins: FaceswapPlugins, tmp_path: Path) -> None:
     result = faceswap.train(
-        config_file(tmp_path), work_dir=tmp_path / "run", seed=9, train__steps=7
+        config_file(tmp_path), output=tmp_path / "run", overrides=["seed=9", "train.steps=7"]
     )
     assert result.steps == 7
     assert yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())["seed"] == 9
+
+
+def test_old_facade_keywords_still_work_and_warn(plugins: FaceswapPlugins, tmp_path: Path) -> None:
+    """``work_dir=`` and ``--set`` keywords (``train__steps=7``) are the old spellings."""
+    with pytest.warns(faceswap.errors.FaceswapWarning) as caught:
+        result = faceswap.train(
+            config_file(tmp_path), work_dir=tmp_path / "run", seed=9, train__steps=7
+        )
+    assert [str(w.message) for w in caught] == [
+        "work_dir= is deprecated; use output=",
+        "train(seed=, train__steps=) is deprecated; pass overrides=['KEY.PATH=VALUE']",
+    ]
+    assert all(w.filename == __file__ for w in caught)  # pointed at the caller
+    assert result.steps == 7
+    assert yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())["seed"] == 9
+
+
+def test_old_cli_spellings_still_work_and_warn_once_each(
+    plugins: FaceswapPlugins, tmp_path: Path, faceswap_cli: Callable[..., Any]
+) -> None:
+    """``train CONFIG`` (positional) and ``--work-dir`` keep working, one Warning line each."""
+    result = faceswap_cli("train", str(config_file(tmp_path)), "--work-dir", str(tmp_path / "r"))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[:2] == [
+        "Warning: the positional CONFIG is deprecated; use --config",
+        "Warning: --work-dir is deprecated; use -o/--output",
+    ]
+    assert (tmp_path / "r" / "config.yaml").is_file()
+    both = faceswap_cli("train", "--config", "a.yaml", "--work-dir", "x", "-o", "y")
+    assert both.exit_code == 2
+    assert "--work-dir and -o/--output name the same thing; pass only -o/--output" in both.stderr
+    missing = faceswap_cli("train")
+    assert missing.exit_code == 2
+    assert "Missing option '--config'" in missing.stderr
 
 
 def test_config_errors_leave_no_run_folder(
@@ -135,18 +171,18 @@ def test_config_errors_leave_no_run_folder(
 ) -> None:
     root = tmp_path / "work_dirs"
     bad_key = faceswap_cli(
-        "train", str(config_file(tmp_path, stepz=3)), "--work-dir", str(root / "a")
+        "train", "--config", str(config_file(tmp_path, stepz=3)), "-o", str(root / "a")
     )
     assert bad_key.exit_code == 2
     assert "$.train.stepz: unknown key (did you mean 'steps'?)" in bad_key.stderr
     no_data = faceswap_cli(
-        "train", str(config_file(tmp_path, bad_input=True)), "--work-dir", str(root / "b")
+        "train", "--config", str(config_file(tmp_path, bad_input=True)), "-o", str(root / "b")
     )
     assert no_data.exit_code == 3
     assert no_data.stderr == "Error: data folder has no manifest.json\n"
     plain = tmp_path / "plain.yaml"
     plain.write_text("name: plain\n")
-    missing = faceswap_cli("train", str(plain))
+    missing = faceswap_cli("train", "--config", str(plain))
     assert missing.exit_code == 2
     assert "no train: section" in missing.stderr
     assert not root.exists()
@@ -265,14 +301,25 @@ def test_data_commands_dispatch_to_the_named_dataset(
     register_plugin(ToyDataPlugin(), name="toy-data")
     ToyDataset.calls.clear()
     prepared = faceswap_cli(
-        "data", "toy", "prepare", "--src", str(tmp_path), "--out", str(tmp_path / "o"), "--json"
+        "data", "toy", "prepare", "--src", str(tmp_path), "-o", str(tmp_path / "o"), "--json"
     )
     assert prepared.exit_code == 0, prepared.output
-    assert json.loads(prepared.stdout) == {"out": str(tmp_path / "o"), "crops": 2}
+    assert json.loads(prepared.stdout) == {"summary": {"out": str(tmp_path / "o"), "crops": 2}}
     downloaded = faceswap_cli(
-        "data", "toy", "download", "--out", str(tmp_path / "d"), "--dataset", "me/toy"
+        "data", "toy", "download", "-o", str(tmp_path / "d"), "--dataset", "me/toy"
     )
     assert downloaded.exit_code == 0, downloaded.output
+    # --out is the old spelling of both: it works, with one warning
+    old = faceswap_cli(
+        "data", "toy", "prepare", "--src", str(tmp_path), "--out", str(tmp_path / "p")
+    )
+    assert old.exit_code == 0, old.output
+    assert old.stderr.splitlines() == ["Warning: --out is deprecated; use -o/--output"]
+    old = faceswap_cli("data", "toy", "download", "--out", str(tmp_path / "e"))
+    assert old.exit_code == 0, old.output
+    assert old.stderr.splitlines() == ["Warning: --out is deprecated; use -o/--output"]
+    old_folders = {tmp_path / "p", tmp_path / "e"}
+    ToyDataset.calls[:] = [call for call in ToyDataset.calls if not set(call[1]) & old_folders]
     (tmp_path / "o").mkdir()
     manifest = {
         "schema": "faceswap.dataset-manifest/1",

@@ -9,7 +9,8 @@ import pytest
 from faceswap_core.interfaces.face import Face, Image
 from faceswap_core.pipeline.context import build_context
 from faceswap_core.plugin.manager import FaceswapPlugins
-from faceswap_core.vision.tracking import SceneCutDetector, Tracker, iou_matrix, move_face
+from faceswap_core.vision.boxes import iou_matrix
+from faceswap_core.vision.tracking import SceneCutDetector, Tracker, move_face
 
 KPS = np.array([[30, 30], [50, 30], [40, 40], [32, 50], [48, 50]], np.float32)
 

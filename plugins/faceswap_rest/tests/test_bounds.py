@@ -54,7 +54,7 @@ def test_form_fields_and_file_names_are_bounded(client, faces) -> None:
         "/v1/swap", files=swap_files(faces, target="small"), data={"faces": "a" * MAX_FIELD_CHARS}
     )
     assert just_fits.status_code == 422  # an unknown selection, told with its value
-    assert "unknown face selection" in just_fits.text
+    assert "faces: expected one of all, largest, reference" in just_fits.text
     odd_name = client.post(
         "/v1/swap", files=swap_files(faces, target="small"), data={"q" * 3000: "1"}
     )

@@ -89,9 +89,20 @@ def test_plugins_and_models_are_what_the_cli_prints(client, openapi) -> None:
     assert "faceswap-rest" in {row["name"] for row in plugins.json()}
     models = client.get("/v1/models")
     openapi.check(models, "/v1/models", "get")
-    printed = json.loads(runner.invoke(cli, ["models", "list", "--json"]).output)
+    lines = runner.invoke(cli, ["models", "list", "--json"]).stdout.splitlines()
+    *printed, summary = (json.loads(line) for line in lines)  # JSON Lines: models, summary
+    assert summary["summary"]["models"] == len(printed)
     assert all(row["path"] for row in printed)  # the CLI names the files; the service never
-    assert models.json() == [{k: v for k, v in row.items() if k != "path"} for row in printed]
+    # the service's details label its folders (<models>, ~), never print the server's path
+    redact = client.app.state.service.redact
+    expected = [
+        {k: (redact(v) if k == "detail" and v else v) for k, v in row.items() if k != "path"}
+        for row in printed
+    ]
+    assert models.json() == expected
+    missing = [row for row in models.json() if row["status"] == "missing"]
+    assert missing, "the fresh home has no inswapper_128"
+    assert not [word for row in missing for word in row["detail"].split() if word.startswith("/")]
 
 
 def test_swap_returns_the_python_api_result_with_provenance_and_timing(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from faceswap_core.io.video import probe_video
+from faceswap_core.io.video.probe import probe_video
 from faceswap_rest.jobs import JOB_FILE, JobStore
 
 from .conftest import decoded_frames, write_clip
@@ -29,13 +29,31 @@ def wait_for(client, job_id: str, statuses: tuple[str, ...], timeout: float = 60
         time.sleep(0.05)
 
 
-def submit(client, clip: Path, faces, **fields: str):
+def submit(client, clip: Path, faces, part: str = "target", **fields: str):
     with open(clip, "rb") as video:
         return client.post(
             "/v1/jobs/video",
-            files={"video": ("in.mp4", video), "source": ("s.png", faces["source"])},
+            files={part: ("in.mp4", video), "source": ("s.png", faces["source"])},
             data=fields or None,
         )
+
+
+def test_the_video_part_is_target_and_its_old_name_video_still_works(client, faces, clip) -> None:
+    old = submit(client, clip, faces, part="video", detect_every="3")
+    assert old.status_code == 202, old.text
+    assert old.json()["options"]["detect_every"] == 3
+    assert wait_for(client, old.json()["id"], ("done", "failed"))["status"] == "done"
+    with open(clip, "rb") as video:
+        both = client.post(
+            "/v1/jobs/video",
+            files={
+                "target": ("in.mp4", video.read()),
+                "video": ("in.mp4", b"x"),
+                "source": ("s.png", faces["source"]),
+            },
+        )
+    assert both.status_code == 422
+    assert "video and target name the same thing" in both.json()["error"]["message"]
 
 
 def test_a_job_runs_the_video_path_and_streams_its_result(client, openapi, faces, clip) -> None:

@@ -103,18 +103,20 @@ def multipart(files: dict[str, tuple[str, bytes]], fields: dict[str, str] | None
 
 
 @contextlib.contextmanager
-def serving(root: Path, config_text: str) -> Iterator[Live]:
-    """``faceswap serve --config`` with ``config_text`` on a free port, ready; stopped after."""
-    config = root / "serve.yaml"
-    config.write_text(config_text)
+def serving(root: Path, config_text: str | None, *args: str) -> Iterator[Live]:
+    """``faceswap serve --config`` with ``config_text`` (or ``args`` naming the config) on a
+    free port, ready; stopped after."""
+    if config_text is not None:
+        config = root / "serve.yaml"
+        config.write_text(config_text)
+        args = ("--config", str(config), *args)
     port = _free_port()
     log = root / "server.log"
     env = {**os.environ, TOKEN_ENV: TOKEN, "OMP_NUM_THREADS": "1"}
     with open(log, "wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "faceswap_core", "serve", "--port", str(port),
-             "--config", str(config)],
-            env=env, stdout=stderr, stderr=stderr,
+            [sys.executable, "-m", "faceswap_core", "serve", "--port", str(port), *args],
+            env=env, stdout=stderr, stderr=stderr, cwd=root,
         )  # fmt: skip
     server = Live(port, process, log, root)
     try:
@@ -153,6 +155,21 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     )
     with serving(root, config) as server:
         yield server
+
+
+def test_the_readmes_command_runs_the_shipped_serve_yaml(tmp_path) -> None:
+    """``faceswap serve --port P --config serve.yaml`` from a folder without one: the shipped
+    configs/face_swap/serve.yaml, with --set and --runtime/--providers on top."""
+    args = (
+        "--config", "serve.yaml", "--set", "serve.threads=1", "--set", "serve.max_streams=0",
+        "--set", "serve.max_jobs=0", "--set", f"serve.jobs_dir={tmp_path / 'jobs'}",
+        "--runtime", "onnxruntime", "--providers", "cpu",
+    )  # fmt: skip
+    with serving(tmp_path, None, *args) as server:
+        status, _, body = server.request("GET", "/readyz")
+        assert status == 200
+        assert json.loads(body)["pipelines"] == {"swap": 1, "stream": 0, "video": 0}
+    assert "faceswap serve: http://127.0.0.1:" in server.log.read_text()
 
 
 def test_real_swaps_of_real_faces(live, faces) -> None:
@@ -381,7 +398,7 @@ def test_two_workers_share_the_job_folder(tmp_path, faces, clip) -> None:
                 pass
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.05)
-        body, headers = multipart({"video": ("in.mp4", clip.read_bytes()),
+        body, headers = multipart({"target": ("in.mp4", clip.read_bytes()),
                                    "source": ("s.png", faces["source"])})  # fmt: skip
         status, _, data = server.request("POST", "/v1/jobs/video", body, headers)
         assert status == 202, data

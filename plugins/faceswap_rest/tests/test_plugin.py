@@ -25,7 +25,11 @@ def test_plugin_is_listed_by_faceswap_plugins() -> None:
     assert result.exit_code == 0, result.output
     rows = {row["name"]: row for row in json.loads(result.output)}
     assert rows["faceswap-rest"]["components"] == {}  # it adds a command, not components
-    assert rows["faceswap-rest"]["hooks"] == ["register_commands"]
+    assert rows["faceswap-rest"]["hooks"] == [
+        "register_commands",
+        "register_config_sections",
+        "register_operations",
+    ]
     assert "error" not in rows["faceswap-rest"]
 
 
@@ -61,3 +65,29 @@ def test_the_hooks_module_stays_thin() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert output.stdout.strip() == "[]"
+
+
+def test_serve_reads_the_shipped_config_with_overrides_and_a_runtime(tmp_path, monkeypatch) -> None:
+    from faceswap_rest.config import ServeConfig, load_settings
+
+    monkeypatch.chdir(tmp_path)  # no serve.yaml here: the bare name is the shipped one
+    settings = load_settings(
+        "serve.yaml", ["serve.port=9001", "pipeline.faces=largest"], runtime="onnxruntime",
+        providers=["cpu"], workers=2,
+    )  # fmt: skip
+    assert settings.serve.port == 9001
+    assert settings.serve.workers == 2  # --workers wins over the file
+    assert settings.serve.threads == 2  # from the shipped file
+    assert settings.serve.limits == ServeConfig().limits
+    assert settings.pipeline.faces == "largest"
+    assert settings.pipeline.runtime["type"] == "onnxruntime"
+    assert settings.pipeline.runtime["providers"] == ["cpu"]
+
+
+def test_serve_options_come_from_its_spec() -> None:
+    result = CliRunner().invoke(make_cli(FaceswapPlugins(strict=True)), ["serve", "--help"])
+    for option in ("--set", "--runtime", "--providers", "--log-level", "[0<=x<=65535]"):
+        assert option in result.output
+    bad = CliRunner().invoke(make_cli(FaceswapPlugins(strict=True)), ["serve", "--port", "99999"])
+    assert bad.exit_code == 2
+    assert bad.stderr == "Error: port: must be between 0 and 65535, got 99999\n"

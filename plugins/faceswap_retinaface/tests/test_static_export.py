@@ -28,11 +28,11 @@ PRIORS = 11760
 def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     out = tmp_path_factory.mktemp("static") / "det.onnx"
     result = run_cli(
-        "export", "retinaface", "--size", f"{WIDTH}x{HEIGHT}", "--out", str(out), "--json",
+        "export", "retinaface", "--size", f"{WIDTH}x{HEIGHT}", "-o", str(out), "--json",
         manager=FaceswapPlugins(strict=True),
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    return out, json.loads(result.stdout.splitlines()[-1])
+    return out, json.loads(result.stdout.splitlines()[-1])["summary"]
 
 
 def _dims(value: Any) -> list[int]:
@@ -91,11 +91,18 @@ def test_the_export_never_overwrites_and_checks_its_size(
     plugins = FaceswapPlugins(strict=True)
     taken = tmp_path / "mine.onnx"
     taken.write_bytes(b"mine")
-    result = run_cli("export", "retinaface", "--out", str(taken), manager=plugins)
+    result = run_cli("export", "retinaface", "-o", str(taken), manager=plugins)
     assert result.exit_code == 2
-    assert result.stderr == f"Error: {taken} exists; pass --force to overwrite it\n"
+    assert result.stderr == f"Error: {taken} exists; pass --overwrite to replace it\n"
     assert taken.read_bytes() == b"mine"
-    bad = run_cli("export", "retinaface", "--out", str(tmp_path / "x.onnx"), "--size", "641x480",
+    # the old spelling --out: one warning, then the same refusal
+    old = run_cli("export", "retinaface", "--out", str(taken), manager=plugins)
+    assert old.exit_code == 2
+    assert old.stderr.splitlines() == [
+        "Warning: --out is deprecated; use -o/--output",
+        f"Error: {taken} exists; pass --overwrite to replace it",
+    ]
+    bad = run_cli("export", "retinaface", "-o", str(tmp_path / "x.onnx"), "--size", "641x480",
                   manager=plugins)  # fmt: skip
     assert bad.exit_code == 2
     assert "sides must be multiples of 32" in bad.stderr

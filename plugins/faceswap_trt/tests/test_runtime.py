@@ -94,10 +94,10 @@ def test_export_errors_and_exit_codes(
     taken = tmp_path / "taken.engine"
     taken.write_bytes(b"user data")
     exists = run_cli(
-        "export", "tensorrt", "--onnx", str(conv_onnx), "--out", str(taken), manager=plugins
+        "export", "tensorrt", "--onnx", str(conv_onnx), "-o", str(taken), manager=plugins
     )
     assert exists.exit_code == 2
-    assert exists.stderr == f"Error: {taken} exists; pass --force to overwrite it\n"
+    assert exists.stderr == f"Error: {taken} exists; pass --overwrite to replace it\n"
     assert taken.read_bytes() == b"user data"
 
 
@@ -106,7 +106,7 @@ def test_export_without_tensorrt_prints_one_line_with_the_trtexec_command(
 ) -> None:
     out = tmp_path / "conv.engine"
     result = run_cli(
-        "export", "tensorrt", "--onnx", str(conv_onnx), "--out", str(out), "--max-batch", "4",
+        "export", "tensorrt", "--onnx", str(conv_onnx), "-o", str(out), "--max-batch", "4",
         "--workspace", "256", manager=plugins,
     )  # fmt: skip
     assert result.exit_code == 2
@@ -129,11 +129,11 @@ def test_engine_build_cache_and_run_match_onnxruntime(
     out = tmp_path / "conv.engine"
     store = ["--cache-dir", str(tmp_path / "engines")]
     first = run_cli(
-        "export", "tensorrt", "--onnx", str(conv_onnx), "--out", str(out), "--max-batch", "2",
+        "export", "tensorrt", "--onnx", str(conv_onnx), "-o", str(out), "--max-batch", "2",
         *store, "--json", manager=plugins,
     )  # fmt: skip
     assert first.exit_code == 0, first.output
-    record = json.loads(first.stdout.splitlines()[-1])
+    record = json.loads(first.stdout.splitlines()[-1])["summary"]
     assert record["cache_hit"] is False
     assert record["gpu"] == gpu.gpu
     assert out.is_file()
@@ -144,13 +144,13 @@ def test_engine_build_cache_and_run_match_onnxruntime(
         "export", "tensorrt", "--onnx", str(conv_onnx), "--max-batch", "2", *store, "--json",
         manager=plugins,
     )  # fmt: skip
-    assert json.loads(again.stdout.splitlines()[-1])["cache_hit"] is True
+    assert json.loads(again.stdout.splitlines()[-1])["summary"]["cache_hit"] is True
     verify = run_cli(
         "export", "verify", "--onnx", str(conv_onnx), "--engine", str(out), "--batch", "2",
         "--json", manager=plugins,
     )  # fmt: skip
     assert verify.exit_code == 0, verify.output
-    assert json.loads(verify.stdout.splitlines()[-1])["max_abs_diff"] < 1e-2
+    assert json.loads(verify.stdout.splitlines()[-1])["summary"]["max_abs_diff"] < 1e-2
 
 
 def test_runtime_runs_batches_beyond_the_profile_in_chunks(

@@ -69,8 +69,10 @@ def run_faceswap(
 
 
 def last_json(stdout: str) -> dict[str, Any]:
-    line = stdout.strip().splitlines()[-1]
-    data = json.loads(line)
+    """The summary of a ``--json`` command: stdout is JSON Lines ending in ``{"summary": ...}``."""
+    lines = stdout.strip().splitlines()
+    rows = [json.loads(line) for line in lines]  # every line is JSON
+    data = rows[-1]["summary"]
     assert isinstance(data, dict)
     return data
 
@@ -78,7 +80,7 @@ def last_json(stdout: str) -> dict[str, Any]:
 def train_smoke(
     work_dir: Path, *overrides: str, extra: Sequence[str] = ()
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any] | None]:
-    args = ["train", str(SMOKE), "--work-dir", str(work_dir), "--json", *extra]
+    args = ["train", "--config", str(SMOKE), "-o", str(work_dir), "--json", *extra]
     for text in overrides:
         args += ["--set", text]
     done = run_faceswap(*args)

@@ -135,7 +135,7 @@ def test_cli_prepare_uses_every_core_and_matches_in_process_crops(
 ) -> None:
     out = tmp_path / "prepared"
     done = run_faceswap(
-        "data", "lfw", "prepare", "--src", str(raw_tree(tiny)), "--out", str(out), "--json"
+        "data", "lfw", "prepare", "--src", str(raw_tree(tiny)), "-o", str(out), "--json"
     )
     assert done.returncode == 0, done.stderr
     report = last_json(done.stdout)
@@ -295,7 +295,7 @@ def test_a_source_with_no_usable_image_is_exit_3_and_prepares_nothing(
 ) -> None:
     source = _no_usable_image(kind, tmp_path)
     out = tmp_path / "prepared"
-    done = run_faceswap("data", "lfw", "prepare", "--src", str(source), "--out", str(out))
+    done = run_faceswap("data", "lfw", "prepare", "--src", str(source), "-o", str(out))
     assert done.returncode == 3, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
@@ -307,7 +307,7 @@ def test_a_source_with_no_usable_image_is_exit_3_and_prepares_nothing(
     # into an existing folder of the user's: it is kept, and nothing is added to it
     out.mkdir()
     (out / "keep.txt").write_text("mine")
-    done = run_faceswap("data", "lfw", "prepare", "--src", str(source), "--out", str(out))
+    done = run_faceswap("data", "lfw", "prepare", "--src", str(source), "-o", str(out))
     assert done.returncode == 3
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
 

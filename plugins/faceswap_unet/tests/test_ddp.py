@@ -22,7 +22,7 @@ def test_two_process_ddp_smoke_run(tiny: Path, tmp_path: Path) -> None:
     run = tmp_path / "ddp"
     command = [
         torchrun, "--nproc_per_node", "2", "--standalone", "-m", "faceswap_core",
-        "train", str(SMOKE), "--work-dir", str(run), "--json",
+        "train", "--config", str(SMOKE), "-o", str(run), "--json",
         "--set", "train.steps=6", "--set", "train.eval.every=3", "--set", "train.batch_size=2",
     ]  # fmt: skip
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
@@ -32,7 +32,7 @@ def test_two_process_ddp_smoke_run(tiny: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     assert len(lines) == 1, "only rank 0 reports"
-    summary = json.loads(lines[0])
+    summary = json.loads(lines[0])["summary"]
     assert summary["world_size"] == 2
     first, second = summary["rank_weights_sha256"]
     assert first == second

@@ -59,9 +59,9 @@ def test_download_prepares_kaggles_layout(
     calls: list[tuple[str, str]] = []
     monkeypatch.setattr(kagglehub, "dataset_download", kaggle_like(tree, calls))
     out = tmp_path / "lfw-112"
-    result = run_cli("data", "lfw", "download", "--out", str(out), "--json")
+    result = run_cli("data", "lfw", "download", "-o", str(out), "--json")
     assert result.exit_code == 0, result.output
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = json.loads(result.stdout.strip().splitlines()[-1])["summary"]
     assert calls == [
         ("jessicali9530/lfw-dataset", str(out / ".download" / "jessicali9530__lfw-dataset"))
     ]
@@ -76,7 +76,7 @@ def test_download_prepares_kaggles_layout(
 
 
 def test_missing_credentials_say_where_to_put_them(tmp_path: Path, no_credentials: None) -> None:
-    result = run_cli("data", "lfw", "download", "--out", str(tmp_path / "out"))
+    result = run_cli("data", "lfw", "download", "-o", str(tmp_path / "out"))
     assert result.exit_code == 2
     assert "no Kaggle credentials" in result.stderr
     assert "KAGGLE_USERNAME" in result.stderr

@@ -24,13 +24,13 @@ def test_eval_run_uses_the_runs_unet_swapper_and_best_checkpoint(
     status = json.loads((folder / "status.json").read_text())
     assert status["swapper"] == {"type": "unet"}
     raw = tiny.parent / "raw"
-    by_run = faceswap.evaluate(run=folder, data=raw, out=tmp_path / "run", overrides=PAIRS)
+    by_run = faceswap.evaluate(run=folder, data=raw, output=tmp_path / "run", overrides=PAIRS)
     best = summary["best_checkpoint"]
     assert by_run.document["model"]["swapper"] == {"type": "unet", "model": best}
     assert by_run.document["model"]["checkpoint"] == best
     same: dict[str, Any] = {"config": folder / "config.yaml", "data": raw, "overrides": PAIRS}
-    explicit = faceswap.evaluate(model="unet", model_path=best, out=tmp_path / "unet", **same)
-    classic = faceswap.evaluate(model="classic", out=tmp_path / "classic", **same)
+    explicit = faceswap.evaluate(model="unet", model_path=best, output=tmp_path / "unet", **same)
+    classic = faceswap.evaluate(model="classic", output=tmp_path / "classic", **same)
     assert by_run.metrics["ssim"] is not None
     assert by_run.metrics == explicit.metrics  # the same model, deterministic on CPU
     assert by_run.metrics["ssim"] != classic.metrics["ssim"]

@@ -79,7 +79,7 @@ def exported(
 ) -> tuple[Path, dict[str, Any]]:
     """``faceswap export onnx --run RUN --out swapper.onnx --json`` (dynamic batch, fp32)."""
     out = tmp_path_factory.mktemp("export") / "swapper.onnx"
-    result = run_cli("export", "onnx", "--run", str(run_dir), "--out", str(out), "--json")
+    result = run_cli("export", "onnx", "--run", str(run_dir), "-o", str(out), "--json")
     assert result.exit_code == 0, result.output
     return out, last_json(result.stdout)
 
@@ -206,7 +206,7 @@ def test_the_printed_swap_command_works_as_printed(run_dir: Path, tmp_path: Path
     import shlex
 
     out = tmp_path / "deploy" / "swapper.onnx"
-    done = run_faceswap("export", "onnx", "--run", str(run_dir), "--out", str(out), cwd=tmp_path)
+    done = run_faceswap("export", "onnx", "--run", str(run_dir), "-o", str(out), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     (line,) = [text for text in done.stdout.splitlines() if text.startswith("Swap with: ")]
     command = line.removeprefix("Swap with: ")
@@ -243,7 +243,7 @@ def test_a_checkpoint_without_its_recognizer_cannot_be_exported(tmp_path: Path) 
     state["recognizer"] = {**state["recognizer"], "weights": str(tmp_path / "gone.pth")}
     (checkpoint / "state.json").write_text(json.dumps(state))
     out = tmp_path / "out" / "m.onnx"
-    result = run_cli("export", "onnx", "--checkpoint", str(checkpoint), "--out", str(out))
+    result = run_cli("export", "onnx", "--checkpoint", str(checkpoint), "-o", str(out))
     assert result.exit_code == 5
     line = one_error_line(result.stderr)
     assert "the recognizer this model was trained with is not here" in line
@@ -306,7 +306,8 @@ def test_models_add_registers_the_export_and_swap_finds_it_by_name(
     for mine, theirs in zip(companion_paths(stored), companion_paths(out), strict=True):
         assert mine.read_bytes() == theirs.read_bytes()  # the recognizer travels with it
     listed = run_cli("models", "list", "--json", manager=plugins)
-    row = next(r for r in json.loads(listed.stdout) if r["name"] == "my_unet")
+    rows = [json.loads(line) for line in listed.stdout.splitlines()][:-1]  # then the summary
+    row = next(r for r in rows if r["name"] == "my_unet")
     assert (row["kind"], row["status"], row["verified"]) == ("swapper", "present", True)
     swapped = tmp_path / "swapped.png"
     args = ("swap", "-s", str(sample_path("tom_hanks")), "-t", str(sample_path("tom_hanks")))
@@ -336,10 +337,11 @@ def static_exports(
     folder = tmp_path_factory.mktemp("static")
     one = folder / "b1.onnx"
     args = ("--static", "--batch", "1", "--exporter", "torchscript", "--opset", "17", "--json")
-    result = run_cli("export", "onnx", "--run", str(run_dir), "--out", str(one), *args)
+    result = run_cli("export", "onnx", "--run", str(run_dir), "-o", str(one), *args)
     assert result.exit_code == 0, result.output
     four = folder / "b4.onnx"
-    report = faceswap.export("onnx", run=str(run_dir), out=str(four), static=True, batch=4)
+    with pytest.warns(faceswap.errors.FaceswapWarning, match="out= is deprecated; use output="):
+        report = faceswap.export("onnx", run=str(run_dir), out=str(four), static=True, batch=4)
     return {1: (one, last_json(result.stdout)), 4: (four, report.to_dict())}
 
 
@@ -398,7 +400,7 @@ def test_fp16_export_keeps_float32_io_and_passes_the_fp16_tolerance(
     run_dir: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "half.onnx"
-    result = run_cli("export", "onnx", "--run", str(run_dir), "--out", str(out), "--fp16", "--json")
+    result = run_cli("export", "onnx", "--run", str(run_dir), "-o", str(out), "--fp16", "--json")
     assert result.exit_code == 0, result.output
     summary = last_json(result.stdout)
     assert summary["precision"] == "fp16"
@@ -425,7 +427,7 @@ def one_error_line(stderr: str) -> str:
 
 def test_a_tolerance_failure_exits_5_and_writes_nothing(run_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "out" / "half.onnx"
-    args = ("--run", str(run_dir), "--out", str(out), "--fp16", "--atol", "1e-5")
+    args = ("--run", str(run_dir), "-o", str(out), "--fp16", "--atol", "1e-5")
     result = run_cli("export", "onnx", *args)
     assert result.exit_code == 5
     line = one_error_line(result.stderr)
@@ -436,7 +438,7 @@ def test_a_tolerance_failure_exits_5_and_writes_nothing(run_dir: Path, tmp_path:
 def test_a_missing_checkpoint_exits_5(tmp_path: Path) -> None:
     out = tmp_path / "m.onnx"
     missing = tmp_path / "nope.ckpt"
-    result = run_cli("export", "onnx", "--checkpoint", str(missing), "--out", str(out))
+    result = run_cli("export", "onnx", "--checkpoint", str(missing), "-o", str(out))
     assert result.exit_code == 5
     assert one_error_line(result.stderr) == f"Error: --checkpoint {missing}: no such checkpoint"
     assert list(tmp_path.iterdir()) == []
@@ -451,7 +453,7 @@ def test_a_checkpoint_of_another_architecture_exits_5(run_dir: Path, tmp_path: P
     shutil.copytree(run_dir / "checkpoints" / "step-00000001.ckpt", mixed)
     shutil.copy(other / "model.safetensors", mixed / "model.safetensors")
     out = tmp_path / "out" / "m.onnx"
-    result = run_cli("export", "onnx", "--checkpoint", str(mixed), "--out", str(out))
+    result = run_cli("export", "onnx", "--checkpoint", str(mixed), "-o", str(out))
     assert result.exit_code == 5
     assert "is from a different architecture" in one_error_line(result.stderr)
     assert not out.parent.exists()
@@ -460,15 +462,15 @@ def test_a_checkpoint_of_another_architecture_exits_5(run_dir: Path, tmp_path: P
 def test_an_existing_out_needs_force(exported: tuple[Path, dict[str, Any]], run_dir: Path) -> None:
     out, _ = exported
     before = out.read_bytes(), out.with_name("swapper.export.json").read_bytes()
-    result = run_cli("export", "onnx", "--run", str(run_dir), "--out", str(out))
+    result = run_cli("export", "onnx", "--run", str(run_dir), "-o", str(out))
     assert result.exit_code == 2
-    assert one_error_line(result.stderr) == f"Error: {out} exists; pass --force to overwrite it"
+    assert one_error_line(result.stderr) == f"Error: {out} exists; pass --overwrite to replace it"
     assert (out.read_bytes(), out.with_name("swapper.export.json").read_bytes()) == before
     lone = out.with_name("other.onnx")
     companion_paths(lone)[0].write_bytes(b"a recognizer graph of an earlier export")
-    result = run_cli("export", "onnx", "--run", str(run_dir), "--out", str(lone))
+    result = run_cli("export", "onnx", "--run", str(run_dir), "-o", str(lone))
     assert result.exit_code == 2
-    assert "other.recognizer.onnx exists; pass --force" in one_error_line(result.stderr)
+    assert "other.recognizer.onnx exists; pass --overwrite" in one_error_line(result.stderr)
     assert not lone.exists()
 
 
@@ -518,7 +520,7 @@ def test_a_tampered_state_json_is_refused_before_export(
     state = json.loads((checkpoint / "state.json").read_text())
     (checkpoint / "state.json").write_text(json.dumps({**state, **change}))
     out = tmp_path / "out" / "m.onnx"
-    result = run_cli("export", "onnx", "--checkpoint", str(checkpoint), "--out", str(out))
+    result = run_cli("export", "onnx", "--checkpoint", str(checkpoint), "-o", str(out))
     assert result.exit_code == 5
     assert message in one_error_line(result.stderr)
     assert not out.parent.exists()

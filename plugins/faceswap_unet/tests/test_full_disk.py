@@ -25,7 +25,7 @@ FULL = "No space left on device; free some space or choose another place"
 def test_export_onnx_on_a_full_disk(small_disk: Callable[[str], Path], tmp_path: Path) -> None:
     checkpoint = random_checkpoint(tmp_path / "step-00000001.ckpt")
     disk = small_disk("16k")
-    args = ["export", "onnx", "--checkpoint", str(checkpoint), "--out", str(disk / "m.onnx")]
+    args = ["export", "onnx", "--checkpoint", str(checkpoint), "-o", str(disk / "m.onnx")]
     args += ["--static", "--exporter", "torchscript", "--opset", "17"]  # the quicker exporter
     result = CliRunner().invoke(make_cli(FaceswapPlugins(strict=True)), args)
     assert result.exit_code == 3, result.output
@@ -41,7 +41,7 @@ def test_train_on_a_full_disk_marks_the_run_failed(
     disk = small_disk("1m")  # the run's files fit; its first checkpoint (3.6 MB) does not
     run = disk / "run"
     done = run_faceswap(
-        *("train", str(SMOKE), "--work-dir", str(run)),
+        *("train", "--config", str(SMOKE), "-o", str(run)),
         *("--set", "train.steps=2", "--set", "train.eval.every=0", "--set", "train.hooks=[]"),
     )
     assert done.returncode == 3, done.stderr[-2000:]

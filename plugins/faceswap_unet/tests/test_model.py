@@ -31,7 +31,7 @@ from faceswap_unet.lpips_metric import default_backbone, load_lpips
 from faceswap_unet.model.discriminator import MultiScaleDiscriminator
 from faceswap_unet.model.recognizer import IResNet, build_recognizer, load_backbone_pth
 from faceswap_unet.model.unet import UNetSwapper, gflops, parameter_count
-from faceswap_unet.trainer import lr_factor
+from faceswap_unet.session import lr_factor
 
 SMALL = ModelConfig(crop_size=32, base_channels=8, depth=2, bottleneck_blocks=1)
 

@@ -89,7 +89,7 @@ def test_rerun_from_the_saved_config_gives_the_same_metrics(
 ) -> None:
     folder, summary = smoke_run
     done = run_faceswap(
-        "train", str(folder / "config.yaml"), "--work-dir", str(tmp_path / "again"), "--json"
+        "train", "--config", str(folder / "config.yaml"), "-o", str(tmp_path / "again"), "--json"
     )
     assert done.returncode == 0, done.stderr[-2000:]
     again = last_json(done.stdout)
@@ -145,8 +145,8 @@ def test_compare_two_seeds_and_fail_on_regression(
     assert done.returncode == 0, done.stderr[-2000:]
     compared = run_faceswap("compare", str(folder), str(tmp_path / "seed2"), "--json")
     assert compared.returncode == 0, compared.stderr
-    report = json.loads(compared.stdout)
-    rows = {row["name"]: row for row in report["metrics"]}
+    *items, _summary = (json.loads(line) for line in compared.stdout.splitlines())
+    rows = {row["name"]: row for row in items}
     ssim = rows["val/ssim"]
     assert ssim["delta"] == pytest.approx(ssim["final_b"] - ssim["final_a"])
     assert (
@@ -176,9 +176,7 @@ def test_smoke_config_trains_on_two_people_prepared_by_the_cli(tiny: Path, tmp_p
     for person in sorted((tiny.parent / "raw").iterdir())[:2]:
         shutil.copytree(person, raw / person.name)
     prepared = tmp_path / "prepared"
-    done = run_faceswap(
-        "data", "lfw", "prepare", "--src", str(raw), "--out", str(prepared), "--json"
-    )
+    done = run_faceswap("data", "lfw", "prepare", "--src", str(raw), "-o", str(prepared), "--json")
     assert done.returncode == 0, done.stderr
     assert last_json(done.stdout)["identities"] == {"train": 2, "val": 0, "test": 0}
     done, summary = train_smoke(
@@ -259,7 +257,13 @@ def test_resume_with_another_architecture(
     copy = tmp_path / "copy"
     shutil.copytree(folder, copy)
     done = run_faceswap(
-        "train", str(SMOKE), "--resume", str(copy), "--set", "train.model.base_channels=16"
+        "train",
+        "--config",
+        str(SMOKE),
+        "--resume",
+        str(copy),
+        "--set",
+        "train.model.base_channels=16",
     )
     assert done.returncode == 2
     assert "train.model.base_channels" in _error_line(done)
@@ -269,7 +273,13 @@ def test_resume_with_another_architecture(
     saved["train"]["steps"] = 61
     (copy / "config.yaml").write_text(yaml.safe_dump(saved))
     done = run_faceswap(
-        "train", str(copy / "config.yaml"), "--resume", str(copy), "--set", "train.steps=61"
+        "train",
+        "--config",
+        str(copy / "config.yaml"),
+        "--resume",
+        str(copy),
+        "--set",
+        "train.steps=61",
     )
     assert done.returncode == 5
     assert "different architecture" in _error_line(done)

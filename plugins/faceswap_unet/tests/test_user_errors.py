@@ -56,7 +56,7 @@ def test_a_checkpoint_with_impossible_sizes_is_a_model_file_error(
     state[key] = value
     state_file.write_text(json.dumps(state))
     out = tmp_path / "m.onnx"
-    result = run(plugins, "export", "onnx", "--checkpoint", checkpoint, "--out", out)
+    result = run(plugins, "export", "onnx", "--checkpoint", checkpoint, "-o", out)
     assert result.exit_code == 5
     line = only_line(result)
     assert message in line
@@ -74,10 +74,10 @@ def test_training_on_a_one_image_dataset_validates_on_that_image(
     first = next(p for p in sorted((tiny.parent / "raw").rglob("*")) if p.is_file())
     shutil.copy(first, raw / f"Only_Person_0001{first.suffix}")
     prepared = tmp_path / "prepared"
-    done = run(plugins, "data", "lfw", "prepare", "--src", tmp_path / "raw", "--out", prepared)
+    done = run(plugins, "data", "lfw", "prepare", "--src", tmp_path / "raw", "-o", prepared)
     assert done.exit_code == 0, done.output
     work = tmp_path / "run"
-    args = ["train", SMOKE, "--set", f"data.root={prepared}", "--work-dir", work]
+    args = ["train", "--config", SMOKE, "--set", f"data.root={prepared}", "-o", work]
     result = run(plugins, *args)
     assert result.exit_code == 0, result.output
     assert json.loads((work / "status.json").read_text())["status"] == "finished"
@@ -120,7 +120,7 @@ def test_a_diverging_run_stops_with_a_config_error(tiny: Path, tmp_path: Path) -
     manager = FaceswapPlugins(strict=True)
     manager.register(NanLoss(), name="nan-loss")
     work = tmp_path / "run"
-    args = ["train", SMOKE, "--work-dir", work, "--set", "train.steps=3"]
+    args = ["train", "--config", SMOKE, "-o", work, "--set", "train.steps=3"]
     args += ["--set", "train.losses=[{type: nan}]", "--set", "train.hooks=[]"]
     result = run(manager, *args)
     assert result.exit_code == 2

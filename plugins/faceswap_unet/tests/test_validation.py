@@ -31,7 +31,8 @@ from faceswap_core.plugin.manager import get_plugins
 from faceswap_unet import distributed
 from faceswap_unet.configs import TrainConfig
 from faceswap_unet.data.prepare import CROPS, INFO, labeling_for
-from faceswap_unet.trainer import Session, TrainRunner
+from faceswap_unet.session import Session
+from faceswap_unet.trainer import TrainRunner
 from faceswap_unet.validation import identity_records, identity_values
 
 CROP = 32

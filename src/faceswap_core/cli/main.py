@@ -22,14 +22,18 @@ from typing import Any
 
 import click
 
+from faceswap_core.cli.context import plugins_from
 from faceswap_core.errors import (
     EXIT_CODES,
     FaceswapError,
     FaceswapWarning,
     Interrupted,
+    MissingPluginError,
     one_line,
 )
 from faceswap_core.io.atomic import disk_full_error
+from faceswap_core.operations.rules import RuleError, render_rule
+from faceswap_core.plugin.directory import COMMAND, hint_for
 from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins, set_plugins
 from faceswap_core.version import __version__
 
@@ -100,6 +104,17 @@ class FaceswapGroup(click.Group):
             self.add_command(command)
         return super().get_command(ctx, cmd_name)
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """A command a plugin would add, when the plugin is missing, says what to install."""
+        name = click.utils.make_str(args[0]) if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            hint = missing_command_hint(name, plugins_from(ctx))
+            if hint is not None:
+                raise MissingPluginError(hint)
+        return super().resolve_command(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             with warnings_as_lines(debug=_debug(ctx)):
@@ -107,7 +122,8 @@ class FaceswapGroup(click.Group):
         except FaceswapError as exc:
             if _debug(ctx):
                 traceback.print_exc()
-            click.echo(f"Error: {one_line(str(exc))}", err=True)
+            text = render_rule(exc.template, "cli") if isinstance(exc, RuleError) else str(exc)
+            click.echo(f"Error: {one_line(text)}", err=True)
             ctx.exit(exc.exit_code)
         except (KeyboardInterrupt, Interrupted) as exc:  # Ctrl-C, SIGTERM, SIGHUP
             if _debug(ctx):
@@ -132,6 +148,15 @@ class FaceswapGroup(click.Group):
                 err=True,
             )
             ctx.exit(1)
+
+
+def missing_command_hint(name: str, plugins: FaceswapPlugins) -> str | None:
+    """Why ``faceswap NAME`` is not there when a plugin provides it, and how to get it."""
+    loaded = {record.name: record.error for record in plugins.records.values()}
+    hint = hint_for(COMMAND, name, loaded=loaded)
+    if hint is None:
+        return None
+    return f"faceswap {name} is not installed. {hint}"
 
 
 def interrupt_exit(exc: KeyboardInterrupt | Interrupted) -> tuple[str, int]:

@@ -203,6 +203,15 @@ def _note_of(exc: BaseException) -> str:
     return ""
 
 
+def error_lines(exc: BaseException, path: str = "$") -> list[str]:
+    """One ``PATH: what is wrong`` line per bad value of a failed structure (at most
+    :data:`MAX_ERRORS`, then a count)."""
+    lines = _messages(exc, path)
+    if len(lines) > MAX_ERRORS:
+        lines = [*lines[:MAX_ERRORS], f"and {len(lines) - MAX_ERRORS} more"]
+    return lines
+
+
 def structure(data: Any, cls: type[T], *, path: str = "$") -> T:
     """Structure ``data`` into ``cls`` or raise :class:`ConfigError` with every bad path."""
     if data is None:
@@ -212,9 +221,7 @@ def structure(data: Any, cls: type[T], *, path: str = "$") -> T:
     except FaceswapError:
         raise
     except Exception as exc:
-        lines = _messages(exc, path)
-        if len(lines) > MAX_ERRORS:
-            lines = [*lines[:MAX_ERRORS], f"and {len(lines) - MAX_ERRORS} more"]
+        lines = error_lines(exc, path)
         raise ConfigError("; ".join(lines) if lines else f"{path}: {exc}") from None
 
 
@@ -227,6 +234,7 @@ __all__ = [
     "MAX_ERRORS",
     "FieldValueError",
     "converter",
+    "error_lines",
     "is_mapping_type",
     "make_converter",
     "short_repr",

@@ -28,8 +28,10 @@ from faceswap_core.config.convert import structure, unstructure
 from faceswap_core.config.overrides import apply_overrides
 from faceswap_core.config.requirements import check_plugin_requirements
 from faceswap_core.config.schema import ExperimentConfig, PipelineConfig
+from faceswap_core.config.sections import PLUGIN_SECTION, experiment_schema
 from faceswap_core.config.yaml_safe import parse_yaml, read_yaml
-from faceswap_core.errors import ConfigError
+from faceswap_core.errors import ConfigError, MissingPluginError
+from faceswap_core.plugin.directory import CONFIG_SECTION, install_hint, provider_of
 
 BASE_KEY = "_base_"
 DELETE_KEY = "_delete_"
@@ -167,14 +169,43 @@ def load_config(
 
     Returns the typed config and the merged plain data it came from. Plugin
     requirements (``plugins:``) are checked against installed distributions;
-    component params are checked by :func:`validate_components`.
+    component params are checked by :func:`validate_components`. Sections
+    registered by plugins (``serve:``) are part of the schema
+    (:func:`~faceswap_core.config.sections.experiment_schema`).
     """
     overrides = tuple(overrides)
-    raw = apply_overrides(_seed_components(load_raw(path), overrides), overrides, ExperimentConfig)
-    config = structure(raw, ExperimentConfig)
-    if check_plugins:
+    schema = experiment_schema()
+    loaded = load_raw(path)
+    requirements = loaded.get("plugins")
+    if (
+        check_plugins
+        and isinstance(requirements, list)
+        and all(isinstance(item, str) for item in requirements)
+    ):  # a missing plugin is named before its section is called unknown
+        check_plugin_requirements(requirements)
+    check_plugin_sections(loaded, schema)
+    raw = apply_overrides(_seed_components(loaded, overrides), overrides, schema)
+    config = structure(raw, schema)
+    if check_plugins and config.plugins != requirements:  # --set plugins=[...]
         check_plugin_requirements(config.plugins)
     return config, raw
+
+
+def check_plugin_sections(raw: Mapping[str, Any], schema: type[Any]) -> None:
+    """A top-level section of a plugin that is not in use says which plugin brings it.
+
+    :raises MissingPluginError: ``$.serve: the serve section comes from faceswap-rest ...``.
+    """
+    known = {field.name for field in attrs.fields(schema)}
+    for key in raw:
+        if key in known or not isinstance(key, str):
+            continue
+        dist = provider_of(CONFIG_SECTION, key)
+        if dist is not None:
+            raise MissingPluginError(
+                f"$.{key}: the {key} section comes from {dist}, which is not loaded; "
+                f"install it with: {install_hint(dist)}"
+            )
 
 
 def load_pipeline_config(overrides: Iterable[str] = ()) -> PipelineConfig:
@@ -183,13 +214,28 @@ def load_pipeline_config(overrides: Iterable[str] = ()) -> PipelineConfig:
     Keys may be written from the experiment root (``pipeline.faces=largest``)
     or from the pipeline section (``faces=largest``).
     """
+    return load_experiment(None, overrides).pipeline
+
+
+def load_experiment(
+    config: str | Path | None, overrides: Iterable[str] = (), *, check_plugins: bool = True
+) -> ExperimentConfig:
+    """``--config`` (or the defaults) with ``--set`` applied: what every command reads.
+
+    Without a file, keys are written from the experiment root
+    (``pipeline.faces=largest``, ``serve.port=9000``); ``pipeline`` keys may
+    also be written from the pipeline section (``faces=largest``).
+    """
+    if config is not None:
+        return load_config(config, overrides, check_plugins=check_plugins)[0]
+    schema = experiment_schema()
     sections = {f.name for f in attrs.fields(PipelineConfig)}
     rooted = [
         f"pipeline.{text}" if text.partition("=")[0].split(".")[0].strip() in sections else text
         for text in overrides
     ]
-    raw = apply_overrides(_seed_components({}, rooted), rooted, ExperimentConfig)
-    return structure(raw, ExperimentConfig).pipeline
+    raw = apply_overrides(_seed_components({}, rooted), rooted, schema)
+    return structure(raw, schema)
 
 
 def _seed_components(raw: Mapping[str, Any], overrides: Iterable[str]) -> dict[str, Any]:
@@ -219,6 +265,10 @@ def dump_config(config: Any) -> str:
     characters YAML treats as line breaks (NEL, U+2028) are escaped instead.
     """
     data = unstructure(config)
+    if attrs.has(type(config)) and isinstance(data, dict):
+        for field in attrs.fields(type(config)):
+            if field.metadata.get(PLUGIN_SECTION) and getattr(config, field.name) is None:
+                data.pop(field.name, None)  # a plugin section the config does not give
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     if yaml.safe_load(text) != data:
         text = yaml.safe_dump(data, sort_keys=False, allow_unicode=False)
@@ -231,6 +281,7 @@ __all__ = [
     "deep_merge",
     "dump_config",
     "load_config",
+    "load_experiment",
     "load_pipeline_config",
     "load_raw",
     "parse_yaml",

@@ -38,66 +38,130 @@ def _check_finite(name: str, value: Any) -> None:
         raise FieldValueError(name, f"must be a finite number, got {short_repr(value)}")
 
 
-def between(
-    low: float, high: float, *, low_open: bool = False, high_open: bool = False
-) -> Validator:
+@attrs.frozen
+class Range:
+    """A number range, callable as an attrs validator, and readable by the surface generators.
+
+    The bounds are data, so a click option (``IntRange`` / ``FloatRange``), an
+    OpenAPI property (``minimum`` / ``exclusiveMinimum`` ...) and the error
+    message all come from the same numbers. ``None`` passes (an unset
+    optional); NaN and infinity never do.
+
+    :ivar low: the smallest value (``None``: no lower bound).
+    :ivar high: the largest value (``None``: no upper bound).
+    :ivar low_open: ``low`` itself is refused.
+    :ivar high_open: ``high`` itself is refused.
+    :ivar wording: the message's ``must be ...`` part.
+    """
+
+    low: float | None
+    high: float | None
+    low_open: bool = False
+    high_open: bool = False
+    wording: str = ""
+
+    def contains(self, value: float) -> bool:
+        """Whether ``value`` is inside the range (a NaN never is)."""
+        if isinstance(value, float) and not math.isfinite(value):
+            return False
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+            return False
+        return self.high is None or not (
+            value >= self.high if self.high_open else value > self.high
+        )
+
+    def describe(self) -> str:
+        """``must be between 1 and 100`` (what an error says, and a help text can show)."""
+        return self.wording
+
+    def __call__(self, _: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is None:
+            return
+        _check_finite(attribute.name, value)
+        if not self.contains(value):
+            raise FieldValueError(attribute.name, f"{self.wording}, got {short_repr(value)}")
+
+
+def between(low: float, high: float, *, low_open: bool = False, high_open: bool = False) -> Range:
     """``low <= value <= high`` (and finite); ``low_open`` / ``high_open`` exclude an end."""
     if low_open or high_open:
         interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
         wording = f"must be in {interval}"
     else:
         wording = f"must be between {low} and {high}"
-
-    def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if value is None:
-            return
-        _check_finite(attribute.name, value)
-        too_low = value <= low if low_open else value < low
-        too_high = value >= high if high_open else value > high
-        if too_low or too_high:
-            raise FieldValueError(attribute.name, f"{wording}, got {short_repr(value)}")
-
-    return check
+    return Range(low, high, low_open, high_open, wording)
 
 
-def above(low: float, high: float) -> Validator:
+def above(low: float, high: float) -> Range:
     """``low < value <= high`` (and finite): for thresholds where ``low`` itself means nothing."""
-
-    def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if value is None:
-            return
-        _check_finite(attribute.name, value)
-        if not low < value <= high:
-            raise FieldValueError(
-                attribute.name, f"must be above {low} and at most {high}, got {short_repr(value)}"
-            )
-
-    return check
+    return Range(low, high, True, False, f"must be above {low} and at most {high}")
 
 
-def each(validator: Validator) -> Validator:
-    """Apply ``validator`` to every item of a list or tuple (the field name gets ``[i]``)."""
+@attrs.frozen
+class Each:
+    """Apply ``inner`` to every item of a list or tuple (the field name gets ``[i]``)."""
 
-    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    inner: Validator
+
+    def __call__(self, instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         for index, item in enumerate(value or ()):
             named = _Named(f"{attribute.name}[{index}]")
-            validator(instance, cast("attrs.Attribute[Any]", named), item)
-
-    return check
+            self.inner(instance, cast("attrs.Attribute[Any]", named), item)
 
 
-def at_least(low: float) -> Validator:
+def each(validator: Validator) -> Each:
+    """Apply ``validator`` to every item of a list or tuple (the field name gets ``[i]``)."""
+    return Each(validator)
+
+
+def at_least(low: float) -> Range:
     """``value >= low`` (and finite): limits, counts and weights (``at_least(1)``: positive)."""
+    word = "positive" if low == 1 else f"at least {low}"
+    return Range(low, None, False, False, f"must be {word}")
 
-    def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if value is None:
+
+@attrs.frozen
+class OneOf:
+    """The value is one of ``values`` (``None`` passes): a choice such as ``faces``."""
+
+    values: tuple[Any, ...]
+
+    def __call__(self, _: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is None or value in self.values:
             return
-        _check_finite(attribute.name, value)
-        if value < low:
-            word = "positive" if low == 1 else f"at least {low}"
-            raise FieldValueError(attribute.name, f"must be {word}, got {short_repr(value)}")
+        listing = ", ".join(str(v) for v in self.values)
+        raise FieldValueError(attribute.name, f"expected one of {listing}, got {short_repr(value)}")
 
-    return check
+
+def one_of(values: tuple[Any, ...] | list[Any]) -> OneOf:
+    """The value is one of ``values`` (an enum in OpenAPI, a choice on the command line)."""
+    return OneOf(tuple(values))
+
+
+def choices_of(validator: Any) -> tuple[Any, ...] | None:
+    """The values a field's :class:`OneOf` allows (through ``each`` and attrs' ``and_``)."""
+    if isinstance(validator, OneOf):
+        return validator.values
+    if isinstance(validator, Each):
+        return choices_of(validator.inner)
+    for inner in getattr(validator, "_validators", ()) or ():
+        found = choices_of(inner)
+        if found is not None:
+            return found
+    return None
+
+
+def range_of(validator: Any) -> Range | None:
+    """The :class:`Range` a field's validator checks (through ``each`` and attrs' ``and_``)."""
+    if isinstance(validator, Range):
+        return validator
+    if isinstance(validator, Each):
+        return range_of(validator.inner)
+    for inner in getattr(validator, "_validators", ()) or ():  # attrs.validators.and_
+        found = range_of(inner)
+        if found is not None:
+            return found
+    return None
 
 
 def check_value(name: str, value: Any, validator: Validator) -> None:
@@ -134,6 +198,18 @@ loss_weight = between(0.0, 1000.0)
 unit_interval = between(0.0, 1.0)
 """Shares and weights in [0, 1]: ``pipeline.enhance_blend``, CodeFormer's fidelity weight."""
 
+image_quality = between(1, 100)
+"""JPEG / WebP quality (``--quality``, ``quality=``, the REST ``quality`` field)."""
+
+detect_interval = between(1, 1000)
+"""``detect_every``: run the detector on every Nth frame and track in between."""
+
+video_crf = between(0, 63)
+"""Constant quality of the video encoder (``--crf``): 0 lossless .. 63 worst for x264/x265."""
+
+regression_tolerance = at_least(0)
+"""Slack of the regression gate (``--tolerance METRIC=DELTA``), in the metric's own unit."""
+
 MAX_STEPS = 100_000_000
 """Training steps, eval intervals and the like: a bound far past any real run."""
 
@@ -149,16 +225,26 @@ __all__ = [
     "MAX_IDENTITY_DISTANCE",
     "MAX_PAIRS",
     "MAX_STEPS",
+    "Each",
+    "OneOf",
+    "Range",
     "Validator",
     "above",
     "at_least",
     "between",
     "check_value",
+    "choices_of",
+    "detect_interval",
     "each",
     "frame_rate",
     "identity_threshold",
+    "image_quality",
     "learning_rate",
     "loss_weight",
+    "one_of",
+    "range_of",
+    "regression_tolerance",
     "unit_interval",
+    "video_crf",
     "weight_decay",
 ]

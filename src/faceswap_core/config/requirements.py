@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from packaging.requirements import InvalidRequirement, Requirement
 
 from faceswap_core.errors import ConfigError, MissingPluginError
+from faceswap_core.plugin.directory import checkout_path
 
 
 def parse_requirement(text: str, *, path: str = "$.plugins") -> Requirement:
@@ -34,6 +35,7 @@ def check_plugin_requirements(
     lookup = versions or _installed_version
     problems: list[str] = []
     wanted: list[str] = []
+    folders: list[str] = []
     for index, text in enumerate(requirements):
         requirement = parse_requirement(text, path=f"$.plugins[{index}]")
         installed = lookup(requirement.name)
@@ -46,10 +48,14 @@ def check_plugin_requirements(
         else:
             continue
         wanted.append(f"'{text}'" if any(c in text for c in "<>=!~;[ ") else text)
+        folder = checkout_path(requirement.name)
+        if folder is not None:
+            folders.append(folder)
     if problems:
+        checkout = f" (from a checkout: pip install {' '.join(folders)})" if folders else ""
         raise MissingPluginError(
             f"Missing required plugins: {', '.join(problems)}. "
-            f"Install them with: pip install {' '.join(wanted)}"
+            f"Install them with: pip install {' '.join(wanted)}{checkout}"
         )
 
 

@@ -22,6 +22,7 @@ from faceswap_core.config.ranges import (
     MAX_PAIRS,
     above,
     between,
+    detect_interval,
     unit_interval,
 )
 from faceswap_core.io.limits import LimitsConfig
@@ -172,7 +173,7 @@ class VideoConfig:
         encode threads.
     """
 
-    detect_every: int = attrs.field(default=5, validator=between(1, 1000))
+    detect_every: int = attrs.field(default=5, validator=detect_interval)
     smooth: Literal["none", "ema", "one-euro"] = "one-euro"
     min_cutoff: float = attrs.field(default=2.0, validator=between(0.0, 1000.0, low_open=True))
     beta: float = attrs.field(default=10.0, validator=between(0.0, 1000.0))
@@ -328,7 +329,8 @@ class EvalConfig:
         pipeline's landmarker (``pipeline.landmarker``).
     :ivar metrics: metric components, ``{type: NAME, **params}``; one that comes
         from a plugin that is not installed is skipped with the reason.
-    :ivar gallery_rows: rows of each best / median / worst gallery grid.
+    :ivar gallery_rows: rows of each best / median / worst contact sheet (the key keeps
+        its first name; ``gallery`` alone means the identity gallery of retrieval).
     """
 
     data: str | None = None
@@ -353,7 +355,7 @@ class ExperimentConfig:
     :ivar seed: seeds ``random``, numpy and torch (when present) for reproducible runs.
     :ivar plugins: pip requirements of plugin distributions the config needs,
         e.g. ``["faceswap-retinaface>=0.1"]``; checked before anything runs.
-    :ivar work_dir: output folder; ``--work-dir`` wins over it, and without
+    :ivar work_dir: output folder; ``train -o/--output`` wins over it, and without
         either runs go to ``./work_dirs/<name>-<timestamp>``.
     :ivar pipeline: the inference pipeline's components and options.
     :ivar data: the dataset runners read, ``{type: NAME, **params}`` (e.g.

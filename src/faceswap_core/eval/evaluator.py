@@ -2,7 +2,7 @@
 
 The run is a work_dir like a training run (``config.yaml``, ``env.json``,
 ``plugins.json``, ``README.md`` with the rerun command) plus
-``metrics.json``, ``metrics.csv``, ``plots/``, ``gallery/`` and a
+``metrics.json``, ``metrics.csv``, ``plots/``, contact sheets (``gallery/``) and a
 self-contained ``report.html``. Each pair goes through the same pipeline
 ``faceswap swap`` uses (detection included, the largest face of each image);
 the swapped face is then found again in the result and measured with an
@@ -10,11 +10,12 @@ evaluation recognizer and landmarker that the config names. A pair that
 cannot be swapped is recorded with its reason, never dropped. With a baseline
 the run is gated after every output is written.
 
-With a :class:`~faceswap_core.interfaces.WorkRunner` (``runner=``, e.g. a Ray
-cluster) the two costly loops, embedding the gallery images and scoring the
-pairs, are sharded over its workers (:class:`EmbedWork`, :class:`ScoreWork`);
-this process reads the images, folds the results in the same order as a local
-run and writes every file, so the numbers are the same.
+The rooms of an evaluation: :mod:`.pairs` (what to swap),
+:mod:`.retrieval` (the identity gallery), :mod:`.scoring` (one pair through
+the pipeline, measured), :mod:`.workers` (the embedding and scoring loops on
+any :class:`~faceswap_core.interfaces.WorkRunner`, e.g. a Ray cluster, with
+the same numbers as a local run) and this module, which resolves what to
+evaluate and writes the run folder.
 """
 
 from __future__ import annotations
@@ -22,10 +23,9 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import tempfile
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 
@@ -35,22 +35,17 @@ from faceswap_core.config.overrides import apply_overrides
 from faceswap_core.config.schema import ComponentRef, EvalConfig, ExperimentConfig
 from faceswap_core.errors import (
     ConfigError,
-    FaceswapError,
     InputError,
-    InvalidImageError,
-    ModelFileError,
-    NoFaceError,
     RegressionError,
     UnknownComponentError,
 )
-from faceswap_core.eval import gallery as galleries
+from faceswap_core.eval import contact_sheets as sheets
 from faceswap_core.eval.gate import GateResult, check_regressions, parse_tolerances
-from faceswap_core.eval.metrics import GalleryIndex
-from faceswap_core.eval.pairs import EvalData, EvalImage, Pair, load_data, sample_pairs
+from faceswap_core.eval.pairs import EvalData, Pair, load_data, sample_pairs
 from faceswap_core.eval.plots import write_eval_plots
 from faceswap_core.eval.report import write_report
 from faceswap_core.eval.results import (
-    GALLERY_DIR,
+    CONTACT_SHEETS_DIR,
     PAIR_STRIPS_DIR,
     SCHEMA,
     metric_entry,
@@ -60,6 +55,15 @@ from faceswap_core.eval.results import (
     write_metrics_csv,
     write_metrics_json,
 )
+from faceswap_core.eval.scoring import (
+    PairScorer,
+    Progress,
+    Scored,
+    build_scorer_parts,
+    model_info,
+    scoring_pipeline,
+)
+from faceswap_core.eval.workers import EmbedTask, EmbedWork, PairTask, ScoreWork, map_work
 from faceswap_core.experiment.env import capture_env
 from faceswap_core.experiment.loop import POINTER_NAME, read_pointer
 from faceswap_core.experiment.run import read_run_record
@@ -70,27 +74,15 @@ from faceswap_core.experiment.workdir import (
     resolve_work_dir,
     reveal_work_dir,
 )
-from faceswap_core.interfaces import Face, FloatArray, Image, Landmarker, Metric, Recognizer
+from faceswap_core.interfaces import Metric
 from faceswap_core.interfaces.eval import MetricValue, Need, PairRecord
-from faceswap_core.interfaces.jobs import Work, WorkRunner
+from faceswap_core.interfaces.jobs import WorkRunner
 from faceswap_core.io.atomic import refuse_special
 from faceswap_core.io.read import FileBytes, read_file_bytes
-from faceswap_core.pipeline.image import Pipeline, SourceIdentity
 from faceswap_core.plugin.context import BuildContext
-from faceswap_core.plugin.kinds import LANDMARKER, METRIC, RECOGNIZER, SWAPPER
+from faceswap_core.plugin.kinds import METRIC, SWAPPER
 from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins, loaded_distributions
-from faceswap_core.vision import align
-
-METRIC_CROP = 112
-"""Side of the ArcFace-aligned crops SSIM, PSNR and LPIPS compare."""
-
-MATCH_IOU = 0.3
-"""Smallest box overlap for a face in the result to count as the swapped target face."""
-
-Progress = Callable[[int, int], None]
-
-ItemT = TypeVar("ItemT")
-ResultT = TypeVar("ResultT")
+from faceswap_core.runtime.choice import with_runtime
 
 
 @attrs.frozen
@@ -100,8 +92,11 @@ class EvalOptions:
     :ivar model: swapper type; with ``model_path`` alone the ``onnx`` swapper.
     :ivar run: a training run folder: its best checkpoint, loaded by the swapper the run
         records (``unet`` for faceswap-unet runs), in the run's ``config.yaml`` pipeline.
+    :ivar out: the output folder (``-o/--output``).
     :ivar tolerance: ``METRIC=DELTA`` strings (or a mapping) for the baseline gate.
     :ivar overrides: ``--set KEY=VALUE`` config overrides.
+    :ivar runtime: ``--runtime``: the runtime every model runs on (name or ``{type: ...}``).
+    :ivar providers: ``--providers``: ONNX Runtime execution providers in order.
     """
 
     config: str | Path | None = None
@@ -115,6 +110,8 @@ class EvalOptions:
     baseline: str | Path | None = None
     tolerance: Sequence[str] | Mapping[str, float] = ()
     overrides: Sequence[str] = ()
+    runtime: str | Mapping[str, Any] | None = None
+    providers: Sequence[str] = ()
 
     def command(self) -> list[str]:
         """The ``faceswap eval`` command line that reruns this evaluation."""
@@ -127,11 +124,14 @@ class EvalOptions:
             ("--data", self.data),
             ("--pairs", self.pairs),
             ("--videos", self.videos),
-            ("--out", self.out),
+            ("-o", self.out),
             ("--baseline", self.baseline),
+            ("--runtime", self.runtime if isinstance(self.runtime, str) else None),
         ):
             if value is not None:
                 argv += [flag, os.fspath(value)]
+        for provider in self.providers:
+            argv += ["--providers", provider]
         tolerances = (
             [f"{k}={v}" for k, v in self.tolerance.items()]
             if isinstance(self.tolerance, Mapping)
@@ -249,6 +249,9 @@ def resolve_experiment(
         experiment = attrs.evolve(
             experiment, pipeline=attrs.evolve(experiment.pipeline, swapper=swapper)
         )
+    if options.runtime is not None or options.providers:
+        pipeline = with_runtime(experiment.pipeline, options.runtime, options.providers or None)
+        experiment = attrs.evolve(experiment, pipeline=pipeline)
     model = {
         "swapper": dict(experiment.pipeline.swapper),
         "run": None if run is None else str(run),
@@ -294,321 +297,6 @@ def build_metrics(
     return metrics, skipped
 
 
-def build_recognizer(
-    ref: ComponentRef | None, plugins: FaceswapPlugins, context: BuildContext
-) -> tuple[Recognizer, dict[str, Any]]:
-    """The evaluation recognizer; unset is ``arcface`` when its pack is present, else dlib."""
-    path = "$.eval.recognizer"
-    if ref is not None:
-        recognizer = plugins.build(RECOGNIZER, ref, context=context, path=path)
-        name, chosen = str(ref.get("type")), "configured (eval.recognizer)"
-    else:
-        try:
-            recognizer = plugins.build(RECOGNIZER, "arcface", context=context, path=path)
-            name, chosen = "arcface", "default: the ArcFace pack is present"
-        except (ModelFileError, UnknownComponentError) as exc:
-            recognizer = plugins.build(RECOGNIZER, "dlib", context=context, path=path)
-            name, chosen = "dlib", f"default: ArcFace unavailable ({exc})"
-    return recognizer, {"name": name, "chosen": chosen, **_model_info(recognizer)}
-
-
-def _model_info(component: object) -> dict[str, Any]:
-    info = getattr(component, "model_info", None)
-    if info is None:
-        return {}
-    return {"model": info.name, "file": info.file, "license": info.license}
-
-
-# -- scoring one pair ----------------------------------------------------------------------------
-
-
-def _iou(a: Face, b: Face) -> float:
-    x1, y1 = max(a.bbox[0], b.bbox[0]), max(a.bbox[1], b.bbox[1])
-    x2, y2 = min(a.bbox[2], b.bbox[2]), min(a.bbox[3], b.bbox[3])
-    inter = max(float(x2 - x1), 0.0) * max(float(y2 - y1), 0.0)
-    union = a.area + b.area - inter
-    return inter / union if union > 0 else 0.0
-
-
-def match_face(found: Sequence[Face], face: Face, threshold: float = MATCH_IOU) -> Face | None:
-    """The face in ``found`` overlapping ``face`` most, if it overlaps at least ``threshold``."""
-    best = max(found, key=lambda candidate: _iou(candidate, face), default=None)
-    return best if best is not None and _iou(best, face) >= threshold else None
-
-
-@attrs.frozen(eq=False)
-class Scored:
-    record: PairRecord
-    row: dict[str, Any]
-    strip: list[Image] | None
-
-
-@attrs.frozen(eq=False)
-class Embedded:
-    """One gallery image's embedding (``None``: no face), or why it could not be read."""
-
-    key: str
-    label: str
-    embedding: FloatArray | None
-    unreadable: str | None = None
-
-
-class PairScorer:
-    """Runs one pair through the pipeline and measures what the metrics need."""
-
-    def __init__(
-        self,
-        pipeline: Pipeline,
-        needs: frozenset[Need],
-        recognizer: Recognizer | None,
-        landmarker: Landmarker | None,
-    ) -> None:
-        self.pipeline = pipeline
-        self.needs = needs
-        self.recognizer = recognizer
-        self.landmarker = landmarker
-        self.embeddings: dict[str, tuple[str, FloatArray]] = {}
-        self.unreadable: dict[str, str] = {}
-        self.inputs: dict[str, FileBytes] = {}  # images read by another process, by key
-
-    def load(self, image: EvalImage) -> Image:
-        source = self.inputs.get(image.key, image.path)
-        return self.pipeline.decode(source, name=image.key)
-
-    def embed_one(self, image: EvalImage) -> Embedded:
-        """The embedding of one image's largest face, or why the image is unreadable."""
-        assert self.recognizer is not None
-        try:
-            pixels = self.load(image)
-        except (InvalidImageError, InputError) as exc:
-            return Embedded(image.key, image.label, None, str(exc))
-        faces = self.pipeline.detector.detect(pixels)
-        face = max(faces, key=lambda f: f.area, default=None)
-        embedding = None if face is None else self.recognizer.embed(pixels, face)
-        return Embedded(image.key, image.label, embedding)
-
-    def add(self, embedded: Embedded) -> None:
-        """Fold one image's embedding in (in the images' order: the gallery sums depend on it)."""
-        if embedded.unreadable is not None:
-            self.unreadable[embedded.key] = embedded.unreadable
-        elif embedded.embedding is not None:
-            self.embeddings[embedded.key] = (embedded.label, embedded.embedding)
-
-    def embed_images(self, images: Sequence[EvalImage], progress: Progress | None = None) -> None:
-        """Embeddings of every image's largest face (the gallery and the pairs' sources)."""
-        for index, image in enumerate(images):
-            embedded = self.embed_one(image)
-            self.add(embedded)
-            if embedded.unreadable is None and progress is not None:
-                progress(index + 1, len(images))
-
-    def _row(self, pair: Pair, status: str, error: str = "") -> dict[str, Any]:
-        return {
-            "pair_id": pair.pair_id,
-            "kind": pair.kind,
-            "source": pair.source.key,
-            "target": pair.target.key,
-            "source_label": pair.source.label,
-            "target_label": pair.target.label,
-            "status": status,
-            "error": error,
-        }
-
-    def _failed(self, pair: Pair, failure: str, error: str = "") -> Scored:
-        record = PairRecord(pair.pair_id, pair.kind, pair.source.label, pair.target.label, failure)
-        return Scored(record, self._row(pair, failure, error), None)
-
-    def score(self, pair: Pair, gallery: GalleryIndex | None) -> Scored:
-        try:
-            started = time.perf_counter()
-            target = self.load(pair.target)
-            decode_ms = (time.perf_counter() - started) * 1000.0
-            source = self.load(pair.source)
-        except (InvalidImageError, InputError) as exc:
-            return self._failed(pair, "unreadable_image", str(exc))
-        try:
-            identity = self.pipeline.prepare_source(source, announce=False)
-        except NoFaceError as exc:
-            return self._failed(pair, "no_face_source", str(exc))
-        try:
-            result = self.pipeline.swap(target, identity, faces="largest")
-        except FaceswapError:
-            raise  # a configuration or model problem fails every pair: stop and say so
-        except Exception as exc:  # one pair's swap failing must not end the evaluation
-            return self._failed(pair, "swap_failed", f"{type(exc).__name__}: {exc}")
-        if not result.swapped:
-            return self._failed(pair, "no_face_target", "no face found in the target")
-        target_face = result.faces[result.swapped[0]]
-        result_face = match_face(self.pipeline.detector.detect(result.image), target_face)
-        if result_face is None:
-            return self._failed(pair, "no_face_result", "no face found where the target face was")
-        record = self._record(pair, target, result.image, target_face, result_face, gallery)
-        record = attrs.evolve(record, timings_ms={"decode": decode_ms, **result.timings})
-        strip = self._strip(source, identity, target, result.image, target_face)
-        return Scored(record, self._row(pair, "ok"), strip)
-
-    def _record(
-        self,
-        pair: Pair,
-        target: Image,
-        result: Image,
-        target_face: Face,
-        result_face: Face,
-        gallery: GalleryIndex | None,
-    ) -> PairRecord:
-        fields: dict[str, Any] = {"image_size": (int(target.shape[0]), int(target.shape[1]))}
-        if "embeddings" in self.needs:
-            assert self.recognizer is not None
-            fields["result_embedding"] = self.recognizer.embed(result, result_face)
-            fields["source_embedding"] = self._embedding(pair.source.key)
-            fields["target_embedding"] = self._embedding(pair.target.key)
-            if gallery is not None:
-                fields["gallery"] = gallery.without((pair.source.key, pair.target.key))
-        if "landmarks" in self.needs:
-            assert self.landmarker is not None
-            fields["result_landmarks"] = self.landmarker.landmarks(result, result_face)
-            fields["target_landmarks"] = self.landmarker.landmarks(target, target_face)
-        if "crops" in self.needs:
-            fields["target_crop"] = align.align(target, target_face, METRIC_CROP, "arcface").crop
-            fields["result_crop"] = align.align(result, target_face, METRIC_CROP, "arcface").crop
-        return PairRecord(
-            pair.pair_id, pair.kind, pair.source.label, pair.target.label, None, **fields
-        )
-
-    def _embedding(self, key: str) -> FloatArray | None:
-        found = self.embeddings.get(key)
-        return None if found is None else found[1]
-
-    def _strip(
-        self,
-        source: Image,
-        identity: SourceIdentity,
-        target: Image,
-        result: Image,
-        target_face: Face,
-    ) -> list[Image]:
-        return [
-            align.align(source, identity.face, galleries.DISPLAY_CROP, "classic").crop,
-            align.align(target, target_face, galleries.DISPLAY_CROP, "classic").crop,
-            align.align(result, target_face, galleries.DISPLAY_CROP, "classic").crop,
-        ]
-
-
-# -- building the scorer (here and on every worker) -------------------------------------------
-
-
-@attrs.frozen(eq=False)
-class ScorerParts:
-    """The pipeline, recognizer and landmarker an evaluation scores with, and their report."""
-
-    pipeline: Pipeline
-    recognizer: Recognizer | None
-    recognizer_info: dict[str, Any] | None
-    landmarker: Landmarker | None
-    landmarker_ref: ComponentRef
-
-
-def scoring_pipeline(experiment: ExperimentConfig, manager: FaceswapPlugins) -> Pipeline:
-    """The pipeline pairs are swapped with: the experiment's, on the largest face."""
-    return Pipeline(attrs.evolve(experiment.pipeline, faces="largest"), manager)
-
-
-def build_scorer_parts(
-    experiment: ExperimentConfig,
-    needs: frozenset[Need],
-    manager: FaceswapPlugins,
-    pipeline: Pipeline | None = None,
-) -> ScorerParts:
-    """Build what scoring needs and load every model now (a missing file fails here)."""
-    settings = experiment.eval
-    pipeline = pipeline or scoring_pipeline(experiment, manager)
-    recognizer, recognizer_info = (
-        build_recognizer(settings.recognizer, manager, pipeline.context)
-        if "embeddings" in needs
-        else (None, None)
-    )
-    landmarker = None
-    landmarker_ref = settings.landmarker or experiment.pipeline.landmarker
-    if "landmarks" in needs:
-        landmarker = (
-            pipeline.landmarker  # the pipeline's own: loaded once
-            if landmarker_ref == experiment.pipeline.landmarker
-            else manager.build(
-                LANDMARKER, landmarker_ref, context=pipeline.context, path="$.eval.landmarker"
-            )
-        )
-    _ = (pipeline.detector, pipeline.swapper, pipeline.swap_recognizer())
-    if pipeline.swapper.needs_landmarks:
-        _ = pipeline.landmarker
-    return ScorerParts(pipeline, recognizer, recognizer_info, landmarker, landmarker_ref)
-
-
-@attrs.frozen(eq=False)
-class EmbedTask:
-    """One gallery image as a worker gets it: the image and its bytes."""
-
-    image: EvalImage
-    data: FileBytes
-
-
-@attrs.frozen(eq=False)
-class PairTask:
-    """One pair as a worker gets it: the pair and its two images' bytes."""
-
-    pair: Pair
-    source: FileBytes
-    target: FileBytes
-
-
-@attrs.frozen(eq=False)
-class EmbedWork:
-    """Embeds gallery images on a worker (picklable; the models load once per worker)."""
-
-    experiment: ExperimentConfig
-    needs: frozenset[Need]
-    plugins: tuple[str, ...] | None = None
-
-    def scorer(self) -> PairScorer:
-        parts = build_scorer_parts(self.experiment, self.needs, FaceswapPlugins(only=self.plugins))
-        return PairScorer(parts.pipeline, self.needs, parts.recognizer, parts.landmarker)
-
-    def start(self) -> Callable[[EmbedTask], Embedded]:
-        scorer = self.scorer()
-
-        def embed(task: EmbedTask) -> Embedded:
-            scorer.inputs = {task.image.key: task.data}
-            return scorer.embed_one(task.image)
-
-        return embed
-
-
-@attrs.frozen(eq=False)
-class ScoreWork(EmbedWork):
-    """Scores pairs on a worker, with the gallery the driver folded from :class:`EmbedWork`."""
-
-    embeddings: Mapping[str, tuple[str, FloatArray]] = attrs.field(factory=dict)
-
-    def start(self) -> Callable[[PairTask], Scored]:  # type: ignore[override]
-        scorer = self.scorer()
-        scorer.embeddings = dict(self.embeddings)
-        gallery = GalleryIndex(scorer.embeddings) if scorer.recognizer is not None else None
-
-        def score(task: PairTask) -> Scored:
-            scorer.inputs = {task.pair.source.key: task.source, task.pair.target.key: task.target}
-            return scorer.score(task.pair, gallery)
-
-        return score
-
-
-def _mapped(
-    runner: WorkRunner | None, work: Work[ItemT, ResultT], items: Iterable[ItemT]
-) -> Iterator[ResultT]:
-    if runner is None:  # this process, as the local runner does it (eval imports no runner)
-        run = work.start()
-        return (run(item) for item in items)
-    return runner.map(work, items)
-
-
 # -- the run -----------------------------------------------------------------------------------
 
 
@@ -617,7 +305,7 @@ def _check_out(out: Path) -> None:
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ConfigError(
             f"output folder {out} exists and is not empty; eval never writes over a run: "
-            f"pass a new --out"
+            f"pass a new -o/--output"
         )
 
 
@@ -627,7 +315,7 @@ def _metric_routes(metric: Metric, record: PairRecord) -> bool:
     return record.ok or "failures" in metric.needs
 
 
-def _gallery_order(rows: Sequence[Mapping[str, Any]]) -> tuple[str | None, dict[str, float]]:
+def _sheet_order(rows: Sequence[Mapping[str, Any]]) -> tuple[str | None, dict[str, float]]:
     for name in ("identity_cos_source", "ssim", "psnr"):
         values = {
             str(row["pair_id"]): float(row[name])
@@ -753,17 +441,17 @@ def _evaluate(
             assert runner is not None
             embed_work = EmbedWork(experiment, needs, shipped)
             tasks = (EmbedTask(i, _read(i.path, i.key, limit)) for i in data.images)
-            for embedded in _mapped(runner, embed_work, tasks):
-                scorer.add(embedded)
+            for embedded in map_work(runner, embed_work, tasks):
+                scorer.gallery.add(embedded)
         if recognizer is not None:
-            gallery = GalleryIndex(scorer.embeddings)
+            gallery = scorer.gallery.index()
         strips_dir = folder.path / PAIR_STRIPS_DIR
         rows: list[dict[str, Any]] = []
         if runner is None:
             results: Iterator[Scored] = (scorer.score(pair, gallery) for pair in pairs)
         else:
-            score_work = ScoreWork(experiment, needs, shipped, scorer.embeddings)
-            results = _mapped(
+            score_work = ScoreWork(experiment, needs, shipped, scorer.gallery.embeddings)
+            results = map_work(
                 runner,
                 score_work,
                 (
@@ -786,7 +474,7 @@ def _evaluate(
                     row.update(metric.update(scored.record))
             rows.append(row)
             if scored.strip is not None:
-                galleries.write_strip(strips_dir, pair.pair_id, scored.strip)
+                sheets.write_strip(strips_dir, pair.pair_id, scored.strip)
             if progress is not None:
                 progress(index + 1, len(pairs))
         values = [value for metric in metrics for value in metric.results()]
@@ -800,17 +488,17 @@ def _evaluate(
             skipped=skipped,
             recognizer=recognizer_info,
             landmarker=(
-                {"name": str(landmarker_ref.get("type")), **_model_info(landmarker)}
+                {"name": str(landmarker_ref.get("type")), **model_info(landmarker)}
                 if landmarker is not None
                 else None
             ),
-            unreadable=scorer.unreadable,
+            unreadable=scorer.gallery.unreadable,
         )
         write_metrics_csv(folder.path, rows)
         write_eval_plots(folder.path, read_metrics_csv(folder.path))
-        by, order = _gallery_order(rows)
-        groups = galleries.select(order, settings.gallery_rows)
-        galleries.write_grids(strips_dir, folder.path / GALLERY_DIR, groups)
+        by, order = _sheet_order(rows)
+        groups = sheets.select(order, settings.gallery_rows)
+        sheets.write_sheets(strips_dir, folder.path / CONTACT_SHEETS_DIR, groups)
         document["gallery"] = {"by": by, **groups}
         gate = None
         if baseline is not None:
@@ -902,25 +590,12 @@ def _document(
 
 
 __all__ = [
-    "EmbedTask",
-    "EmbedWork",
-    "Embedded",
     "EvalOptions",
     "EvalResult",
-    "GalleryIndex",
-    "PairScorer",
-    "PairTask",
-    "ScoreWork",
-    "Scored",
-    "ScorerParts",
     "build_metrics",
-    "build_recognizer",
-    "build_scorer_parts",
     "checkpoint_field",
     "evaluate",
     "evaluate_config",
-    "match_face",
     "resolve_experiment",
     "run_swapper",
-    "scoring_pipeline",
 ]

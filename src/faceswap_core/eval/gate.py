@@ -1,11 +1,14 @@
-"""Regression gate: is this run worse than a baseline run beyond tolerance?
+"""The regression gate: is this run worse than a baseline beyond tolerance? (exit 6)
 
-``--tolerance metric=delta`` allows ``delta`` (in the metric's own unit) of
-slack in the bad direction. Without tolerances every metric that has a
-direction and ``gate_by_default`` (identity, pose, expression, SSIM, PSNR,
-LPIPS, failures) is checked with zero slack; machine-dependent numbers (FPS,
-latency) are checked only when named. A metric missing from either run, or
-unavailable in either, is reported as skipped, never as passed silently.
+One gate for ``faceswap eval --baseline``, ``faceswap compare`` and
+``faceswap bench --baseline``: ``--tolerance METRIC=DELTA`` allows ``DELTA``
+(in the metric's own unit) of slack in the bad direction, and a bare
+``--tolerance DELTA`` sets the slack of every gated metric not named. Without
+tolerances every metric that has a direction and ``gate_by_default``
+(identity, pose, expression, SSIM, PSNR, LPIPS, failures) is checked with
+zero slack; machine-dependent numbers (FPS, latency) are checked only when
+named. A metric missing from either run, or unavailable in either, is
+reported as skipped, never as passed silently.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 
 import attrs
 
+from faceswap_core.config.ranges import check_value, regression_tolerance
 from faceswap_core.errors import ConfigError
 
 
@@ -73,27 +77,42 @@ class GateResult:
         )
 
 
+EVERY = "*"
+"""The key of a bare ``--tolerance DELTA``: the slack of every gated metric not named."""
+
+
 def parse_tolerances(items: Iterable[str] | Mapping[str, float]) -> dict[str, float]:
-    """``["identity_top1=0.02", ...]`` (or a mapping) -> ``{"identity_top1": 0.02}``."""
+    """``["identity_top1=0.02", "0.01"]`` (or a mapping) -> ``{"identity_top1": 0.02, "*": 0.01}``.
+
+    A bare ``DELTA`` (key ``"*"``) is the slack of every gated metric not named.
+    """
     if isinstance(items, Mapping):
         pairs = [(str(k), v) for k, v in items.items()]
     else:
         pairs = []
         for item in items:
             name, sep, text = str(item).partition("=")
-            if not sep or not name.strip():
+            if not sep:
+                name, text = EVERY, str(item)
+            if not name.strip():
                 raise ConfigError(
-                    f"--tolerance {item!r}: expected METRIC=DELTA, e.g. identity_top1=0.02"
+                    f"--tolerance {item!r}: expected METRIC=DELTA (e.g. identity_top1=0.02) "
+                    "or DELTA for every gated metric"
                 )
             pairs.append((name.strip(), text.strip()))
     tolerances: dict[str, float] = {}
     for name, raw in pairs:
+        label = "--tolerance" if name == EVERY else f"--tolerance {name}"
         try:
             value = float(raw)
         except (TypeError, ValueError):
-            raise ConfigError(f"--tolerance {name}={raw}: the delta must be a number") from None
-        if not math.isfinite(value) or value < 0:
-            raise ConfigError(f"--tolerance {name}={raw}: the delta must be a number >= 0")
+            if name == EVERY:
+                raise ConfigError(
+                    f"--tolerance {raw!r}: expected METRIC=DELTA (e.g. identity_top1=0.02) "
+                    "or DELTA for every gated metric"
+                ) from None
+            raise ConfigError(f"{label}: the delta must be a number, got {raw!r}") from None
+        check_value(label, value, regression_tolerance)
         if name in tolerances:
             raise ConfigError(f"--tolerance names {name} twice")
         tolerances[name] = value
@@ -122,7 +141,7 @@ def check_regressions(
         without a direction (a count such as ``pairs``).
     """
     known = set(current) | set(baseline)
-    unknown = sorted(set(tolerances) - known)
+    unknown = sorted(set(tolerances) - known - {EVERY})
     if unknown:
         raise ConfigError(
             f"--tolerance names unknown metric(s) {', '.join(unknown)}; "
@@ -151,11 +170,11 @@ def check_regressions(
             skipped[name] = f"no value in {which}"
             continue
         checked.append(name)
-        slack = tolerances.get(name, 0.0)
+        slack = tolerances.get(name, tolerances.get(EVERY, 0.0))
         worse = now < before - slack if direction else now > before + slack
         if worse:
             regressions.append(Regression(name, before, now, slack, bool(direction)))
     return GateResult(baseline_name, tuple(regressions), tuple(checked), skipped)
 
 
-__all__ = ["GateResult", "Regression", "check_regressions", "parse_tolerances"]
+__all__ = ["EVERY", "GateResult", "Regression", "check_regressions", "parse_tolerances"]

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import abc
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
 import numpy as np
 
 from faceswap_core.eval.pose import expression_error, head_pose, pose_error
+from faceswap_core.eval.retrieval import retrieval_rank
 from faceswap_core.experiment.env import cpu_model, usable_cpus
 from faceswap_core.interfaces.eval import FAILURES, MetricValue, Need, PairKind, PairRecord
-from faceswap_core.interfaces.face import FloatArray, Image
+from faceswap_core.interfaces.face import Image
 from faceswap_core.pipeline.timing import percentiles
 
 CROSS: frozenset[PairKind] = frozenset({"cross"})
@@ -40,58 +41,6 @@ def _field(value: T | None, field: str, metric: str) -> T:
     if value is None:
         raise ValueError(f"metric {metric!r} needs the record's {field}, which is missing")
     return value
-
-
-def retrieval_rank(result: FloatArray, gallery: Mapping[str, FloatArray], label: str) -> int:
-    """1-based rank of ``label`` among gallery identities by cosine similarity to ``result``.
-
-    Ties count against the true identity (a tie with another identity is not a hit).
-    """
-    if label not in gallery:
-        raise KeyError(label)
-    probe = np.asarray(result, dtype=np.float64)
-    scores = {
-        name: float(np.dot(probe, np.asarray(vector, np.float64)))
-        for name, vector in gallery.items()
-    }
-    own = scores[label]
-    return 1 + sum(1 for name, score in scores.items() if name != label and score >= own)
-
-
-class GalleryIndex:
-    """The retrieval gallery: one mean embedding per identity, without the pair's own images.
-
-    Built once from every evaluated image (``{key: (label, embedding)}``);
-    :meth:`without` gives the gallery of one pair with that pair's source and
-    target images left out, so a swapped face is never matched against the
-    very image it was made from. An identity whose only images are the pair's
-    has no gallery entry, and :class:`IdentityMetric` counts the pair
-    unscored. ``faceswap eval`` and training validation both use this class.
-    """
-
-    def __init__(self, embeddings: Mapping[str, tuple[str, FloatArray]]) -> None:
-        self.embeddings = dict(embeddings)
-        self.sums: dict[str, np.ndarray] = {}
-        self.counts: dict[str, int] = {}
-        for label, vector in self.embeddings.values():
-            self.sums[label] = self.sums.get(label, 0) + np.asarray(vector, np.float64)
-            self.counts[label] = self.counts.get(label, 0) + 1
-
-    def without(self, keys: Iterable[str]) -> dict[str, FloatArray]:
-        """``{label: unit mean embedding}`` of every identity, the images ``keys`` left out."""
-        sums = dict(self.sums)
-        counts = dict(self.counts)
-        for key in set(keys):
-            if key in self.embeddings:
-                label, vector = self.embeddings[key]
-                sums[label] = sums[label] - np.asarray(vector, np.float64)
-                counts[label] -= 1
-        gallery: dict[str, FloatArray] = {}
-        for label, total in sums.items():
-            norm = float(np.linalg.norm(total))
-            if counts[label] > 0 and norm > 0:
-                gallery[label] = (total / norm).astype(np.float32)
-        return gallery
 
 
 class IdentityMetric:
@@ -416,7 +365,6 @@ __all__ = [
     "PSNR_CAP_DB",
     "ExpressionErrorMetric",
     "FailuresMetric",
-    "GalleryIndex",
     "IdentityMetric",
     "LatencyMetric",
     "MeanMetric",
@@ -424,6 +372,5 @@ __all__ = [
     "PsnrMetric",
     "SsimMetric",
     "psnr",
-    "retrieval_rank",
     "ssim",
 ]

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
-import html
 import io
 import json
 import math
@@ -34,14 +33,15 @@ import attrs
 import numpy as np
 
 from faceswap_core.errors import ConfigError, InputError
-from faceswap_core.eval import gallery as galleries
-from faceswap_core.eval.report import data_uri, load_run, same_pairs, write_report
+from faceswap_core.eval import contact_sheets as sheets
+from faceswap_core.eval.report import data_uri, render_page, same_pairs, write_report
 from faceswap_core.eval.results import (
     PAIR_STRIPS_DIR,
     read_csv_table,
     read_metrics_json,
     write_metrics_json,
 )
+from faceswap_core.eval.runs import load_run
 from faceswap_core.io.atomic import atomic_write_json, atomic_write_text
 from faceswap_core.io.encode import encode
 from faceswap_core.io.hashing import sha256_file
@@ -113,7 +113,7 @@ def export_sheet(
     folder = runs[0].path / MOS_DIR
     if (folder / KEY_NAME).exists() and not force:
         raise ConfigError(
-            f"{folder / KEY_NAME} exists: a rating sheet was exported already; pass --force to "
+            f"{folder / KEY_NAME} exists: a rating sheet was exported already; pass --overwrite to "
             f"replace it (ratings made on the old sheet will no longer import)"
         )
     common = set(same_pairs(runs[0], runs[0]))
@@ -126,7 +126,7 @@ def export_sheet(
     usable = sorted(set.intersection(*strips.values())) if strips else []
     if not usable:
         raise InputError(
-            "no pair was swapped by every run (same source and target, status ok, gallery strip "
+            "no pair was swapped by every run (same source and target, status ok, pair strip "
             "present); evaluate the runs on the same data and seed"
         )
     rng = random.Random(seed)
@@ -176,54 +176,22 @@ def export_sheet(
 
 
 def _rating_image(run_path: Path, pair_id: str) -> str:
-    strip = galleries.read_strip(run_path / PAIR_STRIPS_DIR, pair_id)
+    strip = sheets.read_strip(run_path / PAIR_STRIPS_DIR, pair_id)
     if strip is None:
-        raise InputError(f"gallery strip of pair {pair_id} missing in {run_path}")
-    size = galleries.DISPLAY_CROP
-    shown = galleries.strip([strip[:, :size], strip[:, -size:]])
+        raise InputError(f"pair strip {pair_id} missing in {run_path}")
+    size = sheets.DISPLAY_CROP
+    shown = sheets.strip([strip[:, :size], strip[:, -size:]])
     return data_uri(encode(shown, "jpg", quality=90, provenance=False), "image/jpeg")
 
 
 def _rating_page(items: Sequence[Mapping[str, Any]]) -> str:
-    blocks = []
-    for number, item in enumerate(items, start=1):
-        item_id = html.escape(item["item_id"])
-        choices = "".join(
-            f'<label><input type="radio" name="{item_id}" value="{score}"> {score} {label}</label> '
-            for score, label in SCALE.items()
-        )
-        blocks.append(
-            f'<div class="item" data-item="{item_id}"><p>{number}. item {item_id}</p>'
-            f'<img src="{_rating_image(item["run"], item["pair_id"])}" alt="item {item_id}">'
-            f"<p>{choices}</p></div>"
-        )
-    script = """
-function ratings() {
-  const rater = document.getElementById('rater').value.replace(/[,\\n\\r"]/g, ' ').trim();
-  const rows = ['item_id,score,rater'];
-  document.querySelectorAll('.item').forEach(function (item) {
-    const id = item.dataset.item;
-    const chosen = item.querySelector('input:checked');
-    rows.push(id + ',' + (chosen ? chosen.value : '') + ',' + rater);
-  });
-  return rows.join('\\n') + '\\n';
-}
-function save() {
-  const link = document.createElement('a');
-  link.href = URL.createObjectURL(new Blob([ratings()], {type: 'text/csv'}));
-  link.download = 'ratings.csv';
-  link.click();
-}
-"""
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Rate the faces'
-        "</title><style>body{font-family:system-ui,sans-serif;max-width:900px;margin:2rem auto}"
-        ".item{border-bottom:1px solid #ddd;padding:1rem 0}label{margin-right:1rem}</style>"
-        f"</head><body><h1>Rate the faces</h1><p>{html.escape(QUESTION)}</p>"
-        '<p>Your name or initials: <input id="rater" type="text"></p>'
-        + "".join(blocks)
-        + '<p><button onclick="save()">Save ratings.csv</button></p>'
-        f"<script>{script}</script></body></html>\n"
+    """The rating sheet (``templates/mos_rating.html.j2``): each item's source | result."""
+    shown = [
+        {"id": item["item_id"], "src": _rating_image(item["run"], item["pair_id"])}
+        for item in items
+    ]
+    return render_page(
+        "mos_rating.html.j2", question=QUESTION, items=shown, scale=list(SCALE.items())
     )
 
 

@@ -37,7 +37,7 @@ from faceswap_core.interfaces.eval import PairKind
 from faceswap_core.interfaces.face import Image
 from faceswap_core.io.encode import write_image
 from faceswap_core.io.hashing import sha256_bytes, sha256_file
-from faceswap_core.io.video import read_frames
+from faceswap_core.io.video.sampling import read_frames
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v")

@@ -9,7 +9,7 @@
      "pairs": {"cross", "self", "seed", "requested": {...}},
      "metrics": {NAME: {"value", "unit", "definition", "higher_is_better", "count",
                         "unavailable", "gate_by_default", "details"}},
-     "gallery": {"by", "best": [pair ids], "median": [...], "worst": [...]},
+     "gallery": {"by", "best": [pair ids], "median": [...], "worst": [...]},  (contact sheets)
      "gate": null | {...}, "mos": absent until ``faceswap mos import``}
 
 ``metrics.csv`` has one row per pair: ids, labels, ``status`` (``ok`` or the
@@ -35,9 +35,12 @@ METRICS_JSON = "metrics.json"
 METRICS_CSV = "metrics.csv"
 REPORT_HTML = "report.html"
 PLOTS_DIR = "plots"
-GALLERY_DIR = "gallery"
+CONTACT_SHEETS_DIR = "gallery"
+"""``best.jpg``, ``median.jpg``, ``worst.jpg``: the contact sheets (the folder keeps the name
+runs on disk, report links and MOS sheets already use; the key ``gallery`` of
+``metrics.json`` likewise)."""
 PAIR_STRIPS_DIR = "gallery/pairs"
-"""One ``<pair_id>.jpg`` per swapped pair: source | target | result, for galleries,
+"""One ``<pair_id>.jpg`` per swapped pair: source | target | result, for contact sheets,
 comparisons and MOS sheets."""
 
 ROW_FIELDS: tuple[str, ...] = (
@@ -217,7 +220,7 @@ def column(rows: Iterable[Mapping[str, str]], name: str, kind: str | None = None
 
 
 __all__ = [
-    "GALLERY_DIR",
+    "CONTACT_SHEETS_DIR",
     "METRICS_CSV",
     "METRICS_JSON",
     "PAIR_STRIPS_DIR",

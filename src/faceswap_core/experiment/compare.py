@@ -5,14 +5,14 @@ Reads only the run folders' ``metrics.jsonl`` (or ``metrics.csv``) and
 machine. Whether higher is better is what the run declares in its
 ``metrics.json`` (``higher_is_better``), never a guess from the name: a
 discriminator loss or a learning rate has no better direction, and moving
-is not regressing. The regression gate checks only metrics with a declared
-direction: by default the validation metrics (``val/...``), or exactly the
-ones named with ``--metric``.
+is not regressing. The regression gate (the one of :mod:`faceswap_core.eval.gate`,
+RUN_A as the baseline) checks only metrics with a declared direction: by
+default the validation metrics (``val/...``), or exactly the ones named with
+``--metric``.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,7 +23,14 @@ import attrs
 
 from faceswap_core.config.ranges import at_least, check_value
 from faceswap_core.errors import ConfigError, InputError, RegressionError
-from faceswap_core.experiment.metrics import read_metrics, series
+from faceswap_core.eval.gate import EVERY, GateResult, parse_tolerances
+from faceswap_core.eval.gate import check_regressions as gate_check
+from faceswap_core.experiment.metrics import (
+    declared_directions,
+    read_metrics,
+    run_metrics_file,
+    series,
+)
 from faceswap_core.experiment.plots import plot_overlay, safe_name
 from faceswap_core.io.atomic import atomic_write_json
 
@@ -81,28 +88,44 @@ class MetricDelta:
 
 @attrs.frozen
 class CompareReport:
+    """Both runs' metrics; with a gate, which gated metrics regressed (RUN_A is the baseline).
+
+    :ivar tolerance: the gate's slack per metric (``"*"``: every gated metric not
+        named); ``None`` when the gate did not run.
+    """
+
     run_a: Path
     run_b: Path
     metrics: list[MetricDelta]
-    tolerance: float | None
+    tolerance: Mapping[str, float] | None
     plot: Path | None
     report: Path | None
+    gate: GateResult | None = None
 
     @property
     def regressions(self) -> list[MetricDelta]:
-        """Gated metrics whose final value got worse by more than ``tolerance``."""
-        if self.tolerance is None:
+        """Gated metrics whose final value got worse by more than their tolerance."""
+        if self.gate is None:
             return []
-        return [m for m in self.metrics if m.gated and (m.worsening() or 0.0) > self.tolerance]
+        names = {regression.metric for regression in self.gate.regressions}
+        return [m for m in self.metrics if m.name in names]
+
+    def tolerance_text(self) -> str:
+        """``0.01`` for one slack for all, else ``val/ssim=0.01, *=0``."""
+        tolerances = dict(self.tolerance or {})
+        if set(tolerances) <= {EVERY}:
+            return f"{tolerances.get(EVERY, 0.0):g}"
+        return ", ".join(f"{name}={value:g}" for name, value in tolerances.items())
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "run_a": str(self.run_a),
             "run_b": str(self.run_b),
-            "tolerance": self.tolerance,
+            "tolerance": None if self.tolerance is None else dict(self.tolerance),
             "metrics": [m.to_dict() for m in self.metrics],
             "gated": [m.name for m in self.metrics if m.gated],
             "regressions": [m.name for m in self.regressions],
+            "gate": None if self.gate is None else self.gate.to_dict(),
             "plot": None if self.plot is None else str(self.plot),
         }
 
@@ -116,36 +139,12 @@ def higher_is_better(name: str, declared: Mapping[str, bool] | None = None) -> b
     return None
 
 
-def _metrics_file(run: Path) -> Path:
-    for name in ("metrics.jsonl", "metrics.csv"):
-        if (run / name).is_file():
-            return run / name
-    if run.is_file() and run.suffix in (".jsonl", ".csv"):
-        return run
-    raise InputError(
-        f"{run} is not a run folder with metrics.jsonl or metrics.csv; "
-        "pass the work_dir a training run wrote"
-    )
-
-
-def _declared(run: Path) -> dict[str, bool]:
-    file = run / "metrics.json"
-    if not file.is_file():
-        return {}
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return {}
-    declared = data.get("higher_is_better") if isinstance(data, dict) else None
-    return {str(k): bool(v) for k, v in declared.items()} if isinstance(declared, dict) else {}
-
-
 def _wanted(name: str, selected: Sequence[str]) -> bool:
     return not selected or name in selected or name.split("/", 1)[-1] in selected
 
 
 def _final_and_best(
-    points: Sequence[tuple[int, float]], up: bool | None
+    points: Sequence[tuple[float, float]], up: bool | None
 ) -> tuple[float, float | None]:
     values = [v for _, v in points if math.isfinite(v)]
     best = None if up is None or not values else (max(values) if up else min(values))
@@ -157,6 +156,7 @@ def compare_runs(
     run_b: str | os.PathLike[str],
     *,
     metrics: Iterable[str] = (),
+    tolerance: Iterable[str] | Mapping[str, float] | None = None,
     fail_on_regression: float | None = None,
     plot: bool = True,
 ) -> CompareReport:
@@ -164,21 +164,27 @@ def compare_runs(
 
     :param metrics: names to compare and gate (``ssim`` or ``val/ssim``); by
         default every metric is compared and the validation metrics are gated.
-    :param fail_on_regression: with :func:`check_regressions`, fail when a gated
-        final value of B is worse than A's by more than this (in the metric's
-        units). Only metrics with a declared direction are gated; naming one
-        without a direction is a :class:`ConfigError`.
+    :param tolerance: turn the regression gate on (RUN_A is the baseline), with
+        this slack: ``METRIC=DELTA`` strings (or a mapping), ``DELTA`` for every
+        gated metric; an empty sequence gates with zero slack. With
+        :func:`check_regressions`, a gated final value of B worse than A's by more
+        than its slack fails. Only metrics with a declared direction are gated;
+        naming one without a direction is a :class:`ConfigError`.
+    :param fail_on_regression: the older spelling of ``tolerance=[DELTA]``.
     """
     a, b = Path(run_a), Path(run_b)
     check_value("fail_on_regression", fail_on_regression, at_least(0))
-    curves_a = series(read_metrics(_metrics_file(a)))
-    curves_b = series(read_metrics(_metrics_file(b)))
+    if fail_on_regression is not None and tolerance is None:
+        tolerance = {EVERY: fail_on_regression}
+    tolerances = None if tolerance is None else parse_tolerances(tolerance)
+    curves_a = series(read_metrics(run_metrics_file(a)))
+    curves_b = series(read_metrics(run_metrics_file(b)))
     selected = list(metrics)
     names = sorted(n for n in set(curves_a) | set(curves_b) if _wanted(n, selected))
     if selected and not names:
         available = ", ".join(sorted(set(curves_a) | set(curves_b))) or "none"
         raise ConfigError(f"no metric named {', '.join(selected)} in either run; have: {available}")
-    declared = {**_declared(a), **_declared(b)}
+    declared = {**declared_directions(a), **declared_directions(b)}
     rows = []
     for name in names:
         up = higher_is_better(name, declared)
@@ -186,8 +192,13 @@ def compare_runs(
         fa = _final_and_best(curves_a[name], up) if name in curves_a else (None, None)
         fb = _final_and_best(curves_b[name], up) if name in curves_b else (None, None)
         rows.append(MetricDelta(name, up, fa[0], fb[0], fa[1], fb[1], gated))
-    if fail_on_regression is not None:
+    gate = None
+    if tolerances is not None:
         _check_gateable(rows, selected, a, b)
+        tolerances = _full_names(tolerances, [row.name for row in rows])
+        gate = gate_check(
+            _section(rows, "final_b"), _section(rows, "final_a"), tolerances, baseline_name=str(a)
+        )
     picture = None
     written = None
     if plot and rows:
@@ -198,11 +209,32 @@ def compare_runs(
         picture = plot_overlay(
             b / f"compare-{safe_name(a.name)}.png", panels, title=f"{a.name} vs {b.name}"
         )
-    report = CompareReport(a, b, rows, fail_on_regression, picture, None)
+    report = CompareReport(a, b, rows, tolerances, picture, None, gate)
     if plot:
         written = atomic_write_json(b / f"compare-{safe_name(a.name)}.json", report.to_dict())
         report = attrs.evolve(report, report=written)
     return report
+
+
+def _section(rows: Sequence[MetricDelta], which: str) -> dict[str, dict[str, Any]]:
+    """One run's final values as the gate reads a ``metrics`` section."""
+    return {
+        row.name: {
+            "value": getattr(row, which),
+            "higher_is_better": row.higher_is_better,
+            "gate_by_default": row.gated,
+        }
+        for row in rows
+    }
+
+
+def _full_names(tolerances: Mapping[str, float], names: Sequence[str]) -> dict[str, float]:
+    """Tolerances keyed by full metric names: ``ssim`` means ``val/ssim`` when only that fits."""
+    resolved: dict[str, float] = {}
+    for key, value in tolerances.items():
+        matches = [n for n in names if n.split("/", 1)[-1] == key]
+        resolved[key if key in names or len(matches) != 1 else matches[0]] = value
+    return resolved
 
 
 def _check_gateable(rows: Sequence[MetricDelta], selected: Sequence[str], a: Path, b: Path) -> None:
@@ -230,7 +262,7 @@ def check_regressions(report: CompareReport) -> None:
             for m in bad
         ]
         raise RegressionError(
-            f"{len(bad)} metric(s) regressed beyond {report.tolerance}: {'; '.join(parts)}"
+            f"{len(bad)} metric(s) regressed beyond {report.tolerance_text()}: {'; '.join(parts)}"
         )
 
 

@@ -62,7 +62,7 @@ def dataset_name(root: str | os.PathLike[str]) -> str:
     if not manifest_file.is_file():
         raise InputError(
             f"{root} has no {MANIFEST_NAME}: it is not a prepared dataset; "
-            "prepare it first (faceswap data lfw prepare --src RAW --out DIR)"
+            "prepare it first (faceswap data lfw prepare --src RAW -o DIR)"
         )
     manifest = read_manifest(manifest_file)
     if not manifest.name:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata as metadata
+import json
 import os
 import platform
 import re
@@ -28,6 +29,7 @@ from packaging.utils import canonicalize_name
 
 from faceswap_core.io.atomic import atomic_write_text
 from faceswap_core.io.hashing import sha256_bytes, sha256_file
+from faceswap_core.runtime.gpu import find_gpus
 
 # Our own distributions: the roots of the lock, never pinned in it.
 PROJECT_DISTRIBUTIONS: tuple[str, ...] = (
@@ -120,23 +122,11 @@ def cpu_info() -> dict[str, Any]:
 
 
 def gpu_info() -> list[dict[str, Any]] | None:
-    """GPUs from ``nvidia-smi``; ``None`` when it is absent or fails."""
-    out = _run(
-        [
-            "nvidia-smi",
-            "--query-gpu=name,memory.total,driver_version",
-            "--format=csv,noheader,nounits",
-        ]
-    )
-    if out is None:
-        return None
-    gpus = []
-    for line in out.strip().splitlines():
-        parts = [p.strip() for p in line.split(",")]
-        if len(parts) >= 3:
-            memory = int(parts[1]) if parts[1].isdigit() else None
-            gpus.append({"name": parts[0], "memory_mib": memory, "driver": parts[2]})
-    return gpus or None
+    """GPUs as :func:`~faceswap_core.runtime.gpu.find_gpus` sees them; ``None`` without one."""
+    found = find_gpus().gpus
+    return [
+        {"name": gpu.name, "memory_mib": gpu.memory_mib, "driver": gpu.driver} for gpu in found
+    ] or None
 
 
 def git_info(directory: str | os.PathLike[str] | None = None) -> dict[str, Any] | None:
@@ -273,6 +263,16 @@ def capture_env(
 # -- the lock file ---------------------------------------------------------------
 
 
+def read_env(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """A run's ``env.json`` as a dict; ``None`` when it is missing or not a JSON object
+    (reports show a run without its environment rather than refuse it)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def _requires(name: str, extras: Iterable[str]) -> list[Requirement]:
     try:
         dist = metadata.distribution(name)
@@ -373,6 +373,7 @@ __all__ = [
     "freeze",
     "installed_distributions",
     "lock_match",
+    "read_env",
     "read_lock",
     "runtime_closure",
 ]

@@ -25,11 +25,28 @@ from faceswap_core.io.atomic import atomic_write_text
 META_KEYS: tuple[str, ...] = ("step", "phase", "time")
 """Keys of a record that are not metrics."""
 
+STEP_KEYS: tuple[str, ...] = ("step", "iteration", "iter", "epoch")
+"""The x axis of a curve: the first of these a record has (else the record's position)."""
+
+PHASE_KEYS: tuple[str, ...] = ("phase", "split", "mode", "event")
+"""A text field naming the curve family of a record (``train``, ``val``)."""
+
+IGNORED_KEYS: frozenset[str] = frozenset({"time", "timestamp", "level", "code", "lr_step"})
+"""Numeric fields of a record that are bookkeeping, not metrics."""
+
+JSONL_NAME = "metrics.jsonl"
+CSV_NAME = "metrics.csv"
+
 
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
+
+
+def _finite(value: Any) -> float | None:
+    number = _number(value)
+    return number if number is not None and math.isfinite(number) else None
 
 
 class MetricsLog:
@@ -138,17 +155,80 @@ def read_metrics(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     return [r for r in read_records(path) if isinstance(r.get("step"), int)]
 
 
-def series(records: Iterable[Mapping[str, Any]]) -> dict[str, list[tuple[int, float]]]:
-    """``{"phase/name": [(step, value), ...]}`` of every numeric metric."""
-    out: dict[str, list[tuple[int, float]]] = {}
-    for record in records:
-        phase = str(record.get("phase", "train"))
+def series(
+    records: Iterable[Mapping[str, Any]], *, default_phase: str | None = "train"
+) -> dict[str, list[tuple[float, float]]]:
+    """``{"phase/name": [(step, value), ...]}`` of every finite numeric metric.
+
+    The step is the first of :data:`STEP_KEYS` a record has (else its
+    position), the phase the first of :data:`PHASE_KEYS` (else
+    ``default_phase``; ``None`` leaves the name bare), so logs of other
+    trainers (``epoch``, ``split``) read too. The one curve reader of
+    ``faceswap compare``, the run plots and ``faceswap report``.
+    """
+    out: dict[str, list[tuple[float, float]]] = {}
+    for index, record in enumerate(records):
+        x_key = next((key for key in STEP_KEYS if _finite(record.get(key)) is not None), None)
+        x = record[x_key] if x_key is not None else index
+        phase = next(
+            (str(record[key]) for key in PHASE_KEYS if isinstance(record.get(key), str)),
+            default_phase,
+        )
         for key, value in record.items():
-            number = _number(value)
-            if key in META_KEYS or number is None or not math.isfinite(number):
+            number = _finite(value)
+            if number is None or key in STEP_KEYS or key in IGNORED_KEYS:
                 continue
-            out.setdefault(f"{phase}/{key}", []).append((int(record["step"]), number))
+            out.setdefault(f"{phase}/{key}" if phase else key, []).append((x, number))
     return out
 
 
-__all__ = ["META_KEYS", "MetricsLog", "read_metrics", "read_records", "records_to_csv", "series"]
+def run_metrics_file(run: str | os.PathLike[str]) -> Path:
+    """A run's per-step metrics: ``metrics.jsonl``, else ``metrics.csv`` (or the file given)."""
+    folder = Path(run)
+    for name in (JSONL_NAME, CSV_NAME):
+        if (folder / name).is_file():
+            return folder / name
+    if folder.is_file() and folder.suffix in (".jsonl", ".csv"):
+        return folder
+    raise InputError(
+        f"{folder} is not a run folder with {JSONL_NAME} or {CSV_NAME}; "
+        "pass the work_dir a training run wrote"
+    )
+
+
+def has_metrics(run: str | os.PathLike[str]) -> bool:
+    """Whether ``run`` is a folder holding a training run's per-step metrics."""
+    folder = Path(run)
+    return (folder / JSONL_NAME).is_file() or (folder / CSV_NAME).is_file()
+
+
+def declared_directions(run: str | os.PathLike[str]) -> dict[str, bool]:
+    """``{metric: higher_is_better}`` a finished run declares in its ``metrics.json``
+    (``{}`` when it has none or the file is unreadable)."""
+    file = Path(run) / "metrics.json"
+    if not file.is_file():
+        return {}
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    declared = data.get("higher_is_better") if isinstance(data, dict) else None
+    return {str(k): bool(v) for k, v in declared.items()} if isinstance(declared, dict) else {}
+
+
+__all__ = [
+    "CSV_NAME",
+    "IGNORED_KEYS",
+    "JSONL_NAME",
+    "META_KEYS",
+    "PHASE_KEYS",
+    "STEP_KEYS",
+    "MetricsLog",
+    "declared_directions",
+    "has_metrics",
+    "read_metrics",
+    "read_records",
+    "records_to_csv",
+    "run_metrics_file",
+    "series",
+]

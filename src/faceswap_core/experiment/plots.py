@@ -15,7 +15,7 @@ from typing import Any
 
 from faceswap_core.io.atomic import atomic_path
 
-Series = Sequence[tuple[int, float]]
+Series = Sequence[tuple[float, float]]
 
 
 def _figure_module() -> Any:

@@ -159,8 +159,10 @@ def _runner_ref(config: ExperimentConfig, config_path: str | os.PathLike[str]) -
 
 
 def _readme_rerun(folder: WorkDir) -> None:
-    saved = shlex.join(["faceswap", "train", str(folder.config)])
-    resume = shlex.join(["faceswap", "train", str(folder.config), "--resume", str(folder.path)])
+    saved = shlex.join(["faceswap", "train", "--config", str(folder.config)])
+    resume = shlex.join(
+        ["faceswap", "train", "--config", str(folder.config), "--resume", str(folder.path)]
+    )
     extra = (
         "\n## Rerun from the saved config\n\n"
         "The resolved config reproduces the run's metrics on the same machine and\n"
@@ -187,7 +189,7 @@ def run_training(
     """Load CONFIG, build its runner and run it in a new (or resumed) work_dir.
 
     :param overrides: ``--set KEY.PATH=VALUE`` strings.
-    :param work_dir: ``--work-dir``; wins over the config's ``work_dir``.
+    :param work_dir: ``-o/--output``; wins over the config's ``work_dir``.
     :param resume: ``True`` resumes the newest run of this experiment under
         ``root``; a path resumes that run folder.
     :param argv: the command line recorded in the run's README and env.json.
@@ -247,7 +249,7 @@ def run_training(
 # torchrun starts the same command once per process and sets RANK / WORLD_SIZE.
 # Rank 0 creates the run folder and hands its path to the others through a file
 # named after the launch in the temporary folder. On several machines (where that
-# folder is not shared) the other nodes use --work-dir, on a shared file system.
+# folder is not shared) the other nodes use -o/--output, on a shared file system.
 
 
 def launcher_rank() -> tuple[int, int]:
@@ -302,11 +304,11 @@ def _command(
     overrides: Sequence[str],
     work_dir: str | os.PathLike[str] | None,
 ) -> list[str]:
-    command = ["faceswap", "train", os.fspath(config_path)]
+    command = ["faceswap", "train", "--config", os.fspath(config_path)]
     for text in overrides:
         command += ["--set", text]
     if work_dir is not None:
-        command += ["--work-dir", os.fspath(work_dir)]
+        command += ["--output", os.fspath(work_dir)]
     return command
 
 

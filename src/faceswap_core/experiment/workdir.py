@@ -164,7 +164,7 @@ def resolve_work_dir(
     now: _dt.datetime,
     root: str | os.PathLike[str] = DEFAULT_ROOT,
 ) -> Path:
-    """Where a run goes: ``--work-dir``, then config ``work_dir``, then a timestamped folder."""
+    """Where a run goes: ``-o/--output``, then config ``work_dir``, then a timestamped folder."""
     if cli_work_dir is not None and os.fspath(cli_work_dir):
         return Path(cli_work_dir)
     if config_work_dir:
@@ -197,7 +197,7 @@ def claim_dir(path: Path) -> Path:
 def _taken(path: Path) -> ConfigError:
     return ConfigError(
         f"work_dir {path}: {MAX_SUFFIX} folders with this name exist already; "
-        f"pass another --work-dir"
+        f"pass another -o/--output"
     )
 
 
@@ -264,7 +264,7 @@ def create_work_dir(
     name only when all are there (module docstring): a failure leaves nothing.
 
     :param argv: the command that reruns the experiment, stored verbatim.
-    :param work_dir: ``--work-dir`` from the command line (wins over the config).
+    :param work_dir: ``-o/--output`` from the command line (wins over the config).
     :param env: a precomputed ``env.json`` body (default: ``env_factory()``).
     :param status: a first ``status.json`` body, written before the folder appears.
     :param publish: ``False`` returns the hidden folder itself, for a command whose

@@ -1,14 +1,15 @@
 """The Protocols plugins implement and core calls, and the data they exchange.
 
 One module per slot: ``vision`` (detectors, recognizers, landmarkers),
-``swap``, ``masks``, ``enhance``, ``runtime``, ``models``, ``train``, ``eval``,
-``export``, ``jobs``;
-``face`` holds the data types. Everything is re-exported here (and from
-:mod:`faceswap_core`), so plugins write ``from faceswap_core import Detector``.
+``align`` (alignment templates), ``swap``, ``masks``, ``enhance``, ``runtime``,
+``models``, ``train``, ``eval``, ``export``, ``jobs``; ``face`` holds the data
+types. Everything is re-exported here (and from :mod:`faceswap_core`), so plugins
+write ``from faceswap_core import Detector``.
 """
 
 from __future__ import annotations
 
+from faceswap_core.interfaces.align import AlignmentTemplate
 from faceswap_core.interfaces.enhance import Enhancer
 from faceswap_core.interfaces.eval import Metric, MetricValue, PairRecord
 from faceswap_core.interfaces.export import Exporter, ExportReport
@@ -22,6 +23,7 @@ from faceswap_core.interfaces.train import Dataset, DatasetSplit, Loss
 from faceswap_core.interfaces.vision import Detector, Landmarker, ModelInfo, Recognizer
 
 __all__ = [
+    "AlignmentTemplate",
     "BatchSwapper",
     "ChecksRecognizer",
     "Dataset",

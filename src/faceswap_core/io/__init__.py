@@ -7,5 +7,7 @@
 - :mod:`~faceswap_core.io.limits`: named limits with defaults.
 - :mod:`~faceswap_core.io.atomic`: writes that leave the old file or the new one, never half.
 - :mod:`~faceswap_core.io.hashing`: SHA-256 of files.
-- :mod:`~faceswap_core.io.video`: video files with PyAV: probe, frames, encode, audio remux.
+- :mod:`~faceswap_core.io.video`: video files with PyAV, one module per concept:
+  ``containers`` (opening inputs), ``probe``, ``reader``, ``sampling``, ``orientation``,
+  ``writer``, ``remux``.
 """

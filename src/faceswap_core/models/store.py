@@ -416,7 +416,7 @@ class ModelStore:
             if previous is not None and previous.sha256 != digest and not force:
                 raise ConfigError(
                     f"{name} is already one of your models (sha256 {str(previous.sha256)[:16]}…,"
-                    " a different file); pass --force to replace it"
+                    " a different file); pass --overwrite to replace it"
                 )
             try:
                 spec = own_spec(

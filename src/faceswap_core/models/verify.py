@@ -141,7 +141,7 @@ def check_acceptable(
     if observed is not None and observed != digest and not force:
         raise ModelFileError(
             f"cannot use {origin} as {spec.name}: sha256 {digest[:16]}… differs from the"
-            f" {observed[:16]}… recorded earlier; pass --force to accept the new file"
+            f" {observed[:16]}… recorded earlier; pass --overwrite to accept the new file"
         )
 
 

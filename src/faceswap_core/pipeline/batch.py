@@ -59,7 +59,13 @@ from faceswap_core.io.decode import decode_suffixes
 from faceswap_core.io.encode import OUTPUT_FORMATS, encode, normalize_format, write_encoded
 from faceswap_core.io.provenance import Mark
 from faceswap_core.io.read import FileBytes, read_file_bytes
-from faceswap_core.pipeline.image import ImageInput, Pipeline, SourceIdentity, check_threshold
+from faceswap_core.pipeline.image import (
+    ImageInput,
+    Pipeline,
+    SourceIdentity,
+    check_threshold,
+    unchanged_note,
+)
 from faceswap_core.plugin.manager import FaceswapPlugins, loaded_distributions
 
 DEFAULT_FORMAT = "png"
@@ -401,13 +407,12 @@ def swap_item(
         return Swapped(
             BatchRecord(item.target, item.output, "failed", exit_code=exc.exit_code, error=str(exc))
         )
-    warning = None
-    if not result.faces:
-        warning = f"no face found in target {str(item.target)!r}; written unchanged"
-    elif not changed:
-        warning = f"no face selected in target {str(item.target)!r}; written unchanged"
-    if warning is not None and options.provenance:
-        warning += ", without the provenance mark"
+    warning = unchanged_note(
+        f"target {str(item.target)!r}",
+        found=bool(result.faces),
+        changed=changed,
+        marked=options.provenance,
+    )
     record = BatchRecord(
         item.target,
         item.output,

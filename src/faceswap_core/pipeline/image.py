@@ -187,6 +187,23 @@ def several_faces_notice(source: ImageInput, found: list[Face], chosen: Face) ->
     )
 
 
+def unchanged_note(label: str, *, found: bool, changed: bool, marked: bool) -> str | None:
+    """The one warning every surface gives when an input comes out unchanged.
+
+    ``faceswap swap`` (per target), ``faceswap video`` (per video) and their
+    Python and REST forms say the same thing: no face was found, or faces were
+    found but none was selected (a ``--reference`` that never matched).
+
+    :param label: what was unchanged, e.g. ``target 'a.jpg'`` or ``video 'in.mp4'``.
+    :param marked: the output would have carried the provenance mark had it changed.
+    """
+    if changed:
+        return None
+    what = "found" if not found else "selected"
+    note = f"no face {what} in {label}; written unchanged"
+    return note + ", without the provenance mark" if marked else note
+
+
 def check_threshold(threshold: float | None) -> None:
     """A reference threshold must be finite, above 0 and at most 2 (a :class:`ConfigError`).
 
@@ -496,7 +513,9 @@ class Pipeline:
             embedding=self.swap_recognizer(),
         )
         swapper = self.swapper
-        aligned = alignment.align(image, face, swapper.crop_size, swapper.template)
+        aligned = alignment.align(
+            image, face, swapper.crop_size, swapper.template, plugins=self.plugins
+        )
         with self._guard(swapper):
             prepared = swapper.prepare_source(aligned.crop, aligned.face)
         self.load_quality()
@@ -601,7 +620,9 @@ class Pipeline:
         swapped: list[tuple[alignment.AlignedFace, Image, FloatArray | None]] = []
         for face in faces:
             with timer.stage("align"):
-                aligned = alignment.align(frame, face, side, swapper.template)
+                aligned = alignment.align(
+                    frame, face, side, swapper.template, plugins=self.plugins
+                )
             with timer.stage("swap"), self._guard(swapper):
                 result = swap_aligned(swapper, aligned, identity.prepared)
             swapped.append((aligned, result.image, result.mask))

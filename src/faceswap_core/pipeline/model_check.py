@@ -38,7 +38,7 @@ from faceswap_core.pipeline.context import build_context
 from faceswap_core.plugin.kinds import RECOGNIZER, SWAPPER, kind_named
 from faceswap_core.plugin.manager import FaceswapPlugins
 from faceswap_core.plugin.registry import Component
-from faceswap_core.vision.align import TEMPLATES
+from faceswap_core.vision.align import fixed_templates
 from faceswap_core.vision.align import template as template_points
 
 MODEL_FIELD = "model"
@@ -113,7 +113,7 @@ def _probe_image(size: int) -> np.ndarray[Any, Any]:
 
 def _probe_face(size: int, kind: str, dim: int | None) -> Face:
     """A face where the template puts it in a ``size`` crop, with a unit embedding of ``dim``."""
-    points = template_points(size, kind if kind in TEMPLATES else "arcface")
+    points = template_points(size, kind if kind in fixed_templates() else "arcface")
     embedding = None
     if dim:
         vector = np.random.default_rng(5).standard_normal(dim).astype(np.float32)

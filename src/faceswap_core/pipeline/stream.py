@@ -359,7 +359,7 @@ def stream(
     """Swap ``source``'s identity into a stream of frames; yields :class:`Frame` in order.
 
     :param frames: RGB ``uint8`` arrays, ``(array, seconds)`` pairs, or objects with
-        ``image`` and ``time`` (such as :class:`~faceswap_core.io.video.DecodedFrame`).
+        ``image`` and ``time`` (such as :class:`~faceswap_core.io.video.reader.DecodedFrame`).
     :param pipeline: the pipeline whose components run (default: a new default one).
     :param faces: ``all``, ``largest`` or ``reference`` (default: the pipeline config's).
     :param reference: image of the person to replace with ``faces="reference"``.

@@ -43,7 +43,7 @@ from typing import Any, Literal
 import attrs
 import numpy as np
 
-from faceswap_core.config.ranges import between, check_value
+from faceswap_core.config.ranges import check_value, video_crf
 from faceswap_core.config.schema import PipelineConfig
 from faceswap_core.errors import (
     ConfigError,
@@ -57,19 +57,18 @@ from faceswap_core.interfaces.jobs import WorkRunner
 from faceswap_core.io.atomic import atomic_path, atomic_write_bytes, refuse_special
 from faceswap_core.io.provenance import VIDEO_MIME_TYPES, video_tags
 from faceswap_core.io.read import FileBytes, read_file_bytes
-from faceswap_core.io.video import (
-    CRF_CODECS,
-    PRESET_CODECS,
-    VIDEO_SUFFIXES,
-    DecodedFrame,
-    VideoReader,
-    VideoWriter,
-    check_preset,
-    remux,
-    stored,
-    upright,
+from faceswap_core.io.video.containers import VIDEO_SUFFIXES
+from faceswap_core.io.video.orientation import stored, upright
+from faceswap_core.io.video.reader import DecodedFrame, VideoReader
+from faceswap_core.io.video.remux import remux
+from faceswap_core.io.video.writer import CRF_CODECS, PRESET_CODECS, VideoWriter, check_preset
+from faceswap_core.pipeline.image import (
+    ImageInput,
+    Pipeline,
+    SourceIdentity,
+    check_threshold,
+    unchanged_note,
 )
-from faceswap_core.pipeline.image import ImageInput, Pipeline, SourceIdentity, check_threshold
 from faceswap_core.pipeline.stream import STREAM_STAGES, stream
 from faceswap_core.plugin.manager import FaceswapPlugins, loaded_distributions
 
@@ -99,6 +98,8 @@ class VideoReport:
     :ivar streams: what happened to each audio / subtitle stream (copy, encode, drop).
     :ivar provenance: whether the file is marked with the swapper's IPTC source type.
     :ivar signed: whether it also carries a signed C2PA manifest.
+    :ivar warning: why the video came out unchanged (no face found, or none selected:
+        a reference that never matched), as ``faceswap swap`` says it for an image.
     """
 
     input: str
@@ -122,6 +123,7 @@ class VideoReport:
     codec: str
     provenance: bool
     signed: bool = False
+    warning: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)
@@ -155,7 +157,7 @@ def check_output(
 
 
 def _check_encoder_options(codec: str | None, crf: int | None, preset: str | None) -> None:
-    check_value("--crf", crf, between(0, 63))
+    check_value("crf", crf, video_crf)
     check_preset(preset)
     if codec is None:
         return
@@ -244,6 +246,7 @@ def swap_video(
     pipe = pipeline if pipeline is not None else Pipeline()
     limits = pipe.config.limits
     mark = pipe.config.provenance if provenance is None else provenance
+    wanted_mark = mark
     signer = pipe.signer
     mime = VIDEO_MIME_TYPES.get(out.suffix.lower(), "video/unknown")
     if signer is not None:
@@ -349,6 +352,12 @@ def swap_video(
         codec=writer.codec,
         provenance=mark,
         signed=mark and signer is not None,
+        warning=unchanged_note(
+            f"video {os.fspath(input_path)!r}",
+            found=counts["faces"] > 0,
+            changed=counts["swapped"] > 0,
+            marked=bool(wanted_mark),
+        ),
     )
 
 

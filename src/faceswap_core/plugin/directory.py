@@ -7,12 +7,21 @@ to their ``faceswap`` entry point::
     [project.entry-points."faceswap.components"]
     "detector:retinaface" = "faceswap_retinaface.hooks"
 
+Besides component kinds, a plugin declares the commands it adds
+(``"command:serve"``) and the config sections it adds
+(``"config_section:serve"``), so ``faceswap serve`` and a ``serve:`` section
+without faceswap-rest say what to install instead of "No such command" or
+"unknown key".
+
 Installed declarations explain a component that is installed but not
 loaded (filtered by ``FACESWAP_LOAD_PLUGINS``, or failed to import). For
 plugins that are not installed at all, ``directory.json`` (shipped with
-core) lists this project's own distributions; it is generated from their
-``pyproject.toml`` files (``nox -s directory``) and a test keeps it equal to
-them, so core's code names no plugin component.
+core) lists this project's own distributions and the folder of each in a
+checkout; it is generated from their ``pyproject.toml`` files (``nox -s
+directory``) and a test keeps it equal to them, so core's code names no
+plugin component. Every hint names both ways to install:
+``pip install faceswap-rest`` (from an index) and ``pip install
+./plugins/faceswap_rest`` (from a checkout of this repository).
 """
 
 from __future__ import annotations
@@ -25,11 +34,16 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from faceswap_core.io.atomic import atomic_write_text
 
 COMPONENTS_GROUP = "faceswap.components"
 DIRECTORY_FILE = "directory.json"
+COMMAND = "command"
+"""The declaration kind of a command a plugin adds (``"command:serve"``)."""
+CONFIG_SECTION = "config_section"
+"""The declaration kind of a config section a plugin adds (``"config_section:serve"``)."""
 
 Declarations = dict[tuple[str, str], str]
 """``{(kind, name): distribution}``."""
@@ -52,21 +66,49 @@ def installed_declarations() -> Declarations:
 
 
 @functools.cache
+def _directory() -> dict[str, Any]:
+    text = resources.files(__package__).joinpath(DIRECTORY_FILE).read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
 def known_declarations() -> Declarations:
     """Components of this project's distributions, from the shipped ``directory.json``."""
-    text = resources.files(__package__).joinpath(DIRECTORY_FILE).read_text(encoding="utf-8")
-    data = json.loads(text)
     return {
         (kind, name): dist
-        for dist, kinds in data["distributions"].items()
+        for dist, kinds in _directory()["distributions"].items()
         for kind, names in kinds.items()
         for name in names
     }
 
 
-def directory_from_pyprojects(paths: Iterable[Path]) -> dict[str, dict[str, dict[str, list[str]]]]:
-    """The ``directory.json`` body declared by the given plugin ``pyproject.toml`` files."""
+def checkout_path(distribution: str) -> str | None:
+    """``./plugins/faceswap_rest``: where this project's distribution is in a checkout."""
+    folder = _directory().get("paths", {}).get(distribution)
+    return None if folder is None else f"./{folder}"
+
+
+def install_hint(distribution: str) -> str:
+    """``pip install faceswap-rest (from a checkout: pip install ./plugins/faceswap_rest)``.
+
+    The checkout folder is known for this project's own distributions only.
+    """
+    folder = checkout_path(distribution)
+    if folder is None:
+        return f"pip install {distribution}"
+    return f"pip install {distribution} (from a checkout: pip install {folder})"
+
+
+def provider_of(kind: str, name: str) -> str | None:
+    """The distribution that declares ``kind:name``, installed or known; ``None`` if none."""
+    return installed_declarations().get((kind, name)) or known_declarations().get((kind, name))
+
+
+def directory_from_pyprojects(paths: Iterable[Path]) -> dict[str, Any]:
+    """The ``directory.json`` body declared by the given plugin ``pyproject.toml`` files:
+    what each distribution declares, and its folder in a checkout (``plugins/NAME``)."""
     distributions: dict[str, dict[str, list[str]]] = {}
+    folders: dict[str, str] = {}
     for path in sorted(paths):
         project = tomllib.loads(path.read_text(encoding="utf-8"))["project"]
         entries = project.get("entry-points", {}).get(COMPONENTS_GROUP, {})
@@ -79,7 +121,9 @@ def directory_from_pyprojects(paths: Iterable[Path]) -> dict[str, dict[str, dict
         distributions[project["name"]] = {
             kind: sorted(names) for kind, names in sorted(kinds.items())
         }
-    return {"distributions": distributions}
+        folder = path.resolve().parent
+        folders[project["name"]] = f"{folder.parent.name}/{folder.name}"
+    return {"distributions": distributions, "paths": folders}
 
 
 def hint_for(
@@ -108,7 +152,7 @@ def hint_for(
         )
     dist = known_declarations().get((kind, name))
     if dist is not None:
-        return f"Install it with: pip install {dist}"
+        return f"Install it with: {install_hint(dist)}"
     return None
 
 
@@ -128,9 +172,14 @@ if __name__ == "__main__":
 
 
 __all__ = [
+    "COMMAND",
     "COMPONENTS_GROUP",
+    "CONFIG_SECTION",
+    "checkout_path",
     "directory_from_pyprojects",
     "hint_for",
+    "install_hint",
     "installed_declarations",
     "known_declarations",
+    "provider_of",
 ]

@@ -13,7 +13,7 @@ returned list could not. The hooks mirror :data:`faceswap_core.plugin.kinds.KIND
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 import pluggy
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import click
 
     from faceswap_core.interfaces import (
+        AlignmentTemplate,
         Dataset,
         Detector,
         Enhancer,
@@ -91,6 +92,24 @@ def register_landmarkers(register: Register[Landmarker]) -> None:
     """Register dense landmark models (:class:`faceswap_core.interfaces.Landmarker`).
 
     :param register: callback that adds one landmarker to the registry.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_alignment_templates(register: Register[AlignmentTemplate]) -> None:
+    """Register alignment templates (:class:`faceswap_core.interfaces.AlignmentTemplate`).
+
+    A template is the crop layout a model was trained on: ``cut(image, face,
+    size)`` gives the crop and the image-to-crop transform the pipeline pastes
+    back through, ``points(size)`` the five keypoints of a fixed-size layout.
+    A swapper names its template (``Swapper.template``) and an exported model
+    its ``faceswap.template``; core registers ``arcface``, ``inswapper``,
+    ``classic`` and ``native`` through this same hook. Templates are built
+    once per plugin manager and shared, so they must not hold state.
+
+    :param register: callback that adds one template to the registry.
 
     .. versionadded:: 0.1
     """
@@ -211,4 +230,53 @@ def register_commands(cli: click.Group) -> None:
     """
 
 
-__all__ = ["Register", "hookimpl", "hookspec"]
+class RegisterSection(Protocol):
+    """The ``register`` argument of ``register_config_sections``: ``register(name, cls)``."""
+
+    def __call__(self, name: str, config: type[Any], /) -> None: ...
+
+
+class RegisterOperation(Protocol):
+    """The ``register`` argument of ``register_operations``: ``register(operation)``."""
+
+    def __call__(self, operation: Any, /) -> None: ...
+
+
+@hookspec
+def register_config_sections(register: RegisterSection) -> None:
+    """Add top-level sections to the one checked config schema.
+
+    Call ``register("serve", ServeConfig)`` with an attrs class: config files,
+    ``faceswap config show``, ``--config`` on every command and ``--set
+    serve.port=9000`` then check the section with the same strict rules as
+    core's sections (unknown keys, types and ranges are errors with their
+    path). A name core already uses, or another plugin registered, is an error.
+
+    :param register: callback that adds one section.
+
+    .. versionadded:: 0.2
+    """
+
+
+@hookspec
+def register_operations(register: RegisterOperation) -> None:
+    """Declare user-facing operations (:class:`faceswap_core.operations.Operation`).
+
+    A plugin whose command is made from a typed spec registers the operation
+    here, so the one-surface contract test and ``docs`` list it with core's;
+    the command itself is still added with ``register_commands``
+    (``cli.add_command(spec_command(OPERATION, handler))``).
+
+    :param register: callback that adds one operation.
+
+    .. versionadded:: 0.2
+    """
+
+
+__all__ = [
+    "Register",
+    "RegisterOperation",
+    "RegisterSection",
+    "hookimpl",
+    "hookspec",
+]

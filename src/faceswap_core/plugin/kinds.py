@@ -15,6 +15,7 @@ import attrs
 
 from faceswap_core.errors import ConfigError
 from faceswap_core.interfaces import (
+    AlignmentTemplate,
     Dataset,
     Detector,
     Enhancer,
@@ -58,6 +59,9 @@ RECOGNIZER: Kind[Recognizer] = Kind("recognizer", "recognizers", Recognizer, "id
 LANDMARKER: Kind[Landmarker] = Kind(
     "landmarker", "landmarkers", Landmarker, "dense (68/5-point) landmarks"
 )
+ALIGNMENT_TEMPLATE: Kind[AlignmentTemplate] = Kind(
+    "template", "alignment_templates", AlignmentTemplate, "crop layouts faces are aligned to"
+)
 SWAPPER: Kind[Swapper] = Kind("swapper", "swappers", Swapper, "swap models")
 MASKER: Kind[Masker] = Kind("masker", "maskers", Masker, "paste masks (box, occlusion, region...)")
 ENHANCER: Kind[Enhancer] = Kind("enhancer", "enhancers", Enhancer, "face restorers (GFPGAN...)")
@@ -72,6 +76,7 @@ KINDS: tuple[Kind[Any], ...] = (
     DETECTOR,
     RECOGNIZER,
     LANDMARKER,
+    ALIGNMENT_TEMPLATE,
     SWAPPER,
     MASKER,
     ENHANCER,
@@ -87,9 +92,18 @@ KINDS: tuple[Kind[Any], ...] = (
 KIND_NAMES: tuple[str, ...] = tuple(kind.name for kind in KINDS)
 
 COMMANDS_HOOK = "register_commands"
-"""The one hook that is not a component kind: plugins add CLI subcommands."""
+"""A hook that is not a component kind: plugins add CLI subcommands."""
 
-HOOK_NAMES: tuple[str, ...] = (*(kind.hook for kind in KINDS), COMMANDS_HOOK)
+CONFIG_SECTIONS_HOOK = "register_config_sections"
+"""Plugins add top-level config sections (``serve:``) to the checked schema."""
+
+OPERATIONS_HOOK = "register_operations"
+"""Plugins declare their operations (typed specs) for the one-surface contract."""
+
+EXTRA_HOOKS: tuple[str, ...] = (COMMANDS_HOOK, CONFIG_SECTIONS_HOOK, OPERATIONS_HOOK)
+"""The hooks that are not component kinds."""
+
+HOOK_NAMES: tuple[str, ...] = (*(kind.hook for kind in KINDS), *EXTRA_HOOKS)
 """Every hook a plugin may implement, in documentation order."""
 
 _BY_NAME: dict[str, Kind[Any]] = {kind.name: kind for kind in KINDS}
@@ -108,11 +122,14 @@ def kind_named(name: str | Kind[T]) -> Kind[Any]:
 
 
 __all__ = [
+    "ALIGNMENT_TEMPLATE",
     "COMMANDS_HOOK",
+    "CONFIG_SECTIONS_HOOK",
     "DATASET",
     "DETECTOR",
     "ENHANCER",
     "EXPORTER",
+    "EXTRA_HOOKS",
     "HOOK_NAMES",
     "KINDS",
     "KIND_NAMES",
@@ -120,6 +137,7 @@ __all__ = [
     "LOSS",
     "MASKER",
     "METRIC",
+    "OPERATIONS_HOOK",
     "RECOGNIZER",
     "RUNNER",
     "RUNTIME",

@@ -23,8 +23,10 @@ import attrs
 import pluggy
 
 from faceswap_core.config.convert import structure
+from faceswap_core.config.sections import CORE_SECTIONS, set_section_provider
 from faceswap_core.errors import ComponentClashError, ConfigError, FaceswapWarning, PluginError
 from faceswap_core.interfaces import (
+    AlignmentTemplate,
     Dataset,
     Detector,
     Enhancer,
@@ -42,7 +44,9 @@ from faceswap_core.plugin import hookspecs
 from faceswap_core.plugin.context import BuildContext, ComponentRef
 from faceswap_core.plugin.directory import hint_for
 from faceswap_core.plugin.kinds import (
+    ALIGNMENT_TEMPLATE,
     COMMANDS_HOOK,
+    CONFIG_SECTIONS_HOOK,
     DATASET,
     DETECTOR,
     ENHANCER,
@@ -53,6 +57,7 @@ from faceswap_core.plugin.kinds import (
     LOSS,
     MASKER,
     METRIC,
+    OPERATIONS_HOOK,
     RECOGNIZER,
     RUNNER,
     RUNTIME,
@@ -81,6 +86,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "faceswap_core.runtime.hooks",
     "faceswap_core.eval.hooks",
     "faceswap_core.pipeline.hooks",
+    "faceswap_core.vision.hooks",
 )
 
 
@@ -149,6 +155,10 @@ class FaceswapPlugins:
         self.pm.add_hookspecs(hookspecs)
         self.records: dict[str, PluginRecord] = {}
         self._registries: dict[str, Registry[Any]] = {}
+        self._sections: dict[str, tuple[type[Any], str]] | None = None
+        self._operations: list[tuple[Any, str]] | None = None
+        self.command_owners: dict[str, str] = {}
+        """``{command: distribution}`` of the commands plugins added (``add_commands``)."""
         builtins = list(default_plugins)
         if builtins:
             self._register_checked(
@@ -218,7 +228,7 @@ class FaceswapPlugins:
         if self.pm.has_plugin(name):
             self.pm.unregister(name=name)
         self.records.pop(name, None)
-        self._registries.clear()
+        self._forget()
 
     def _register_checked(
         self,
@@ -246,7 +256,7 @@ class FaceswapPlugins:
             self._fail(name, version, entry_point, f"{exc}", strict=strict)
             return
         self.records[name] = PluginRecord(name, version, entry_point, builtin)
-        self._registries.clear()
+        self._forget()
 
     def _fail(
         self,
@@ -274,7 +284,13 @@ class FaceswapPlugins:
             self.pm.unregister(name=failure.plugin)
         if record is not None:
             self.records[failure.plugin] = attrs.evolve(record, error=str(failure))
+        self._forget()
+
+    def _forget(self) -> None:
+        """Drop everything collected from hooks (a plugin came or went)."""
         self._registries.clear()
+        self._sections = None
+        self._operations = None
 
     # -- typed hook wrappers ---------------------------------------------------
 
@@ -339,6 +355,9 @@ class FaceswapPlugins:
     def landmarkers(self) -> Registry[Landmarker]:
         return self.registry(LANDMARKER)
 
+    def alignment_templates(self) -> Registry[AlignmentTemplate]:
+        return self.registry(ALIGNMENT_TEMPLATE)
+
     def swappers(self) -> Registry[Swapper]:
         return self.registry(SWAPPER)
 
@@ -401,6 +420,73 @@ class FaceswapPlugins:
                         f"{LOAD_ENV}"
                     )
                 owners.setdefault(name, impl.plugin_name)
+                if owners[name] == impl.plugin_name:
+                    self.command_owners[name] = impl.plugin_name
+
+    def _extra(self, hook: str, build: Callable[[str, list[Any]], None]) -> None:
+        """Run one non-kind hook on every plugin; ``build(plugin, registered)`` takes the
+        results. A plugin whose hook raises is dropped (strict mode: raises)."""
+        while True:
+            try:
+                for impl in getattr(self.pm.hook, hook).get_hookimpls():
+                    added: list[Any] = []
+
+                    def register(*args: Any, _added: list[Any] = added) -> None:
+                        _added.append(args)
+
+                    try:
+                        impl.function(**_arguments(impl, {"register": register}))
+                    except Exception as exc:
+                        raise _HookFailedError(impl.plugin_name, hook, exc) from exc
+                    build(impl.plugin_name, added)
+                return
+            except _HookFailedError as failure:
+                self._drop(failure)
+
+    def config_sections(self) -> dict[str, type[Any]]:
+        """``{section: config class}`` plugins add to the config schema
+        (``register_config_sections``); a clash names both plugins."""
+        if self._sections is None:
+            found: dict[str, tuple[type[Any], str]] = {}
+
+            def build(plugin: str, added: list[Any]) -> None:
+                for name, cls in added:
+                    if name in CORE_SECTIONS:
+                        raise _HookFailedError(
+                            plugin,
+                            CONFIG_SECTIONS_HOOK,
+                            ValueError(f"config section {name!r} is core's; choose another name"),
+                        )
+                    if name in found and found[name][1] != plugin:
+                        raise ComponentClashError(
+                            f"config section {name!r} is registered by both {found[name][1]} "
+                            f"and {plugin}; uninstall one of them or select plugins with "
+                            f"{LOAD_ENV}"
+                        )
+                    found[name] = (cls, plugin)
+
+            self._extra(CONFIG_SECTIONS_HOOK, build)
+            self._sections = found
+        return {name: cls for name, (cls, _) in self._sections.items()}
+
+    def section_owner(self, name: str) -> str | None:
+        """The plugin that registered config section ``name``."""
+        self.config_sections()
+        assert self._sections is not None
+        entry = self._sections.get(name)
+        return None if entry is None else entry[1]
+
+    def operations(self) -> list[tuple[Any, str]]:
+        """``(operation, plugin)`` for every operation plugins declare (``register_operations``)."""
+        if self._operations is None:
+            found: list[tuple[Any, str]] = []
+
+            def build(plugin: str, added: list[Any]) -> None:
+                found.extend((args[0], plugin) for args in added)
+
+            self._extra(OPERATIONS_HOOK, build)
+            self._operations = found
+        return list(self._operations)
 
     # -- building -------------------------------------------------------------
 
@@ -517,6 +603,13 @@ def loaded_distributions(plugins: FaceswapPlugins) -> tuple[str, ...]:
             if not record.builtin and record.entry_point is not None and record.error is None
         )
     )
+
+
+def _sections_in_use() -> dict[str, type[Any]]:
+    return get_plugins().config_sections()
+
+
+set_section_provider(_sections_in_use)
 
 
 def get_plugins() -> FaceswapPlugins:

@@ -38,7 +38,7 @@ import numpy as np
 from faceswap_core.errors import ModelFileError
 from faceswap_core.interfaces import InferenceSession
 from faceswap_core.swappers.configs import CROP_SIZE_MAX, CROP_SIZE_MIN
-from faceswap_core.vision.align import TEMPLATES
+from faceswap_core.vision.align import fixed_templates
 
 MAX_EMBEDDING_DIM = 4096
 """Largest identity embedding a swap model may ask for."""
@@ -164,9 +164,10 @@ def check_export(
     size = metadata_int(origin, meta, "faceswap.crop_size", CROP_SIZE_MIN, CROP_SIZE_MAX)
     dim = metadata_int(origin, meta, "faceswap.embedding_dim", 1, MAX_EMBEDDING_DIM)
     template = meta["faceswap.template"]
-    if template not in TEMPLATES:
+    known = fixed_templates()
+    if template not in known:
         raise ModelFileError(
-            f"model {origin}: unknown faceswap.template {template!r}; known: {', '.join(TEMPLATES)}"
+            f"model {origin}: unknown faceswap.template {template!r}; known: {', '.join(known)}"
         )
     recognizer = meta["faceswap.recognizer"].strip()
     if not recognizer:

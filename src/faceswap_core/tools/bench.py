@@ -23,6 +23,11 @@ extend, never change::
      "quality": {"pixel_boost", "mask", "enhancer", "enhance_blend",
                  "per_face_ms": {"align", "swap", "mask", "paste", "enhance"}}}
 
+With ``detect_every`` N > 1 the frames run the stream's stages (detection on
+every Nth frame, tracking in between: :class:`~faceswap_core.pipeline.stream.FrameAnalyser`
+and :class:`~faceswap_core.pipeline.stream.FramePainter`), and ``stages`` also
+holds ``track`` and ``select``.
+
 ``stages``/``total``/``fps`` are warm numbers (after ``warmup`` frames);
 ``cold`` is what a fresh process pays: building the pipeline and loading
 every model (engine builds and deserialisation included) plus the first
@@ -39,20 +44,20 @@ The nox ``bench`` session runs ``faceswap bench --size 1280x720 --faces 1
 
 from __future__ import annotations
 
+import itertools
 import math
 import platform
 import re
 import resource
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from importlib import metadata
 from typing import Any
 
 import attrs
 import numpy as np
 
-from faceswap_core.config.loader import load_config
 from faceswap_core.config.schema import PipelineConfig
 from faceswap_core.errors import ConfigError, NoFaceError
 from faceswap_core.experiment.env import cpu_model, usable_cpus
@@ -60,9 +65,10 @@ from faceswap_core.interfaces import DescribedRuntime
 from faceswap_core.interfaces.face import Image
 from faceswap_core.io.decode import decode
 from faceswap_core.io.encode import encode
-from faceswap_core.pipeline.image import Pipeline, SourceIdentity, SwapResult
+from faceswap_core.pipeline.image import Pipeline, SourceIdentity
+from faceswap_core.pipeline.settings import resolved_pipeline
+from faceswap_core.pipeline.stream import FrameAnalyser, FramePainter, video_config
 from faceswap_core.pipeline.timing import percentiles
-from faceswap_core.runtime.choice import with_runtime
 from faceswap_core.tools.bench_compare import reference_record, reference_workload
 from faceswap_core.tools.gpu import GpuMemoryMonitor
 from faceswap_core.tools.samples import load_sample
@@ -81,6 +87,9 @@ so the committed baseline of ratios has none for them."""
 SCHEMA_VERSION = 1
 
 DEFAULT_SIZE = "1280x720"
+TRACKED_FPS = 25.0
+"""Frame rate the tracked path assumes (timestamps of the benchmark frames)."""
+
 MAX_SIDE = 8192
 """Largest frame side accepted by ``--size``."""
 
@@ -112,7 +121,9 @@ class BenchOptions:
     :ivar runtime: runtime name (``--runtime``) or ``{type: NAME, ...}``; ``None`` keeps
         the config's.
     :ivar providers: ONNX Runtime providers (``--providers``); empty keeps the config's.
-    :ivar detect_every: run the detector every N frames and track in between (video).
+    :ivar overrides: ``--set KEY=VALUE`` config overrides.
+    :ivar detect_every: run the detector every N frames and track in between (the stream's
+        stages); 1 runs the image pipeline on every frame.
     """
 
     width: int = 1280
@@ -126,6 +137,7 @@ class BenchOptions:
     runtime: str | Mapping[str, Any] | None = None
     providers: tuple[str, ...] = ()
     detect_every: int = 1
+    overrides: tuple[str, ...] = ()
 
     def __attrs_post_init__(self) -> None:
         if not (16 <= self.width <= MAX_SIDE and 16 <= self.height <= MAX_SIDE):
@@ -240,42 +252,59 @@ def _peak_rss_mb() -> float:
 
 
 def pipeline_config(options: BenchOptions) -> PipelineConfig:
-    """The pipeline of ``--config`` (or the defaults) with ``--model``/``--model-path`` applied."""
-    if options.config is not None:
-        config = load_config(options.config)[0].pipeline
-    else:
-        config = PipelineConfig()
-    config = with_runtime(config, options.runtime, options.providers or None)
-    if options.model is None and options.model_path is None:
-        return config
-    swapper: dict[str, Any] = {"type": options.model or "onnx"}
-    if options.model_path is not None:
-        swapper["model"] = options.model_path
-    return attrs.evolve(config, swapper=swapper)
+    """The pipeline of ``--config`` (or the defaults) with ``--set``, ``--model`` /
+    ``--model-path`` and ``--runtime`` / ``--providers`` applied, as every command reads it."""
+    return resolved_pipeline(
+        options.config,
+        options.overrides,
+        model=options.model,
+        model_path=options.model_path,
+        runtime=options.runtime,
+        providers=options.providers,
+    )
 
 
-FrameSwapper = Callable[[Image], SwapResult]
+@attrs.frozen(eq=False)
+class FrameResult:
+    """What one benchmark frame produced: the image, the faces, milliseconds per stage."""
+
+    image: Image
+    faces: Sequence[Any]
+    timings: Mapping[str, float]
+
+
+FrameSwapper = Callable[[Image], FrameResult]
+
+TRACKED_STAGES: tuple[str, ...] = (
+    "decode", "detect", "track", "select", "landmarks", "align", "swap", "paste", "encode",
+)  # fmt: skip
+"""Reported stages of the tracked path (``--detect-every`` N > 1)."""
 
 
 def frame_swapper(
     pipeline: Pipeline, identity: SourceIdentity, options: BenchOptions
 ) -> FrameSwapper:
-    """What one benchmark frame runs: the image pipeline, or (``detect_every > 1``) video.
+    """What one benchmark frame runs: the image pipeline (``detect_every`` 1), or the
+    stream's stages with detection every N frames and tracking in between."""
+    if options.detect_every == 1:
 
-    The hook for the video issue: with tracking between detections
-    (``pipeline/stream.py``), return its per-frame call here so ``--detect-every N``
-    measures detection every N frames.
-    """
-    if options.detect_every != 1:
-        raise ConfigError(
-            f"--detect-every {options.detect_every} needs video tracking between detections, "
-            "which this faceswap-core does not have yet; use --detect-every 1"
-        )
+        def swap(image: Image) -> FrameResult:
+            result = pipeline.swap(image, identity)
+            return FrameResult(result.image, result.faces, result.timings)
 
-    def swap(image: Image) -> SwapResult:
-        return pipeline.swap(image, identity)
+        return swap
+    config = video_config(pipeline.config.video, {"detect_every": options.detect_every})
+    faces = pipeline.config.faces if pipeline.config.faces != "reference" else "all"
+    analyser = FrameAnalyser(pipeline, config, faces=faces, reference=None, threshold=None)
+    painter = FramePainter(pipeline, identity, config, copy=True)
+    counter = itertools.count()
 
-    return swap
+    def track(image: Image) -> FrameResult:
+        index = next(counter)
+        frame = painter(analyser((image, index, index / TRACKED_FPS)))
+        return FrameResult(frame.image, frame.faces, frame.timings)
+
+    return track
 
 
 def runtime_facts(pipeline: Pipeline) -> dict[str, Any]:
@@ -320,8 +349,9 @@ def _run(
     setup_ms = (time.perf_counter() - setup_start) * 1000.0  # includes building the frame
     encoded = encode(frame, "jpg", quality=90, provenance=False)
     swap_frame = frame_swapper(pipeline, identity, options)
+    stages = STAGES if options.detect_every == 1 else TRACKED_STAGES
 
-    samples: dict[str, list[float]] = {stage: [] for stage in STAGES}
+    samples: dict[str, list[float]] = {stage: [] for stage in stages}
     totals: list[float] = []
     faces_found: list[int] = []
     first_frame_ms = 0.0
@@ -344,7 +374,7 @@ def _run(
         timings: Mapping[str, float] = result.timings
         samples["decode"].append((decoded - start) * 1000.0)
         samples["encode"].append((end - swapped) * 1000.0)
-        for stage in STAGES[1:-1]:
+        for stage in stages[1:-1]:
             samples[stage].append(float(timings.get(stage, 0.0)))
         totals.append((end - start) * 1000.0)
         faces_found.append(len(result.faces))

@@ -10,10 +10,17 @@ runs ``faceswap bench --output work_dirs/bench/bench.json`` and then::
     python -m faceswap_core.tools.bench_compare \
         work_dirs/bench/bench.json benchmarks/baseline.json
 
-which prints the change per stage and exits 1 only when a stage is more than
+which prints the change per stage and exits 6 (the regression gate's code,
+as ``faceswap bench --baseline`` does) only when a stage is more than
 :data:`MAX_SLOWDOWN` times slower than its baseline ratio. Stages whose p50 is
 under :data:`NOISE_FLOOR_MS` in both runs are printed but not gated (a 0.2 ms
 stage doubles from scheduler noise alone).
+
+It is the one regression gate of :mod:`faceswap_core.eval.gate` (:func:`gate`):
+each stage's metric is its slowdown, the current ratio over the baseline's
+(lower is better, the baseline's is 1.0), and ``--tolerance STAGE=DELTA``
+allows ``DELTA`` of it (a bare ``DELTA`` for every stage). The default,
+``MAX_SLOWDOWN - 1`` = 1.0, is the old rule: twice as slow fails.
 
 To accept a new speed deliberately (a slower but better swapper, a new
 kind of machine), rerun the bench and write the baseline from that record
@@ -40,6 +47,8 @@ from typing import Any
 import attrs
 import numpy as np
 
+from faceswap_core.eval.gate import EVERY, GateResult, parse_tolerances
+from faceswap_core.eval.gate import check_regressions as gate_check
 from faceswap_core.io.atomic import atomic_write_json
 from faceswap_core.pipeline.timing import percentiles
 
@@ -182,6 +191,41 @@ def compare(record: Mapping[str, Any], baseline: Mapping[str, Any]) -> list[Stag
     return changes
 
 
+DEFAULT_TOLERANCE = MAX_SLOWDOWN - 1.0
+"""Allowed slowdown of a gated stage when no tolerance names it: twice as slow fails."""
+
+
+def as_baseline(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A baseline of ratios from a baseline file, or from a bench record (``--output``)."""
+    if "ratios" in data:
+        return dict(data)
+    return make_baseline(data)
+
+
+def gate(
+    record: Mapping[str, Any],
+    baseline: Mapping[str, Any],
+    tolerances: Sequence[str] | Mapping[str, float] = (),
+    *,
+    baseline_name: str = "baseline",
+) -> tuple[list[StageChange], GateResult]:
+    """The bench record against a baseline, through the one regression gate.
+
+    :param tolerances: ``STAGE=DELTA`` (or ``DELTA`` for every stage): the slowdown
+        allowed, as a fraction (0.5: 1.5x as slow); default :data:`DEFAULT_TOLERANCE`.
+    """
+    changes = compare(record, as_baseline(baseline))
+    allowed = {EVERY: DEFAULT_TOLERANCE, **parse_tolerances(tolerances)}
+    current: dict[str, dict[str, Any]] = {}
+    before: dict[str, dict[str, Any]] = {}
+    for row in changes:
+        direction = {"higher_is_better": False, "gate_by_default": row.gated}
+        current[row.stage] = {"value": row.change, **direction}
+        if row.change is not None:
+            before[row.stage] = {"value": 1.0, **direction}
+    return changes, gate_check(current, before, allowed, baseline_name=baseline_name)
+
+
 def report(changes: Sequence[StageChange]) -> str:
     """The table ``nox -s bench`` prints: ratio, baseline ratio, change, verdict per stage."""
     lines = [f"{'stage':<10} {'p50 ms':>9} {'ratio':>8} {'baseline':>9} {'change':>8}  verdict"]
@@ -229,34 +273,51 @@ def main(argv: Sequence[str] | None = None) -> int:
             atomic_write_json(args.baseline, make_baseline(record))
             print(f"wrote {args.baseline} from {args.record}")
             return 0
-        changes = compare(record, _read_json(args.baseline, "baseline"))
+        changes, result = gate(record, _read_json(args.baseline, "baseline"))
     except BenchCompareError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 2
     print(report(changes))
-    failed = [row.stage for row in changes if row.failed]
-    if failed:
-        print(
-            f"Error: {', '.join(failed)} more than {MAX_SLOWDOWN:g}x slower than the baseline; "
-            "fix the regression or update the baseline deliberately (--update)",
-            file=sys.stderr,
-        )
-        return 1
+    if not result.passed:
+        print(f"Error: {regression_message(result)}", file=sys.stderr)
+        return REGRESSION_EXIT
     return 0
 
 
+REGRESSION_EXIT = 6
+"""The exit code of every regression gate (``RegressionError``)."""
+
+
+def regression_message(result: GateResult) -> str:
+    """``detect more than 2x slower than the baseline; ...`` for a failed bench gate."""
+    parts = [
+        f"{regression.metric} more than {1 + regression.tolerance:g}x slower than the baseline "
+        f"({regression.current:.2f}x)"
+        for regression in result.regressions
+    ]
+    return (
+        "; ".join(parts) + "; fix the regression or update the baseline deliberately "
+        "(python -m faceswap_core.tools.bench_compare RECORD BASELINE --update)"
+    )
+
+
 __all__ = [
+    "DEFAULT_TOLERANCE",
     "MAX_SLOWDOWN",
     "NOISE_FLOOR_MS",
     "REFERENCE_NAME",
+    "REGRESSION_EXIT",
     "BenchCompareError",
     "StageChange",
+    "as_baseline",
     "compare",
+    "gate",
     "main",
     "make_baseline",
     "ratios",
     "reference_record",
     "reference_workload",
+    "regression_message",
     "report",
 ]
 

@@ -1,28 +1,34 @@
 """Peak GPU memory of a benchmark run, where a CUDA GPU can be asked.
 
-Two ways, tried in order, both optional imports (core does not depend on
-either): NVML (``nvidia-ml-py``) reports the memory this process holds on
-each GPU, which is exact on discrete GPUs; Jetson boards have no NVML, so
-there the CUDA runtime (``cuda-python``, which ``faceswap-trt[tensorrt]``
-installs) reports device-wide used memory, measured as the rise over the
-level before the run (on an edge device running one pipeline, that rise is
-the pipeline). A sampling thread keeps the peak; on a machine without
-either, the monitor says why and the bench records ``null``.
+The GPU is found by the one probe, :func:`faceswap_core.runtime.gpu.find_gpus`,
+asked for the two ways that can read memory: NVML (``nvidia-ml-py``) reports
+the memory this process holds on each GPU, which is exact on discrete GPUs;
+Jetson boards have no NVML, so there the CUDA runtime (``cuda-python``, which
+``faceswap-trt[tensorrt]`` installs) reports device-wide used memory,
+measured as the rise over the level before the run (on an edge device
+running one pipeline, that rise is the pipeline). A sampling thread keeps the
+peak; on a machine without either, the monitor says why and the bench
+records ``null``.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any
 
 import attrs
 
+from faceswap_core.runtime.gpu import Gpu, cuda_runtime, find_gpus, nvml
+
 Sampler = Callable[[], int]
 
 DEFAULT_INTERVAL_S = 0.01
+
+MEMORY_METHODS: tuple[str, ...] = ("nvml", "cuda-runtime")
+"""The GPU probes that can also read memory (``nvidia-smi`` is too slow to sample)."""
 
 
 @attrs.frozen
@@ -34,65 +40,42 @@ class GpuProbe:
     sample: Sampler
 
 
-def _nvml_probe() -> GpuProbe | str:
-    try:
-        import pynvml
-    except ImportError:
-        return "nvidia-ml-py is not installed"
-    try:
-        pynvml.nvmlInit()
-        count = pynvml.nvmlDeviceGetCount()
-    except Exception as exc:  # NVMLError: no driver, no GPU (every Jetson)
-        return f"NVML unavailable ({exc})"
-    if count == 0:
-        return "NVML sees no GPU"
-    handles = [pynvml.nvmlDeviceGetHandleByIndex(i) for i in range(count)]
-    name = pynvml.nvmlDeviceGetName(handles[0])
+def _nvml_sampler(gpus: Sequence[Gpu]) -> Sampler:
+    library = nvml()
+    handles = [library.nvmlDeviceGetHandleByIndex(gpu.index) for gpu in gpus]
     pid = os.getpid()
 
     def sample() -> int:
         used = 0
         for handle in handles:
-            for process in pynvml.nvmlDeviceGetComputeRunningProcesses(handle):
+            for process in library.nvmlDeviceGetComputeRunningProcesses(handle):
                 if process.pid == pid and process.usedGpuMemory:
                     used += int(process.usedGpuMemory)
         return used
 
-    device = name.decode() if isinstance(name, bytes) else str(name)
-    return GpuProbe(device, "nvml-process", sample)
+    return sample
 
 
-def _cuda_probe() -> GpuProbe | str:
-    try:
-        try:
-            from cuda.bindings import runtime as cudart
-        except ImportError:
-            from cuda import cudart  # cuda-python < 12.6
-    except ImportError:
-        return "cuda-python is not installed"
-    error, count = cudart.cudaGetDeviceCount()
-    if error != cudart.cudaError_t.cudaSuccess or not count:
-        return "no CUDA GPU"
-    error, props = cudart.cudaGetDeviceProperties(0)
-    name = props.name.decode(errors="replace") if isinstance(props.name, bytes) else str(props.name)
+def _cuda_sampler() -> Sampler:
+    runtime = cuda_runtime()
 
     def used() -> int:
-        _, free, total = cudart.cudaMemGetInfo()
+        _, free, total = runtime.cudaMemGetInfo()
         return int(total) - int(free)
 
     baseline = used()
-    return GpuProbe(name.rstrip("\x00"), "cuda-meminfo-delta", lambda: max(0, used() - baseline))
+    return lambda: max(0, used() - baseline)
 
 
 def find_probe() -> GpuProbe | str:
-    """A GPU memory probe, or why there is none (one line)."""
-    reasons: list[str] = []
-    for probe in (_nvml_probe, _cuda_probe):
-        found = probe()
-        if isinstance(found, GpuProbe):
-            return found
-        reasons.append(found)
-    return "; ".join(reasons)
+    """A GPU memory probe on the GPU :func:`~faceswap_core.runtime.gpu.find_gpus` finds
+    through a library that can read memory, or why there is none (one line)."""
+    inventory = find_gpus(MEMORY_METHODS)
+    if inventory.first is None:
+        return inventory.reason or "no CUDA GPU"
+    if inventory.method == "nvml":
+        return GpuProbe(inventory.first.name, "nvml-process", _nvml_sampler(inventory.gpus))
+    return GpuProbe(inventory.first.name, "cuda-meminfo-delta", _cuda_sampler())
 
 
 class GpuMemoryMonitor:

@@ -10,7 +10,7 @@ real pixels (the astronaut sample scaled to the frame size):
   ``faceswap swap`` does (target and source ingredients, model hash): the
   signing time and the bytes it adds;
 - ``video``: signing a finished H.264 file of ``--seconds`` at the frame size and
-  25 fps, written by faceswap's own :class:`~faceswap_core.io.video.VideoWriter`;
+  25 fps, written by faceswap's own :class:`~faceswap_core.io.video.writer.VideoWriter`;
   scaled to one minute;
 - ``verify``: reading a signed image and the signed video back.
 
@@ -43,7 +43,7 @@ from faceswap_core.io.credentials.signer import C2paSigner, load_signer
 from faceswap_core.io.credentials.verify import read_credentials
 from faceswap_core.io.encode import OUTPUT_FORMATS, encode
 from faceswap_core.io.provenance import TRAINED_COMPOSITE, Mark, describe_input
-from faceswap_core.io.video import VideoWriter
+from faceswap_core.io.video.writer import VideoWriter
 from faceswap_core.tools.samples import load_sample
 
 ALGORITHMS: tuple[SigningAlgorithm, ...] = ("es256", "ps256", "ed25519")

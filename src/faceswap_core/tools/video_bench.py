@@ -1,22 +1,28 @@
 """``faceswap bench --video``: frames per second of the video path, end to end and streaming.
 
 The clip is made here: the astronaut's face (scikit-image) on a blurred
-background (the same frame as ``faceswap bench``), drifting a few pixels per
-frame so the tracker has real work, encoded with PyAV as H.264 at 25 fps.
-The source identity (the largest face of insightface's ``t1``) is prepared
+background (the same frame as ``faceswap bench``, ``faces`` copies of it),
+drifting a few pixels per frame so the tracker has real work, encoded with
+PyAV as H.264 at 25 fps. The pipeline is the one every command reads
+(``--config``, ``--set``, ``--model``, ``--runtime``, ``--providers``). The
+source identity (the largest face of insightface's ``t1``) is prepared
 once. Then:
 
 - ``swap_video`` from the clip to a new file, once per ``detect_every``
   value (default 1 and 5): frames per second of wall time from the first
   decoded frame to the finished file, and the per-stage milliseconds;
 - ``stream`` over the same frames already decoded into memory (what a camera
-  loop sees), with ``detect_every`` 5: frames per second.
+  loop sees), with ``detect_every`` 5 (or the one value given): frames per
+  second. That is the record's ``fps``, which an edge profile checks
+  (``--profile jetson --video``), with the runtime's facts and the peak GPU
+  memory.
 
 The JSON record (:func:`run_video_bench`)::
 
     {"schema": 1, "kind": "video", "size": "1280x720", "frames": 100, "fps_in": 25,
      "runs": [{"detect_every": 1, "fps": ..., "stages": {...}, "stages_mean": {...}}, ...],
      "stream": {"detect_every": 5, "fps": ..., "stages_mean": {...}},
+     "fps": <the stream's>, "faces": 1, "runtime": {...}, "gpu": {...} | null,
      "model": "classic", "codec": "libx264", "preset": "veryfast",
      "device": "...", "threads": 2, "peak_rss_mb": ..., "versions": {...}}
 """
@@ -28,7 +34,7 @@ import resource
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +45,19 @@ import numpy as np
 from faceswap_core.errors import ConfigError, NoFaceError
 from faceswap_core.experiment.env import cpu_model, usable_cpus
 from faceswap_core.interfaces.face import Image
-from faceswap_core.io.video import PRESET_CODECS, VideoReader, write_video
+from faceswap_core.io.video.reader import VideoReader
+from faceswap_core.io.video.writer import PRESET_CODECS, write_video
 from faceswap_core.pipeline.image import Pipeline
 from faceswap_core.pipeline.stream import stream
 from faceswap_core.pipeline.video import VIDEO_STAGES, swap_video
-from faceswap_core.tools.bench import BenchOptions, make_frame, package_versions, pipeline_config
+from faceswap_core.tools.bench import (
+    BenchOptions,
+    make_frame,
+    package_versions,
+    pipeline_config,
+    runtime_facts,
+)
+from faceswap_core.tools.gpu import GpuMemoryMonitor
 from faceswap_core.tools.samples import load_sample
 from faceswap_core.vision.crop import crop_around
 from faceswap_core.vision.selection import largest
@@ -51,7 +65,6 @@ from faceswap_core.vision.selection import largest
 SCHEMA_VERSION = 1
 DEFAULT_FRAMES = 100
 DEFAULT_DETECT_EVERY: tuple[int, ...] = (1, 5)
-STREAM_DETECT_EVERY = 5
 CLIP_FPS = 25
 DRIFT_PX = 6.0
 """How far (pixels) the face drifts back and forth over the clip."""
@@ -61,7 +74,12 @@ __all__ = ["VideoBenchOptions", "make_clip", "print_table", "run_video_bench"]
 
 @attrs.frozen
 class VideoBenchOptions:
-    """What to benchmark; mirrors ``faceswap bench --video``."""
+    """What to benchmark; mirrors ``faceswap bench --video``.
+
+    :ivar faces: faces placed in every frame of the clip.
+    :ivar detect_every: one ``swap_video`` run per value; the stream runs the last one
+        (the default pair 1, 5 streams at 5).
+    """
 
     width: int = 1280
     height: int = 720
@@ -71,13 +89,23 @@ class VideoBenchOptions:
     model_path: str | None = None
     config: str | None = None
     codec: str = "libx264"
+    faces: int = 1
+    runtime: str | Mapping[str, Any] | None = None
+    providers: tuple[str, ...] = ()
+    overrides: tuple[str, ...] = ()
 
     def __attrs_post_init__(self) -> None:
         if not 10 <= self.frames <= 10_000:
             raise ConfigError(f"video bench frames {self.frames} is out of range; use 10..10000")
         if not self.detect_every or min(self.detect_every) < 1:
             raise ConfigError("video bench --detect-every values must be 1 or more")
-        BenchOptions(width=self.width, height=self.height)  # the same size checks as the bench
+        # the same size and face-count checks as the image bench
+        BenchOptions(width=self.width, height=self.height, faces=self.faces)
+
+    @property
+    def stream_detect_every(self) -> int:
+        """``detect_every`` of the stream run: the last value (5 of the default 1 and 5)."""
+        return self.detect_every[-1]
 
     @property
     def size(self) -> str:
@@ -90,7 +118,9 @@ def make_clip(path: Path, pipeline: Pipeline, options: VideoBenchOptions) -> Pat
     found = largest(pipeline.detector.detect(person))
     if found is None:
         raise NoFaceError("video bench: the detector found no face in the astronaut sample image")
-    base = make_frame(person, crop_around(person, found), options.width, options.height, 1)
+    base = make_frame(
+        person, crop_around(person, found), options.width, options.height, options.faces
+    )
 
     def frames() -> Iterator[Image]:
         for index in range(options.frames):
@@ -120,8 +150,24 @@ def run_video_bench(
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Run the video benchmark and return its JSON record (schema in the module docstring)."""
+    with GpuMemoryMonitor() as gpu:
+        record = _run(options, plugins, progress)
+    record["gpu"] = gpu.record()
+    return record
+
+
+def _run(
+    options: VideoBenchOptions, plugins: Any, progress: Callable[[str], None] | None
+) -> dict[str, Any]:
     config = pipeline_config(
-        BenchOptions(model=options.model, model_path=options.model_path, config=options.config)
+        BenchOptions(
+            model=options.model,
+            model_path=options.model_path,
+            config=options.config,
+            runtime=options.runtime,
+            providers=options.providers,
+            overrides=options.overrides,
+        )
     )
     pipeline = Pipeline(config, plugins)
     identity = pipeline.prepare_source(load_sample("t1"), announce=False)
@@ -145,32 +191,37 @@ def run_video_bench(
                     "stages_mean": report.stages_mean,
                 }
             )
+        streamed = options.stream_detect_every
         if progress is not None:
-            progress(f"stream --detect-every {STREAM_DETECT_EVERY}")
+            progress(f"stream --detect-every {streamed}")
         frames = _decoded(clip)
     start = time.perf_counter()
     totals: dict[str, float] = {}
     swapped = 0
-    for frame in stream(frames, identity, pipeline=pipeline, detect_every=STREAM_DETECT_EVERY):
+    for frame in stream(frames, identity, pipeline=pipeline, detect_every=streamed):
         swapped += bool(frame.swapped)
         for stage, value in frame.timings.items():
             totals[stage] = totals.get(stage, 0.0) + value
     seconds = time.perf_counter() - start
     count = len(frames)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    stream_fps = round(count / seconds, 3) if seconds > 0 else None
     return {
         "schema": SCHEMA_VERSION,
         "kind": "video",
         "size": options.size,
         "frames": count,
         "fps_in": CLIP_FPS,
+        "faces": options.faces,
         "runs": runs,
         "stream": {
-            "detect_every": STREAM_DETECT_EVERY,
-            "fps": round(count / seconds, 3) if seconds > 0 else None,
+            "detect_every": streamed,
+            "fps": stream_fps,
             "frames_swapped": swapped,
             "stages_mean": {k: round(v / count, 3) for k, v in totals.items()},
         },
+        "fps": stream_fps,
+        "runtime": runtime_facts(pipeline),
         "model": str(config.swapper.get("type")),
         "codec": options.codec,
         "preset": PRESET_CODECS.get(options.codec),
@@ -188,7 +239,7 @@ def print_table(record: dict[str, Any], stages: Sequence[str] = VIDEO_STAGES) ->
 
     table = Table(
         title=f"faceswap bench --video {record['size']} @ {record['fps_in']} fps, "
-        f"{record['frames']} frames, 1 face, {record['model']}"
+        f"{record['frames']} frames, {record.get('faces', 1)} face(s), {record['model']}"
     )
     table.add_column("ms per frame")
     for run in record["runs"]:

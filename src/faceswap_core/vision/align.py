@@ -1,13 +1,18 @@
-"""Face alignment: 5-point similarity transforms to canonical crops and back.
+"""Face alignment: crops on named alignment templates, the transforms to them and back.
 
-Templates follow insightface's conventions (``face_align.estimate_norm``): the
-ArcFace 112 px template scaled for multiples of 112, and the +8 px x-shifted
-variant scaled for multiples of 128 (what inswapper_128 was trained on; it is
-FaceFusion's ``arcface_128``, which GPEN-BFR 256 uses too). ``ffhq`` is the
+A template (:class:`~faceswap_core.interfaces.AlignmentTemplate`) is a crop
+layout registered by name through ``register_alignment_templates``, core's
+the same way as a plugin's (:mod:`faceswap_core.vision.hooks`), so a swapper
+with its own layout names it and core needs no edit. Core's follow
+insightface's conventions (``face_align.estimate_norm``): ``arcface``, the
+ArcFace 112 px template scaled for multiples of 112, ``inswapper``, the +8 px
+x-shifted variant scaled for multiples of 128 (what inswapper_128 was trained
+on; it is FaceFusion's ``arcface_128``, which GPEN-BFR 256 uses too), and
+``classic``, the ArcFace layout shrunk so the whole face fits. ``ffhq`` is the
 FFHQ alignment the face restorers GFPGAN, CodeFormer and GPEN-BFR 512 were
 trained on (FaceFusion's ``ffhq_512``), scaled to any size.
 
-One more kind, ``native``, is not a template: it cuts the face out of the
+One more, ``native``, is not a set of points: it cuts the face out of the
 image as it is (no rotation, no scaling, a whole-pixel offset) in a square
 sized to the face, so a swapper that can work at any size (the landmark-warp
 ``classic``) resamples nothing on the way in or back out.
@@ -16,14 +21,22 @@ sized to the face, so a swapper that can work at any size (the landmark-warp
 from __future__ import annotations
 
 import math
-from typing import Literal
+import weakref
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import attrs
 import cv2
 import numpy as np
 import numpy.typing as npt
 
+from faceswap_core.errors import UnknownComponentError
+from faceswap_core.interfaces.align import AlignmentTemplate
 from faceswap_core.interfaces.face import Face, FloatArray, Image
+from faceswap_core.models.store import ModelStore
+from faceswap_core.plugin.context import BuildContext
+from faceswap_core.plugin.kinds import ALIGNMENT_TEMPLATE
+from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins
 
 ARCFACE_TEMPLATE_112 = np.array(
     [
@@ -48,9 +61,11 @@ FFHQ_TEMPLATE_UNIT = np.array(
 )
 """The FFHQ five points as fractions of the crop side (FaceFusion ``face_helper``, ``ffhq_512``)."""
 
-TemplateName = Literal["arcface", "inswapper", "classic", "ffhq"]
 TEMPLATES: tuple[str, ...] = ("arcface", "inswapper", "classic", "ffhq")
-"""The fixed-size templates (what a swap model's ``faceswap.template`` may name)."""
+"""Core's fixed-size templates; plugins may register more (:func:`fixed_templates`)."""
+
+MIN_CROP = 16
+"""Smallest side of a fixed-size crop."""
 
 NATIVE = "native"
 """The alignment kind of a swapper that works on the face at its own resolution (:func:`native`)."""
@@ -72,36 +87,155 @@ CLASSIC_FACE_SCALE = 0.62
 Matrix = npt.NDArray[np.float64]
 
 
-def template(size: int, kind: str = "arcface") -> FloatArray:
-    """The five destination points for a ``size`` x ``size`` crop.
+def arcface_points(size: int) -> FloatArray:
+    """The ArcFace 112 template scaled by ``size / 112``."""
+    return ARCFACE_TEMPLATE_112 * np.float32(size / 112.0)
 
-    ``arcface``: the 112 template scaled by ``size / 112``; ``inswapper``: the
-    template scaled by ``size / 128`` and shifted ``+8 * size / 128`` in x;
-    ``classic``: the ArcFace layout shrunk around the crop centre so the full
-    68-point face fits with a margin; ``ffhq``: the FFHQ points scaled by ``size``.
+
+def inswapper_points(size: int) -> FloatArray:
+    """The ArcFace template scaled by ``size / 128`` and shifted ``+8 * size / 128`` in x."""
+    ratio = size / 128.0
+    points = ARCFACE_TEMPLATE_112 * np.float32(ratio)
+    points[:, 0] += np.float32(8.0 * ratio)
+    return points
+
+
+def classic_points(size: int) -> FloatArray:
+    """The ArcFace layout shrunk around the crop centre so the full 68-point face fits."""
+    unit = ARCFACE_TEMPLATE_112 / 112.0 - 0.5
+    unit[:, 1] -= 0.06  # leave room below the chin rather than above the brows
+    return ((unit * CLASSIC_FACE_SCALE + 0.5) * size).astype(np.float32)
+
+
+def ffhq_points(size: int) -> FloatArray:
+    """The FFHQ five points scaled by ``size`` (the face restorers' crops)."""
+    return FFHQ_TEMPLATE_UNIT * np.float32(size)
+
+
+@attrs.frozen
+class PointTemplate:
+    """A fixed-size layout: five destination points for a ``size`` x ``size`` crop.
+
+    :ivar layout: ``size -> 5 x 2`` points (left eye, right eye, nose, mouth corners).
+    :ivar border: what fills the crop beyond the image (an OpenCV border mode):
+        black (``BORDER_CONSTANT``) as insightface's ``norm_crop`` does, for
+        models trained on such crops, or the image mirrored.
     """
-    if size < 16:
-        raise ValueError(f"crop size must be at least 16 px, got {size}")
-    if kind == "arcface":
-        return ARCFACE_TEMPLATE_112 * np.float32(size / 112.0)
-    if kind == "inswapper":
-        ratio = size / 128.0
-        points = ARCFACE_TEMPLATE_112 * np.float32(ratio)
-        points[:, 0] += np.float32(8.0 * ratio)
-        return points
-    if kind == "classic":
-        unit = ARCFACE_TEMPLATE_112 / 112.0 - 0.5
-        unit[:, 1] -= 0.06  # leave room below the chin rather than above the brows
-        return ((unit * CLASSIC_FACE_SCALE + 0.5) * size).astype(np.float32)
-    if kind == "ffhq":
-        return FFHQ_TEMPLATE_UNIT * np.float32(size)
-    raise ValueError(f"unknown alignment template {kind!r}; choose one of {', '.join(TEMPLATES)}")
+
+    layout: Callable[[int], FloatArray]
+    border: int = cv2.BORDER_REFLECT_101
+
+    def points(self, size: int) -> FloatArray:
+        if size < MIN_CROP:
+            raise ValueError(f"crop size must be at least {MIN_CROP} px, got {size}")
+        return self.layout(size)
+
+    def cut(self, image: Image, face: Face, size: int) -> tuple[Image, Matrix]:
+        matrix = similarity(np.asarray(face.kps, np.float64).reshape(5, 2), self.points(size))
+        crop = cv2.warpAffine(
+            image,
+            matrix,
+            (size, size),
+            flags=cv2.INTER_LINEAR,
+            borderMode=self.border,
+            borderValue=(0, 0, 0),
+        )
+        return np.ascontiguousarray(crop), matrix
 
 
-def estimate(kps: npt.ArrayLike, size: int, kind: str = "arcface") -> Matrix:
+@attrs.frozen
+class NativeTemplate:
+    """The face at its own resolution (:func:`native`): no fixed points, crops sized to the face."""
+
+    def points(self, size: int) -> FloatArray | None:
+        return None
+
+    def cut(self, image: Image, face: Face, size: int) -> tuple[Image, Matrix]:
+        return _native_cut(image, face, size)
+
+
+# ArcFace recognizers and inswapper were trained on crops that are black beyond the
+# image (insightface's norm_crop), so a face at the frame edge is embedded and swapped
+# from the same pixels insightface feeds them. ``classic`` mirrors the image instead:
+# its landmark warp and colour statistics would otherwise see a black band as skin.
+ARCFACE = PointTemplate(arcface_points, cv2.BORDER_CONSTANT)
+INSWAPPER = PointTemplate(inswapper_points, cv2.BORDER_CONSTANT)
+CLASSIC = PointTemplate(classic_points, cv2.BORDER_REFLECT_101)
+FFHQ = PointTemplate(ffhq_points, cv2.BORDER_REFLECT_101)
+NATIVE_TEMPLATE = NativeTemplate()
+
+BUILTIN_TEMPLATES: Mapping[str, AlignmentTemplate] = {
+    "arcface": ARCFACE,
+    "inswapper": INSWAPPER,
+    "classic": CLASSIC,
+    "ffhq": FFHQ,
+    NATIVE: NATIVE_TEMPLATE,
+}
+"""Core's templates, registered by :mod:`faceswap_core.vision.hooks` like a plugin's."""
+
+_BUILT: weakref.WeakKeyDictionary[Any, dict[str, AlignmentTemplate]] = weakref.WeakKeyDictionary()
+"""Templates built from one registry (a registry is rebuilt when plugins change)."""
+
+
+def resolve_template(
+    kind: str | AlignmentTemplate, plugins: FaceswapPlugins | None = None
+) -> AlignmentTemplate:
+    """The registered template named ``kind`` (built once per registry); a template is returned
+    as is.
+
+    :param plugins: the manager to look in; default: the process-wide one.
+    :raises ValueError: no template of that name is registered.
+    """
+    if not isinstance(kind, str):
+        return kind
+    manager = plugins if plugins is not None else get_plugins()
+    registry = manager.alignment_templates()
+    built = _BUILT.setdefault(registry, {})
+    if kind not in built:
+        try:
+            context = BuildContext(manager, ModelStore())
+            built[kind] = manager.build(ALIGNMENT_TEMPLATE, kind, context=context)
+        except UnknownComponentError as exc:
+            hint = f"; {exc.hint}" if exc.hint else ""
+            raise ValueError(
+                f"unknown alignment template {kind!r}; choose one of "
+                f"{', '.join(exc.available)}{hint}"
+            ) from None
+    return built[kind]
+
+
+def fixed_templates(plugins: FaceswapPlugins | None = None) -> tuple[str, ...]:
+    """Names of the registered fixed-size templates (what a model's ``faceswap.template`` may
+    name): those with points."""
+    manager = plugins if plugins is not None else get_plugins()
+    names = manager.alignment_templates().names()
+    return tuple(n for n in names if resolve_template(n, manager).points(112) is not None)
+
+
+def template(
+    size: int, kind: str | AlignmentTemplate = "arcface", plugins: FaceswapPlugins | None = None
+) -> FloatArray:
+    """The five destination points of a ``size`` x ``size`` crop on a fixed-size template."""
+    if size < MIN_CROP:
+        raise ValueError(f"crop size must be at least {MIN_CROP} px, got {size}")
+    points = resolve_template(kind, plugins).points(size)
+    if points is None:
+        raise ValueError(
+            f"alignment template {kind!r} has no fixed points (its crops follow the face); "
+            f"use one of {', '.join(fixed_templates(plugins))}"
+        )
+    return points
+
+
+def estimate(
+    kps: npt.ArrayLike,
+    size: int,
+    kind: str | AlignmentTemplate = "arcface",
+    plugins: FaceswapPlugins | None = None,
+) -> Matrix:
     """The 2 x 3 similarity transform that maps image keypoints onto the template."""
     src = np.asarray(kps, dtype=np.float64).reshape(5, 2)
-    return similarity(src, template(size, kind))
+    return similarity(src, template(size, kind, plugins))
 
 
 def similarity(src: npt.ArrayLike, dst: npt.ArrayLike) -> Matrix:
@@ -162,40 +296,27 @@ class AlignedFace:
         return invert(self.matrix)
 
 
-BLACK_BORDER_TEMPLATES: frozenset[str] = frozenset({"arcface", "inswapper"})
-"""Templates whose crops fill black outside the image, as insightface's ``norm_crop`` does.
+def align(
+    image: Image,
+    face: Face,
+    size: int,
+    kind: str | AlignmentTemplate = "arcface",
+    *,
+    plugins: FaceswapPlugins | None = None,
+) -> AlignedFace:
+    """Cut ``face`` out of ``image`` on the template ``kind`` (a name or a template).
 
-ArcFace recognizers and inswapper were trained on such crops, so a face at the
-frame edge must be embedded and swapped from the same pixels insightface
-feeds them. The ``classic`` template mirrors the image instead: its landmark
-warp and colour statistics would otherwise see a black band as skin.
-"""
+    For fixed-size templates the crop is ``size`` x ``size``; outside the
+    image it is black for ``arcface`` and ``inswapper`` (insightface's
+    ``norm_crop``) and mirrored for ``classic``. For ``native`` ``size`` is
+    the largest crop side (see :func:`native`).
 
-
-def border_mode(kind: str) -> int:
-    """OpenCV's border mode for crops on the template ``kind``."""
-    return cv2.BORDER_CONSTANT if kind in BLACK_BORDER_TEMPLATES else cv2.BORDER_REFLECT_101
-
-
-def align(image: Image, face: Face, size: int, kind: str = "arcface") -> AlignedFace:
-    """Warp ``face`` of ``image`` to a ``size`` x ``size`` crop on the named template.
-
-    Outside the image the crop is black for the ``arcface`` and ``inswapper``
-    templates (insightface's ``norm_crop``) and mirrored for ``classic``.
-    For ``kind="native"`` ``size`` is the largest crop side (see :func:`native`).
+    :param plugins: where a template name is looked up; default: the process-wide manager.
     """
-    if kind == NATIVE:
-        return native(image, face, size)
-    matrix = estimate(face.kps, size, kind)
-    crop = cv2.warpAffine(
-        image,
-        matrix,
-        (size, size),
-        flags=cv2.INTER_LINEAR,
-        borderMode=border_mode(kind),
-        borderValue=(0, 0, 0),
-    )
-    return AlignedFace(np.ascontiguousarray(crop), matrix, transform_face(face, matrix), size, kind)
+    chosen = resolve_template(kind, plugins)
+    crop, matrix = chosen.cut(image, face, size)
+    name = kind if isinstance(kind, str) else type(kind).__name__
+    return AlignedFace(crop, matrix, transform_face(face, matrix), int(crop.shape[0]), name)
 
 
 def face_extent(face: Face) -> tuple[float, float, float]:
@@ -224,6 +345,12 @@ def native_size(face: Face, max_size: int, min_size: int = 64) -> tuple[int, flo
 
 
 def native(image: Image, face: Face, max_size: int) -> AlignedFace:
+    """``face`` cut out of ``image`` at its own resolution (the ``native`` template)."""
+    crop, matrix = _native_cut(image, face, max_size)
+    return AlignedFace(crop, matrix, transform_face(face, matrix), int(crop.shape[0]), NATIVE)
+
+
+def _native_cut(image: Image, face: Face, max_size: int) -> tuple[Image, Matrix]:
     """``face`` cut out of ``image`` at its own resolution, upright, in a square sized to it.
 
     The crop's pixels are the image's pixels (a whole-pixel offset, no
@@ -249,9 +376,7 @@ def native(image: Image, face: Face, max_size: int) -> AlignedFace:
         matrix = np.array(
             [[ratio, 0.0, shift - ratio * x0], [0.0, ratio, shift - ratio * y0]], dtype=np.float64
         )
-    return AlignedFace(
-        np.ascontiguousarray(crop), matrix, transform_face(face, matrix), side, NATIVE
-    )
+    return np.ascontiguousarray(crop), matrix
 
 
 def _cut(image: Image, x0: int, y0: int, side: int) -> Image:

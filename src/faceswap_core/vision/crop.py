@@ -1,4 +1,4 @@
-"""Crops around a detected face, with context (hair, chin) for galleries, demos and benches."""
+"""Crops around a detected face, with context (hair, chin) for contact sheets, demos and benches."""
 
 from __future__ import annotations
 

@@ -27,6 +27,7 @@ import numpy.typing as npt
 
 from faceswap_core.interfaces.face import Face, FloatArray, Image
 from faceswap_core.vision.align import transform_points
+from faceswap_core.vision.boxes import iou_matrix
 
 # Optical flow runs on a grey copy of the frame whose longer side is at most this.
 FLOW_SIDE = 640
@@ -66,25 +67,6 @@ def flow_frame(image: Image | FlowFrame) -> FlowFrame:
         size = (max(round(width * scale), 1), max(round(height * scale), 1))
         gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
     return FlowFrame(np.asarray(gray, np.uint8), scale)
-
-
-def iou_matrix(a: npt.ArrayLike, b: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    """Intersection over union of every box in ``a`` (N x 4) with every box in ``b`` (M x 4)."""
-    boxes_a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
-    boxes_b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
-    x1 = np.maximum(boxes_a[:, None, 0], boxes_b[None, :, 0])
-    y1 = np.maximum(boxes_a[:, None, 1], boxes_b[None, :, 1])
-    x2 = np.minimum(boxes_a[:, None, 2], boxes_b[None, :, 2])
-    y2 = np.minimum(boxes_a[:, None, 3], boxes_b[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-
-    def area(boxes: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        return np.clip(boxes[:, 2] - boxes[:, 0], 0, None) * np.clip(
-            boxes[:, 3] - boxes[:, 1], 0, None
-        )
-
-    union = area(boxes_a)[:, None] + area(boxes_b)[None, :] - inter
-    return np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
 
 
 @attrs.define(eq=False)
@@ -335,6 +317,5 @@ __all__ = [
     "Tracker",
     "flow_frame",
     "flow_points",
-    "iou_matrix",
     "move_face",
 ]

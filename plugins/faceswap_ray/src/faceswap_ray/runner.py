@@ -363,6 +363,14 @@ def _same_gcs(address: ClusterAddress, current: str) -> bool:
     return wanted == host or (wanted in local and host in local) or wanted in local
 
 
+def _reason(exc: BaseException) -> str:
+    """Ray's first line, and the last line of the server's traceback when it sent one."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    return lines[0] if len(lines) == 1 else f"{lines[0]} {lines[-1]}"
+
+
 def connect(config: RayRunnerConfig | None = None, /, **settings: Any) -> RayRunner:
     """A :class:`RayRunner` on ``config.address`` (or ``connect(address="auto", workers=2)``).
 
@@ -409,7 +417,7 @@ def connect(config: RayRunnerConfig | None = None, /, **settings: Any) -> RayRun
             "no Ray cluster runs on this machine (address auto); start one with "
             "`ray start --head`, or use the address local"
             if address.kind == "auto"
-            else f"cannot join the Ray cluster at {address.text}: {str(exc).splitlines()[0]}"
+            else f"cannot join the Ray cluster at {address.text}: {_reason(exc)}"
         )
         raise ClusterError(where) from None
     return RayRunner(chosen, address, owns=address.kind == "local")

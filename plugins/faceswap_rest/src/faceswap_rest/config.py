@@ -2,24 +2,30 @@
 
 A config file for ``faceswap serve --config CFG`` is an ordinary faceswap config
 (its ``pipeline:`` section chooses the models) plus a ``serve:`` section
-structured into :class:`ServeConfig`, with the same strict rules: unknown keys and
-out-of-range values are errors naming their path (``$.serve.limits.max_pixels``).
+structured into :class:`ServeConfig`. The section is registered with core's
+one checked schema (``register_config_sections``), so ``faceswap config show``,
+``--config`` on every command and ``--set serve.port=9000`` check it with the
+same strict rules: unknown keys and out-of-range values are errors naming
+their path (``$.serve.limits.max_pixels``). ``configs/face_swap/serve.yaml``
+is the shipped example (``faceswap serve --config serve``).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from faceswap_core.config.convert import FieldValueError, structure, unstructure
-from faceswap_core.config.loader import load_raw
+from faceswap_core.config.loader import load_experiment
 from faceswap_core.config.ranges import above, at_least, between
-from faceswap_core.config.requirements import check_plugin_requirements
-from faceswap_core.config.schema import ExperimentConfig, PipelineConfig
+from faceswap_core.config.schema import PipelineConfig
+from faceswap_core.config.sections import section
 from faceswap_core.io.limits import LimitsConfig
+from faceswap_core.runtime.choice import with_runtime
 
 TOKEN_ENV = "FACESWAP_API_TOKEN"
 """Environment variable holding the bearer token (wins over ``serve.token``)."""
@@ -165,25 +171,39 @@ class Settings:
         return cls(serve, pipeline)
 
 
-def load_settings(config: str | Path | None, **serve_options: Any) -> Settings:
+SECTION = "serve"
+"""The config section faceswap-rest adds to the checked schema."""
+
+
+def load_settings(
+    config: str | Path | None,
+    overrides: Sequence[str] = (),
+    *,
+    runtime: str | Mapping[str, Any] | None = None,
+    providers: Sequence[str] = (),
+    **serve_options: Any,
+) -> Settings:
     """A config file's ``serve:`` and ``pipeline:`` sections, with command-line options on top.
 
     :param config: a YAML path or a shipped config's name; ``None`` for defaults.
+    :param overrides: ``--set KEY=VALUE`` (``serve.port=9000``, ``pipeline.faces=largest``).
+    :param runtime: ``--runtime``: the runtime every model of the service runs on.
+    :param providers: ``--providers``: ONNX Runtime execution providers in order.
     :param serve_options: ``host``, ``port``, ``workers``...: values that are not
         ``None`` replace the file's.
     :raises ConfigError: unknown keys, wrong types or values out of range, with their path.
     """
-    raw: dict[str, Any] = load_raw(config) if config is not None else {}
-    serve_raw = raw.pop("serve", None) or {}
+    experiment = load_experiment(config, tuple(overrides))
+    base = section(experiment, SECTION, ServeConfig)
     given = {key: value for key, value in serve_options.items() if value is not None}
-    serve = structure({**serve_raw, **given}, ServeConfig, path="$.serve")
-    experiment = structure(raw, ExperimentConfig)
-    check_plugin_requirements(experiment.plugins)
-    return Settings(serve, experiment.pipeline)
+    serve = structure({**unstructure(base), **given}, ServeConfig, path="$.serve")
+    pipeline = with_runtime(experiment.pipeline, runtime, tuple(providers) or None)
+    return Settings(serve, pipeline)
 
 
 __all__ = [
     "IMAGE_FORMATS",
+    "SECTION",
     "SETTINGS_ENV",
     "TOKEN_ENV",
     "ServeConfig",

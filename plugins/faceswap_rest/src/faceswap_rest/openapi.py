@@ -1,10 +1,14 @@
-"""The OpenAPI 3.1 description of every route, written by hand next to the routes it describes.
+"""The OpenAPI 3.1 description of every route.
 
-Hand-written because most of what a client needs (multipart parts, binary
-responses, the error codes of each route, the WebSocket protocol) is not in
-the handlers' signatures. ``openapi_document(routes)`` checks that the table
-and the app's routes agree, so a route added without a description fails
-the first request for ``/openapi.json`` (and the tests).
+The request fields of the routes that run an operation (``POST /v1/swap``,
+``POST /v1/jobs/video``, the ``/v1/stream`` query) are generated from the
+operations' specs (:mod:`faceswap_core.operations.openapi`): names, types,
+enums, ranges, defaults and descriptions are the ones the request parser
+checks. What no spec says stays written here, next to the routes: the
+routes themselves, binary responses, each route's error codes, the response
+schemas and the WebSocket protocol. ``openapi_document(routes)`` checks that
+the table and the app's routes agree, so a route added without a description
+fails the first request for ``/openapi.json`` (and the tests).
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from typing import Any
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from faceswap_core.io.encode import OUTPUT_FORMATS
+from faceswap_core.operations.openapi import properties, query_parameters, request_body
+from faceswap_core.operations.swap import SWAP
+from faceswap_core.operations.video import STREAM, VIDEO
 from faceswap_core.version import __version__
 
 IMAGE_TYPES = {
@@ -69,52 +76,6 @@ def _path_param(name: str, description: str) -> dict[str, Any]:
         "schema": {"type": "string"},
     }
 
-
-SWAP_FIELDS: dict[str, Any] = {
-    "target": {"type": "string", "format": "binary", "description": "Image to swap faces in"},
-    "source": {
-        "type": "string",
-        "format": "binary",
-        "description": "Image whose largest face gives the identity (or source_id)",
-    },
-    "source_id": {"type": "string", "description": "A source registered with POST /v1/sources"},
-    "reference": {
-        "type": "string",
-        "format": "binary",
-        "description": "Image of the person to replace (implies faces=reference)",
-    },
-    "model": {"type": "string", "description": "Swapper name; must be the one the server loaded"},
-    "faces": {"type": "string", "enum": ["all", "largest", "reference"]},
-    "threshold": {
-        "type": "number",
-        "exclusiveMinimum": 0,
-        "maximum": 2,
-        "description": "Identity distance for faces=reference",
-    },
-    "format": {"type": "string", "enum": ["png", "jpg", "jpeg", "webp"], "default": "png"},
-    "quality": {"type": "integer", "minimum": 1, "maximum": 100},
-    "require_face": {"type": "boolean", "description": "422 no_face when the target has none"},
-}
-
-VIDEO_FIELDS: dict[str, Any] = {
-    "video": {"type": "string", "format": "binary"},
-    "source": SWAP_FIELDS["source"],
-    "source_id": SWAP_FIELDS["source_id"],
-    "reference": SWAP_FIELDS["reference"],
-    "model": SWAP_FIELDS["model"],
-    "faces": SWAP_FIELDS["faces"],
-    "threshold": SWAP_FIELDS["threshold"],
-    "detect_every": {"type": "integer", "minimum": 1, "maximum": 1000},
-    "smooth": {"type": "string", "enum": ["none", "ema", "one-euro"]},
-    "start": {"type": "string", "description": "Seconds or [HH:]MM:SS"},
-    "end": {"type": "string", "description": "Seconds or [HH:]MM:SS"},
-    "audio": {"type": "boolean", "default": True},
-    "format": {
-        "type": "string",
-        "enum": ["mp4", "mov", "m4v", "mkv", "webm", "avi"],
-        "default": "mp4",
-    },
-}
 
 SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -315,14 +276,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "description": "Multipart: `target` plus `source` (or `source_id`). Returns the image "
         "with provenance metadata when a face was swapped; `X-Faces-Found`, `X-Faces-Swapped` "
         "and `Server-Timing` (ms per stage) report what happened.",
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {"type": "object", "required": ["target"], "properties": SWAP_FIELDS}
-                }
-            },
-        },
+        "requestBody": request_body(SWAP),
         "responses": {
             "200": {
                 "description": "The swapped image (the target unchanged when it has no face)",
@@ -355,7 +309,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                     "schema": {
                         "type": "object",
                         "required": ["source"],
-                        "properties": {"source": SWAP_FIELDS["source"]},
+                        "properties": {"source": properties(SWAP)["source"]},
                     }
                 }
             },
@@ -378,14 +332,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("/v1/jobs/video", "post"): {
         "summary": "Start a video job (the `faceswap video` code path) in the background",
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {"type": "object", "required": ["video"], "properties": VIDEO_FIELDS}
-                }
-            },
-        },
+        "requestBody": request_body(VIDEO),
         "responses": {
             "202": {
                 **_json("Queued; poll the Location", _ref("Job")),
@@ -439,19 +386,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "swapped only the newest waiting frame is kept; the others are dropped and counted. "
         "A frame that fails gets a header with `type: error` and no image. A message over "
         "max_ws_frame_bytes closes the socket with code 1009.",
-        "parameters": [
-            {"name": "source_id", "in": "query", "required": True, "schema": {"type": "string"}},
-            {"name": "faces", "in": "query", "schema": {"enum": ["all", "largest"]}},
-            {"name": "format", "in": "query", "schema": {"enum": ["jpg", "png", "webp"]}},
-            {
-                "name": "quality",
-                "in": "query",
-                "schema": {"type": "integer", "minimum": 1, "maximum": 100},
-            },
-            {"name": "detect_every", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-            {"name": "smooth", "in": "query", "schema": {"enum": ["none", "ema", "one-euro"]}},
-            {"name": "model", "in": "query", "schema": {"type": "string"}},
-        ],
+        "parameters": query_parameters(STREAM),
         "responses": {
             "101": {"description": "Switching Protocols (the stream starts)"},
             "401": UNAUTHORIZED,

@@ -1,6 +1,6 @@
 """Run folders under the reports root, and files inside one run folder only.
 
-``/v1/reports/{run}/files/{path}`` serves plots, galleries and ``report.html``.
+``/v1/reports/{run}/files/{path}`` serves plots, contact sheets and ``report.html``.
 A request can name only what lies inside that run folder: a run name is one
 path segment (at most :data:`MAX_NAME_BYTES`) naming a folder directly under the
 root, and a file path (at most :data:`MAX_PATH_BYTES`) must not be absolute,
@@ -21,20 +21,21 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from faceswap_core.errors import InputError
-from faceswap_core.eval.report import TRAIN_CSV, TRAIN_JSONL, load_run
 from faceswap_core.eval.results import (
     METRICS_CSV,
     METRICS_JSON,
     is_eval_folder,
     read_metrics_json,
 )
+from faceswap_core.eval.runs import load_run
+from faceswap_core.experiment.metrics import CSV_NAME, JSONL_NAME, has_metrics
 from faceswap_rest.errors import NotFoundError, shorten
 
 MAX_NAME_BYTES = 255
 """Longest run name or path component (NAME_MAX): a longer one cannot exist."""
 MAX_PATH_BYTES = 4096
 """Longest file path inside a run (PATH_MAX)."""
-RUN_FILES = (METRICS_JSON, METRICS_CSV, TRAIN_JSONL, TRAIN_CSV, "config.yaml", "env.json")
+RUN_FILES = (METRICS_JSON, METRICS_CSV, JSONL_NAME, CSV_NAME, "config.yaml", "env.json")
 """What reading a run's kind and metrics opens; each must stay inside the run folder."""
 
 REPORT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"
@@ -70,7 +71,7 @@ def run_kind(folder: Path) -> str | None:
         return None
     if is_eval_folder(folder):
         return "eval"
-    if (folder / TRAIN_JSONL).is_file() or (folder / TRAIN_CSV).is_file():
+    if has_metrics(folder):
         return "train"
     return None
 
@@ -139,7 +140,7 @@ class Reports:
                 return {"kind": "train", "name": view.name, "metrics": view.metrics}
         except InputError:  # its message names the server path; the client gets none
             raise _not_found(f"readable metrics of run {shorten(run)}") from None
-        raise _not_found(f"run {shorten(run)} ({METRICS_JSON} or {TRAIN_JSONL})")
+        raise _not_found(f"run {shorten(run)} ({METRICS_JSON} or {JSONL_NAME})")
 
     def file(self, run: str, path: str) -> Path:
         folder = self.run_folder(run)

@@ -39,8 +39,10 @@ import numpy as np
 from faceswap_core.errors import ConfigError, FaceswapError, ModelFileError, VideoTooLargeError
 from faceswap_core.experiment.env import usable_cpus
 from faceswap_core.io.encode import OUTPUT_FORMATS, encode
-from faceswap_core.io.video import probe_video
+from faceswap_core.io.video.probe import probe_video
 from faceswap_core.models.store import default_root
+from faceswap_core.operations.swap import SwapSpec
+from faceswap_core.operations.video import VideoSpec
 from faceswap_core.pipeline.image import Pipeline, SourceIdentity
 from faceswap_core.pipeline.timing import StageTimer
 from faceswap_core.pipeline.video import swap_video
@@ -55,7 +57,7 @@ from faceswap_rest.errors import (
     error_kind,
 )
 from faceswap_rest.jobs import JobCancelledError, JobInterruptedError, JobStore, ProgressWriter
-from faceswap_rest.media import SwapOptions, VideoOptions, check_format
+from faceswap_rest.media import DEFAULT_IMAGE_FORMAT, check_format
 from faceswap_rest.observability import Metrics
 from faceswap_rest.redact import Redactor
 from faceswap_rest.sources import SourceRegistry
@@ -279,9 +281,10 @@ class Service:
         self,
         target: bytes,
         source: bytes | SourceIdentity,
-        options: SwapOptions,
+        options: SwapSpec,
         reference: bytes | None = None,
     ) -> SwapOutcome:
+        fmt = options.format or DEFAULT_IMAGE_FORMAT
         self.check_image(target, "target")
         if isinstance(source, bytes):
             self.check_image(source, "source")
@@ -306,7 +309,7 @@ class Service:
                 mark = pipeline.config.provenance and changed
                 data = encode(
                     result.image,
-                    options.format,
+                    fmt,
                     quality=95 if options.quality is None else options.quality,
                     provenance=pipeline.mark(target=target, source=source) if mark else False,
                 )
@@ -314,7 +317,7 @@ class Service:
         self.metrics.faces_swapped.inc(len(result.swapped))
         return SwapOutcome(
             data,
-            OUTPUT_FORMATS[options.format].mime,
+            OUTPUT_FORMATS[fmt].mime,
             len(result.faces),
             len(result.swapped),
             {key: round(value, 3) for key, value in timings.items()},
@@ -336,7 +339,7 @@ class Service:
         job_id: str,
         video: Path,
         source: bytes | SourceIdentity,
-        options: VideoOptions,
+        options: VideoSpec,
         reference: bytes | None,
     ) -> None:
         """Run one video job to its end state; every outcome is written to ``job.json``.
@@ -367,7 +370,7 @@ class Service:
                     end=options.end,
                     audio=options.audio,
                     progress=ProgressWriter(store, job_id, self.stopping.is_set),
-                    **options.stream_options(),
+                    **options.video_options(),
                 )
         except JobInterruptedError:
             final = store.read(job_id).evolve(

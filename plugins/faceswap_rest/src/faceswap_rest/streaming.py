@@ -32,25 +32,30 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from faceswap_core.config.convert import structure, unstructure
 from faceswap_core.config.schema import VideoConfig
 from faceswap_core.errors import ConfigError, FaceswapError
-from faceswap_core.io.encode import encode, normalize_format
+from faceswap_core.io.encode import encode
+from faceswap_core.operations import build_spec
+from faceswap_core.operations.video import STREAM
 from faceswap_core.pipeline.image import Pipeline, SourceIdentity
 from faceswap_core.pipeline.stream import FrameAnalyser, FramePainter
 from faceswap_core.pipeline.timing import StageTimer
 from faceswap_rest.errors import OverloadedError, error_kind
-from faceswap_rest.media import check_fields
+from faceswap_rest.media import check_fields, request_fields
 from faceswap_rest.observability import note
 from faceswap_rest.service import Service, check_model
 
 logger = logging.getLogger("faceswap.rest")
 
-STREAM_PARAMS = ("source_id", "faces", "format", "quality", "detect_every", "smooth", "model")
 WS_TOO_BIG = 1009
 WS_POLICY = 1008
+STREAM_FACES: tuple[str, ...] = ("all", "largest")
+"""Selections a stream can make (``reference`` needs an upload a WebSocket query cannot carry)."""
+DEFAULT_FORMAT = "jpg"
+DEFAULT_QUALITY = 90
 
 
 @attrs.frozen
 class StreamOptions:
-    """Query parameters of ``/v1/stream``."""
+    """Query parameters of ``/v1/stream``: the stream operation's spec, plus defaults."""
 
     source_id: str
     faces: str | None
@@ -61,31 +66,23 @@ class StreamOptions:
 
     @classmethod
     def parse(cls, params: dict[str, str]) -> StreamOptions:
-        check_fields(params, STREAM_PARAMS)
-        source_id = params.get("source_id", "").strip()
-        if not source_id:
+        """Structure the query with the ``stream`` operation's spec."""
+        check_fields(params, request_fields(STREAM))
+        spec = build_spec(STREAM, params, "rest")
+        if spec.source_id is None:
             raise ConfigError("query parameter 'source_id' is required; register a source first")
-        faces = params.get("faces") or None
-        if faces not in (None, "all", "largest"):
+        if spec.faces not in (None, *STREAM_FACES):
             raise ConfigError(
-                f"faces={faces!r} is not available on a stream; choose all or largest"
+                f"faces={spec.faces!r} is not available on a stream; choose all or largest"
             )
-        fmt = normalize_format(params.get("format") or "jpg")
-        try:
-            quality = int(params.get("quality") or 90)
-        except ValueError:
-            raise ConfigError("query parameter 'quality' must be an integer") from None
-        if not 1 <= quality <= 100:
-            raise ConfigError(f"query parameter 'quality' must be from 1 to 100, got {quality}")
-        video: dict[str, Any] = {}
-        if params.get("detect_every"):
-            try:
-                video["detect_every"] = int(params["detect_every"])
-            except ValueError:
-                raise ConfigError("query parameter 'detect_every' must be an integer") from None
-        if params.get("smooth"):
-            video["smooth"] = params["smooth"]
-        return cls(source_id, faces, fmt, quality, params.get("model") or None, video)
+        return cls(
+            spec.source_id,
+            spec.faces,
+            spec.format or DEFAULT_FORMAT,
+            DEFAULT_QUALITY if spec.quality is None else spec.quality,
+            spec.model,
+            spec.video_options(),
+        )
 
 
 class FrameWorker:
@@ -316,4 +313,4 @@ async def _send_header(websocket: WebSocket, header: dict[str, Any]) -> bool:
     return True
 
 
-__all__ = ["STREAM_PARAMS", "FrameWorker", "LatestFrame", "StreamOptions", "serve_stream"]
+__all__ = ["STREAM_FACES", "FrameWorker", "LatestFrame", "StreamOptions", "serve_stream"]

@@ -12,6 +12,7 @@ import attrs
 
 from faceswap_core.config.convert import FieldValueError
 from faceswap_core.config.ranges import at_least, between
+from faceswap_core.operations import fields
 
 # Stricter than insightface's 0.5, measured on the samples: every face of t1.jpg
 # scores >= 0.997 at det_size 640 and >= 0.888 at 320, while scikit-image's cat
@@ -135,7 +136,7 @@ def _size(_: object, attribute: attrs.Attribute[str], value: str) -> None:
 class RetinaFaceExportConfig:
     """Save the embedded RetinaFace graph with a fixed input size, for static-shape targets.
 
-    :ivar out: the ONNX file to write.
+    :ivar output: the ONNX file to write.
     :ivar size: the fixed network input, WIDTHxHEIGHT in multiples of 32; frames are fitted
         inside it keeping their aspect (640x384 suits 16:9 video, 640x640 any aspect).
     :ivar batch: the fixed batch size.
@@ -143,15 +144,22 @@ class RetinaFaceExportConfig:
         optimisations), as NPU and TensorRT static-shape toolchains want.
     :ivar atol: largest difference accepted between the static and the dynamic graph's
         outputs on the sample faces.
-    :ivar force: overwrite out when it exists.
+    :ivar overwrite: replace the output when it exists.
     """
 
-    out: str
+    output: str = fields.option(
+        "The ONNX file to write.",
+        short="-o",
+        aliases=("--out",),
+        api_aliases=("out",),
+    )
     size: str = attrs.field(default="640x640", validator=_size)
-    batch: int = attrs.field(default=1, validator=[attrs.validators.ge(1), attrs.validators.le(64)])
+    batch: int = attrs.field(default=1, validator=between(1, 64))
     fold: bool = True
     atol: float = attrs.field(default=1e-3, validator=between(0.0, 1.0))
-    force: bool = False
+    overwrite: bool = fields.overwrite(
+        "Replace the output when it exists.", aliases=("--force",), api_aliases=("force",)
+    )
 
     @property
     def width_height(self) -> tuple[int, int]:

@@ -6,6 +6,7 @@ import numpy as np
 import numpy.typing as npt
 
 from faceswap_core import Face
+from faceswap_core.vision.boxes import iou_matrix
 
 Boxes = npt.NDArray[np.float32]
 
@@ -14,20 +15,14 @@ def nms(boxes: Boxes, scores: npt.NDArray[np.float32], iou_threshold: float) -> 
     """Indices of the boxes kept by greedy non-maximum suppression, best score first."""
     if len(boxes) == 0:
         return []
-    x1, y1, x2, y2 = (boxes[:, i].astype(np.float64) for i in range(4))
-    areas = np.maximum(x2 - x1, 0.0) * np.maximum(y2 - y1, 0.0)
     order = np.argsort(-scores, kind="stable")
     keep: list[int] = []
     while order.size:
         best = int(order[0])
         keep.append(best)
         rest = order[1:]
-        w = np.maximum(0.0, np.minimum(x2[best], x2[rest]) - np.maximum(x1[best], x1[rest]))
-        h = np.maximum(0.0, np.minimum(y2[best], y2[rest]) - np.maximum(y1[best], y1[rest]))
-        inter = w * h
-        union = areas[best] + areas[rest] - inter
-        iou = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
-        order = rest[iou <= iou_threshold]
+        overlap = iou_matrix(boxes[best], boxes[rest])[0]
+        order = rest[overlap <= iou_threshold]
     return keep
 
 

@@ -138,16 +138,16 @@ class RetinaFaceExporter:
 
     def export(self) -> ExportReport:
         config = self.config
-        out = Path(config.out).expanduser()
+        out = Path(config.output).expanduser()
         if out.is_dir():
-            raise ConfigError(f"--out {out} is a folder; give the ONNX file name")
-        refuse_special(out)  # a device, FIFO, socket or symlink: never, even with --force
-        if os.path.lexists(out) and not config.force:
-            raise ConfigError(f"{out} exists; pass --force to overwrite it")
+            raise ConfigError(f"-o/--output {out} is a folder; give the ONNX file name")
+        refuse_special(out)  # a device, FIFO, socket or symlink: never, even with --overwrite
+        if os.path.lexists(out) and not config.overwrite:
+            raise ConfigError(f"{out} exists; pass --overwrite to replace it")
         width, height = config.width_height
         data = static_graph(embedded_graph(), width, height, config.batch, fold=config.fold)
         images = [load_sample(name) for name in SAMPLES]
-        with atomic_path(out, replace=config.force) as temp:
+        with atomic_path(out, replace=config.overwrite) as temp:
             temp.write_bytes(data)
             # Validate on ONNX Runtime CPU: the reference, whatever the pipeline's runtime is.
             checks = compare_graphs(temp, OnnxRuntime(), images, config)

@@ -11,6 +11,7 @@ from typing import Any, Literal
 import attrs
 
 from faceswap_core.config.convert import FieldValueError
+from faceswap_core.operations import fields
 
 Precision = Literal["fp16", "fp32"]
 
@@ -75,8 +76,8 @@ class TensorRTExportConfig:
     """Build a TensorRT engine from an ONNX graph (FP16 where the GPU supports it).
 
     :ivar onnx: the ONNX graph to build from.
-    :ivar out: the engine file to write (a ``.json`` with the graph's metadata goes beside it);
-        without it the engine is only cached in the model store.
+    :ivar output: the engine file to write (a ``.json`` with the graph's metadata goes beside
+        it); without it the engine is only cached in the model store.
     :ivar fp16: build an FP16 engine when the GPU has fast FP16 (``--no-fp16``: FP32).
     :ivar workspace: builder workspace in MiB.
     :ivar min_shape: minimum shape per dynamic input, e.g. ``target:1x3x112x112``.
@@ -86,11 +87,18 @@ class TensorRTExportConfig:
     :ivar timing_cache: timing cache file reused across builds (default: one per TensorRT
         version and GPU in the engine cache).
     :ivar cache_dir: engine cache folder (default: ``engines/`` in the model store).
-    :ivar force: overwrite ``--out`` when it exists.
+    :ivar overwrite: replace the output when it exists.
     """
 
     onnx: str
-    out: str | None = None
+    output: str | None = fields.option(
+        "The engine file to write (a .json with the graph's metadata goes beside it); without "
+        "it the engine is only cached in the model store.",
+        default=None,
+        short="-o",
+        aliases=("--out",),
+        api_aliases=("out",),
+    )
     fp16: bool = True
     workspace: int = attrs.field(default=DEFAULT_WORKSPACE_MB, validator=_workspace)
     min_shape: list[str] = attrs.field(factory=list)
@@ -99,7 +107,9 @@ class TensorRTExportConfig:
     max_batch: int = attrs.field(default=1, validator=_max_batch)
     timing_cache: str | None = None
     cache_dir: str | None = None
-    force: bool = False
+    overwrite: bool = fields.overwrite(
+        "Replace the output when it exists.", aliases=("--force",), api_aliases=("force",)
+    )
 
     @property
     def precision(self) -> Precision:

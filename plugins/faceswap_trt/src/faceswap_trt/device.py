@@ -3,8 +3,9 @@
 Device memory is handled with NVIDIA's ``cuda-python`` runtime bindings
 (``cuda.bindings.runtime``, or ``cuda.cudart`` in releases before 12.6),
 the same ones TensorRT's own Python samples use; both come with the
-``faceswap-trt[tensorrt]`` extra. Every call returns ``(error, *values)``;
-:func:`check` turns an error into an exception naming the call.
+``faceswap-trt[tensorrt]`` extra. Loading them and finding the GPU are core's
+(:mod:`faceswap_core.runtime.gpu`, the one GPU probe). Every call returns
+``(error, *values)``; :func:`check` turns an error into an exception naming the call.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import functools
 from typing import Any
 
 import attrs
+
+from faceswap_core.runtime.gpu import cuda_runtime, find_gpus
 
 INSTALL_HINT = "pip install 'faceswap-trt[tensorrt]'"
 
@@ -42,18 +45,9 @@ class Availability:
         return cc is not None and (cc in ((5, 3), (6, 0), (6, 2)) or cc[0] >= 7)
 
 
-def cudart() -> Any:
-    """The CUDA runtime bindings module; :class:`ImportError` when cuda-python is missing."""
-    try:
-        from cuda.bindings import runtime
-    except ImportError:
-        from cuda import cudart as runtime  # cuda-python < 12.6
-    return runtime
-
-
 def check(result: Any, call: str) -> Any:
     """Unpack ``(error, *values)``: the value(s), or :class:`CudaError` naming ``call``."""
-    runtime = cudart()
+    runtime = cuda_runtime()
     error, *values = result if isinstance(result, tuple) else (result,)
     if error != runtime.cudaError_t.cudaSuccess:
         name = getattr(error, "name", str(error))
@@ -65,7 +59,11 @@ def check(result: Any, call: str) -> Any:
 
 @functools.cache
 def probe() -> Availability:
-    """Look for TensorRT, the CUDA bindings and a CUDA device (once per process)."""
+    """Look for TensorRT, the CUDA bindings and a CUDA device (once per process).
+
+    The device comes from core's one GPU probe, asked through the CUDA runtime
+    alone: that is what TensorRT runs on, so a GPU only NVML can see is no use.
+    """
     try:
         import tensorrt as trt
     except ImportError:
@@ -74,21 +72,16 @@ def probe() -> Availability:
         return Availability(False, f"TensorRT failed to import: {type(exc).__name__}: {exc}")
     version = str(trt.__version__)
     try:
-        runtime = cudart()
+        cuda_runtime()
     except ImportError:
         return Availability(
             False, f"the CUDA runtime bindings are missing ({INSTALL_HINT})", version
         )
-    try:
-        count = check(runtime.cudaGetDeviceCount(), "cudaGetDeviceCount")
-    except CudaError as exc:
-        return Availability(False, f"no usable CUDA GPU ({exc})", version)
-    if not count:
-        return Availability(False, "no CUDA GPU found", version)
-    props = check(runtime.cudaGetDeviceProperties(0), "cudaGetDeviceProperties")
-    name = props.name.decode() if isinstance(props.name, bytes) else str(props.name)
-    name = name.rstrip("\x00").strip()
-    return Availability(True, None, version, name, (int(props.major), int(props.minor)))
+    inventory = find_gpus(("cuda-runtime",))
+    gpu = inventory.first
+    if gpu is None:
+        return Availability(False, inventory.reason or "no CUDA GPU found", version)
+    return Availability(True, None, version, gpu.name, gpu.compute_capability)
 
 
-__all__ = ["INSTALL_HINT", "Availability", "CudaError", "check", "cudart", "probe"]
+__all__ = ["INSTALL_HINT", "Availability", "CudaError", "check", "probe"]

@@ -42,14 +42,14 @@ class TensorRTExporter:
         onnx = Path(config.onnx).expanduser()
         if not onnx.is_file():
             raise ModelFileError(f"model file missing: {onnx}; pass the ONNX graph with --onnx")
-        out = Path(config.out).expanduser() if config.out else None
+        out = Path(config.output).expanduser() if config.output else None
         if out is not None:
             if out.is_dir():
-                raise ConfigError(f"--out {out} is a folder; give the engine file name")
-            refuse_special(out)  # a device, FIFO, socket or symlink: never, even with --force
+                raise ConfigError(f"-o/--output {out} is a folder; give the engine file name")
+            refuse_special(out)  # a device, FIFO, socket or symlink: never, even with --overwrite
             refuse_special(sidecar_path(out))
-            if os.path.lexists(out) and not config.force:
-                raise ConfigError(f"{out} exists; pass --force to overwrite it")
+            if os.path.lexists(out) and not config.overwrite:
+                raise ConfigError(f"{out} exists; pass --overwrite to replace it")
         profile = resolve_profile(
             graph_inputs(onnx),
             min_shape=config.min_shape,
@@ -88,7 +88,7 @@ class TensorRTExporter:
         )
         written = built.engine.path
         if out is not None:
-            replace = self.config.force
+            replace = self.config.overwrite
             atomic_write_bytes(out, built.engine.path.read_bytes(), replace=replace)
             record = {"key": built.engine.facts, "metadata": built.engine.metadata}
             atomic_write_text(

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from faceswap_core.errors import InvalidImageError, ModelFileError
-from faceswap_trt.device import check, cudart
+from faceswap_core.runtime.gpu import cuda_runtime
+from faceswap_trt.device import check
 
 Array = np.ndarray[Any, Any]
 
@@ -47,7 +48,7 @@ class TensorRTSession:
         self.output_shapes = {n: self._declared(n) for n in self.output_names}
         self._dtypes = {n: np.dtype(trt.nptype(self._engine.get_tensor_dtype(n))) for n in names}
         self._max_batch = self._profile_max_batch()
-        self._cuda = cudart()
+        self._cuda = cuda_runtime()
         self._stream = check(self._cuda.cudaStreamCreate(), "cudaStreamCreate")
         self._buffers: dict[str, tuple[int, int]] = {}  # name -> (device pointer, bytes)
         self._lock = threading.Lock()

@@ -123,6 +123,33 @@ def _save_tensors(tensors: dict[str, torch.Tensor], file: Path, **options: Any) 
         raise OSError(code, f"cannot write {file}: {exc}") from exc
 
 
+def checkpoint_meta(
+    step: int,
+    *,
+    arch: str,
+    model: ModelConfig,
+    template: str,
+    embedding_dim: int,
+    recognizer: Mapping[str, Any],
+    config_sha256: str,
+    seed: int,
+    data_version: Any,
+) -> dict[str, Any]:
+    """What a training session records in ``state.json`` besides the loop's own state."""
+    return {
+        "step": step,
+        "arch": arch,
+        "model": unstructure(model),
+        "crop_size": model.crop_size,
+        "template": template,
+        "embedding_dim": embedding_dim,
+        "recognizer": dict(recognizer),
+        "config_sha256": config_sha256,
+        "seed": seed,
+        "data_version": data_version,
+    }
+
+
 def save_checkpoint(
     folder: Path,
     *,
@@ -270,6 +297,7 @@ __all__ = [
     "MODEL_FILE",
     "STATE_FILE",
     "arch_hash",
+    "checkpoint_meta",
     "load_checkpoint",
     "load_weights",
     "model_config_of",

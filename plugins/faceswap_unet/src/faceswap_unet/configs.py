@@ -15,6 +15,7 @@ from attrs import validators as v
 
 from faceswap_core.config import ranges
 from faceswap_core.config.ranges import MAX_STEPS, above, at_least, between, each, loss_weight
+from faceswap_core.operations import fields
 
 ComponentRef = dict[str, Any]
 
@@ -172,7 +173,7 @@ class EvalConfig:
     :ivar lpips: ``auto`` reports LPIPS when its backbone weights are present,
         ``off`` never; ``random`` uses a randomly initialised backbone (tests only:
         the numbers are not comparable to published LPIPS).
-    :ivar samples: rows of the ``samples/step_<step, 6 digits>.png`` gallery (0: none).
+    :ivar samples: rows of the ``samples/step_<step, 6 digits>.png`` contact sheet (0: none).
     """
 
     every: int = attrs.field(default=0, validator=between(0, MAX_STEPS))
@@ -298,7 +299,7 @@ weights and arithmetic move [0, 1] outputs by about 1e-3 (``docs/export.md`` has
 class OnnxExportConfig:
     """Export a trained U-Net checkpoint to ONNX for the onnx swapper, validated against torch.
 
-    :ivar out: the ONNX file to write; NAME.export.json (the validation record) goes beside it.
+    :ivar output: the ONNX file to write; NAME.export.json (the validation record) goes beside it.
     :ivar run: a training run folder: its best checkpoint is exported, else its last.
     :ivar checkpoint: a checkpoint folder (work_dirs/RUN/checkpoints/step-NNNNNNNN.ckpt).
     :ivar opset: the ONNX opset (18 or newer with the dynamo exporter; 11 to 20 with torchscript).
@@ -311,23 +312,30 @@ class OnnxExportConfig:
     :ivar exporter: dynamo (torch.export, torch's default) or torchscript (the older tracer,
         for opsets below 18 such as TensorRT 8 on JetPack 5 wants).
     :ivar seed: seed of the validation inputs.
-    :ivar force: overwrite out and its .export.json when they exist.
+    :ivar overwrite: replace the output and its .export.json when they exist.
     """
 
-    out: str
+    output: str = fields.option(
+        "The ONNX file to write; NAME.export.json (the validation record) goes beside it.",
+        short="-o",
+        aliases=("--out",),
+        api_aliases=("out",),
+    )
     run: str | None = None
     checkpoint: str | None = None
-    opset: int = attrs.field(default=18, validator=[v.ge(11), v.le(30)])
+    opset: int = attrs.field(default=18, validator=between(11, 30))
     dynamic_batch: bool | None = None
     static: bool = False
-    batch: int | None = attrs.field(
-        default=None, validator=v.optional([v.ge(1), v.le(MAX_EXPORT_BATCH)])
-    )
+    batch: int | None = attrs.field(default=None, validator=between(1, MAX_EXPORT_BATCH))
     fp16: bool = False
     atol: float | None = attrs.field(default=None, validator=between(0.0, 1.0))
     exporter: Literal["dynamo", "torchscript"] = "dynamo"
-    seed: int = attrs.field(default=0, validator=v.ge(0))
-    force: bool = False
+    seed: int = attrs.field(default=0, validator=at_least(0))
+    overwrite: bool = fields.overwrite(
+        "Replace the output and its .export.json when they exist.",
+        aliases=("--force",),
+        api_aliases=("force",),
+    )
 
     @property
     def tolerance(self) -> float:

@@ -72,7 +72,7 @@ from faceswap_core.swappers.export_recognizer import (
     companion_paths,
 )
 from faceswap_core.tools.samples import load_sample
-from faceswap_core.vision.align import TEMPLATES
+from faceswap_core.vision.align import fixed_templates
 from faceswap_unet.configs import FP32_ATOL, OnnxExportConfig
 from faceswap_unet.inference import ExportModule, LoadedCheckpoint, load_checkpoint_for_inference
 from faceswap_unet.model.recognizer import FrozenRecognizer
@@ -228,10 +228,11 @@ def checked_metadata(loaded: LoadedCheckpoint) -> tuple[dict[str, str], int, int
         raise ModelFileError(f"{origin} is malformed: {exc}") from None
     size = metadata_int(origin, metadata, "faceswap.crop_size", CROP_SIZE_MIN, CROP_SIZE_MAX)
     dim = metadata_int(origin, metadata, "faceswap.embedding_dim", 1, MAX_EMBEDDING_DIM)
-    if metadata["faceswap.template"] not in TEMPLATES:
+    known = fixed_templates()
+    if metadata["faceswap.template"] not in known:
         raise ModelFileError(
             f"model {origin}: unknown template {metadata['faceswap.template']!r}; "
-            f"known: {', '.join(TEMPLATES)}"
+            f"known: {', '.join(known)}"
         )
     stride = 2**loaded.generator.config.depth
     if size % stride:
@@ -301,11 +302,11 @@ class UnetOnnxExporter:
             raise ConfigError(f"--out {out} is a folder; give the ONNX file name")
         record = record_path(out)
         for path in (out, record, *companion_paths(out)):
-            refuse_special(path)  # a device, FIFO, socket or symlink: never, even with --force
-        if not self.config.force:
+            refuse_special(path)  # a device, FIFO, socket or symlink: never, even with --overwrite
+        if not self.config.overwrite:
             for existing in (out, record, *companion_paths(out)):
                 if os.path.lexists(existing):
-                    raise ConfigError(f"{existing} exists; pass --force to overwrite it")
+                    raise ConfigError(f"{existing} exists; pass --overwrite to replace it")
         return record
 
     def _check_opset(self) -> None:
@@ -328,7 +329,7 @@ class UnetOnnxExporter:
 
     def export(self) -> ExportReport:
         config = self.config
-        out = Path(config.out).expanduser()
+        out = Path(config.output).expanduser()
         record = self._check_out(out)
         recognizer_out, probes_out = companion_paths(out)
         dynamic, trace_batch = self._mode()
@@ -359,7 +360,7 @@ class UnetOnnxExporter:
         data = self._finish(proto, {**metadata, **pins}, loaded.state, dynamic, trace_batch)
         batches = DYNAMIC_VALIDATION_BATCHES if dynamic else (trace_batch,)
         session_batch = None if dynamic else trace_batch
-        replace = self.config.force
+        replace = self.config.overwrite
         with (
             atomic_path(record, replace=replace) as record_temp,
             atomic_path(out, replace=replace) as temp,

@@ -1,11 +1,11 @@
-"""Validation during training, scored by core's evaluation metrics (no copies here).
+"""Validation during training: which images validate, and scoring by core's metrics (no copies).
 
 The trainer swaps fixed validation pairs on the aligned crops and hands the
 results to the same metric classes ``faceswap eval`` runs
 (:mod:`faceswap_core.eval.metrics`): SSIM and PSNR (identical crops count as
 :data:`~faceswap_core.eval.metrics.PSNR_CAP_DB`) on reconstruction pairs, and
 identity retrieval and cosines on swap pairs, against a
-:class:`~faceswap_core.eval.metrics.GalleryIndex` that leaves each pair's own
+:class:`~faceswap_core.eval.retrieval.GalleryIndex` that leaves each pair's own
 source and target images out. Only the names differ: training logs them as
 ``val/<name>`` with the names of :data:`TRAIN_NAMES`.
 """
@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import attrs
 import numpy as np
 
-from faceswap_core.eval.metrics import GalleryIndex, IdentityMetric, PsnrMetric, SsimMetric
+from faceswap_core.errors import InputError
+from faceswap_core.eval.metrics import IdentityMetric, PsnrMetric, SsimMetric
+from faceswap_core.eval.retrieval import GalleryIndex
 from faceswap_core.interfaces.eval import MetricValue, PairRecord
 from faceswap_unet.data.samples import LfwSplit
+from faceswap_unet.data.split import held_back
 
 Array = np.ndarray[Any, Any]
 
@@ -37,6 +41,46 @@ TRAIN_NAMES: Mapping[str, str] = {
 
 OWN_METRICS: Mapping[str, bool] = {"loss_reconstruction": False, "lpips": False}
 """Validation numbers the trainer computes itself, with their direction (higher is better)."""
+
+
+class ValidationChoice(NamedTuple):
+    """Which images train and which validate (:func:`choose_validation`)."""
+
+    train_indices: list[int]
+    eval_split: LfwSplit
+    eval_indices: list[int]
+    source: str
+    reason: str | None
+
+
+def choose_validation(train: LfwSplit, val: LfwSplit) -> ValidationChoice:
+    """The val split when it has 2+ identities, else held-back train images, else the train
+    images themselves; ``reason`` says why when it is not the val split."""
+    kept, held = held_back(train.by_identity())
+    val_ids = {val.identity[i] for i in range(len(val))}
+    if len(val_ids) >= 2:
+        return ValidationChoice(
+            list(range(len(train))), val, list(range(len(val))), "val split", None
+        )
+    if held:
+        reason = (
+            f"the val split has {len(val_ids)} identities (2 needed for identity metrics); "
+            f"validating on {len(held)} held-back images of the train identities instead"
+        )
+        return ValidationChoice(kept, train, held, "held-back train images", reason)
+    reason = (
+        f"the val split has {len(val_ids)} identities and no train identity has a "
+        "second image to hold back; validating on the training images themselves "
+        "(the numbers measure fit, not generalisation)"
+    )
+    everything = list(range(len(train)))
+    return ValidationChoice(everything, train, everything, "train images", reason)
+
+
+def check_sizes(root: Path, train_images: int) -> None:
+    """Refuse a dataset with nothing to train on (before anything runs)."""
+    if not train_images:
+        raise InputError(f"{root}: the train split has no images; prepare a dataset with faces")
 
 
 @attrs.frozen
@@ -179,6 +223,9 @@ __all__ = [
     "OWN_METRICS",
     "TRAIN_NAMES",
     "EvalSet",
+    "ValidationChoice",
+    "check_sizes",
+    "choose_validation",
     "directions",
     "eval_pairs",
     "identity_records",

@@ -1,7 +1,9 @@
-"""``faceswap bench``: per-stage latency table (or JSON record) of the swap pipeline."""
+"""``faceswap bench``: per-stage latency table (or JSON Lines) of the swap pipeline, or of the
+video path with ``--video``; an edge profile's verdict; the regression gate on a baseline."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -9,11 +11,21 @@ from typing import Any
 import click
 
 from faceswap_core.cli.context import plugins_from
-from faceswap_core.cli.options import output_option, runtime_options, write_record
-from faceswap_core.errors import BenchTargetError, ConfigError
+from faceswap_core.cli.jsonlines import emit, emit_summary
+from faceswap_core.cli.options import write_record
+from faceswap_core.cli.spec_command import spec_command
+from faceswap_core.errors import BenchTargetError, ConfigError, RegressionError
+from faceswap_core.io.atomic import refuse_special
+from faceswap_core.operations.bench import BENCH, BenchSpec
 from faceswap_core.tools import video_bench
-from faceswap_core.tools.bench import DEFAULT_SIZE, STAGES, BenchOptions, parse_size, run_bench
-from faceswap_core.tools.profiles import PROFILES, check_profile, profile_named, verdict
+from faceswap_core.tools.bench import DEFAULT_SIZE, BenchOptions, parse_size, run_bench
+from faceswap_core.tools.bench_compare import BenchCompareError, gate, regression_message
+from faceswap_core.tools.bench_compare import report as gate_table
+from faceswap_core.tools.profiles import EdgeProfile, check_profile, profile_named, verdict
+from faceswap_core.tools.video_bench import DEFAULT_DETECT_EVERY, DEFAULT_FRAMES
+
+DEFAULT_REPEAT = 20
+DEFAULT_WARMUP = 3
 
 
 def _print_table(record: dict[str, Any]) -> None:
@@ -22,19 +34,19 @@ def _print_table(record: dict[str, Any]) -> None:
 
     table = Table(
         title=f"faceswap bench {record['size']}, {record['faces']} face(s), {record['model']}"
+        + (f", detect every {record['detect_every']}" if record["detect_every"] != 1 else "")
     )
     table.add_column("stage")
     for column in ("p50 ms", "p95 ms", "p99 ms", "mean ms"):
         table.add_column(column, justify="right")
-    for stage in STAGES:
-        row = record["stages"][stage]
+    for stage, row in record["stages"].items():
         table.add_row(stage, *(f"{row[k]:.2f}" for k in ("p50_ms", "p95_ms", "p99_ms", "mean_ms")))
     total = record["total"]
     table.add_row(
         "[bold]total[/]",
         *(f"[bold]{total[k]:.2f}[/]" for k in ("p50_ms", "p95_ms", "p99_ms", "mean_ms")),
     )
-    console = Console()
+    console = Console(stderr=False)
     console.print(table)
     console.print(
         f"FPS {record['fps']}  faces found {record['faces_found']}/{record['faces']}"
@@ -64,108 +76,107 @@ def _print_table(record: dict[str, Any]) -> None:
     console.print(f"versions: {versions}", soft_wrap=True)
 
 
-def _video(
-    ctx: click.Context, options: video_bench.VideoBenchOptions, as_json: bool, output: Path | None
-) -> None:
+def _profile(spec: BenchSpec) -> EdgeProfile | None:
+    return profile_named(spec.profile) if spec.profile is not None else None
+
+
+def _size(spec: BenchSpec, edge: EdgeProfile | None) -> tuple[int, int]:
+    return parse_size(edge.size if edge is not None else spec.size or DEFAULT_SIZE)
+
+
+def _runtime(spec: BenchSpec, edge: EdgeProfile | None) -> Any:
+    return dict(edge.runtime) if edge is not None else spec.runtime
+
+
+def _verdict(edge: EdgeProfile | None, record: dict[str, Any], as_json: bool) -> None:
+    """The profile's criteria into the record, printed; a failed budget raises (exit 1)."""
+    if edge is None:
+        return
+    criteria = check_profile(edge, record)
+    record["profile"] = {
+        "name": edge.name,
+        "summary": edge.summary,
+        "passed": verdict(criteria),
+        "criteria": [c.to_dict() for c in criteria],
+    }
+    if not as_json:
+        click.echo(f"profile {edge.name}: {edge.summary}")
+        for criterion in criteria:
+            click.echo(f"  {criterion.line()}")
+
+
+def _fail_budgets(edge: EdgeProfile | None, record: dict[str, Any]) -> None:
+    failed = [c for c in (record.get("profile") or {}).get("criteria", []) if c["passed"] is False]
+    if edge is not None and failed:
+        raise BenchTargetError(
+            f"profile {edge.name}: "
+            + "; ".join(f"{c['name']} {c['measured']} misses {c['target']}" for c in failed)
+        )
+
+
+def _video(ctx: click.Context, spec: BenchSpec) -> None:
+    edge = _profile(spec)
+    width, height = _size(spec, edge)
+    every = (spec.detect_every,) if spec.detect_every is not None else DEFAULT_DETECT_EVERY
+    options = video_bench.VideoBenchOptions(
+        width=width,
+        height=height,
+        frames=spec.frames or DEFAULT_FRAMES,
+        detect_every=every,
+        model=spec.model,
+        model_path=spec.model_path,
+        config=spec.config,
+        faces=spec.faces,
+        runtime=_runtime(spec, edge),
+        providers=spec.providers,
+        overrides=spec.overrides,
+    )
     record = video_bench.run_video_bench(
         options,
         plugins=plugins_from(ctx),
-        progress=None if as_json else lambda step: click.echo(f"bench: {step}", err=True),
+        progress=None if spec.json else lambda step: click.echo(f"bench: {step}", err=True),
     )
-    text = write_record(record, output)
-    if as_json:
-        click.echo(text)
-    else:
+    if not spec.json:
         video_bench.print_table(record)
+    _verdict(edge, record, spec.json)
+    write_record(record, Path(spec.output) if spec.output else None)
+    if spec.json:
+        for run in record["runs"]:
+            emit({"path": "video", **run})
+        emit({"path": "stream", **record["stream"]})
+        emit_summary(record)
+    _fail_budgets(edge, record)
 
 
-@click.command("bench")
-@click.option("--size", default=DEFAULT_SIZE, show_default=True, help="Frame WIDTHxHEIGHT.")
-@click.option("--faces", type=int, default=1, show_default=True, help="Faces placed in the frame.")
-@click.option("--repeat", type=int, default=20, show_default=True, help="Timed iterations.")
-@click.option("--warmup", type=int, default=3, show_default=True, help="Untimed iterations first.")
-@click.option(
-    "--model", default=None, help="Swapper: classic (default), inswapper, onnx, or a plugin's."
-)
-@click.option(
-    "--model-path", default=None, help="Model file (or model-store name) for inswapper/onnx."
-)
-@click.option("--config", default=None, help="YAML config file (its pipeline section is used).")
-@runtime_options
-@click.option(
-    "--profile",
-    type=click.Choice(sorted(PROFILES)),
-    default=None,
-    help="Edge profile: its frame size and runtime, then pass/fail per budget (FPS, GPU memory).",
-)
-@click.option(
-    "--detect-every",
-    type=int,
-    default=1,
-    show_default=True,
-    help="Detect every N frames and track in between (needs video tracking).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON record instead of a table.")
-@click.option(
-    "--video", is_flag=True, help="Benchmark the video path (detect every 1 and 5, and stream)."
-)
-@click.option("--frames", type=int, default=100, show_default=True, help="Clip length (--video).")
-@output_option
-@click.pass_context
-def command(
-    ctx: click.Context,
-    size: str,
-    faces: int,
-    repeat: int,
-    warmup: int,
-    model: str | None,
-    model_path: str | None,
-    config: str | None,
-    runtime: str | None,
-    providers: tuple[str, ...],
-    profile: str | None,
-    detect_every: int,
-    as_json: bool,
-    video: bool,
-    frames: int,
-    output: Path | None,
-) -> None:
-    """Per-stage latency (decode, detect ... swap, mask, paste, enhance, encode) and FPS.
-
-    With --profile, the run uses the profile's frame size and runtime and ends
-    with PASS / FAIL / NOT CHECKED per budget; it exits 1 when one fails.
-    """
-    edge = profile_named(profile) if profile is not None else None
-    runtime_choice: Any = runtime
-    if edge is not None:
-        for name, given in (("size", "--size"), ("runtime", "--runtime")):
-            if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT:
-                raise ConfigError(f"--profile {edge.name} sets {given}; drop one of them")
-        size, runtime_choice = edge.size, dict(edge.runtime)
-    width, height = parse_size(size)
-    if video:
-        clip = video_bench.VideoBenchOptions(
-            width=width, height=height, frames=frames, model=model, model_path=model_path,
-            config=config,
-        )  # fmt: skip
-        _video(ctx, clip, as_json, output)
+def run(ctx: click.Context, spec: BenchSpec) -> None:
+    """The image bench (or ``--video``), a profile's verdict, then the baseline gate."""
+    if spec.output is not None:
+        refuse_special(Path(spec.output))  # a device, FIFO, socket or symlink: refused now
+    if spec.video:
+        _video(ctx, spec)
         return
+    edge = _profile(spec)
+    width, height = _size(spec, edge)
+    baseline = _read_baseline(spec.baseline) if spec.baseline is not None else None
+    repeat = spec.repeat or DEFAULT_REPEAT
+    warmup = DEFAULT_WARMUP if spec.warmup is None else spec.warmup
     options = BenchOptions(
         width=width,
         height=height,
-        faces=faces,
+        faces=spec.faces,
         repeat=repeat,
         warmup=warmup,
-        model=model,
-        model_path=model_path,
-        config=config,
-        runtime=runtime_choice,
-        providers=providers,
-        detect_every=detect_every,
+        model=spec.model,
+        model_path=spec.model_path,
+        config=spec.config,
+        runtime=_runtime(spec, edge),
+        providers=spec.providers,
+        detect_every=spec.detect_every or 1,
+        overrides=spec.overrides,
     )
     progress = None
     bar = None
-    if not as_json and sys.stderr.isatty():
+    if not spec.json and sys.stderr.isatty():
         from tqdm import tqdm
 
         bar = tqdm(total=repeat + warmup, desc="bench", unit="frame", file=sys.stderr, leave=False)
@@ -179,26 +190,40 @@ def command(
     finally:
         if bar is not None:
             bar.close()
-    criteria = check_profile(edge, record) if edge is not None else []
-    if edge is not None:
-        record["profile"] = {
-            "name": edge.name,
-            "summary": edge.summary,
-            "passed": verdict(criteria),
-            "criteria": [c.to_dict() for c in criteria],
-        }
-    text = write_record(record, output)
-    if as_json:
-        click.echo(text)
-    else:
+    if not spec.json:
         _print_table(record)
-        if edge is not None:
-            click.echo(f"profile {edge.name}: {edge.summary}")
-            for criterion in criteria:
-                click.echo(f"  {criterion.line()}")
-    failed = [c for c in criteria if c.passed is False]
-    if edge is not None and failed:
-        raise BenchTargetError(
-            f"profile {edge.name}: "
-            + "; ".join(f"{c.name} {c.measured} misses {c.target}" for c in failed)
-        )
+    _verdict(edge, record, spec.json)
+    result = None
+    if baseline is not None:
+        try:
+            changes, result = gate(
+                record, baseline, spec.tolerance, baseline_name=str(spec.baseline)
+            )
+        except BenchCompareError as exc:
+            raise ConfigError(f"--baseline {spec.baseline}: {exc}") from None
+        record["gate"] = result.to_dict()
+        if not spec.json:
+            click.echo(gate_table(changes))
+    write_record(record, Path(spec.output) if spec.output else None)
+    if spec.json:
+        for stage, row in record["stages"].items():
+            emit({"stage": stage, **row})
+        emit({"stage": "total", **record["total"]})
+        emit_summary(record)
+    _fail_budgets(edge, record)
+    if result is not None and not result.passed:
+        raise RegressionError(regression_message(result))
+
+
+def _read_baseline(path: str) -> dict[str, Any]:
+    """A baseline of ratios (benchmarks/baseline.json) or an earlier bench record."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"--baseline {path}: cannot read it as JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"--baseline {path}: expected a JSON object (a baseline of ratios)")
+    return data
+
+
+command = spec_command(BENCH, run)

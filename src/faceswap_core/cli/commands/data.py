@@ -2,12 +2,12 @@
 
 The commands live in core and dispatch to the dataset registered under the
 name given on the command line, so without faceswap-unet installed
-``faceswap data lfw prepare`` says which package to install.
+``faceswap data lfw prepare`` says which package to install. ``prepare`` is
+made from its spec (:class:`~faceswap_core.operations.prepare.PrepareSpec`).
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -16,13 +16,15 @@ from typing import Any
 import click
 
 from faceswap_core.cli.context import plugins_from
-from faceswap_core.config.loader import load_config
+from faceswap_core.cli.jsonlines import emit_summary
+from faceswap_core.cli.spec_command import renamed_option, renamed_value, spec_command
 from faceswap_core.experiment.datasets import download_dataset, prepare_dataset, update_dataset
+from faceswap_core.operations.prepare import PREPARE, PrepareSpec, dataset_ref
 
 
 def _echo(report: Mapping[str, Any], as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(dict(report), allow_nan=False, default=str))
+        emit_summary(report)
         return
     for key, value in report.items():
         if isinstance(value, Mapping | list) and len(value) > 8:
@@ -47,18 +49,6 @@ def _progress(label: str, enabled: bool) -> Iterator[Callable[[int, int], None] 
         yield update
     finally:
         bar.close()
-
-
-def _dataset_ref(name: str, config: str | None) -> dict[str, Any]:
-    """``{type: NAME}``, or the ``data:`` section of ``--config`` when it names this dataset."""
-    if config is None:
-        return {"type": name}
-    experiment, _ = load_config(config)
-    data = dict(experiment.data or {})
-    if data.get("type", name) != name:
-        raise click.UsageError(f"{config}: data.type is {data['type']!r}, not {name!r}")
-    data.pop("root", None)  # the prepared folder is --out here
-    return {**data, "type": name}
 
 
 class DataGroup(click.Group):
@@ -90,28 +80,35 @@ def _dataset_group(name: str) -> click.Group:
 
     group.help = f"The {name} dataset: prepare a local copy or download one."
 
-    @group.command("prepare")
-    @click.option("--src", required=True, type=click.Path(exists=True), help="Raw data.")
-    @click.option("--out", required=True, type=click.Path(), help="Prepared dataset folder.")
-    @click.option("--config", default=None, help="Config whose data: section sets the options.")
-    @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-    @click.pass_context
-    def prepare(ctx: click.Context, src: str, out: str, config: str | None, as_json: bool) -> None:
-        """Detect, align and split SRC into OUT, with a manifest; resumable."""
-        with _progress(f"{name} prepare", not as_json) as progress:
+    def prepare(ctx: click.Context, spec: PrepareSpec) -> None:
+        ref = dataset_ref(name, spec.config, spec.overrides)
+        with _progress(f"{name} prepare", not spec.json) as progress:
             report = prepare_dataset(
-                _dataset_ref(name, config), src, out, plugins=plugins_from(ctx), progress=progress
+                ref, str(spec.src), str(spec.output), plugins=plugins_from(ctx), progress=progress
             )
-        _echo(report, as_json)
+        _echo(report, spec.json)
+
+    group.add_command(spec_command(PREPARE, prepare))
 
     @group.command("download")
-    @click.option("--out", required=True, type=click.Path(), help="Prepared dataset folder.")
+    @click.option("-o", "--output", type=click.Path(), help="Prepared dataset folder.")
+    @renamed_option("--out", "-o/--output", "output", type=click.Path())
     @click.option("--dataset", "published", default=None, help="Published copy, OWNER/NAME.")
-    @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+    @click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help='Print only JSON Lines: {"summary": ...} of the prepared dataset.',
+    )
     @click.pass_context
-    def download(ctx: click.Context, out: str, published: str | None, as_json: bool) -> None:
-        """Download the raw data, then prepare it into OUT."""
-        report = download_dataset(name, out, name=published, plugins=plugins_from(ctx))
+    def download(
+        ctx: click.Context, output: str | None, published: str | None, as_json: bool
+    ) -> None:
+        """Download the raw data, then prepare it into OUTPUT."""
+        folder = renamed_value(ctx, "output", output)
+        if folder is None:
+            raise click.MissingParameter(ctx=ctx, param_hint="'-o' / '--output'")
+        report = download_dataset(name, folder, name=published, plugins=plugins_from(ctx))
         _echo(report, as_json)
 
     return group
@@ -119,7 +116,7 @@ def _dataset_group(name: str) -> click.Group:
 
 @command.command("update")
 @click.argument("root", metavar="DIR", type=click.Path(exists=True, file_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--json", "as_json", is_flag=True, help='Print only JSON Lines: {"summary": REPORT}.')
 @click.pass_context
 def update(ctx: click.Context, root: str, as_json: bool) -> None:
     """Re-verify DIR, record added/removed/changed files, bump its version and changelog."""

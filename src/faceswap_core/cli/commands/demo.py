@@ -9,13 +9,15 @@ import cv2
 import numpy as np
 
 from faceswap_core.cli.context import plugins_from
-from faceswap_core.config.schema import PipelineConfig
+from faceswap_core.cli.spec_command import spec_command
 from faceswap_core.errors import ConfigError, FaceswapError
 from faceswap_core.interfaces.face import Face, Image
 from faceswap_core.io.atomic import refuse_special
 from faceswap_core.io.encode import write_image
 from faceswap_core.io.provenance import SOFTWARE_NAME, read_provenance
+from faceswap_core.operations.demo import DEMO, DemoSpec
 from faceswap_core.pipeline.image import Pipeline
+from faceswap_core.pipeline.settings import spec_pipeline
 from faceswap_core.tools.samples import demo_pair
 
 
@@ -76,23 +78,11 @@ def check_outputs(folder: Path, overwrite: bool) -> dict[str, bool]:
     return replace
 
 
-@click.command("demo")
-@click.option("-o", "--output", default="faceswap-demo", show_default=True, help="Output folder.")
-@click.option("--model", default=None, help="Swapper to use (default: classic).")
-@click.option(
-    "--overwrite", is_flag=True, help="Replace swap.png / side_by_side.png even if not ours."
-)
-@click.pass_context
-def command(ctx: click.Context, output: str, model: str | None, overwrite: bool) -> None:
-    """Swap a face from insightface's t1.jpg onto scikit-image's astronaut.
-
-    Writes OUTPUT/swap.png and OUTPUT/side_by_side.png (source | target | result).
-    Earlier demo outputs there are replaced; any other file needs --overwrite.
-    Both are signed with C2PA when FACESWAP_C2PA_CERT and FACESWAP_C2PA_KEY are set.
-    """
-    replace = check_outputs(Path(output), overwrite)
-    config = PipelineConfig() if model is None else PipelineConfig(swapper={"type": model})
-    pipeline = Pipeline(config, plugins_from(ctx))
+def run(ctx: click.Context, spec: DemoSpec) -> None:
+    """Swap the demo pair and write both images."""
+    output = str(spec.output)
+    replace = check_outputs(Path(output), spec.overwrite)
+    pipeline = Pipeline(spec_pipeline(spec), plugins_from(ctx))
     source, target = demo_pair(pipeline)
     identity = pipeline.prepare_source(source)
     result = pipeline.swap(target, identity)
@@ -112,3 +102,6 @@ def command(ctx: click.Context, output: str, model: str | None, overwrite: bool)
         f"swapped {len(result.swapped)} face(s) in ~{sum(result.timings.values()):.0f} ms; "
         f"wrote {folder / 'swap.png'} and {folder / 'side_by_side.png'}"
     )
+
+
+command = spec_command(DEMO, run)

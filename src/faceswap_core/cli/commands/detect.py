@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -10,17 +9,15 @@ import cv2
 import numpy as np
 
 from faceswap_core.cli.context import plugins_from
-from faceswap_core.cli.options import (
-    apply_runtime_options,
-    config_options,
-    pipeline_config,
-    runtime_options,
-)
+from faceswap_core.cli.jsonlines import emit, emit_summary
+from faceswap_core.cli.spec_command import spec_command
 from faceswap_core.errors import ConfigError
 from faceswap_core.interfaces.face import Face, Image
 from faceswap_core.io.atomic import check_output_path
 from faceswap_core.io.encode import format_for_path, write_image
+from faceswap_core.operations.detect import DETECT, DetectSpec
 from faceswap_core.pipeline.image import Pipeline
+from faceswap_core.pipeline.settings import spec_pipeline
 
 
 def draw_faces(image: Image, faces: list[Face]) -> Image:
@@ -44,39 +41,25 @@ def draw_faces(image: Image, faces: list[Face]) -> Image:
     return canvas
 
 
-@click.command("detect")
-@click.argument("image")
-@click.option("--json", "as_json", is_flag=True, help="Print faces as JSON.")
-@click.option("--draw", default=None, help="Write a copy of IMAGE with the faces drawn on it.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing --draw file.")
-@config_options
-@runtime_options
-@click.pass_context
-def command(
-    ctx: click.Context,
-    image: str,
-    as_json: bool,
-    draw: str | None,
-    overwrite: bool,
-    config: str | None,
-    overrides: tuple[str, ...],
-    runtime: str | None,
-    providers: tuple[str, ...],
-) -> None:
-    """Detect faces in IMAGE (with the detector and limits of --config / --set)."""
+def run(ctx: click.Context, spec: DetectSpec) -> None:
+    """Detect, print (lines or JSON Lines) and optionally draw the faces."""
+    image = str(spec.image)
+    draw = spec.output
     if draw is not None:
         format_for_path(draw)  # a bad suffix fails before the detector loads
-        check_output_path(draw, overwrite=overwrite, what="--draw")
+        check_output_path(draw, overwrite=spec.overwrite, what="-o/--output")
         if Path(draw).resolve() == Path(image).resolve():
-            raise ConfigError(f"--draw {draw} would replace the input image; choose another name")
-    resolved = apply_runtime_options(pipeline_config(config, overrides), runtime, providers)
-    pipeline = Pipeline(resolved, plugins_from(ctx))
+            raise ConfigError(f"-o {draw} would replace the input image; choose another name")
+    pipeline = Pipeline(spec_pipeline(spec), plugins_from(ctx))
     frame = pipeline.decode(Path(image), name="image")
     faces = pipeline.detect(frame)
     if draw is not None:
-        write_image(Path(draw), draw_faces(frame, faces), provenance=False, overwrite=overwrite)
-    if as_json:
-        click.echo(json.dumps({"image": image, "faces": [f.to_dict() for f in faces]}, indent=2))
+        write_image(
+            Path(draw), draw_faces(frame, faces), provenance=False, overwrite=spec.overwrite
+        )
+    if spec.json:
+        emit({"image": image, "faces": [f.to_dict() for f in faces]})
+        emit_summary({"images": 1, "faces": len(faces), "output": draw})
         return
     click.echo(f"{image}: {len(faces)} face(s)")
     for index, face in enumerate(faces):
@@ -84,3 +67,6 @@ def command(
         click.echo(
             f"  #{index}: box ({x1:.0f}, {y1:.0f}, {x2:.0f}, {y2:.0f}) score {face.score:.3f}"
         )
+
+
+command = spec_command(DETECT, run)

@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from pathlib import Path
 
 import click
 
 from faceswap_core.cli.context import plugins_from
+from faceswap_core.cli.jsonlines import emit, emit_summary
+from faceswap_core.cli.spec_command import spec_command
 from faceswap_core.errors import RegressionError
 from faceswap_core.eval.evaluator import EvalOptions, EvalResult, evaluate
+from faceswap_core.operations.evaluate import EVAL, EvalSpec
+
+
+def eval_options(spec: EvalSpec) -> EvalOptions:
+    """The evaluator's options from the spec (the same for ``faceswap.evaluate``)."""
+    return EvalOptions(
+        config=spec.config,
+        model=spec.model,
+        model_path=spec.model_path,
+        run=spec.run,
+        data=spec.data,
+        pairs=spec.pairs,
+        videos=spec.videos,
+        out=spec.output,
+        baseline=spec.baseline,
+        tolerance=spec.tolerance,
+        overrides=spec.overrides,
+        runtime=spec.runtime,
+        providers=spec.providers,
+    )
 
 
 def _summary(result: EvalResult) -> str:
@@ -28,80 +48,18 @@ def _summary(result: EvalResult) -> str:
     return "\n".join(lines)
 
 
-@click.command("eval")
-@click.option("--config", default=None, help="YAML config (its eval and pipeline sections).")
-@click.option("--model", default=None, help="Swapper: classic, inswapper, onnx, or a plugin's.")
-@click.option(
-    "--model-path", default=None, help="Model file (or model-store name) for the swapper."
-)
-@click.option(
-    "--run",
-    "run_dir",
-    default=None,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Training run folder: its best checkpoint, with the swapper that loads it.",
-)
-@click.option(
-    "--data",
-    default=None,
-    help="Prepared dataset (manifest.json; eval.split is used) or LFW-layout folder.",
-)
-@click.option("--pairs", "pairs_csv", default=None, help="CSV of source,target pairs.")
-@click.option("--videos", default=None, help="Folder of videos (N evenly spaced frames each).")
-@click.option("--out", default=None, help="Output folder (new or empty).")
-@click.option(
-    "--baseline",
-    default=None,
-    type=click.Path(path_type=Path),
-    help="Eval folder to gate against: exit 6 when a metric regressed.",
-)
-@click.option(
-    "--tolerance",
-    multiple=True,
-    metavar="METRIC=DELTA",
-    help="Allowed slack for --baseline, e.g. identity_top1=0.02; repeatable.",
-)
-@click.option(
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="Override a config value, e.g. eval.cross_pairs=20.",
-)
-@click.option("--json", "as_json", is_flag=True, help="End with one JSON line: out and metrics.")
-@click.pass_context
-def command(
-    ctx: click.Context,
-    config: str | None,
-    model: str | None,
-    model_path: str | None,
-    run_dir: Path | None,
-    data: str | None,
-    pairs_csv: str | None,
-    videos: str | None,
-    out: str | None,
-    baseline: Path | None,
-    tolerance: tuple[str, ...],
-    overrides: tuple[str, ...],
-    as_json: bool,
-) -> None:
-    """Swap held-out pairs and write metrics, plots, galleries and report.html."""
-    options = EvalOptions(
-        config=config,
-        model=model,
-        model_path=model_path,
-        run=run_dir,
-        data=data,
-        pairs=pairs_csv,
-        videos=videos,
-        out=out,
-        baseline=baseline,
-        tolerance=tolerance,
-        overrides=overrides,
-    )
+def _emit_metrics(document: dict[str, object], summary: dict[str, object]) -> None:
+    metrics = document.get("metrics")
+    for name, entry in (metrics if isinstance(metrics, dict) else {}).items():
+        emit({"metric": name, **(entry if isinstance(entry, dict) else {"value": entry})})
+    emit_summary(summary)
+
+
+def run(ctx: click.Context, spec: EvalSpec) -> None:
+    """Evaluate; print the metrics (or JSON Lines); the gate exits 6 after every output."""
     bar = None
     progress = None
-    if not as_json and sys.stderr.isatty():
+    if not spec.json and sys.stderr.isatty():
         from tqdm import tqdm
 
         bar = tqdm(desc="eval", unit="pair", file=sys.stderr, leave=False)
@@ -112,12 +70,20 @@ def command(
             bar.update(done - bar.n)
 
     try:
-        result = evaluate(options, plugins=plugins_from(ctx), progress=progress)
+        result = evaluate(eval_options(spec), plugins=plugins_from(ctx), progress=progress)
     except RegressionError as exc:
-        if as_json and exc.result is not None:
-            click.echo(json.dumps(exc.result))
+        if spec.json and exc.result is not None:  # the outputs exist: report them, then fail
+            values = exc.result.get("metrics")
+            found = values if isinstance(values, dict) else {}
+            _emit_metrics({"metrics": {k: {"value": v} for k, v in found.items()}}, exc.result)
         raise
     finally:
         if bar is not None:
             bar.close()
-    click.echo(json.dumps(result.summary()) if as_json else _summary(result))
+    if spec.json:
+        _emit_metrics(result.document, result.summary())
+    else:
+        click.echo(_summary(result))
+
+
+command = spec_command(EVAL, run)

@@ -2,42 +2,46 @@
 
 Subcommands are the exporters plugins register (``onnx`` from faceswap-unet,
 ``tensorrt`` from faceswap-trt, ``retinaface`` from faceswap-retinaface), each
-with the options of its config class, plus core's ``verify``. An exporter
-that is not installed is an error naming the distribution to install.
+with the options of its config class (made by the one generator,
+:func:`faceswap_core.cli.spec_command.spec_command`), plus core's ``verify``.
+An exporter that is not installed is an error naming the distribution to
+install.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import attrs
 import click
 
-from faceswap_core.cli.config_options import given_values, options_for, summary_line
 from faceswap_core.cli.context import plugins_from
+from faceswap_core.cli.jsonlines import emit, emit_summary
 from faceswap_core.cli.options import ranged, runtime_options
+from faceswap_core.cli.spec_command import config_values, spec_command
 from faceswap_core.config.ranges import at_least, between
 from faceswap_core.export.run import run_export
 from faceswap_core.export.shapes import parse_shapes
 from faceswap_core.export.verify import DEFAULT_ATOL, VerificationError, verify
 from faceswap_core.interfaces import ExportReport
+from faceswap_core.operations.export import export_operation
 from faceswap_core.pipeline.context import build_context
 from faceswap_core.plugin.kinds import EXPORTER, RUNTIME
 from faceswap_core.plugin.manager import FaceswapPlugins
 from faceswap_core.runtime.choice import runtime_ref
 
-JSON_HELP = "Print a JSON object as the last line of output (out, and the exporter's checks)."
+JSON_HELP = 'Print only JSON Lines: {"summary": ...} with the output and the exporter\'s checks.'
 
 
 def print_report(report: ExportReport, *, as_json: bool) -> None:
-    """Notes for people, then the summary: ``key: value`` lines, or one JSON line."""
+    """Notes for people, then the summary: ``key: value`` lines, or JSON Lines (notes to
+    stderr, so stdout holds only JSON)."""
     for note in report.notes:
-        click.echo(note)
+        click.echo(note, err=as_json)
     record = report.to_dict()
     if as_json:
-        click.echo(json.dumps(record, sort_keys=True))
+        emit_summary(record)
         return
     for key, value in record.items():
         if not isinstance(value, dict | list):
@@ -45,24 +49,31 @@ def print_report(report: ExportReport, *, as_json: bool) -> None:
 
 
 def exporter_command(name: str, config: type[Any] | None, plugin: str) -> click.Command:
-    """The ``faceswap export NAME`` command of one registered exporter."""
+    """The ``faceswap export NAME`` command of one registered exporter: its options are the
+    fields of its config class (old spellings such as ``--out`` kept as hidden aliases)."""
 
     @click.pass_context
-    def run(ctx: click.Context, /, **params: Any) -> None:
-        as_json = bool(params.pop("as_json", False))
-        options = given_values(ctx, config) if config is not None else {}
-        report = run_export(name, options, plugins=plugins_from(ctx))
-        print_report(report, as_json=as_json)
+    def bare(ctx: click.Context, /, json: bool) -> None:
+        print_report(run_export(name, {}, plugins=plugins_from(ctx)), as_json=json)
 
-    params: list[click.Parameter] = [*options_for(config)] if config is not None else []
-    params.append(click.Option(["--json", "as_json"], is_flag=True, help=JSON_HELP))
-    summary = summary_line(config) if config is not None else ""
-    return click.Command(
-        name,
-        callback=run,
-        params=params,
-        help=f"{summary} (from {plugin})".strip(),
+    json_option = click.Option(["--json", "json"], is_flag=True, help=JSON_HELP)
+    if config is None:
+        return click.Command(name, callback=bare, params=[json_option], help=f"(from {plugin})")
+    operation = export_operation(name, config, plugin)
+
+    def run(ctx: click.Context, spec: Any) -> None:
+        options = config_values(ctx, config)
+        report = run_export(name, options, plugins=plugins_from(ctx))
+        print_report(report, as_json=bool(ctx.params.get("json")))
+
+    command = spec_command(
+        operation,
+        run,
+        name=name,
+        help=f"{operation.summary} (from {plugin})",
     )
+    command.params.append(json_option)
+    return command
 
 
 @click.command("verify")
@@ -145,7 +156,9 @@ def verify_command(
         atol=atol,
     )
     if as_json:
-        click.echo(json.dumps(report.to_dict(), sort_keys=True))
+        for diff in report.outputs:
+            emit(diff.to_dict())
+        emit_summary(report.to_dict())
     else:
         click.echo(f"{report.candidate} vs {report.reference}, atol {atol:g}")
         for diff in report.outputs:

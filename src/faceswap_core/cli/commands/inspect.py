@@ -9,12 +9,12 @@ manifest's hashes against the whole file.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import click
 
+from faceswap_core.cli.jsonlines import emit, emit_summary
 from faceswap_core.cli.options import config_options, pipeline_config
 from faceswap_core.io.credentials.verify import Credentials, read_credentials
 from faceswap_core.io.decode import probe
@@ -78,7 +78,12 @@ def c2pa_lines(credentials: Credentials) -> list[str]:
 
 @click.command("inspect")
 @click.argument("image")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON object instead of text.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help='Print only JSON Lines: the file\'s record, then {"summary": ...}.',
+)
 @config_options
 def command(image: str, as_json: bool, config: str | None, overrides: tuple[str, ...]) -> None:
     """Show IMAGE's size, format, provenance and C2PA Content Credentials.
@@ -94,7 +99,8 @@ def command(image: str, as_json: bool, config: str | None, overrides: tuple[str,
     limits = pipeline_config(config, overrides).limits
     report, credentials = _report(image, limits.max_bytes)
     if as_json:
-        click.echo(json.dumps(report, indent=2))
+        emit(report)
+        emit_summary({"files": 1, "c2pa": credentials.to_dict().get("state")})
         return
     click.echo(f"{image}: {report['format']} {report['width']}x{report['height']}")
     if "frames" in report:

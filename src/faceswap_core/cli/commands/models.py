@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import warnings
 from collections.abc import Iterator
@@ -12,6 +11,8 @@ from pathlib import Path
 import click
 
 from faceswap_core.cli.context import plugins_from
+from faceswap_core.cli.jsonlines import emit, emit_summary
+from faceswap_core.cli.spec_command import renamed_option, renamed_value
 from faceswap_core.errors import ConfigError, InputError, ModelFileError, UnknownComponentError
 from faceswap_core.io.atomic import atomic_path
 from faceswap_core.io.hashing import sha256_file
@@ -83,33 +84,52 @@ def _file_size(path: Path | None) -> int | None:
 )
 @click.pass_context
 def command(ctx: click.Context, root: Path | None) -> None:
-    """Model files: which are known, present, verified; add or download them."""
+    """Model files: which are known, present, verified; add your own or pull (download) one.
+
+    \b
+    list    known models: file, size, sha256, license, status
+    verify  re-hash the files (exit 5 when one is corrupt)
+    add     put a file you have into the store, after checking it loads
+    pull    download a catalog model (or --url) into the store, verified
+    """
     ctx.ensure_object(dict)
     ctx.obj["models_root"] = root
 
 
+JSON_HELP = 'Print only JSON Lines: one object per model, then {"summary": ...}.'
+
+
+def _emit_statuses(statuses: list[ModelStatus]) -> None:
+    for status in statuses:
+        emit(status.to_dict())
+    counts: dict[str, int] = {}
+    for status in statuses:
+        counts[status.status] = counts.get(status.status, 0) + 1
+    emit_summary({"models": len(statuses), **counts})
+
+
 @command.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
 def list_command(ctx: click.Context, as_json: bool) -> None:
     """Known models: name, file, size, sha256, license, status."""
     store = _store(ctx)
     statuses = store.list()
     if as_json:
-        click.echo(json.dumps([s.to_dict() for s in statuses], indent=2))
+        _emit_statuses(statuses)
     else:
         _print_table(statuses, store.root)
 
 
 @command.command("verify")
 @click.argument("names", nargs=-1)
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of lines.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
 def verify_command(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
     """Re-hash model files. Exit 5 if a named one is missing or any file is corrupt."""
     statuses = _store(ctx).verify(names or None)
     if as_json:
-        click.echo(json.dumps([s.to_dict() for s in statuses], indent=2))
+        _emit_statuses(statuses)
     else:
         for status in statuses:
             line = f"{status.name}: {status.status}"
@@ -129,11 +149,12 @@ def verify_command(ctx: click.Context, names: tuple[str, ...], as_json: bool) ->
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--move", is_flag=True, help="Move the file into the store instead of copying it.")
 @click.option(
-    "--force",
+    "--overwrite",
     is_flag=True,
     help="Accept a file whose hash differs from the one recorded (unpinned models), or replace "
     "your own model NAME with another file.",
 )
+@renamed_option("--force", "--overwrite", "overwrite", is_flag=True)
 @click.option(
     "--type",
     "loader",
@@ -158,7 +179,7 @@ def add_command(
     name: str,
     path: Path,
     move: bool,
-    force: bool,
+    overwrite: bool,
     loader: str | None,
     kind: str,
     license_label: str,
@@ -172,6 +193,7 @@ def add_command(
     component that loads it: faceswap models add my_swapper swapper.onnx
     --type onnx; then --model-path my_swapper finds it, verified.
     """
+    force = renamed_value(ctx, "overwrite", overwrite)
     store = _store(ctx)
     known = store.knows(name)
     if loader is None and not known:
@@ -298,7 +320,8 @@ def _progress(enabled: bool, label: str) -> Iterator[ProgressCallback | None]:
 @command.command("pull")
 @click.argument("name")
 @click.option("--url", default=None, help="Download from this URL instead of the catalog's.")
-@click.option("--force", is_flag=True, help="Download again even if a good file is present.")
+@click.option("--overwrite", is_flag=True, help="Download again even if a good file is present.")
+@renamed_option("--force", "--overwrite", "overwrite", is_flag=True)
 @click.option("--retries", type=click.IntRange(0, 20), default=4, show_default=True)
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -307,12 +330,19 @@ def pull_command(
     ctx: click.Context,
     name: str,
     url: str | None,
-    force: bool,
+    overwrite: bool,
     retries: int,
     timeout: float,
     quiet: bool,
 ) -> None:
-    """Download NAME into the store (resumable; verified before it is kept)."""
+    """Download NAME into the store (resumable; verified before it is kept).
+
+    NAME is a catalog model with a download URL (``faceswap models list`` shows
+    them), or any name with --url. The file is checked against the catalog's
+    SHA-256 (pinned models) or recorded on first download (unpinned), and moved
+    into the store only once verified; an interrupted download resumes.
+    """
+    force = renamed_value(ctx, "overwrite", overwrite)
     with _warnings_as_lines(), _progress(not quiet, name) as progress:
         status = _store(ctx).pull(
             name, url, force=force, retries=retries, timeout=timeout, progress=progress

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
+from faceswap_core.cli.jsonlines import emit, emit_summary
+from faceswap_core.cli.spec_command import renamed_option, renamed_value
 from faceswap_core.eval.mos import export_sheet, import_ratings
 
 
@@ -25,20 +26,29 @@ def command() -> None:
     type=click.Path(path_type=Path),
     help="Another eval folder (same pairs) to rate blind alongside; repeatable.",
 )
-@click.option("--force", is_flag=True, help="Replace an earlier sheet of RUN_DIR.")
-@click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@click.option("--overwrite", is_flag=True, help="Replace an earlier sheet of RUN_DIR.")
+@renamed_option("--force", "--overwrite", "overwrite", is_flag=True)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help='Print only JSON Lines: {"summary": ...} of what was written.',
+)
+@click.pass_context
 def export(
+    ctx: click.Context,
     run_dir: Path,
     count: int,
     seed: int,
     compare: tuple[Path, ...],
-    force: bool,
+    overwrite: bool,
     as_json: bool,
 ) -> None:
     """Write RUN_DIR/mos/sheet.csv and rating.html (randomised, method labels hidden)."""
-    sheet = export_sheet(run_dir, n=count, seed=seed, compare=compare, force=force)
+    replace = bool(renamed_value(ctx, "overwrite", overwrite))
+    sheet = export_sheet(run_dir, n=count, seed=seed, compare=compare, force=replace)
     if as_json:
-        click.echo(json.dumps(sheet.summary()))
+        emit_summary(sheet.summary())
     else:
         click.echo(
             f"{sheet.items} items ({sheet.pairs} pairs x {len(sheet.methods)} methods): "
@@ -49,12 +59,19 @@ def export(
 @command.command("import")
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.argument("ratings", type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the MOS per method as JSON.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help='Print only JSON Lines: one object per method, then {"summary": ...}.',
+)
 def import_(run_dir: Path, ratings: Path, as_json: bool) -> None:
     """Check RATINGS against the sheet and record MOS with 95% CIs in metrics.json."""
     mos = import_ratings(run_dir, ratings)
     if as_json:
-        click.echo(json.dumps(mos))
+        for method, entry in mos["methods"].items():
+            emit({"method": method, **entry})
+        emit_summary(mos)
         return
     for method, entry in mos["methods"].items():
         interval = entry["ci95"]

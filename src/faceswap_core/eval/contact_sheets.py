@@ -1,8 +1,12 @@
-"""Galleries: source | target | result strips, and grids of the best, median and worst pairs.
+"""Contact sheets: source | target | result strips, and sheets of the best, median and worst pairs.
+
+(In this project a *gallery* is only the identity gallery of retrieval,
+:mod:`faceswap_core.eval.retrieval`; the sheets' folder keeps its old name,
+``gallery/``, because runs on disk, report links and MOS sheets use it.)
 
 Every swapped pair's strip is saved (``gallery/pairs/<pair_id>.jpg``) so a
 comparison report can put two runs' results for the same pair side by side
-and a MOS sheet can show any pair. The grids rank pairs by one per-pair value
+and a MOS sheet can show any pair. The sheets rank pairs by one per-pair value
 (identity cosine to the source by default): the best, the ones around the
 median, and the worst.
 """
@@ -20,7 +24,7 @@ from faceswap_core.io.decode import decode
 from faceswap_core.io.encode import encode
 
 GAP = 4
-"""White pixels between the images of a strip and between the rows of a grid."""
+"""White pixels between the images of a strip and between the rows of a sheet."""
 
 GROUPS: tuple[str, ...] = ("best", "median", "worst")
 
@@ -87,10 +91,10 @@ def read_strip(folder: Path, pair_id: str) -> Image | None:
     path = folder / f"{pair_id}.jpg"
     if not path.is_file():
         return None
-    return decode(path, name=f"gallery strip {pair_id}")
+    return decode(path, name=f"pair strip {pair_id}")
 
 
-def write_grids(
+def write_sheets(
     strips_dir: Path, out_dir: Path, groups: Mapping[str, Sequence[str]]
 ) -> dict[str, Path]:
     """``best.jpg``, ``median.jpg``, ``worst.jpg`` from the saved strips of the chosen pairs."""
@@ -113,6 +117,6 @@ __all__ = [
     "read_strip",
     "select",
     "strip",
-    "write_grids",
+    "write_sheets",
     "write_strip",
 ]

@@ -1,4 +1,4 @@
-"""Gallery grids: which pairs are best / median / worst, and how strips are laid out."""
+"""Contact sheets: which pairs are best / median / worst, and how strips are laid out."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from faceswap_core.eval.gallery import grid, read_strip, select, strip, write_grids, write_strip
+from faceswap_core.eval.contact_sheets import (
+    grid,
+    read_strip,
+    select,
+    strip,
+    write_sheets,
+    write_strip,
+)
 
 
 def test_select_by_hand() -> None:
@@ -48,6 +55,6 @@ def test_grids_are_built_from_the_saved_strips(tmp_path: Path) -> None:
     assert back is not None
     assert back.shape == (16, 56, 3)
     assert abs(float(back[:, :16].mean()) - 40) < 3
-    written = write_grids(tmp_path / "pairs", tmp_path, {"best": ["c1", "missing"], "worst": []})
+    written = write_sheets(tmp_path / "pairs", tmp_path, {"best": ["c1", "missing"], "worst": []})
     assert set(written) == {"best"}
     assert written["best"].is_file()

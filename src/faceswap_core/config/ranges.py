@@ -138,6 +138,21 @@ def one_of(values: tuple[Any, ...] | list[Any]) -> OneOf:
     return OneOf(tuple(values))
 
 
+@attrs.frozen
+class Distinct:
+    """A list names each item once (``--mask box,box`` is refused); empty is unset."""
+
+    def __call__(self, _: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        items = list(value or ())
+        for index, item in enumerate(items):
+            if item in items[:index]:
+                raise FieldValueError(attribute.name, f"lists {short_repr(item)} twice")
+
+
+distinct = Distinct()
+"""The validator of a list of names (masks, areas, regions): none twice."""
+
+
 def choices_of(validator: Any) -> tuple[Any, ...] | None:
     """The values a field's :class:`OneOf` allows (through ``each`` and attrs' ``and_``)."""
     if isinstance(validator, OneOf):
@@ -196,7 +211,8 @@ loss_weight = between(0.0, 1000.0)
 """Weights of loss terms (relative): finite; 1000 is far past any useful balance."""
 
 unit_interval = between(0.0, 1.0)
-"""Shares and weights in [0, 1]: ``pipeline.enhance_blend``, CodeFormer's fidelity weight."""
+"""Shares and weights in [0, 1]: ``pipeline.enhance_blend`` (``--enhance-blend``), CodeFormer's
+fidelity weight."""
 
 image_quality = between(1, 100)
 """JPEG / WebP quality (``--quality``, ``quality=``, the REST ``quality`` field)."""
@@ -225,6 +241,7 @@ __all__ = [
     "MAX_IDENTITY_DISTANCE",
     "MAX_PAIRS",
     "MAX_STEPS",
+    "Distinct",
     "Each",
     "OneOf",
     "Range",
@@ -235,6 +252,7 @@ __all__ = [
     "check_value",
     "choices_of",
     "detect_interval",
+    "distinct",
     "each",
     "frame_rate",
     "identity_threshold",

@@ -15,7 +15,9 @@ for the encoders to mark and sign.
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import json
 import warnings
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
@@ -178,6 +180,11 @@ def _guarded(origin: str, what: str) -> Iterator[None]:
         ) from exc
 
 
+def _ref_key(ref: Mapping[str, Any]) -> str:
+    """A component reference as a cache key: settings that differ build another component."""
+    return json.dumps(dict(ref), sort_keys=True, default=str)
+
+
 def several_faces_notice(source: ImageInput, found: list[Face], chosen: Face) -> str:
     """The one line that says which face of a source with several faces the swap takes."""
     x1, y1, x2, y2 = (round(float(v)) for v in chosen.bbox)
@@ -301,8 +308,35 @@ class Pipeline:
 
     @property
     def built(self) -> tuple[str, ...]:
-        """Which components have been built so far (``detector``, ``swapper``...)."""
-        return tuple(self._components)
+        """Which components have been built so far (``detector``, ``swapper``, ``masker:box``...)."""
+        return tuple(dict.fromkeys(key.partition("|")[0] for key in self._components))
+
+    QUALITY_SETTINGS: tuple[str, ...] = ("pixel_boost", "paste", "enhancer", "enhance_blend")
+    """What :meth:`with_config` may change: the settings of the mask, boost and enhance stages."""
+
+    def with_config(self, config: PipelineConfig) -> Pipeline:
+        """This pipeline on ``config``, which differs from this one's only in quality settings.
+
+        The two share every built component, the model loads and the source cache
+        (a REST request's ``mask`` or ``enhancer`` on a server's loaded pipeline);
+        a masker or enhancer the new settings name is built on first use and kept
+        for the next request that names it. Use it from the thread that holds
+        this pipeline.
+
+        :raises ValueError: ``config`` changes something else (build a new Pipeline).
+        """
+        if config == self.config:
+            return self
+        same = {name: getattr(self.config, name) for name in self.QUALITY_SETTINGS}
+        if attrs.evolve(config, **same) != self.config:
+            raise ValueError(
+                f"with_config changes only {', '.join(self.QUALITY_SETTINGS)}; build a new "
+                "Pipeline for other settings"
+            )
+        derived = copy.copy(self)  # shares _components, _origins and the caches
+        derived.config = config
+        derived._check_components()
+        return derived
 
     @classmethod
     def from_config(
@@ -325,7 +359,7 @@ class Pipeline:
 
     def _build(self, key: str, kind: Kind[T], ref: Mapping[str, Any]) -> T:
         if key not in self._components:
-            path = f"$.pipeline.{key.partition(':')[0]}"
+            path = f"$.pipeline.{key.partition('|')[0].partition(':')[0]}"
             component, _ = self.plugins.resolve(kind, ref, path=path)
             origin = f"{kind.name} {component.name!r} (plugin {component.plugin})"
             with _guarded(origin, "could not be built"):
@@ -400,10 +434,11 @@ class Pipeline:
     @property
     def maskers(self) -> list[tuple[str, Masker]]:
         """The maskers of ``pipeline.paste.mask``, in order, built on first use."""
-        return [
-            (name, self._build(f"masker:{name}", MASKER, self._masker_ref(name)))
-            for name in self.config.paste.mask
-        ]
+        found = []
+        for name in self.config.paste.mask:
+            ref = self._masker_ref(name)
+            found.append((name, self._build(f"masker:{name}|{_ref_key(ref)}", MASKER, ref)))
+        return found
 
     def load_quality(self) -> tuple[list[tuple[str, Masker]], Enhancer | None]:
         """The paste maskers and the enhancer, built now: their models load and are checked.
@@ -419,7 +454,7 @@ class Pipeline:
         ref = self._enhancer_ref()
         if ref is None:
             return None
-        return self._build("enhancer", ENHANCER, ref)
+        return self._build(f"enhancer|{_ref_key(ref)}", ENHANCER, ref)
 
     @property
     def landmarker(self) -> Landmarker:

@@ -12,6 +12,7 @@ from faceswap_core.cli.spec_command import spec_command
 from faceswap_core.errors import RegressionError
 from faceswap_core.eval.evaluator import EvalOptions, EvalResult, evaluate
 from faceswap_core.operations.evaluate import EVAL, EvalSpec
+from faceswap_core.pipeline.settings import QualityOptions
 
 
 def eval_options(spec: EvalSpec) -> EvalOptions:
@@ -30,6 +31,7 @@ def eval_options(spec: EvalSpec) -> EvalOptions:
         overrides=spec.overrides,
         runtime=spec.runtime,
         providers=spec.providers,
+        quality=QualityOptions.of(spec),
     )
 
 

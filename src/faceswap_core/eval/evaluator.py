@@ -79,10 +79,10 @@ from faceswap_core.interfaces.eval import MetricValue, Need, PairRecord
 from faceswap_core.interfaces.jobs import WorkRunner
 from faceswap_core.io.atomic import refuse_special
 from faceswap_core.io.read import FileBytes, read_file_bytes
+from faceswap_core.pipeline.settings import QualityOptions
 from faceswap_core.plugin.context import BuildContext
 from faceswap_core.plugin.kinds import METRIC, SWAPPER
 from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins, loaded_distributions
-from faceswap_core.pipeline.settings import QualityOptions
 from faceswap_core.runtime.choice import with_runtime
 
 

@@ -308,7 +308,7 @@ class Pipeline:
 
     @property
     def built(self) -> tuple[str, ...]:
-        """Which components have been built so far (``detector``, ``swapper``, ``masker:box``...)."""
+        """Which components have been built so far (``detector``, ``swapper``, ``masker:box``)."""
         return tuple(dict.fromkeys(key.partition("|")[0] for key in self._components))
 
     QUALITY_SETTINGS: tuple[str, ...] = ("pixel_boost", "paste", "enhancer", "enhance_blend")
@@ -655,9 +655,7 @@ class Pipeline:
         swapped: list[tuple[alignment.AlignedFace, Image, FloatArray | None]] = []
         for face in faces:
             with timer.stage("align"):
-                aligned = alignment.align(
-                    frame, face, side, swapper.template, plugins=self.plugins
-                )
+                aligned = alignment.align(frame, face, side, swapper.template, plugins=self.plugins)
             with timer.stage("swap"), self._guard(swapper):
                 result = swap_aligned(swapper, aligned, identity.prepared)
             swapped.append((aligned, result.image, result.mask))

@@ -1,15 +1,20 @@
-"""The quality options through the command line: config keys, exit codes, the source-face line.
+"""The quality options through the command line: flags, config keys, exit codes, the source line.
 
-Pixel boost, masks and enhancers are configuration (``--set pipeline.pixel_boost=512``,
-``pipeline.paste.mask``, ``pipeline.enhancer``...), so every command that reads a
-config takes them; a bad value is exit 2 and a model that breaks its contract
-exit 5, each as one line, before anything is written.
+Pixel boost, masks and enhancers are options of swap, video and eval
+(``--pixel-boost``, ``--mask``, ``--areas``, ``--regions``, ``--occluder``,
+``--parser``, ``--enhancer``, ``--enhance-blend``, declared once in
+``operations/fields.py``) and configuration (``pipeline.pixel_boost``,
+``pipeline.paste.mask``, ``pipeline.enhancer``...); a bad value is exit 2 and a
+model that breaks its contract exit 5, each as one line, before anything is written.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import click
+import numpy as np
 import pytest
 from click.testing import CliRunner, Result
 from PIL import Image as PILImage
@@ -17,8 +22,13 @@ from tests import quality_graphs
 from tests.integration.conftest import build_white_export
 from tests.video.clips import encode, pan_zoom
 
+from faceswap_core.cli.commands.eval import eval_options
 from faceswap_core.cli.main import make_cli
+from faceswap_core.cli.spec_command import build_from_context
+from faceswap_core.eval.evaluator import resolve_experiment
 from faceswap_core.interfaces.face import Image
+from faceswap_core.operations import build_spec
+from faceswap_core.operations.evaluate import EVAL
 from faceswap_core.plugin.manager import FaceswapPlugins
 
 
@@ -108,12 +118,26 @@ def test_bad_quality_settings_are_exit_2_in_one_line(
     assert not out.exists()
 
 
-def test_quality_options_through_set_swap_a_face(
+def test_quality_options_swap_a_face(
     plugins: FaceswapPlugins, files: dict[str, Path], tmp_path: Path
 ) -> None:
     out = tmp_path / "out.png"
     result = faceswap(
         plugins, "swap", "-s", files["tom"], "-t", files["astronaut"], "-o", out, "--json",
+        "--model", "onnx", "--model-path", files["white"],
+        "--pixel-boost", "256", "--mask", "box", "--mask", "occlusion",
+        "--occluder", files["occluder"], "--enhancer", files["restorer"],
+        "--enhance-blend", "0.5",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert out.is_file()
+    assert '"faces_swapped": 1' in result.stdout
+    assert '"enhance"' in result.stdout
+    assert '"mask"' in result.stdout
+    # The same settings as config keys give the same picture.
+    again = tmp_path / "again.png"
+    result = faceswap(
+        plugins, "swap", "-s", files["tom"], "-t", files["astronaut"], "-o", again,
         "--model", "onnx", "--model-path", files["white"],
         "--set", "pipeline.pixel_boost=256",
         "--set", "pipeline.paste.mask=box,occlusion",
@@ -122,10 +146,45 @@ def test_quality_options_through_set_swap_a_face(
         "--set", "pipeline.enhance_blend=0.5",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert out.is_file()
-    assert '"faces_swapped": 1' in result.stdout
-    assert '"enhance"' in result.stdout
-    assert '"mask"' in result.stdout
+    assert np.array_equal(np.asarray(PILImage.open(out)), np.asarray(PILImage.open(again)))
+
+
+def test_video_takes_the_enhancer_and_times_it(
+    plugins: FaceswapPlugins, files: dict[str, Path], tmp_path: Path
+) -> None:
+    stages = {}
+    for name, extra in (("plain", []), ("enhanced", ["--enhancer", str(files["restorer"])])):
+        result = faceswap(
+            plugins, "video", "-s", files["tom"], "-t", files["clip"], "-o",
+            tmp_path / f"{name}.mp4", "--json", "--model", "onnx", "--model-path", files["white"],
+            *extra,
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout.splitlines()[0])
+        stages[name] = report["stages_mean"].get("enhance", 0.0)
+    assert stages["enhanced"] > 0.0 == stages["plain"]
+
+
+def test_eval_takes_the_options_and_its_rerun_command_keeps_them(tmp_path: Path) -> None:
+    given = {
+        "pixel_boost": 384, "mask": ("box,area",), "areas": ("mouth", "lower-face"),
+        "enhancer": "gfpgan_1.4", "enhance_blend": 0.25,
+    }  # fmt: skip
+    options = eval_options(build_spec(EVAL, given, "cli"))
+    argv = options.command()
+    assert argv[:2] == ["faceswap", "eval"]
+    command = make_cli(FaceswapPlugins(strict=True)).get_command(
+        click.Context(click.Group()), "eval"
+    )
+    assert command is not None
+    with command.make_context("eval", argv[2:]) as ctx:
+        rerun = eval_options(build_from_context(ctx, EVAL))
+    assert rerun.quality == options.quality
+    experiment, _, _ = resolve_experiment(options, FaceswapPlugins(strict=True))
+    pipeline = experiment.pipeline
+    assert (pipeline.pixel_boost, tuple(pipeline.paste.mask)) == (384, ("box", "area"))
+    assert (pipeline.paste.areas, pipeline.enhancer) == (["mouth", "lower-face"], "gfpgan_1.4")
+    assert pipeline.enhance_blend == 0.25
 
 
 def test_a_mask_model_that_breaks_its_contract_is_exit_5_before_any_output(

@@ -31,6 +31,7 @@ from faceswap_core.errors import ConfigError, ModelFileError, UnknownComponentEr
 from faceswap_core.interfaces.face import Image
 from faceswap_core.models.store import ModelStore
 from faceswap_core.pipeline.image import Pipeline, SwapResult
+from faceswap_core.pipeline.settings import QualityOptions
 from faceswap_core.pipeline.stream import stream
 from faceswap_core.pipeline.timing import StageTimer
 from faceswap_core.plugin.manager import FaceswapPlugins
@@ -470,3 +471,44 @@ def test_bench_reports_the_cost_of_pixel_boost_and_the_enhancer_per_face(
     assert quality["per_face_ms"]["swap"] > 0
     assert quality["per_face_ms"]["enhance"] > 0
     assert record["stages"]["enhance"]["p50_ms"] > 0
+
+
+# -- the options on every surface: one pipeline setting each ---------------------------------------
+
+
+def test_options_imply_their_mask_and_apply_on_the_config() -> None:
+    base = PipelineConfig()
+    applied = QualityOptions(
+        pixel_boost=256, areas=("mouth",), occluder="xseg_2", enhancer="gfpgan_1.4"
+    ).apply(base)
+    assert applied.pixel_boost == 256
+    assert tuple(applied.paste.mask) == ("auto", "area", "occlusion")
+    assert applied.paste.areas == ["mouth"]
+    assert applied.paste.occluder == "xseg_2"
+    assert applied.enhancer == "gfpgan_1.4"
+    given = QualityOptions(mask=("box", "region"), regions=("skin", "nose")).apply(base)
+    assert tuple(given.paste.mask) == ("box", "region")
+    assert given.paste.regions == ["skin", "nose"]
+    assert QualityOptions(enhancer="none").apply(applied).enhancer is None
+    assert QualityOptions().apply(base) is base
+
+
+def test_with_config_shares_the_loaded_models_and_builds_only_new_maskers(
+    plugins: FaceswapPlugins, models: dict[str, Path], astronaut_image: Image
+) -> None:
+    pipeline = make(plugins, models["white"], enhancer=str(models["restorer"]))
+    pipeline.load_quality()
+    swapper, enhancer, (box,) = pipeline.swapper, pipeline.enhancer, pipeline.maskers
+    options = QualityOptions(mask=("auto", "area"), areas=("mouth",), enhance_blend=0.0)
+    derived = pipeline.with_config(options.apply(pipeline.config))
+    assert derived.swapper is swapper and derived.enhancer is enhancer
+    assert derived.maskers[0][1] is box[1]  # the same ``auto`` masker object
+    assert [name for name, _ in derived.maskers] == ["auto", "area"]
+    assert pipeline.config.paste.mask == ("auto",)  # the pooled pipeline keeps its settings
+    mouth_only = derived.swap(astronaut_image, astronaut_image)
+    whole = pipeline.swap(astronaut_image, astronaut_image)
+    changed = np.any(mouth_only.image != astronaut_image, axis=2)
+    assert changed.any()
+    assert not (changed & ~np.any(whole.image != astronaut_image, axis=2)).any()
+    with pytest.raises(ValueError, match="with_config changes only"):
+        pipeline.with_config(attrs.evolve(pipeline.config, faces="largest"))

@@ -501,7 +501,8 @@ def test_with_config_shares_the_loaded_models_and_builds_only_new_maskers(
     swapper, enhancer, (box,) = pipeline.swapper, pipeline.enhancer, pipeline.maskers
     options = QualityOptions(mask=("auto", "area"), areas=("mouth",), enhance_blend=0.0)
     derived = pipeline.with_config(options.apply(pipeline.config))
-    assert derived.swapper is swapper and derived.enhancer is enhancer
+    assert derived.swapper is swapper
+    assert derived.enhancer is enhancer
     assert derived.maskers[0][1] is box[1]  # the same ``auto`` masker object
     assert [name for name, _ in derived.maskers] == ["auto", "area"]
     assert pipeline.config.paste.mask == ("auto",)  # the pooled pipeline keeps its settings

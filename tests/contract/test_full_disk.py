@@ -75,7 +75,7 @@ def test_report_on_a_full_disk(
     PILImage.open(tom_hanks_path).save(target)
     pairs = tmp_path / "pairs.csv"
     pairs.write_text(f"source,target\n{tom_hanks_path},{target}\n")
-    done = run(plugins, "eval", "--pairs", pairs, "--out", tmp_path / "ev", *FAST_EVAL)
+    done = run(plugins, "eval", "--pairs", pairs, "-o", tmp_path / "ev", *FAST_EVAL)
     assert done.exit_code == 0, done.output
     disk = small_disk("16k")  # report.html is about 170 KB
     disk_full_line(run(plugins, "report", tmp_path / "ev", "-o", disk / "r.html"))
@@ -91,10 +91,10 @@ def test_eval_on_a_full_disk_leaves_nothing_and_the_same_out_works_later(
     pairs.write_text(f"source,target\n{tom_hanks_path},{target}\n{target},{tom_hanks_path}\n")
     disk = small_disk("64k")  # the run files fit; the plots, contact sheets and report do not
     out = disk / "ev"
-    disk_full_line(run(plugins, "eval", "--pairs", pairs, "--out", out, *FAST_EVAL))
+    disk_full_line(run(plugins, "eval", "--pairs", pairs, "-o", out, *FAST_EVAL))
     assert list(disk.iterdir()) == []  # no run folder, not even a hidden half-made one
     remount_tmpfs(disk, "8m")
-    again = run(plugins, "eval", "--pairs", pairs, "--out", out, *FAST_EVAL)
+    again = run(plugins, "eval", "--pairs", pairs, "-o", out, *FAST_EVAL)
     assert again.exit_code == 0, again.output
     assert (out / "metrics.json").is_file()
     assert (out / "report.html").is_file()

@@ -112,7 +112,7 @@ def command_args(command: str, out: Path, data: dict[str, Path]) -> tuple[list[s
         "bench": (["bench", "--output", str(out)], None),
         "export-onnx": (["export", "onnx", "--checkpoint", folder, "-o", str(out)], "--overwrite"),
         "export-retinaface": (["export", "retinaface", "-o", str(out)], "--overwrite"),
-        "eval": (["eval", "--pairs", f"{folder}/pairs.csv", "--out", str(out)], None),
+        "eval": (["eval", "--pairs", f"{folder}/pairs.csv", "-o", str(out)], None),
     }
     return table[command]
 

@@ -83,7 +83,9 @@ def test_pairs_csv_records_failed_pairs_with_their_reason(
         f"broken.jpg,{lfw}/tom_hanks/tom_hanks_0000.jpg,nobody,\n"
         f"{lfw}/tom_hanks/tom_hanks_0000.jpg,{lfw}/tom_hanks/tom_hanks_0002.jpg,,\n"
     )
-    result = faceswap.evaluate(pairs=tmp_path / "pairs.csv", out=tmp_path / "out", overrides=FAST)
+    result = faceswap.evaluate(
+        pairs=tmp_path / "pairs.csv", output=tmp_path / "out", overrides=FAST
+    )
     statuses = {row["pair_id"]: row["status"] for row in _rows(result.out)}
     assert statuses == {
         "p00001": "ok",
@@ -134,7 +136,7 @@ def test_videos_are_sampled_into_identities(
         _write_video(videos / f"{name}.mp4", tiny_faces[name] * 2)  # six frames each
     result = faceswap.evaluate(
         videos=videos,
-        out=tmp_path / "out",
+        output=tmp_path / "out",
         overrides=(*FAST, "eval.frames_per_video=3"),
     )
     dataset = result.document["dataset"]
@@ -233,7 +235,7 @@ def test_an_onnx_export_is_evaluated_without_any_training_run(
 ) -> None:
     model, _ = onnx_builders["export"](tmp_path / "swapper.onnx")
     result = faceswap.evaluate(
-        data=tiny_lfw, model="onnx", model_path=model, out=tmp_path / "out", overrides=FAST
+        data=tiny_lfw, model="onnx", model_path=model, output=tmp_path / "out", overrides=FAST
     )
     assert result.document["model"]["swapper"] == {"type": "onnx", "model": str(model)}
     assert {row["status"] for row in _rows(result.out)} == {"ok"}

@@ -136,7 +136,7 @@ def test_a_report_of_a_dataset_with_hostile_names_shows_them_as_text(
     with use_plugins(fresh_plugins):
         faceswap.evaluate(
             data=data,
-            out=out,
+            output=out,
             overrides=(
                 "eval.cross_pairs=6",
                 "eval.self_pairs=2",

@@ -460,7 +460,7 @@ def test_an_interrupted_run_leaves_no_file(
 
     with pytest.raises(KeyboardInterrupt):
         faceswap.swap_video(
-            astro.path, identity, tmp_path / "out.mp4", pipeline=pipeline, progress=stop
+            astro.path, identity, tmp_path / "out.mp4", pipeline=pipeline, on_progress=stop
         )
     assert os.listdir(tmp_path) == []
 

@@ -488,7 +488,7 @@ def test_contradictory_options_are_config_errors_in_python_as_on_the_cli(
     run_dir: Path, tmp_path: Path, options: dict[str, Any], message: str
 ) -> None:
     out = tmp_path / "m.onnx"
-    given = {"run": str(run_dir), "out": str(out), **options}
+    given = {"run": str(run_dir), "output": str(out), **options}
     with pytest.raises(ConfigError, match=message):
         faceswap.export("onnx", **{k: v for k, v in given.items() if v is not None})
     flags = [

@@ -286,7 +286,10 @@ def given_values(ctx: click.Context, operation: Operation) -> dict[str, Any]:
             if value not in (None, ()):
                 raise ConfigError(f"{alias} and {new} name the same thing; pass only {new}")
             old = alias if alias.startswith("-") else f"the positional {alias}"
-            warnings.warn(f"{old} is deprecated; use {new}", FaceswapWarning, stacklevel=2)
+            warned: set[str] = ctx.meta.setdefault("faceswap.warned_aliases", set())
+            if alias not in warned:  # once per command, however often its values are read
+                warned.add(alias)
+                warnings.warn(f"{old} is deprecated; use {new}", FaceswapWarning, stacklevel=2)
             value = old_value
         if value in (None, ()):
             if surface.required and surface.aliases:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 from typing import Protocol
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -236,6 +235,8 @@ class ColorBlend:
     def __call__(self, swapped: Image, target: Image, mask: FloatArray) -> Image:
         if self.weight == 0.0:
             return swapped
+        import cv2  # here: spec fields read SMOOTHING_METHODS, and plugin entry points import them
+
         core = (np.asarray(mask) > 0.5).astype(np.uint8)
         if int(cv2.countNonZero(core)) < 16:
             return swapped

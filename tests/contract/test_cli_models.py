@@ -218,7 +218,7 @@ def test_pull_a_quality_model_then_use_it_by_name(
     assert "unverified: checksum recorded" in result.stdout
     stored = home / "models" / "xseg_1.onnx"
     assert stored.read_bytes() == (folder / "xseg_1.onnx").read_bytes()
-    rows = {r["name"]: r for r in json.loads(run(plugins, "list", "--json").stdout)}
+    rows = {r["name"]: r for r in models_of(run(plugins, "list", "--json").stdout)}
     assert rows["xseg_1"]["kind"] == "masker"
     assert rows["xseg_1"]["license"] == "GPL-3.0"
     assert rows["xseg_1"]["sha256"] == hashlib.sha256(stored.read_bytes()).hexdigest()
@@ -248,7 +248,7 @@ def test_add_your_own_masker_and_enhancer_with_kind_and_type(
         plugins, "add", "my_gpen", str(restorer), "--kind", "enhancer", "--type", "gpen_bfr_256"
     )
     assert right.exit_code == 0, right.output
-    rows = {r["name"]: r for r in json.loads(run(plugins, "list", "--json").stdout)}
+    rows = {r["name"]: r for r in models_of(run(plugins, "list", "--json").stdout)}
     assert rows["my_parser"]["kind"] == "masker"
     assert rows["my_gpen"]["kind"] == "enhancer"
     assert "my_gfpgan" not in rows

@@ -35,6 +35,14 @@ def swap(
     faces: str | None = None,
     reference: ImageInput = None,
     threshold: float | None = None,
+    pixel_boost: int | None = None,
+    mask: str | Sequence[str] = (),
+    areas: str | Sequence[str] = (),
+    regions: str | Sequence[str] = (),
+    occluder: str | None = None,
+    parser: str | None = None,
+    enhancer: str | None = None,
+    enhance_blend: float | None = None,
     require_face: bool = False,
     config: str | Path | None = None,
     overrides: Sequence[str] = (),
@@ -59,6 +67,23 @@ def swap(
     :param reference: Image of the person to replace (implies faces reference).
     :param threshold: Identity distance for faces reference: above 0, at most 2 (default: the
         recognizer's).
+    :param pixel_boost: Align faces at this side and run a fixed-size model (inswapper 128,
+        onnx, unet) on its interleaved sub-grids as one batch: sharper faces (default:
+        pipeline.pixel_boost).
+    :param mask: Paste masks combined by minimum: box, hull, model, auto, area, occlusion,
+        region or a plugin's; comma-separated or repeated (default: pipeline.paste.mask).
+    :param areas: Face areas the area mask swaps (implies area when mask is not given).
+    :param regions: Face parser classes the region mask swaps (implies region when mask is not
+        given).
+    :param occluder: XSeg occluder of the occlusion mask: a model name (xseg_1) or a .onnx path
+        (implies occlusion when mask is not given).
+    :param parser: BiSeNet face parser of the region mask: a model name (bisenet_resnet_34) or a
+        .onnx path (implies region when mask is not given).
+    :param enhancer: Face enhancer on every swapped face: gfpgan_1.4, codeformer, gpen_bfr_256,
+        gpen_bfr_512, an enhancer's name, a .onnx path (GFPGAN's contract), or none (default:
+        pipeline.enhancer).
+    :param enhance_blend: Share of the enhancer's face under the paste mask: 0 keeps the swap, 1
+        takes the enhancer's (default: pipeline.enhance_blend, 0.8).
     :param require_face: A target without a face fails (exit 4; 422 no_face in REST) instead of
         being kept.
     :param config: Config file or shipped config name (baseline, smoke); its pipeline section is
@@ -121,6 +146,14 @@ def swap_video(
     faces: str | None = None,
     reference: ImageInput = None,
     threshold: float | None = None,
+    pixel_boost: int | None = None,
+    mask: str | Sequence[str] = (),
+    areas: str | Sequence[str] = (),
+    regions: str | Sequence[str] = (),
+    occluder: str | None = None,
+    parser: str | None = None,
+    enhancer: str | None = None,
+    enhance_blend: float | None = None,
     detect_every: int | None = None,
     swap_batch: int | None = None,
     smooth: str | None = None,
@@ -162,6 +195,23 @@ def swap_video(
     :param reference: Image of the person to replace (implies faces reference).
     :param threshold: Identity distance for faces reference: above 0, at most 2 (default: the
         recognizer's).
+    :param pixel_boost: Align faces at this side and run a fixed-size model (inswapper 128,
+        onnx, unet) on its interleaved sub-grids as one batch: sharper faces (default:
+        pipeline.pixel_boost).
+    :param mask: Paste masks combined by minimum: box, hull, model, auto, area, occlusion,
+        region or a plugin's; comma-separated or repeated (default: pipeline.paste.mask).
+    :param areas: Face areas the area mask swaps (implies area when mask is not given).
+    :param regions: Face parser classes the region mask swaps (implies region when mask is not
+        given).
+    :param occluder: XSeg occluder of the occlusion mask: a model name (xseg_1) or a .onnx path
+        (implies occlusion when mask is not given).
+    :param parser: BiSeNet face parser of the region mask: a model name (bisenet_resnet_34) or a
+        .onnx path (implies region when mask is not given).
+    :param enhancer: Face enhancer on every swapped face: gfpgan_1.4, codeformer, gpen_bfr_256,
+        gpen_bfr_512, an enhancer's name, a .onnx path (GFPGAN's contract), or none (default:
+        pipeline.enhancer).
+    :param enhance_blend: Share of the enhancer's face under the paste mask: 0 keeps the swap, 1
+        takes the enhancer's (default: pipeline.enhance_blend, 0.8).
     :param detect_every: Run the detector every N frames and track faces in between (default:
         pipeline.video.detect_every).
     :param swap_batch: Swap the faces of up to N waiting frames in one model run when the
@@ -277,6 +327,14 @@ def evaluate(
     *,
     model: str | None = None,
     model_path: str | Path | None = None,
+    pixel_boost: int | None = None,
+    mask: str | Sequence[str] = (),
+    areas: str | Sequence[str] = (),
+    regions: str | Sequence[str] = (),
+    occluder: str | None = None,
+    parser: str | None = None,
+    enhancer: str | None = None,
+    enhance_blend: float | None = None,
     run: str | Path | None = None,
     data: str | Path | None = None,
     pairs: str | Path | None = None,
@@ -298,6 +356,23 @@ def evaluate(
     :param config: Config file or shipped config name: its eval and pipeline sections.
     :param model: Swapper: classic, inswapper, onnx, or a plugin's.
     :param model_path: Model file (or model-store name) for the swapper.
+    :param pixel_boost: Align faces at this side and run a fixed-size model (inswapper 128,
+        onnx, unet) on its interleaved sub-grids as one batch: sharper faces (default:
+        pipeline.pixel_boost).
+    :param mask: Paste masks combined by minimum: box, hull, model, auto, area, occlusion,
+        region or a plugin's; comma-separated or repeated (default: pipeline.paste.mask).
+    :param areas: Face areas the area mask swaps (implies area when mask is not given).
+    :param regions: Face parser classes the region mask swaps (implies region when mask is not
+        given).
+    :param occluder: XSeg occluder of the occlusion mask: a model name (xseg_1) or a .onnx path
+        (implies occlusion when mask is not given).
+    :param parser: BiSeNet face parser of the region mask: a model name (bisenet_resnet_34) or a
+        .onnx path (implies region when mask is not given).
+    :param enhancer: Face enhancer on every swapped face: gfpgan_1.4, codeformer, gpen_bfr_256,
+        gpen_bfr_512, an enhancer's name, a .onnx path (GFPGAN's contract), or none (default:
+        pipeline.enhancer).
+    :param enhance_blend: Share of the enhancer's face under the paste mask: 0 keeps the swap, 1
+        takes the enhancer's (default: pipeline.enhance_blend, 0.8).
     :param run: Training run folder: its best checkpoint, with the swapper that loads it.
     :param data: Prepared dataset (manifest.json; eval.split is used) or LFW-layout folder.
     :param pairs: CSV of source,target pairs.

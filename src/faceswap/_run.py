@@ -36,7 +36,7 @@ from faceswap_core.operations.table import operation_named
 from faceswap_core.pipeline.batch import ImageWork, SwapOptions, shipped
 from faceswap_core.pipeline.image import Pipeline
 from faceswap_core.pipeline.runner import spec_runner
-from faceswap_core.pipeline.settings import resolved_pipeline
+from faceswap_core.pipeline.settings import QualityOptions, resolved_pipeline
 from faceswap_core.pipeline.stream import stream as _stream
 from faceswap_core.pipeline.video import swap_video as _swap_video
 from faceswap_core.pipeline.video import swap_videos
@@ -92,16 +92,20 @@ def _key(value: Any) -> str:
 def shared_pipeline(spec: Any, swapper_params: Mapping[str, Any] | None = None) -> Pipeline:
     """The spec's pipeline (``spec.pipeline`` if given), one per settings and plugin manager."""
     given = getattr(spec, "pipeline", None)
+    quality = QualityOptions.of(spec)
     if given is not None:
         if not isinstance(given, Pipeline):
             raise TypeError(f"pipeline must be a faceswap.Pipeline, got {type(given).__name__}")
-        return given
+        return given.with_config(quality.apply(given.config))  # its models, these settings
     plugins = get_plugins()
     settings = {
         name: getattr(spec, name, None)
         for name in ("config", "overrides", "model", "model_path", "runtime", "providers")
     }
-    key = (plugins, _key({**settings, "params": dict(swapper_params or {})}))
+    key = (
+        plugins,
+        _key({**settings, "params": dict(swapper_params or {}), "quality": quality.given()}),
+    )
     with _lock:
         if key not in _pipelines:
             config = resolved_pipeline(
@@ -112,6 +116,7 @@ def shared_pipeline(spec: Any, swapper_params: Mapping[str, Any] | None = None) 
                 runtime=settings["runtime"],
                 providers=settings["providers"] or (),
                 swapper_params=swapper_params,
+                quality=quality,
             )
             _pipelines[key] = Pipeline(config, plugins)
         return _pipelines[key]
@@ -275,6 +280,7 @@ def eval_options(spec: Any) -> EvalOptions:
         overrides=spec.overrides,
         runtime=spec.runtime,
         providers=spec.providers,
+        quality=QualityOptions.of(spec),
     )
 
 

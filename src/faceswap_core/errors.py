@@ -177,6 +177,10 @@ class FaceswapWarning(UserWarning):
     """Base of warnings meant for users; the CLI prints them as one ``Warning: ...`` line."""
 
 
+class SourceFacesWarning(FaceswapWarning):
+    """The source image holds several faces; the swap takes the largest (the line names it)."""
+
+
 class RuntimeFallbackWarning(FaceswapWarning, RuntimeWarning):
     """A model runs somewhere other than requested (a GPU provider fell back to CPU,
     TensorRT fell back to ONNX Runtime): numbers and speed will differ from the request."""

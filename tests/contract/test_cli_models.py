@@ -201,3 +201,66 @@ def test_pull_404_exits_5(
     result = run(plugins, "pull", "det_10g", "--url", f"{base}/missing.zip", "--quiet")
     assert result.exit_code == 5
     assert "HTTP 404" in result.stderr
+
+
+def test_pull_a_quality_model_then_use_it_by_name(
+    plugins: FaceswapPlugins, home: Path, static_server: tuple[Path, str], tmp_path: Path
+) -> None:
+    """xseg_1 comes from the catalog's URL (here a local server); unpinned, its hash is recorded,
+    and the occlusion mask then loads it by name and checks its contract."""
+    from tests import quality_graphs
+
+    folder, base = static_server
+    quality_graphs.occluder(folder / "xseg_1.onnx")
+    env = {url_env_var("xseg_1"): f"{base}/xseg_1.onnx"}
+    result = run(plugins, "pull", "xseg_1", "--quiet", env=env)
+    assert result.exit_code == 0, result.output
+    assert "unverified: checksum recorded" in result.stdout
+    stored = home / "models" / "xseg_1.onnx"
+    assert stored.read_bytes() == (folder / "xseg_1.onnx").read_bytes()
+    rows = {r["name"]: r for r in models_of(run(plugins, "list", "--json").stdout)}
+    assert rows["xseg_1"]["kind"] == "masker"
+    assert rows["xseg_1"]["license"] == "GPL-3.0"
+    assert rows["xseg_1"]["sha256"] == hashlib.sha256(stored.read_bytes()).hexdigest()
+    from faceswap_core.testing import build_component
+
+    masker = build_component("masker", {"type": "occlusion"}, manager=plugins)  # default xseg_1
+    assert masker.origin == str(stored)
+
+
+def test_add_your_own_masker_and_enhancer_with_kind_and_type(
+    plugins: FaceswapPlugins, home: Path, tmp_path: Path
+) -> None:
+    from tests import quality_graphs
+
+    parser = quality_graphs.parser(tmp_path / "parser.onnx")
+    added = run(plugins, "add", "my_parser", str(parser), "--kind", "masker", "--type", "region")
+    assert added.exit_code == 0, added.output
+    assert "(masker region, sha256" in added.stdout
+    restorer = quality_graphs.restorer(tmp_path / "restorer.onnx", size=256)
+    wrong = run(
+        plugins, "add", "my_gfpgan", str(restorer), "--kind", "enhancer", "--type", "gfpgan"
+    )
+    assert wrong.exit_code == 5  # a 256 px restorer is not GFPGAN's 512 px contract
+    assert wrong.stderr.count("\n") == 1
+    assert "expected [*, 3, 512, 512]" in wrong.stderr
+    right = run(
+        plugins, "add", "my_gpen", str(restorer), "--kind", "enhancer", "--type", "gpen_bfr_256"
+    )
+    assert right.exit_code == 0, right.output
+    rows = {r["name"]: r for r in models_of(run(plugins, "list", "--json").stdout)}
+    assert rows["my_parser"]["kind"] == "masker"
+    assert rows["my_gpen"]["kind"] == "enhancer"
+    assert "my_gfpgan" not in rows
+
+
+def test_adding_a_catalog_masker_checks_it_with_its_component(
+    plugins: FaceswapPlugins, home: Path, tmp_path: Path
+) -> None:
+    from tests import quality_graphs
+
+    nchw = quality_graphs.occluder(tmp_path / "xseg.onnx", layout="nchw")
+    result = run(plugins, "add", "xseg_2", str(nchw))
+    assert result.exit_code == 5
+    assert "XSeg occluder" in result.stderr
+    assert not (home / "models" / "xseg_2.onnx").exists()

@@ -133,7 +133,11 @@ def test_swap_several_targets_into_a_folder_with_json(
             4,
             "no face found in the source",
         ),
-        (lambda p, o: ["-s", str(p["t1"]), "-t", str(p["t1"]) + ".missing", "-o", o], 3, "missing"),
+        (
+            lambda p, o: ["-s", str(p["astronaut"]), "-t", str(p["t1"]) + ".missing", "-o", o],
+            3,
+            "missing",
+        ),
         (
             lambda p, o: [
                 "-s",
@@ -205,8 +209,8 @@ def test_swap_undecodable_target_exits_3(
     bad = tmp_path / "bad.jpg"
     bad.write_bytes(images["t1"].read_bytes()[:5000])
     out = tmp_path / "out.png"
-    result = CliRunner().invoke(
-        make_cli(plugins), ["swap", "-s", str(images["t1"]), "-t", str(bad), "-o", str(out)]
+    result = CliRunner().invoke(  # a one-face source: no line says which face it took
+        make_cli(plugins), ["swap", "-s", str(images["astronaut"]), "-t", str(bad), "-o", str(out)]
     )
     assert result.exit_code == 3, result.output
     assert "bad.jpg" in result.output
@@ -321,8 +325,8 @@ def test_swap_bad_target_files_exit_3_without_output(
     bad = tmp_path / "bad.png"
     bad.write_bytes(content)
     out = tmp_path / "out.png"
-    result = CliRunner().invoke(
-        make_cli(plugins), ["swap", "-s", str(images["t1"]), "-t", str(bad), "-o", str(out)]
+    result = CliRunner().invoke(  # a one-face source: no line says which face it took
+        make_cli(plugins), ["swap", "-s", str(images["astronaut"]), "-t", str(bad), "-o", str(out)]
     )
     assert result.exit_code == 3, result.output
     (line,) = [line for line in result.output.splitlines() if line.strip()]
@@ -342,8 +346,8 @@ def test_swap_random_bytes_target_exits_3(
     bad = tmp_path / "random.jpg"
     bad.write_bytes(content)
     out = tmp_path / "random-out.png"
-    result = CliRunner().invoke(
-        make_cli(plugins), ["swap", "-s", str(images["t1"]), "-t", str(bad), "-o", str(out)]
+    result = CliRunner().invoke(  # a one-face source: no line says which face it took
+        make_cli(plugins), ["swap", "-s", str(images["astronaut"]), "-t", str(bad), "-o", str(out)]
     )
     assert result.exit_code == 3, result.output
     (line,) = result.output.strip().splitlines()

@@ -65,7 +65,7 @@ def _code_blocks(path: Path, language: str) -> list[str]:
 
 
 def test_hookspecs_are_found() -> None:
-    assert len(HOOKS) == 14  # 11 component kinds, commands, config sections, operations
+    assert len(HOOKS) == 16  # 13 component kinds, commands, config sections, operations
     assert set(HOOKS) == set(HOOK_NAMES)
     assert {kind.hook for kind in KINDS} | set(EXTRA_HOOKS) == set(HOOKS)
 

@@ -121,10 +121,17 @@ def test_templates_are_listed_with_core_s_own_and_names_stay_unique() -> None:
         "arcface": "faceswap-core",
         "inswapper": "faceswap-core",
         "classic": "faceswap-core",
+        "ffhq": "faceswap-core",
         "native": "faceswap-core",
     }
     plugins.register(WideTemplatePlugin(), name="wide-template")
-    assert align.fixed_templates(plugins) == ("arcface", "classic", "inswapper", "test-wide")
+    assert align.fixed_templates(plugins) == (
+        "arcface",
+        "classic",
+        "ffhq",
+        "inswapper",
+        "test-wide",
+    )
     np.testing.assert_array_equal(align.template(SIZE, "test-wide", plugins), wide_points(SIZE))
 
     class Impostor:

@@ -82,6 +82,12 @@ def test_tiny_bench_json_schema(tiny_run: tuple[Result, Path]) -> None:
     assert reference["name"] == REFERENCE_NAME
     assert reference["repeat"] == 2
     assert reference["p50_ms"] > 0
+    quality = record["quality"]  # what pixel boost, masks and the enhancer cost per face
+    assert quality["pixel_boost"] == "none"
+    assert quality["mask"] == ["auto"]
+    assert quality["enhancer"] is None
+    assert quality["per_face_ms"]["swap"] > 0
+    assert quality["per_face_ms"]["enhance"] == 0
 
 
 def test_tiny_bench_writes_the_same_record_to_output(tiny_run: tuple[Result, Path]) -> None:

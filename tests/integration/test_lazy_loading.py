@@ -2,7 +2,7 @@
 
 The recognizer loads only for reference selection or a swapper that takes
 embeddings; the landmarker only for a swapper that needs landmarks or a
-``hull`` paste mask.
+``hull`` or ``area`` paste mask; the paste maskers only for a swap.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def test_classic_swap_of_all_faces_never_builds_the_recognizer(
     pipeline = Pipeline(plugins=plugins)
     result = pipeline.swap(astronaut_image, tom_hanks_image, faces="largest")
     assert result.swapped == [0]
-    assert set(pipeline.built) == {"detector", "swapper", "landmarker"}
+    assert set(pipeline.built) == {"detector", "swapper", "landmarker", "masker:auto"}
 
 
 def test_reference_selection_builds_the_recognizer(
@@ -65,7 +65,7 @@ def test_a_swapper_without_landmarks_never_builds_the_landmarker(
     result = pipeline.swap(astronaut_image, tom_hanks_image)
     assert result.swapped == [0]
     # The export's metadata names dlib (the configured recognizer): built; the landmarker is not.
-    assert set(pipeline.built) == {"detector", "swapper", "recognizer"}
+    assert set(pipeline.built) == {"detector", "swapper", "recognizer", "masker:auto"}
 
 
 def test_a_hull_mask_builds_the_landmarker_even_for_such_a_swapper(

@@ -213,7 +213,7 @@ def build_swapper(kind: str, path: Path) -> Any:
             {"metadata": {"faceswap.embedding_dim": "0"}},
             r"metadata faceswap\.embedding_dim must be between 1 and 4096, got 0",
         ),
-        ({"metadata": {"faceswap.template": "ffhq"}}, r"unknown faceswap\.template 'ffhq'"),
+        ({"metadata": {"faceswap.template": "mtcnn"}}, r"unknown faceswap\.template 'mtcnn'"),
     ],
     ids=[
         "output-64-metadata-128",

@@ -103,32 +103,35 @@ def test_box_mask_is_insightface_paste_back_mask() -> None:
     assert ours[0].max() == ours[-1].max() == ours[:, 0].max() == ours[:, -1].max() == 0.0
 
 
+def _builtin(mode: str, model_mask: np.ndarray | None) -> np.ndarray:
+    config = PasteConfig()
+    return blend.builtin_mask(
+        mode, 128, erode=config.erode, blur=config.blur, model_mask=model_mask, landmarks=None
+    )
+
+
 def test_a_model_mask_fades_out_before_the_crop_border() -> None:
     """A model's own mask is capped by the box: full inside, zero on the crop's border."""
-    auto = PasteConfig()
     ones = np.ones((128, 128), np.float32)
-    mask = blend.paste_mask(auto, 128, model_mask=ones, landmarks=None)
-    box = blend.paste_mask(auto, 128, model_mask=None, landmarks=None)
+    mask = _builtin("auto", ones)
+    box = _builtin("auto", None)
     np.testing.assert_array_equal(mask, box)
     assert mask[0].max() == 0.0
     assert mask[64, 64] == 1.0
     half = np.full((128, 128), 0.5, np.float32)
-    inside = blend.paste_mask(auto, 128, model_mask=half, landmarks=None)
+    inside = _builtin("auto", half)
     assert inside[64, 64] == 0.5  # where the box is full, the model's own weight stays
 
 
 def test_paste_mask_fallbacks_and_errors() -> None:
     model_mask = np.zeros((128, 128), np.float32)
-    auto = PasteConfig()
-    assert np.array_equal(
-        blend.paste_mask(auto, 128, model_mask=model_mask, landmarks=None), model_mask
-    )
-    box = blend.paste_mask(auto, 128, model_mask=None, landmarks=None)
+    assert np.array_equal(_builtin("auto", model_mask), model_mask)
+    box = _builtin("auto", None)
     assert box[64, 64] > 0.99
     with pytest.raises(ConfigError, match="mask 'model'"):
-        blend.paste_mask(PasteConfig(mask="model"), 128, model_mask=None, landmarks=None)
+        _builtin("model", None)
     with pytest.raises(ConfigError, match="mask 'hull'"):
-        blend.paste_mask(PasteConfig(mask="hull"), 128, model_mask=None, landmarks=None)
+        _builtin("hull", None)
 
 
 def test_match_color_moves_mean_towards_target() -> None:

@@ -104,6 +104,18 @@ def test_hook_register_swappers(
     _check("swapper", FaceswapPlugins.swappers, faceswap_plugins, register_plugin)
 
 
+def test_hook_register_maskers(
+    faceswap_plugins: FaceswapPlugins, register_plugin: Callable[..., str]
+) -> None:
+    _check("masker", FaceswapPlugins.maskers, faceswap_plugins, register_plugin)
+
+
+def test_hook_register_enhancers(
+    faceswap_plugins: FaceswapPlugins, register_plugin: Callable[..., str]
+) -> None:
+    _check("enhancer", FaceswapPlugins.enhancers, faceswap_plugins, register_plugin)
+
+
 def test_hook_register_losses(
     faceswap_plugins: FaceswapPlugins, register_plugin: Callable[..., str]
 ) -> None:
@@ -261,6 +273,8 @@ def test_every_kind_has_a_typed_wrapper(faceswap_plugins: FaceswapPlugins, kind:
         "landmarker": "landmarkers",
         "template": "alignment_templates",
         "swapper": "swappers",
+        "masker": "maskers",
+        "enhancer": "enhancers",
         "loss": "losses",
         "metric": "metrics",
         "dataset": "datasets",

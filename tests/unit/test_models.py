@@ -15,7 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from faceswap_core.errors import ConfigError, InputError, ModelFileError, UnknownComponentError
-from faceswap_core.models.catalog import DEFAULT_CATALOG, EmbeddedFile, ModelSpec, as_catalog
+from faceswap_core.models.catalog import (
+    DEFAULT_CATALOG,
+    MODEL_KINDS,
+    EmbeddedFile,
+    ModelSpec,
+    as_catalog,
+)
 from faceswap_core.models.store import (
     ModelStore,
     UnverifiedModelWarning,
@@ -105,7 +111,25 @@ def test_default_catalog_entries_and_licenses() -> None:
     assert specs["dlib_resnet_v1"].license == "CC0-1.0"
     for spec in DEFAULT_CATALOG:
         assert (spec.embedded is None) == bool(spec.urls), spec.name
-        assert spec.kind in ("swapper", "detector", "recognizer", "landmarker")
+        assert spec.kind in MODEL_KINDS
+    # The quality models: FaceFusion's files, each with the component that loads it.
+    loaders = {
+        "xseg_1": "occlusion", "xseg_2": "occlusion", "xseg_3": "occlusion",
+        "bisenet_resnet_18": "region", "bisenet_resnet_34": "region",
+        "gfpgan_1.4": "gfpgan", "codeformer": "codeformer",
+        "gpen_bfr_256": "gpen_bfr_256", "gpen_bfr_512": "gpen_bfr_512",
+    }  # fmt: skip
+    for name, component in loaders.items():
+        spec = specs[name]
+        assert spec.component == component
+        assert spec.kind == ("masker" if component in ("occlusion", "region") else "enhancer")
+        assert spec.urls[0].startswith("https://github.com/facefusion/facefusion-assets/")
+        assert spec.sha256 is None  # FaceFusion publishes CRC32 only: recorded on first use
+    assert specs["xseg_1"].license == "GPL-3.0"
+    assert specs["bisenet_resnet_34"].license == "MIT"
+    assert specs["gfpgan_1.4"].license == "Apache-2.0"
+    assert "non-commercial" in specs["codeformer"].license
+    assert "non-commercial" in specs["gpen_bfr_512"].license
 
 
 def test_duplicate_catalog_names_are_an_error() -> None:

@@ -92,6 +92,8 @@ def test_builtins_register_through_the_same_hooks(faceswap_plugins: FaceswapPlug
     assert "onnxruntime" in faceswap_plugins.runtimes()
     assert faceswap_plugins.plugin_hooks("faceswap-core") == [
         "register_alignment_templates",
+        "register_enhancers",
+        "register_maskers",
         "register_metrics",
         "register_runners",
         "register_runtimes",

@@ -137,3 +137,41 @@ def test_the_unet_mask_leaves_no_seam_at_the_crop_border(tmp_path: Path) -> None
         face = _ring_change(target, result.image, pasted.matrix, size, size / 4)
         assert face > 5  # the face did change ...
         assert edge < 0.25 * face  # ... and one frame pixel inside the border it barely does
+
+
+def test_pixel_boost_runs_the_unet_on_its_sub_crops_in_one_batch(tmp_path: Path) -> None:
+    """``swap_batch`` gives each crop what ``swap`` gives it alone; with pixel boost 256 the
+    64 px checkpoint swaps 16 sub-crops in one forward pass and the crop is put back at 256."""
+    from faceswap_core.config.schema import PipelineConfig
+    from faceswap_core.pipeline.image import Pipeline
+    from faceswap_core.pipeline.timing import StageTimer
+    from faceswap_core.tools.samples import load_sample
+    from faceswap_core.vision.selection import largest
+    from faceswap_unet.testing import random_checkpoint
+
+    checkpoint = random_checkpoint(tmp_path / "step-00000000.ckpt", seed=5)
+    config = PipelineConfig(swapper={"type": "unet", "model": str(checkpoint)}, pixel_boost=256)
+    pipeline = Pipeline(config, FaceswapPlugins(strict=True))
+    swapper = pipeline.swapper
+    identity = pipeline.prepare_source(load_sample("tom_hanks"))
+    target = load_sample("astronaut")
+    face = largest(pipeline.detect(target))
+    assert face is not None
+    crops = [np.ascontiguousarray(target[k * 64 : (k + 1) * 64, 200:264]) for k in range(4)]
+    together = swapper.swap_batch(crops, [face] * 4, identity.prepared)
+    for crop, batched in zip(crops, together, strict=True):
+        alone = swapper.swap(crop, face, identity.prepared)
+        assert np.abs(alone.image.astype(int) - batched.image.astype(int)).max() <= 1
+        np.testing.assert_allclose(alone.mask, batched.mask, atol=1e-5)
+    calls: list[int] = []
+    forward = swapper.loaded.generator.forward
+
+    def counted(target_batch: torch.Tensor, *args: Any) -> Any:
+        calls.append(int(target_batch.shape[0]))
+        return forward(target_batch, *args)
+
+    swapper.loaded.generator.forward = counted
+    (rendered,) = pipeline.render_all(target, [face], identity, StageTimer())
+    assert calls == [16]
+    assert rendered.crop.shape == (256, 256, 3)
+    assert rendered.mask.shape == (256, 256)

@@ -1,10 +1,11 @@
 """``--set a.b=value`` overrides, typed by the config classes they land in.
 
 The value is parsed as YAML (``3`` is an int, ``[a, b]`` a list); a field
-declared ``str`` keeps the text as written, and a component reference set to
-a bare name becomes ``{type: NAME}``. An unknown key is an error naming the
-path and the keys that exist there; type mismatches surface when the result
-is structured.
+declared ``str`` keeps the text as written, a list field set to a text takes
+its comma-separated items (``--set pipeline.paste.areas=mouth,lower-face``),
+and a component reference set to a bare name becomes ``{type: NAME}``. An
+unknown key is an error naming the path and the keys that exist there; type
+mismatches surface when the result is structured.
 """
 
 from __future__ import annotations
@@ -70,6 +71,14 @@ def _is_component_ref(tp: Any) -> bool:
     return is_mapping_type(inner) and len(args) == 2 and args[0] is str and args[1] is Any
 
 
+def _is_list(tp: Any) -> bool:
+    origin = typing.get_origin(tp) or tp
+    if origin is tuple:
+        args = typing.get_args(tp)
+        return len(args) == 2 and args[1] is Ellipsis
+    return origin in (list, Sequence, typing.List, typing.Sequence)  # noqa: UP006
+
+
 def parse_override(text: str) -> tuple[list[str], str]:
     """Split ``a.b.c=value`` into ``(["a", "b", "c"], "value")``."""
     key, sep, value = text.partition("=")
@@ -90,9 +99,10 @@ def apply_overrides(
     """Apply ``--set`` overrides to plain config data, typed by the fields of ``cls``.
 
     The value is parsed as YAML (``3`` is an int, ``[a, b]`` a list); a field
-    declared ``str`` keeps the text as written, and a component reference set
-    to a bare name becomes ``{type: NAME}``. Type mismatches surface when the
-    result is structured.
+    declared ``str`` keeps the text as written, a list field set to a text
+    takes its comma-separated items, and a component reference set to a bare
+    name becomes ``{type: NAME}``. Type mismatches surface when the result is
+    structured.
     """
     data: dict[str, Any] = dict(raw)
     for text in overrides:
@@ -103,6 +113,8 @@ def apply_overrides(
             value = value_text
         elif _is_component_ref(target) and isinstance(value, str):
             value = {"type": value}
+        elif _is_list(target) and isinstance(value, str):
+            value = [item.strip() for item in value.split(",")]
         data = _set_path(data, keys, value, text)
     return data
 

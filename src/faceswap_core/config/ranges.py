@@ -138,6 +138,21 @@ def one_of(values: tuple[Any, ...] | list[Any]) -> OneOf:
     return OneOf(tuple(values))
 
 
+@attrs.frozen
+class Distinct:
+    """A list names each item once (``--mask box,box`` is refused); empty is unset."""
+
+    def __call__(self, _: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        items = list(value or ())
+        for index, item in enumerate(items):
+            if item in items[:index]:
+                raise FieldValueError(attribute.name, f"lists {short_repr(item)} twice")
+
+
+distinct = Distinct()
+"""The validator of a list of names (masks, areas, regions): none twice."""
+
+
 def choices_of(validator: Any) -> tuple[Any, ...] | None:
     """The values a field's :class:`OneOf` allows (through ``each`` and attrs' ``and_``)."""
     if isinstance(validator, OneOf):
@@ -194,6 +209,10 @@ weight_decay = between(0.0, 1.0)
 
 loss_weight = between(0.0, 1000.0)
 """Weights of loss terms (relative): finite; 1000 is far past any useful balance."""
+
+unit_interval = between(0.0, 1.0)
+"""Shares and weights in [0, 1]: ``pipeline.enhance_blend`` (``--enhance-blend``), CodeFormer's
+fidelity weight."""
 
 image_quality = between(1, 100)
 """JPEG / WebP quality (``--quality``, ``quality=``, the REST ``quality`` field)."""
@@ -280,6 +299,7 @@ __all__ = [
     "MAX_IDENTITY_DISTANCE",
     "MAX_PAIRS",
     "MAX_STEPS",
+    "Distinct",
     "Each",
     "NamedLimits",
     "OneOf",
@@ -292,6 +312,7 @@ __all__ = [
     "choices_of",
     "cluster_workers",
     "detect_interval",
+    "distinct",
     "each",
     "frame_rate",
     "gpus_per_worker",
@@ -305,6 +326,7 @@ __all__ = [
     "range_of",
     "regression_tolerance",
     "swap_batch_size",
+    "unit_interval",
     "video_crf",
     "weight_decay",
 ]

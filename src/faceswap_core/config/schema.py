@@ -9,12 +9,13 @@ structured into the component's own config class when something builds it.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import Any, Literal, NewType, get_args
 
 import attrs
 from packaging.requirements import InvalidRequirement, Requirement
 
-from faceswap_core.config.convert import FieldValueError
+from faceswap_core.config.convert import FieldValueError, converter, short_repr
 from faceswap_core.config.ranges import (
     MAX_FRAMES_PER_VIDEO,
     MAX_IDENTITY_DISTANCE,
@@ -23,6 +24,7 @@ from faceswap_core.config.ranges import (
     between,
     detect_interval,
     swap_batch_size,
+    unit_interval,
 )
 from faceswap_core.io.limits import LimitsConfig
 
@@ -33,12 +35,86 @@ SEED_MAX = 2**32 - 1
 """Largest seed (numpy accepts seeds below 2**32)."""
 
 
+AreaName = Literal["upper-face", "lower-face", "mouth"]
+MASK_AREAS: tuple[str, ...] = get_args(AreaName)
+"""Face areas the ``area`` masker can keep, from 68-point landmarks (FaceFusion's area masks)."""
+
+RegionName = Literal[
+    "skin", "left-eyebrow", "right-eyebrow", "left-eye", "right-eye", "glasses",
+    "left-ear", "right-ear", "earring", "nose", "mouth", "upper-lip", "lower-lip",
+    "neck", "necklace", "cloth", "hair", "hat",
+]  # fmt: skip
+FACE_REGIONS: tuple[str, ...] = get_args(RegionName)
+"""The CelebAMask-HQ classes a BiSeNet face parser labels (class 0, background, aside)."""
+
+DEFAULT_REGIONS: tuple[RegionName, ...] = (
+    "skin", "left-eyebrow", "right-eyebrow", "left-eye", "right-eye", "glasses",
+    "nose", "mouth", "upper-lip", "lower-lip",
+)  # fmt: skip
+"""The ``region`` masker's default: the face itself, as FaceFusion's ``--face-mask-regions``."""
+
+MASK_KEYWORD_AUTO = "auto"
+"""In ``pipeline.paste.mask``: the model's own mask if it has one, else the landmark hull,
+else the box (the behaviour before masks were components)."""
+
+_MASK_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+
+MaskNames = NewType("MaskNames", tuple[str, ...])
+"""Masker names combined by element-wise minimum: a list, or one text (``box,occlusion``)."""
+
+
+def mask_names(value: Any) -> MaskNames:
+    """``"box,occlusion"`` or ``["box", "occlusion"]`` -> ``("box", "occlusion")``, checked.
+
+    :raises ValueError: not a text or list of texts, empty, a name that is not a
+        component name, or a name given twice.
+    """
+    if isinstance(value, str):
+        items: list[Any] = [part.strip() for part in value.split(",")]
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise ValueError(f"expected a list of mask names, got {short_repr(value)}")
+    names: list[str] = []
+    for item in items:
+        if not isinstance(item, str) or not _MASK_NAME.fullmatch(item):
+            raise ValueError(
+                f"expected mask names such as box, occlusion, region, area; got {short_repr(item)}"
+            )
+        if item in names:
+            raise ValueError(f"mask {item!r} is listed twice")
+        names.append(item)
+    if not names:
+        raise ValueError("expected at least one mask name (box is insightface's paste-back)")
+    return MaskNames(tuple(names))
+
+
+def _structure_mask_names(value: Any, _: Any) -> MaskNames:
+    return mask_names(value)
+
+
+converter.register_structure_hook(MaskNames, _structure_mask_names)
+
+
+def names_listed(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A validator: at least one name, none twice (``pipeline.paste.areas``, ``regions``)."""
+    if not value:
+        raise FieldValueError(attribute.name, "expected at least one name")
+    if len(set(value)) != len(value):
+        raise FieldValueError(attribute.name, f"lists a name twice: {short_repr(value)}")
+
+
 @attrs.frozen
 class PasteConfig:
-    """How a swapped crop goes back into the frame.
+    """How a swapped crop goes back into the frame: which masks, how soft, what colour.
 
-    :ivar mask: ``auto`` (the model's mask if it has one, else the landmark
-        hull, else the box), or force ``model``, ``hull`` or ``box``.
+    :ivar mask: maskers combined by element-wise minimum (``box,occlusion``): ``box``
+        (the whole crop with soft edges, insightface's paste-back), ``hull`` (the
+        landmarks' hull up to the forehead), ``model`` (the swap model's own mask),
+        ``area`` (face areas from landmarks), ``occlusion`` (an XSeg occluder:
+        hands, microphones, glasses in front of the face keep the target), ``region``
+        (a BiSeNet face parser's regions), a plugin's masker, or ``auto`` (the
+        model's mask if it has one, else the hull, else the box).
     :ivar erode: erosion kernel of the mask in crop pixels, relative to a 128 px crop
         (0..64); the edge moves in by half of it. The default, 12, is insightface's
         paste-back (``mask_size // 10``).
@@ -47,12 +123,31 @@ class PasteConfig:
         insightface's ``mask_size // 20``, so that with the default erosion the soft
         edge ends inside the crop (the box erodes at least ``blur + 1`` per edge).
     :ivar color_match: shift the swapped face's colour statistics to the target's.
+    :ivar areas: for the ``area`` mask: the face areas swapped (``upper-face``,
+        ``lower-face``, ``mouth``; the hull of their landmarks).
+    :ivar regions: for the ``region`` mask: the face parser's classes swapped
+        (``skin``, ``nose``, ``mouth``, ``hair``...; default the face without ears,
+        neck and hair, as FaceFusion).
+    :ivar occluder: for the ``occlusion`` mask: an XSeg occluder, a model name
+        (``xseg_1``, ``faceswap models pull xseg_1``) or a ``.onnx`` path.
+    :ivar parser: for the ``region`` mask: a BiSeNet face parser, a model name
+        (``bisenet_resnet_34``) or a ``.onnx`` path.
     """
 
-    mask: Literal["auto", "model", "hull", "box"] = "auto"
+    mask: MaskNames = attrs.field(default=MaskNames((MASK_KEYWORD_AUTO,)), converter=mask_names)
     erode: int = attrs.field(default=12, validator=between(0, 64))
     blur: int = attrs.field(default=5, validator=between(0, 64))
     color_match: bool = False
+    areas: list[AreaName] = attrs.field(
+        factory=lambda: list(get_args(AreaName)),
+        validator=names_listed,
+    )
+    regions: list[RegionName] = attrs.field(
+        factory=lambda: list(DEFAULT_REGIONS),
+        validator=names_listed,
+    )
+    occluder: str = "xseg_1"
+    parser: str = "bisenet_resnet_34"
 
 
 @attrs.frozen
@@ -96,6 +191,11 @@ class VideoConfig:
     detect_batch: int = attrs.field(default=4, validator=between(1, 64))
     swap_batch: int = attrs.field(default=4, validator=swap_batch_size)
     queue: int = attrs.field(default=4, validator=between(1, 64))
+
+
+PixelBoost = Literal["none", 256, 384, 512]
+PIXEL_BOOSTS: tuple[str | int, ...] = get_args(PixelBoost)
+"""``pipeline.pixel_boost``: off, or the side of the crop a fixed-size model works on."""
 
 
 SIGNING_ALGORITHMS: tuple[str, ...] = (
@@ -156,6 +256,18 @@ class PipelineConfig:
         same-person threshold.
     :ivar provenance: mark changed outputs with the IPTC digital source type (XMP).
     :ivar c2pa: sign changed outputs with a C2PA manifest (needs ``provenance``).
+    :ivar pixel_boost: ``none``, or 256, 384 or 512: a fixed-size swap model
+        (inswapper's 128 px) works on a target crop this large, split into
+        interleaved sub-crops of its own size that run as one batch and are
+        put back together, so the face keeps detail the model's size would lose.
+    :ivar enhancer: a face enhancer run on every swapped face, as a model name
+        (``gfpgan_1.4``, ``codeformer``, ``gpen_bfr_256``, ``gpen_bfr_512``, your own
+        added with ``faceswap models add NAME FILE --kind enhancer --type T``), an
+        enhancer component's name, or a ``.onnx`` path (GFPGAN's contract); unset: none.
+    :ivar enhance_blend: how much of the enhancer's output replaces the swapped face
+        under the paste mask: 0 keeps the swap, 1 takes the enhancer's face.
+    :ivar enhance_weight: CodeFormer's fidelity weight (0 favours quality, 1 fidelity
+        to the input face); enhancers without that input ignore it.
     """
 
     detector: ComponentRef = attrs.field(factory=lambda: {"type": "retinaface"})
@@ -170,6 +282,10 @@ class PipelineConfig:
     provenance: bool = True
     c2pa: C2paConfig = attrs.Factory(C2paConfig)
     video: VideoConfig = attrs.Factory(VideoConfig)
+    pixel_boost: PixelBoost = "none"
+    enhancer: str | None = None
+    enhance_blend: float = attrs.field(default=0.8, validator=unit_interval)
+    enhance_weight: float = attrs.field(default=0.5, validator=unit_interval)
 
 
 def _check_requirements(_: Any, attribute: attrs.Attribute[list[str]], value: list[str]) -> None:
@@ -269,15 +385,26 @@ class ExperimentConfig:
 
 
 __all__ = [
+    "DEFAULT_REGIONS",
+    "FACE_REGIONS",
+    "MASK_AREAS",
+    "MASK_KEYWORD_AUTO",
     "MAX_IDENTITY_DISTANCE",
+    "PIXEL_BOOSTS",
     "SEED_MAX",
     "SIGNING_ALGORITHMS",
+    "AreaName",
     "C2paConfig",
     "ComponentRef",
     "EvalConfig",
     "ExperimentConfig",
+    "MaskNames",
     "PasteConfig",
     "PipelineConfig",
+    "PixelBoost",
+    "RegionName",
     "SigningAlgorithm",
     "VideoConfig",
+    "mask_names",
+    "names_listed",
 ]

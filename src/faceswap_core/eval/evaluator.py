@@ -79,6 +79,7 @@ from faceswap_core.interfaces.eval import MetricValue, Need, PairRecord
 from faceswap_core.interfaces.jobs import WorkRunner
 from faceswap_core.io.atomic import refuse_special
 from faceswap_core.io.read import FileBytes, read_file_bytes
+from faceswap_core.pipeline.settings import QualityOptions
 from faceswap_core.plugin.context import BuildContext
 from faceswap_core.plugin.kinds import METRIC, SWAPPER
 from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins, loaded_distributions
@@ -97,6 +98,7 @@ class EvalOptions:
     :ivar overrides: ``--set KEY=VALUE`` config overrides.
     :ivar runtime: ``--runtime``: the runtime every model runs on (name or ``{type: ...}``).
     :ivar providers: ``--providers``: ONNX Runtime execution providers in order.
+    :ivar quality: ``--pixel-boost``, ``--mask``, ``--enhancer``... (docs/quality.md).
     """
 
     config: str | Path | None = None
@@ -112,6 +114,7 @@ class EvalOptions:
     overrides: Sequence[str] = ()
     runtime: str | Mapping[str, Any] | None = None
     providers: Sequence[str] = ()
+    quality: QualityOptions = attrs.Factory(QualityOptions)
 
     def command(self) -> list[str]:
         """The ``faceswap eval`` command line that reruns this evaluation."""
@@ -132,6 +135,7 @@ class EvalOptions:
                 argv += [flag, os.fspath(value)]
         for provider in self.providers:
             argv += ["--providers", provider]
+        argv += self.quality.argv()
         tolerances = (
             [f"{k}={v}" for k, v in self.tolerance.items()]
             if isinstance(self.tolerance, Mapping)
@@ -252,6 +256,8 @@ def resolve_experiment(
     if options.runtime is not None or options.providers:
         pipeline = with_runtime(experiment.pipeline, options.runtime, options.providers or None)
         experiment = attrs.evolve(experiment, pipeline=pipeline)
+    if options.quality.given():
+        experiment = attrs.evolve(experiment, pipeline=options.quality.apply(experiment.pipeline))
     model = {
         "swapper": dict(experiment.pipeline.swapper),
         "run": None if run is None else str(run),

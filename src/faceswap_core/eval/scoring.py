@@ -167,7 +167,7 @@ class PairScorer:
         except (InvalidImageError, InputError) as exc:
             return self._failed(pair, "unreadable_image", str(exc))
         try:
-            identity = self.pipeline.prepare_source(source)
+            identity = self.pipeline.prepare_source(source, announce=False)
         except NoFaceError as exc:
             return self._failed(pair, "no_face_source", str(exc))
         try:

@@ -17,7 +17,9 @@ class ModelLocator(Protocol):
 
     ``resolve`` returns an existing path as it is, or the checked file of a
     catalog name; it raises :class:`~faceswap_core.errors.ModelFileError` with
-    what to do when the file is missing or fails its checksum.
+    what to do when the file is missing or fails its checksum. ``loaded_by``
+    says which component kind a known name is for, and which component loads
+    it when the entry names one.
     """
 
     root: Path
@@ -25,6 +27,8 @@ class ModelLocator(Protocol):
     def resolve(self, name_or_path: str | Path) -> Path: ...
 
     def knows(self, name: str) -> bool: ...
+
+    def loaded_by(self, name: str) -> tuple[str, str | None]: ...
 
 
 __all__ = ["ModelLocator"]

@@ -66,10 +66,13 @@ class ChecksRecognizer(Protocol):
 class BatchSwapper(Protocol):
     """A swapper that swaps several aligned crops of one source in one model run.
 
-    The video path hands it the faces of the frames that wait for the swapper
-    (``pipeline.video.swap_batch``); result ``i`` must be what ``swap`` gives for
-    crop ``i`` alone. ``max_batch`` is the most crops one call takes (0: any);
-    a swapper that cannot batch a given model returns 1 and is called per crop.
+    Two callers hand it several crops: the video path, the faces of the frames
+    that wait for the swapper (``pipeline.video.swap_batch``), and pixel boost
+    (``pipeline.pixel_boost``), the sub-crops of one boosted crop. Result ``i``
+    must be what ``swap`` gives for crop ``i`` alone, in order. ``max_batch`` is
+    the most crops one call takes (0: any); a swapper that cannot batch a given
+    model returns 1 and is called per crop. A swapper without ``swap_batch`` is
+    called once per crop.
     """
 
     @property

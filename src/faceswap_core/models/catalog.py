@@ -27,8 +27,10 @@ from typing import Literal
 
 import attrs
 
-ModelKind = Literal["swapper", "detector", "recognizer", "landmarker"]
-MODEL_KINDS: tuple[ModelKind, ...] = ("swapper", "detector", "recognizer", "landmarker")
+ModelKind = Literal["swapper", "detector", "recognizer", "landmarker", "masker", "enhancer"]
+MODEL_KINDS: tuple[ModelKind, ...] = (
+    "swapper", "detector", "recognizer", "landmarker", "masker", "enhancer",
+)  # fmt: skip
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
@@ -69,6 +71,9 @@ class ModelSpec:
     :ivar archive_member: set when ``urls`` point to a zip holding the file.
     :ivar loader: for your own models: the component of ``kind`` that loads the
         file (``onnx`` for a faceswap export); catalog models leave it ``None``.
+    :ivar component: for catalog models whose kind has several components (the
+        enhancers, the maskers): the one that loads this file. Without it, the
+        components whose config's ``model`` defaults to this name load it.
     """
 
     name: str = attrs.field(validator=_check_name)
@@ -83,6 +88,7 @@ class ModelSpec:
     embedded: EmbeddedFile | None = None
     notes: str = ""
     loader: str | None = None
+    component: str | None = None
 
     @property
     def own(self) -> bool:
@@ -99,6 +105,76 @@ _FRM_STATEMENT = (
     "face-recognition-models states: 'These models were created by Davis King and are licensed"
     " in the public domain or under CC0 1.0 Universal' (package README and LICENSE)."
 )
+
+
+def _facefusion_urls(release: str, file: str) -> tuple[str, ...]:
+    """FaceFusion's two download sources for one of its model files (``facefusion/download.py``)."""
+    return (
+        f"https://github.com/facefusion/facefusion-assets/releases/download/{release}/{file}",
+        f"https://huggingface.co/facefusion/{release}/resolve/main/{file}",
+    )
+
+
+_FACEFUSION_TABLE = (
+    "FaceFusion's model table (3.8, facefusion/{module}) lists this file's vendor as {vendor}"
+    " and its license as {license}."
+)
+_UNPINNED = " Checksum not pinned (FaceFusion publishes CRC32 only): recorded on first pull or add."
+_XSEG = "XSeg occluder (DeepFaceLab): 256 px NHWC BGR in [0, 1] in, 1-channel mask out."
+_BISENET = "BiSeNet face parser (19 CelebAMask-HQ classes, 512 px) for --mask region."
+_RESTORER = "Face restorer on the {template} template at {size} px, for --enhancer."
+
+
+def _occluder(name: str, release: str) -> ModelSpec:
+    return ModelSpec(
+        name=name,
+        file=f"{name}.onnx",
+        kind="masker",
+        license="GPL-3.0",
+        license_note=_FACEFUSION_TABLE.format(
+            module="face_masker.py", vendor="DeepFaceLab", license="GPL-3.0"
+        )
+        + " DeepFaceLab, which trained XSeg, is GPL-3.0 (its LICENSE).",
+        urls=_facefusion_urls(release, f"{name}.onnx"),
+        component="occlusion",
+        notes=f"{_XSEG} For --mask occlusion.{_UNPINNED}",
+    )
+
+
+def _parser(name: str, release: str) -> ModelSpec:
+    return ModelSpec(
+        name=name,
+        file=f"{name}.onnx",
+        kind="masker",
+        license="MIT",
+        license_note=_FACEFUSION_TABLE.format(
+            module="face_masker.py", vendor="yakhyo", license="MIT"
+        )
+        + " yakhyo/face-parsing, which trained it, is MIT licensed (its LICENSE); the weights"
+        " are trained on CelebAMask-HQ, a dataset released for non-commercial research.",
+        urls=_facefusion_urls(release, f"{name}.onnx"),
+        component="region",
+        notes=_BISENET + _UNPINNED,
+    )
+
+
+def _restorer(
+    name: str, component: str, license: str, vendor: str, template: str, size: int, extra: str
+) -> ModelSpec:
+    return ModelSpec(
+        name=name,
+        file=f"{name}.onnx",
+        kind="enhancer",
+        license=license,
+        license_note=_FACEFUSION_TABLE.format(
+            module="processors/modules/face_enhancer/core.py", vendor=vendor, license=license
+        )
+        + extra,
+        urls=_facefusion_urls("models-3.0.0", f"{name}.onnx"),
+        component=component,
+        notes=_RESTORER.format(template=template, size=size) + _UNPINNED,
+    )
+
 
 DEFAULT_CATALOG: tuple[ModelSpec, ...] = (
     ModelSpec(
@@ -190,6 +266,47 @@ DEFAULT_CATALOG: tuple[ModelSpec, ...] = (
             "face-recognition-models",
         ),
         notes="dlib 128-d ResNet face recognizer (0.6 same-person distance).",
+    ),
+    _occluder("xseg_1", "models-3.1.0"),
+    _occluder("xseg_2", "models-3.1.0"),
+    _occluder("xseg_3", "models-3.2.0"),
+    _parser("bisenet_resnet_18", "models-3.1.0"),
+    _parser("bisenet_resnet_34", "models-3.0.0"),
+    _restorer(
+        "gfpgan_1.4",
+        "gfpgan",
+        "Apache-2.0",
+        "TencentARC",
+        "FFHQ",
+        512,
+        " TencentARC/GFPGAN is Apache-2.0 (its LICENSE).",
+    ),
+    _restorer(
+        "codeformer",
+        "codeformer",
+        "non-commercial (S-Lab 1.0)",
+        "sczhou",
+        "FFHQ",
+        512,
+        " sczhou/CodeFormer's S-Lab License 1.0 allows non-commercial use only.",
+    ),
+    _restorer(
+        "gpen_bfr_256",
+        "gpen_bfr_256",
+        "non-commercial",
+        "yangxy",
+        "128 px swap",
+        256,
+        " FaceFusion labels GPEN's weights Non-Commercial; ask yangxy/GPEN before other use.",
+    ),
+    _restorer(
+        "gpen_bfr_512",
+        "gpen_bfr_512",
+        "non-commercial",
+        "yangxy",
+        "FFHQ",
+        512,
+        " FaceFusion labels GPEN's weights Non-Commercial; ask yangxy/GPEN before other use.",
     ),
 )
 

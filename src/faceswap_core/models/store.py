@@ -185,6 +185,15 @@ class ModelStore:
         """Whether ``name`` is a catalog entry."""
         return name in self.catalog
 
+    def loaded_by(self, name: str) -> tuple[str, str | None]:
+        """The component kind of model ``name`` and the component that loads it, if named.
+
+        Your own models name their loader (``models add --type``); catalog entries
+        may name theirs (``component``) where several components share a kind.
+        """
+        spec = self.spec(name)
+        return spec.kind, spec.loader or spec.component
+
     def location(self, name: str) -> Path | None:
         """Where the file of ``name`` is (or belongs); ``None`` for a missing package."""
         spec = self.spec(name)

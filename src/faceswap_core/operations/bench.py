@@ -17,7 +17,7 @@ from faceswap_core.tools.video_bench import DEFAULT_FRAMES
 
 @attrs.frozen(kw_only=True)
 class BenchSpec:
-    """Per-stage latency (decode, detect, landmarks, align, swap, paste, encode) and FPS.
+    """Per-stage latency (decode, detect ... swap, mask, paste, enhance, encode) and FPS.
 
     With --video, frames per second of the video path instead: swap_video from
     a synthetic clip (detecting every 1 and 5 frames, or every --detect-every)

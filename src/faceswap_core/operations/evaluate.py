@@ -32,6 +32,14 @@ class EvalSpec:
     )
     model: str | None = fields.model("Swapper: classic, inswapper, onnx, or a plugin's.")
     model_path: str | None = fields.model_path("Model file (or model-store name) for the swapper.")
+    pixel_boost: int | None = fields.pixel_boost()
+    mask: tuple[str, ...] = fields.mask()
+    areas: tuple[str, ...] = fields.areas()
+    regions: tuple[str, ...] = fields.regions()
+    occluder: str | None = fields.occluder()
+    parser: str | None = fields.parser()
+    enhancer: str | None = fields.enhancer()
+    enhance_blend: float | None = fields.enhance_blend()
     run: str | None = fields.option(
         "Training run folder: its best checkpoint, with the swapper that loads it.",
         default=None,
@@ -80,6 +88,7 @@ class EvalSpec:
 
     def __attrs_post_init__(self) -> None:
         fields.check_cluster(self.cluster, self.workers, self.gpus_per_worker)
+        fields.check_mask_options(self)
         parse_tolerances(self.tolerance)
         if self.tolerance and self.baseline is None:
             raise RuleError("{tolerance} needs {baseline} RUN_DIR to compare against")

@@ -23,17 +23,22 @@ from typing import Any
 
 import attrs
 
+from faceswap_core.config.convert import short_repr
 from faceswap_core.config.ranges import (
     Validator,
     cluster_workers,
     detect_interval,
+    distinct,
     each,
     identity_threshold,
     image_quality,
     one_of,
     swap_batch_size,
+    unit_interval,
 )
 from faceswap_core.config.ranges import gpus_per_worker as gpu_share
+from faceswap_core.config.schema import FACE_REGIONS, MASK_AREAS
+from faceswap_core.errors import ConfigError
 from faceswap_core.io.encode import ENCODE_FORMATS, normalize_format
 from faceswap_core.operations.rules import SURFACE_KEY, RuleError
 from faceswap_core.vision.selection import SELECTIONS
@@ -112,6 +117,7 @@ def option(
     default: Any = _NO_DEFAULT,
     factory: Callable[[], Any] | None = None,
     validator: Validator | None = None,
+    converter: Callable[[Any], Any] | None = None,
     **surface: Any,
 ) -> Any:
     """A spec field: ``attrs.field`` with a :class:`Surface` (keywords as its attributes).
@@ -119,7 +125,8 @@ def option(
     Without ``default`` or ``factory`` the field is required on every surface;
     ``required=True`` with a default makes it required on the command line and
     in Python but lets another surface do without (a REST request may name a
-    registered ``source_id`` instead of sending the ``source``).
+    registered ``source_id`` instead of sending the ``source``). ``converter``
+    normalises what every surface gives (comma lists into one tuple).
     """
     info = Surface(help=help, **surface)
     if info.choices is not None:
@@ -127,12 +134,15 @@ def option(
         if info.repeatable:  # each value given is one of the choices
             chosen = each(chosen)
         validator = chosen if validator is None else attrs.validators.and_(chosen, validator)
+    extra: dict[str, Any] = {"validator": validator, "metadata": {SURFACE: info}}
+    if converter is not None:
+        extra["converter"] = converter
     if default is _NO_DEFAULT and factory is None:
-        info = attrs.evolve(info, required=True)
-        return attrs.field(validator=validator, metadata={SURFACE: info})
+        extra["metadata"] = {SURFACE: attrs.evolve(info, required=True)}
+        return attrs.field(**extra)
     if factory is not None:
-        return attrs.field(factory=factory, validator=validator, metadata={SURFACE: info})
-    return attrs.field(default=default, validator=validator, metadata={SURFACE: info})
+        return attrs.field(factory=factory, **extra)
+    return attrs.field(default=default, **extra)
 
 
 def flag(help: str, **surface: Any) -> Any:
@@ -375,6 +385,146 @@ def check_cluster(cluster: str | None, workers: Any, gpus: float | None) -> None
                 raise RuleError(f"{{{name}}} needs {{cluster}} ADDRESS (or local)")
 
 
+# -- how a swapped face looks: pixel boost, paste masks, enhancer (docs/quality.md) ----------
+
+PIXEL_BOOST_SIDES: tuple[int, ...] = (256, 384, 512)
+"""``--pixel-boost``: the sides a fixed-size model's crop may be boosted to."""
+
+
+def _pixel_boost_text(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        sides = ", ".join(str(side) for side in PIXEL_BOOST_SIDES)
+        raise ConfigError(f"pixel_boost: expected one of {sides}, got {short_repr(text)}") from None
+
+
+def comma_list(value: Any) -> tuple[str, ...]:
+    """``"box,occlusion"``, ``["box", "area"]`` or ``("box,area",)`` -> one tuple of names."""
+    items = [value] if isinstance(value, str) else list(value or ())
+    return tuple(
+        part.strip() if isinstance(part, str) else part
+        for item in items
+        for part in (item.split(",") if isinstance(item, str) else [item])
+        if not isinstance(part, str) or part.strip()
+    )
+
+
+def _names(help: str, metavar: str, validator: Validator) -> Any:
+    """A repeatable list of names, also one comma-separated text (a REST field)."""
+    return option(
+        help,
+        factory=tuple,
+        metavar=metavar,
+        repeatable=True,
+        parse=comma_list,
+        converter=comma_list,
+        validator=validator,
+        api_type="str | Sequence[str]",
+    )
+
+
+def pixel_boost() -> Any:
+    """``--pixel-boost 256|384|512``: a fixed-size model works on a larger crop, sub-grid by
+    sub-grid (``pipeline.pixel_boost``)."""
+    return option(
+        "Align faces at this side and run a fixed-size model (inswapper 128, onnx, unet) on its "
+        "interleaved sub-grids as one batch: sharper faces (default: pipeline.pixel_boost).",
+        default=None,
+        validator=one_of(PIXEL_BOOST_SIDES),
+        parse=_pixel_boost_text,
+        metavar="SIDE",
+    )
+
+
+def mask() -> Any:
+    """``--mask box,occlusion`` (repeatable): maskers combined by element-wise minimum."""
+    return _names(
+        "Paste masks combined by minimum: box, hull, model, auto, area, occlusion, region or a "
+        "plugin's; comma-separated or repeated (default: pipeline.paste.mask).",
+        "NAME[,NAME]",
+        distinct,
+    )
+
+
+def areas() -> Any:
+    """``--areas upper-face,lower-face,mouth``: what the ``area`` mask keeps."""
+    return _names(
+        "Face areas the area mask swaps (implies area when {mask} is not given).",
+        "AREA[,AREA]",
+        attrs.validators.and_(distinct, each(one_of(MASK_AREAS))),
+    )
+
+
+def regions() -> Any:
+    """``--regions skin,nose,mouth``: the face parser's classes the ``region`` mask keeps."""
+    return _names(
+        "Face parser classes the region mask swaps (implies region when {mask} is not given).",
+        "REGION[,REGION]",
+        attrs.validators.and_(distinct, each(one_of(FACE_REGIONS))),
+    )
+
+
+def occluder() -> Any:
+    """``--occluder NAME|PATH``: the XSeg occluder of the ``occlusion`` mask."""
+    return option(
+        "XSeg occluder of the occlusion mask: a model name (xseg_1) or a .onnx path (implies "
+        "occlusion when {mask} is not given).",
+        default=None,
+        metavar="NAME|PATH",
+    )
+
+
+def parser() -> Any:
+    """``--parser NAME|PATH``: the BiSeNet face parser of the ``region`` mask."""
+    return option(
+        "BiSeNet face parser of the region mask: a model name (bisenet_resnet_34) or a .onnx "
+        "path (implies region when {mask} is not given).",
+        default=None,
+        metavar="NAME|PATH",
+    )
+
+
+def enhancer() -> Any:
+    """``--enhancer NAME|PATH``: a face enhancer run on every swapped face (``none``: off)."""
+    return option(
+        "Face enhancer on every swapped face: gfpgan_1.4, codeformer, gpen_bfr_256, "
+        "gpen_bfr_512, an enhancer's name, a .onnx path (GFPGAN's contract), or none "
+        "(default: pipeline.enhancer).",
+        default=None,
+        metavar="NAME|PATH",
+    )
+
+
+def enhance_blend() -> Any:
+    """``--enhance-blend 0..1``: how much of the enhancer's face replaces the swap."""
+    return option(
+        "Share of the enhancer's face under the paste mask: 0 keeps the swap, 1 takes the "
+        "enhancer's (default: pipeline.enhance_blend, 0.8).",
+        default=None,
+        validator=unit_interval,
+    )
+
+
+_IMPLIED_MASKS: tuple[tuple[str, str], ...] = (
+    ("areas", "area"),
+    ("regions", "region"),
+    ("parser", "region"),
+    ("occluder", "occlusion"),
+)
+
+
+def check_mask_options(spec: Any) -> None:
+    """A mask's settings with ``mask`` given that leaves that mask out: say which to add."""
+    masks = tuple(getattr(spec, "mask", ()) or ())
+    if not masks:
+        return  # the settings add their mask to the config's (QualityOptions.masks)
+    for name, needed in _IMPLIED_MASKS:
+        if getattr(spec, name, None) not in (None, ()) and needed not in masks:
+            rule = f"{{{name}}} applies to the {needed} mask; add {needed} to {{mask}}"
+            raise RuleError(rule)
+
+
 # -- the regression gate ----------------------------------------------------------------------
 
 
@@ -400,29 +550,40 @@ def tolerance(help: str = "") -> Any:
 
 __all__ = [
     "CLUSTER_HELP",
+    "PIXEL_BOOST_SIDES",
     "PROVIDERS_HELP",
     "RUNTIME_HELP",
     "SURFACE",
     "Surface",
+    "areas",
     "baseline",
     "check_cluster",
+    "check_mask_options",
     "cluster",
+    "comma_list",
     "config",
     "detect_every",
+    "enhance_blend",
+    "enhancer",
     "faces",
     "flag",
     "gpus_per_worker",
     "image_format",
     "json_lines",
+    "mask",
     "model",
     "model_path",
+    "occluder",
     "option",
     "output",
     "overrides",
     "overwrite",
+    "parser",
+    "pixel_boost",
     "providers",
     "quality",
     "reference",
+    "regions",
     "runtime",
     "smooth",
     "source",

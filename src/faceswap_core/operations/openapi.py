@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from faceswap_core.config.ranges import Range, range_of
+from faceswap_core.config.ranges import Range, choices_of, range_of
 from faceswap_core.operations.fields import Surface
 from faceswap_core.operations.operation import Operation
 from faceswap_core.operations.rules import render_rule
@@ -58,6 +58,9 @@ def field_schema(
         found = range_of(field.validator)
         if found is not None and tp in (int, float):
             schema.update(range_schema(found))
+        allowed = choices_of(field.validator)
+        if allowed is not None and tp in (int, float, str):  # a number from a set (256, 384, 512)
+            schema["enum"] = list(allowed)
     default = field.default
     if (
         not surface.media

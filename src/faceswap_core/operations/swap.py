@@ -88,6 +88,14 @@ class SwapSpec:
     faces: str | None = fields.faces()
     reference: Any = fields.reference()
     threshold: float | None = fields.threshold()
+    pixel_boost: int | None = fields.pixel_boost()
+    mask: tuple[str, ...] = fields.mask()
+    areas: tuple[str, ...] = fields.areas()
+    regions: tuple[str, ...] = fields.regions()
+    occluder: str | None = fields.occluder()
+    parser: str | None = fields.parser()
+    enhancer: str | None = fields.enhancer()
+    enhance_blend: float | None = fields.enhance_blend()
     format: str | None = fields.image_format()
     quality: int | None = fields.quality()
     overwrite: bool = fields.overwrite("Replace existing outputs (never an input).")
@@ -116,6 +124,7 @@ class SwapSpec:
 
     def __attrs_post_init__(self) -> None:
         fields.check_cluster(self.cluster, self.workers, self.gpus_per_worker)
+        fields.check_mask_options(self)
         face_selection(self.faces, self.reference)
         if self.quality is not None:
             check_quality(self.quality, self.chosen_format)

@@ -15,7 +15,10 @@ for the encoders to mark and sign.
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import json
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -30,21 +33,26 @@ from faceswap_core.config.convert import structure
 from faceswap_core.config.loader import load_config
 from faceswap_core.config.ranges import check_value, identity_threshold
 from faceswap_core.config.schema import PipelineConfig
+from faceswap_core.enhancers.choice import enhancer_ref
 from faceswap_core.errors import (
     ComponentError,
     ConfigError,
     FaceswapError,
     NoFaceError,
+    SourceFacesWarning,
     UnknownComponentError,
 )
 from faceswap_core.interfaces import (
     BatchSwapper,
     ChecksRecognizer,
     Detector,
+    Enhancer,
     Face,
     FloatArray,
     Image,
     Landmarker,
+    Masker,
+    MaskInput,
     ModelLocator,
     Recognizer,
     SwapOutput,
@@ -62,12 +70,24 @@ from faceswap_core.io.provenance import (
     describe_input,
 )
 from faceswap_core.io.read import input_label
+from faceswap_core.pipeline.boost import boost_side, boosted, swap_boosted
 from faceswap_core.pipeline.context import build_context
+from faceswap_core.pipeline.enhance import enhance_faces
+from faceswap_core.pipeline.rendered import RenderedFace
 from faceswap_core.pipeline.timing import StageTimer
-from faceswap_core.plugin.kinds import DETECTOR, LANDMARKER, RECOGNIZER, RUNTIME, SWAPPER, Kind
+from faceswap_core.plugin.kinds import (
+    DETECTOR,
+    ENHANCER,
+    LANDMARKER,
+    MASKER,
+    RECOGNIZER,
+    RUNTIME,
+    SWAPPER,
+    Kind,
+)
 from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins
 from faceswap_core.vision import align as alignment
-from faceswap_core.vision.blend import match_color, paste_back, paste_mask
+from faceswap_core.vision.blend import match_color, paste_back
 from faceswap_core.vision.selection import largest, select_faces
 
 T = TypeVar("T")
@@ -133,25 +153,6 @@ class SwapResult:
         }
 
 
-@attrs.frozen(eq=False)
-class RenderedFace:
-    """One swapped face ready to paste: the crop, its soft mask and the alignment it came from.
-
-    :ivar face: the target face in frame coordinates (with landmarks when used).
-    :ivar crop: the swapped aligned crop (RGB ``uint8``).
-    :ivar mask: where the crop replaces the frame (crop pixels, 0 to 1).
-    :ivar aligned: the aligned target crop and its transform.
-    """
-
-    face: Face
-    crop: Image
-    mask: FloatArray
-    aligned: alignment.AlignedFace
-
-    def evolve(self, **changes: Any) -> RenderedFace:
-        return attrs.evolve(self, **changes)
-
-
 def _target_title(target: ImageInput) -> str:
     is_path = isinstance(target, str | Path)
     if is_path and Path(target).suffix.lower() in VIDEO_MIME_TYPES:
@@ -179,6 +180,20 @@ def _guarded(origin: str, what: str) -> Iterator[None]:
             f"{origin} {what}: {detail}; rerun with --debug for the traceback and report it "
             "to the plugin's authors"
         ) from exc
+
+
+def _ref_key(ref: Mapping[str, Any]) -> str:
+    """A component reference as a cache key: settings that differ build another component."""
+    return json.dumps(dict(ref), sort_keys=True, default=str)
+
+
+def several_faces_notice(source: ImageInput, found: list[Face], chosen: Face) -> str:
+    """The one line that says which face of a source with several faces the swap takes."""
+    x1, y1, x2, y2 = (round(float(v)) for v in chosen.bbox)
+    return (
+        f"{input_label(source, 'source')} holds {len(found)} faces; using the largest, at "
+        f"x {x1}-{x2}, y {y1}-{y2} ({x2 - x1}x{y2 - y1} px); crop the source to use another"
+    )
 
 
 def unchanged_note(label: str, *, found: bool, changed: bool, marked: bool) -> str | None:
@@ -264,11 +279,66 @@ class Pipeline:
             except UnknownComponentError:
                 if required:
                     raise
+        for name in self.config.paste.mask:
+            self.plugins.resolve(MASKER, self._masker_ref(name), path="$.pipeline.paste.mask")
+        enhancer = self._enhancer_ref()
+        if enhancer is not None:
+            self.plugins.resolve(ENHANCER, enhancer, path="$.pipeline.enhancer")
+
+    def _masker_ref(self, name: str) -> dict[str, Any]:
+        """A masker named in ``pipeline.paste.mask``, with its settings from ``pipeline.paste``."""
+        paste = self.config.paste
+        if name == "area":
+            return {"type": name, "areas": list(paste.areas)}
+        if name == "occlusion":
+            return {"type": name, "model": paste.occluder}
+        if name == "region":
+            return {"type": name, "model": paste.parser, "regions": list(paste.regions)}
+        return {"type": name}
+
+    def _enhancer_ref(self) -> dict[str, Any] | None:
+        """``pipeline.enhancer`` (NAME|PATH) as a component reference, or ``None`` when unset."""
+        text = self.config.enhancer
+        if text is None:
+            return None
+        return enhancer_ref(
+            text,
+            self.plugins.enhancers(),
+            self.context.models,
+            weight=self.config.enhance_weight,
+        )
 
     @property
     def built(self) -> tuple[str, ...]:
-        """Which components have been built so far (``detector``, ``swapper``...)."""
-        return tuple(self._components)
+        """Which components have been built so far (``detector``, ``swapper``, ``masker:box``)."""
+        return tuple(dict.fromkeys(key.partition("|")[0] for key in self._components))
+
+    QUALITY_SETTINGS: tuple[str, ...] = ("pixel_boost", "paste", "enhancer", "enhance_blend")
+    """What :meth:`with_config` may change: the settings of the mask, boost and enhance stages."""
+
+    def with_config(self, config: PipelineConfig) -> Pipeline:
+        """This pipeline on ``config``, which differs from this one's only in quality settings.
+
+        The two share every built component, the model loads and the source cache
+        (a REST request's ``mask`` or ``enhancer`` on a server's loaded pipeline);
+        a masker or enhancer the new settings name is built on first use and kept
+        for the next request that names it. Use it from the thread that holds
+        this pipeline.
+
+        :raises ValueError: ``config`` changes something else (build a new Pipeline).
+        """
+        if config == self.config:
+            return self
+        same = {name: getattr(self.config, name) for name in self.QUALITY_SETTINGS}
+        if attrs.evolve(config, **same) != self.config:
+            raise ValueError(
+                f"with_config changes only {', '.join(self.QUALITY_SETTINGS)}; build a new "
+                "Pipeline for other settings"
+            )
+        derived = copy.copy(self)  # shares _components, _origins and the caches
+        derived.config = config
+        derived._check_components()
+        return derived
 
     @classmethod
     def from_config(
@@ -291,7 +361,7 @@ class Pipeline:
 
     def _build(self, key: str, kind: Kind[T], ref: Mapping[str, Any]) -> T:
         if key not in self._components:
-            path = f"$.pipeline.{key}"
+            path = f"$.pipeline.{key.partition('|')[0].partition(':')[0]}"
             component, _ = self.plugins.resolve(kind, ref, path=path)
             origin = f"{kind.name} {component.name!r} (plugin {component.plugin})"
             with _guarded(origin, "could not be built"):
@@ -364,6 +434,31 @@ class Pipeline:
         return Mark(self.source_type, model, digest, tuple(ingredients), self.signer)
 
     @property
+    def maskers(self) -> list[tuple[str, Masker]]:
+        """The maskers of ``pipeline.paste.mask``, in order, built on first use."""
+        found = []
+        for name in self.config.paste.mask:
+            ref = self._masker_ref(name)
+            found.append((name, self._build(f"masker:{name}|{_ref_key(ref)}", MASKER, ref)))
+        return found
+
+    def load_quality(self) -> tuple[list[tuple[str, Masker]], Enhancer | None]:
+        """The paste maskers and the enhancer, built now: their models load and are checked.
+
+        Called when a source is prepared, so a bad mask or enhancer file stops a
+        batch or a video before its first target, not in the middle of it.
+        """
+        return self.maskers, self.enhancer
+
+    @property
+    def enhancer(self) -> Enhancer | None:
+        """The face enhancer of ``pipeline.enhancer``, or ``None`` when none is configured."""
+        ref = self._enhancer_ref()
+        if ref is None:
+            return None
+        return self._build(f"enhancer|{_ref_key(ref)}", ENHANCER, ref)
+
+    @property
     def landmarker(self) -> Landmarker:
         return self._build("landmarker", LANDMARKER, self.config.landmarker)
 
@@ -407,8 +502,10 @@ class Pipeline:
 
     @property
     def needs_landmarks(self) -> bool:
-        """Whether faces need 68-point landmarks: for the swapper or for a ``hull`` paste mask."""
-        return self.swapper.needs_landmarks or self.config.paste.mask == "hull"
+        """Whether faces need 68-point landmarks: for the swapper or a paste mask (hull, area)."""
+        return self.swapper.needs_landmarks or any(
+            masker.needs_landmarks for _, masker in self.maskers
+        )
 
     def _enrich(
         self, image: Image, face: Face, *, landmarks: bool, embedding: Recognizer | None
@@ -423,8 +520,15 @@ class Pipeline:
                 changes["embedding"] = embedding.embed(image, face)
         return face.evolve(**changes) if changes else face
 
-    def prepare_source(self, source: ImageInput | SourceIdentity) -> SourceIdentity:
-        """Detect the largest face of the source and prepare the swapper's identity (cached)."""
+    def prepare_source(
+        self, source: ImageInput | SourceIdentity, *, announce: bool = True
+    ) -> SourceIdentity:
+        """Detect the largest face of the source and prepare the swapper's identity (cached).
+
+        A source that holds several faces gets one :class:`SourceFacesWarning` (the
+        CLI prints it as one ``Warning:`` line) naming the face used, unless
+        ``announce`` is false (an evaluation's sources are dataset images).
+        """
         if isinstance(source, SourceIdentity):
             return source
         image = self.decode(source, name="source")
@@ -433,7 +537,8 @@ class Pipeline:
         if cached is not None:
             self._sources.move_to_end(key)
             return cached
-        face = largest(self.detect(image))
+        found = self.detect(image)
+        face = largest(found)
         if face is None:
             raise NoFaceError(
                 "no face found in the source image; use a photo with a clear, frontal face"
@@ -450,10 +555,14 @@ class Pipeline:
         )
         with self._guard(swapper):
             prepared = swapper.prepare_source(aligned.crop, aligned.face)
+        self.load_quality()
         ingredient = (
             describe_input(source, "componentOf", SOURCE_TITLE) if self.signer is not None else None
         )
         identity = SourceIdentity(key, face, aligned, prepared, ingredient)
+        if announce and len(found) > 1:  # said once the identity is ready, once per source
+            notice = several_faces_notice(source, found, face)
+            warnings.warn(notice, SourceFacesWarning, stacklevel=2)
         self._sources[key] = identity
         while len(self._sources) > self.source_cache_size:
             self._sources.popitem(last=False)
@@ -510,45 +619,65 @@ class Pipeline:
                 "use an image with a visible face or drop --require-face"
             )
         selected = self._select(frame, found, mode, reference, threshold)
-        rendered: list[tuple[int, RenderedFace]] = []
+        targets: list[Face] = []
         for index in selected:
             with timer.stage("landmarks"):
-                face = self._enrich(
-                    frame, found[index], landmarks=self.needs_landmarks, embedding=None
+                targets.append(
+                    self._enrich(
+                        frame, found[index], landmarks=self.needs_landmarks, embedding=None
+                    )
                 )
-            rendered.append((index, self.render(frame, face, identity, timer)))
+        rendered = self.render_all(frame, targets, identity, timer)
         output = frame.copy() if rendered else frame
-        masks: list[PastedMask] = []
-        for index, face_render in rendered:
-            self.paste(output, face_render, timer)
-            masks.append(PastedMask(index, face_render.mask, face_render.aligned.matrix))
+        self.finish(output, rendered, timer)
+        masks = [
+            PastedMask(index, face.mask, face.aligned.matrix)
+            for index, face in zip(selected, rendered, strict=True)
+        ]
         return SwapResult(output, found, selected, timer.ms, masks)
 
     def render(
         self, frame: Image, face: Face, identity: SourceIdentity, timer: StageTimer
     ) -> RenderedFace:
         """Align one target face (with its landmarks), swap it, and build its paste mask."""
-        swapper = self.swapper
-        with timer.stage("align"):
-            aligned = self.align(frame, face)
-        with timer.stage("swap"), self._guard(swapper):
-            result = swapper.swap(aligned.crop, aligned.face, identity.prepared)
-        return self.finish(face, aligned, result, timer)
+        return self.render_all(frame, [face], identity, timer)[0]
+
+    def render_all(
+        self, frame: Image, faces: list[Face], identity: SourceIdentity, timer: StageTimer
+    ) -> list[RenderedFace]:
+        """Align and swap each target face (pixel boost when configured), then mask them.
+
+        The maskers of ``pipeline.paste.mask`` each run once on all the faces and
+        their masks are combined by element-wise minimum.
+        """
+        if not faces:
+            return []
+        aligned: list[alignment.AlignedFace] = []
+        for face in faces:
+            with timer.stage("align"):
+                aligned.append(self.align(frame, face))
+        with timer.stage("swap"):
+            outputs = self.swap_aligned(aligned, identity)
+        return self.masked(faces, aligned, outputs, timer)
 
     def align(self, frame: Image, face: Face) -> alignment.AlignedFace:
-        """One target face aligned for the swapper (its crop size and template)."""
+        """One target face aligned for the swapper: its template, at its crop size or at
+        the pixel-boost side (``pipeline.pixel_boost``)."""
         swapper = self.swapper
-        return alignment.align(
-            frame, face, swapper.crop_size, swapper.template, plugins=self.plugins
-        )
+        side = boost_side(swapper, self.config.pixel_boost)
+        return alignment.align(frame, face, side, swapper.template, plugins=self.plugins)
 
     def swap_aligned(
         self, aligned: Sequence[alignment.AlignedFace], identity: SourceIdentity
     ) -> list[SwapOutput]:
         """Swap several aligned crops of one source: in batches when the swapper batches
         (:class:`~faceswap_core.interfaces.BatchSwapper`), else one by one. Result ``i``
-        is what :meth:`render` gets for crop ``i`` alone."""
+        is what :meth:`render` gets for crop ``i`` alone. A boosted crop is swapped as
+        its sub-crops (:func:`~faceswap_core.pipeline.boost.swap_boosted`)."""
         swapper = self.swapper
+        if any(boosted(swapper, a) for a in aligned):
+            with self._guard(swapper):
+                return [swap_boosted(swapper, a, identity.prepared) for a in aligned]
         limit = swapper.max_batch if isinstance(swapper, BatchSwapper) else 1
         size = len(aligned) if limit == 0 else max(1, limit)
         results: list[SwapOutput] = []
@@ -568,26 +697,119 @@ class Pipeline:
                     results.extend(done)
         return results
 
-    def finish(
-        self, face: Face, aligned: alignment.AlignedFace, result: SwapOutput, timer: StageTimer
-    ) -> RenderedFace:
-        """The paste mask (and colour match) of one swapped crop: ready to paste."""
-        with timer.stage("paste"):
-            mask = paste_mask(
-                self.config.paste,
-                aligned.size,  # a ``native`` crop's side follows the face
-                model_mask=result.mask,
-                landmarks=aligned.face.landmarks,
-            )
-            crop = result.image
+    def masked(
+        self,
+        faces: Sequence[Face],
+        aligned: Sequence[alignment.AlignedFace],
+        outputs: Sequence[SwapOutput],
+        timer: StageTimer,
+    ) -> list[RenderedFace]:
+        """The paste masks (and colour match) of swapped crops: ready to paste."""
+        swapped = [(a, out.image, out.mask) for a, out in zip(aligned, outputs, strict=True)]
+        with timer.stage("mask"):
+            masks = self._masks(swapped)
+        rendered = []
+        for face, (crop_aligned, crop, _), mask in zip(faces, swapped, masks, strict=True):
             if self.config.paste.color_match:
-                crop = match_color(crop, aligned.crop, mask)
-        return RenderedFace(face, crop, mask, aligned)
+                with timer.stage("paste"):
+                    crop = match_color(crop, crop_aligned.crop, mask)
+            rendered.append(RenderedFace(face, crop, mask, crop_aligned))
+        return rendered
+
+    def _masks(
+        self, swapped: list[tuple[alignment.AlignedFace, Image, FloatArray | None]]
+    ) -> list[FloatArray]:
+        """Every configured masker on every face, combined per face by element-wise minimum."""
+        paste = self.config.paste
+        inputs = []
+        for aligned, crop, model_mask in swapped:
+            scale = aligned.size / 128.0  # a ``native`` crop's side follows the face
+            inputs.append(
+                MaskInput(
+                    target=aligned.crop,
+                    swapped=crop,
+                    landmarks=aligned.face.landmarks,
+                    model_mask=model_mask,
+                    erode=paste.erode * scale,
+                    blur=paste.blur * scale,
+                )
+            )
+        combined: list[FloatArray] | None = None
+        for name, masker in self.maskers:
+            with self._guard(masker):
+                found = masker.masks(inputs)
+            if len(found) != len(inputs):
+                raise ComponentError(
+                    f"masker {name!r} returned {len(found)} masks for {len(inputs)} faces"
+                )
+            checked = [
+                self._checked_mask(name, mask, face.size)
+                for mask, face in zip(found, inputs, strict=True)
+            ]
+            combined = (
+                checked
+                if combined is None
+                else [np.minimum(a, b) for a, b in zip(combined, checked, strict=True)]
+            )
+        assert combined is not None  # pipeline.paste.mask names at least one masker
+        return combined
+
+    @staticmethod
+    def _checked_mask(name: str, mask: FloatArray, size: int) -> FloatArray:
+        array = np.asarray(mask, np.float32)
+        if array.shape != (size, size) or not np.isfinite(array).all():
+            raise ComponentError(
+                f"masker {name!r} returned a {array.shape} mask for a {size}x{size} crop, "
+                "or values that are not finite; report it to the plugin's authors"
+            )
+        return np.clip(array, 0.0, 1.0)
 
     def paste(self, output: Image, rendered: RenderedFace, timer: StageTimer) -> None:
         """Blend a rendered face into ``output`` in place (only under its mask)."""
         with timer.stage("paste"):
             paste_back(output, rendered.crop, rendered.aligned.matrix, rendered.mask, inplace=True)
+
+    def finish(self, output: Image, rendered: list[RenderedFace], timer: StageTimer) -> None:
+        """Paste the rendered faces into ``output`` in place, enhanced when configured.
+
+        The enhancer (``pipeline.enhancer``) runs once on all the faces; its output
+        goes back through each face's paste mask, blended by ``pipeline.enhance_blend``
+        (:mod:`faceswap_core.pipeline.enhance`).
+        """
+        enhancer = self.enhancer if rendered else None
+        blend = self.config.enhance_blend
+        if enhancer is None or blend <= 0.0:
+            for face in rendered:
+                self.paste(output, face, timer)
+            return
+
+        def run(crops: list[Image]) -> list[Image]:
+            with self._guard(enhancer):
+                restored = enhancer.enhance(crops)
+            if len(restored) != len(crops) or any(
+                np.asarray(r).shape != c.shape or np.asarray(r).dtype != np.uint8
+                for r, c in zip(restored, crops, strict=False)
+            ):
+                raise ComponentError(
+                    f"the enhancer returned {len(restored)} crops for {len(crops)}, or crops of "
+                    "another shape or type; report it to the plugin's authors"
+                )
+            return [np.asarray(r) for r in restored]
+
+        def paste(face: RenderedFace) -> None:
+            paste_back(output, face.crop, face.aligned.matrix, face.mask, inplace=True)
+
+        with timer.stage("enhance"):
+            enhance_faces(
+                output,
+                rendered,
+                enhancer,
+                blend=blend,
+                erode=self.config.paste.erode,
+                blur=self.config.paste.blur,
+                paste=paste,
+                run=run,
+            )
 
     def _select(
         self,

@@ -32,7 +32,7 @@ import attrs
 import numpy as np
 
 from faceswap_core.errors import FaceswapError, ModelFileError
-from faceswap_core.interfaces import Face, InferenceSession, ModelLocator
+from faceswap_core.interfaces import Face, InferenceSession, MaskInput, ModelLocator
 from faceswap_core.models.catalog import ModelSpec
 from faceswap_core.pipeline.context import build_context
 from faceswap_core.plugin.kinds import RECOGNIZER, SWAPPER, kind_named
@@ -48,11 +48,14 @@ def consumers(spec: ModelSpec, plugins: FaceswapPlugins) -> list[Component[Any]]
     """Registered components of ``spec.kind`` that load ``spec.name`` by default.
 
     Your own models name their loader (``spec.loader``): that one component,
-    which must be installed.
+    which must be installed. A catalog entry that names its ``component`` is
+    loaded by that one, when it is installed.
     """
     registry = plugins.registry(kind_named(spec.kind))
     if spec.loader is not None:
         return [registry.get(spec.loader)]
+    if spec.component is not None:
+        return [registry.get(spec.component)] if spec.component in registry else []
     found = []
     for component in registry:
         config = component.config
@@ -96,6 +99,9 @@ def check_model_file(
 PROBE_SIZE = 256
 """Side of the synthetic image detectors, recognizers and landmarkers are tried on."""
 
+MASK_PROBE_SIZE = 128
+"""Side of the synthetic crop a masker is tried on (a swap model's usual crop)."""
+
 
 def _probe_image(size: int) -> np.ndarray[Any, Any]:
     """A deterministic image with structure (a gradient and noise), not a flat colour."""
@@ -119,6 +125,14 @@ def _probe_face(size: int, kind: str, dim: int | None) -> Face:
         kps=points,
         embedding=embedding,
     )
+
+
+def _same_side(origin: str, shape: tuple[int, ...], size: int) -> None:
+    if tuple(shape) != (size, size):
+        raise ModelFileError(
+            f"model {origin} returned a {shape[-1]}x{shape[0]} result for a {size}x{size} crop "
+            "on a test run; it is not stored"
+        )
 
 
 def _finite(origin: str, what: str, value: Any) -> None:
@@ -152,6 +166,16 @@ def test_run(kind: str, component: Any, origin: str) -> None:
                 )
             if output.mask is not None:
                 _finite(origin, "mask", output.mask)
+        elif kind == "masker":
+            crop = _probe_image(MASK_PROBE_SIZE)
+            probe = MaskInput(crop, crop, None, None, erode=12.0, blur=5.0)
+            for mask in component.masks([probe]):
+                _finite(origin, "mask", mask)
+                _same_side(origin, np.asarray(mask).shape[:2], MASK_PROBE_SIZE)
+        elif kind == "enhancer":
+            size = int(component.size)
+            for restored in component.enhance([_probe_image(size)]):
+                _same_side(origin, np.asarray(restored).shape[:2], size)
         elif kind in ("recognizer", "landmarker", "detector"):
             image = _probe_image(PROBE_SIZE)
             face = _probe_face(PROBE_SIZE, "arcface", None)

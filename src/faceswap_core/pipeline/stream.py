@@ -19,9 +19,12 @@ Three threads do the work, connected by short queues
 (:mod:`faceswap_core.pipeline.stages`): one checks frames and runs the
 scheduled detections (several at once when frames wait, as one batched
 detector call), one analyses (scene cut, tracking, selection, landmarks,
-smoothing), one swaps and pastes (the faces of several waiting frames in
-one model run when the swapper batches, then each frame in order), so they
-overlap on two cores.
+smoothing), one swaps, masks and pastes (the faces of several waiting frames
+in one model run when the swapper batches, then each frame in order), so they
+overlap on two cores. With a face enhancer (``pipeline.enhancer``) a fourth
+thread pastes and enhances, so the enhancer of one frame runs while the next
+frame is swapped.
+
 ``faceswap video`` runs the same code between its decode and encode threads.
 """
 
@@ -41,13 +44,8 @@ from faceswap_core.config.schema import VideoConfig
 from faceswap_core.errors import ConfigError
 from faceswap_core.interfaces import SwapOutput
 from faceswap_core.interfaces.face import Face, FloatArray, Image
-from faceswap_core.pipeline.image import (
-    ImageInput,
-    Pipeline,
-    RenderedFace,
-    SourceIdentity,
-    check_threshold,
-)
+from faceswap_core.pipeline.image import ImageInput, Pipeline, SourceIdentity, check_threshold
+from faceswap_core.pipeline.rendered import RenderedFace
 from faceswap_core.pipeline.stages import Batch, staged
 from faceswap_core.pipeline.timing import StageTimer
 from faceswap_core.vision.align import AlignedFace
@@ -56,7 +54,7 @@ from faceswap_core.vision.smoothing import ColorBlend, FaceSmoother, MaskBlend, 
 from faceswap_core.vision.tracking import SceneCutDetector, Track, Tracker, flow_frame
 
 STREAM_STAGES: tuple[str, ...] = (
-    "detect", "track", "select", "landmarks", "align", "swap", "paste",
+    "detect", "track", "select", "landmarks", "align", "swap", "mask", "paste", "enhance",
 )  # fmt: skip
 """Stages a stream times per frame, in order (the video job adds decode and encode)."""
 
@@ -158,7 +156,7 @@ class FrameAnalyser:
         self.cuts = SceneCutDetector(config.scene_cut)
         self._first = True
         self._largest: int | None = None
-        self._needs_landmarks = pipeline.swapper.needs_landmarks
+        self._needs_landmarks = pipeline.needs_landmarks
 
     def _smoother(self) -> FaceSmoother:
         cfg = self.config
@@ -257,8 +255,24 @@ class FrameAnalyser:
         return chosen
 
 
+@attrs.frozen(eq=False)
+class Painted:
+    """A frame's swapped faces, blended over time, waiting to be pasted (and enhanced)."""
+
+    analysis: _Analysis
+    rendered: list[RenderedFace]
+    timings: dict[str, float]
+
+
 class FramePainter:
-    """The second half: render each selected face, blend mask and colour over time, paste."""
+    """The second half: render the selected faces, blend mask and colour over time, paste.
+
+    The temporal blends act on each face's swap mask and crop before the paste
+    and the enhancer (which pastes through that same blended mask), so an
+    enhanced face keeps the swap's steadiness from frame to frame. ``paint``
+    and ``finish`` are the two halves of a call: a stream with an enhancer
+    runs them in two threads, so one frame is enhanced while the next is swapped.
+    """
 
     def __init__(
         self, pipeline: Pipeline, identity: SourceIdentity, config: VideoConfig, *, copy: bool
@@ -270,48 +284,64 @@ class FramePainter:
         self._blends: dict[int, tuple[MaskBlend, ColorBlend]] = {}
 
     def __call__(self, analysis: _Analysis) -> Frame:
-        return self.paint([analysis])[0]
+        return self.finish(self.paint([analysis])[0])
 
-    def paint(self, analyses: list[_Analysis]) -> list[Frame]:
+    def paint_frames(self, analyses: list[_Analysis]) -> list[Frame]:
+        """:meth:`paint` and :meth:`finish` in one stage (a stream without an enhancer)."""
+        return [self.finish(painted) for painted in self.paint(analyses)]
+
+    def paint(self, analyses: list[_Analysis]) -> list[Painted]:
         """Swap the selected faces of several frames (one batched swap when the swapper
-        batches), then blend and paste each frame in order, exactly as one by one."""
+        batches), then mask them and blend mask and colour over time, frame by frame in
+        order, exactly as one by one."""
         timers = [StageTimer() for _ in analyses]
-        jobs: list[tuple[int, Face, AlignedFace]] = []
+        jobs: list[tuple[int, AlignedFace]] = []
         for index, analysis in enumerate(analyses):
             for face in analysis.selected:
                 with timers[index].stage("align"):
-                    jobs.append((index, face, self.pipeline.align(analysis.image, face)))
+                    jobs.append((index, self.pipeline.align(analysis.image, face)))
         outputs: list[SwapOutput] = []
         if jobs:
             start = time_module.perf_counter()
-            outputs = self.pipeline.swap_aligned([job[2] for job in jobs], self.identity)
+            outputs = self.pipeline.swap_aligned([job[1] for job in jobs], self.identity)
             share = (time_module.perf_counter() - start) * 1000.0 / len(jobs)
-            for index, _, _ in jobs:
+            for index, _ in jobs:
                 timers[index].add("swap", share)
-        by_frame: dict[int, list[RenderedFace]] = {}
-        for (index, face, aligned), output in zip(jobs, outputs, strict=True):
-            rendered = self.pipeline.finish(face, aligned, output, timers[index])
-            by_frame.setdefault(index, []).append(rendered)
-        return [
-            self._paste(analysis, by_frame.get(index, []), timers[index])
-            for index, analysis in enumerate(analyses)
-        ]
+        painted: list[Painted] = []
+        for index, analysis in enumerate(analyses):
+            mine = [k for k, job in enumerate(jobs) if job[0] == index]
+            rendered = self.pipeline.masked(
+                analysis.selected,
+                [jobs[k][1] for k in mine],
+                [outputs[k] for k in mine],
+                timers[index],
+            )
+            painted.append(self._blended(analysis, rendered, timers[index]))
+        return painted
 
-    def _paste(self, analysis: _Analysis, swapped: list[RenderedFace], timer: StageTimer) -> Frame:
-        """Blend mask and colour over time (per track, in frame order) and paste one frame."""
+    def _blended(
+        self, analysis: _Analysis, rendered: list[RenderedFace], timer: StageTimer
+    ) -> Painted:
+        """Blend each face's mask and colour over time (per track, in frame order)."""
         if analysis.scene_cut:
             self._blends.clear()
         live = {face.track_id for face in analysis.selected}
         for key in [key for key in self._blends if key not in live]:
             del self._blends[key]
-        image = analysis.image
-        rendered: list[RenderedFace] = []
-        for face, result in zip(analysis.selected, swapped, strict=True):
+        blended: list[RenderedFace] = []
+        for face, result in zip(analysis.selected, rendered, strict=True):
             with timer.stage("paste"):
-                rendered.append(self._blend(face, result))
+                blended.append(self._blend(face, result))
+        return Painted(analysis, blended, timer.ms)
+
+    def finish(self, painted: Painted) -> Frame:
+        """Paste (and enhance) the painted faces into the frame."""
+        timer = StageTimer()
+        timer.ms.update(painted.timings)
+        analysis, rendered = painted.analysis, painted.rendered
+        image = analysis.image
         output = image.copy() if (self.copy and rendered) else image
-        for result in rendered:
-            self.pipeline.paste(output, result, timer)
+        self.pipeline.finish(output, rendered, timer)
         return Frame(
             image=output,
             index=analysis.index,
@@ -406,9 +436,15 @@ def stream(
             for item in inputs
         ]
 
+    # With an enhancer, a frame is enhanced in its own thread while the next one is swapped.
+    painting: list[Any] = (
+        [Batch(painter.paint, config.swap_batch), painter.finish]
+        if pipe.config.enhancer is not None
+        else [Batch(painter.paint_frames, config.swap_batch)]
+    )
     chain = staged(
         _frames_with_times(frames, fps),
-        [Batch(detect, config.detect_batch), analyser, Batch(painter.paint, config.swap_batch)],
+        [Batch(detect, config.detect_batch), analyser, *painting],
         depth=config.queue,
     )
     return _run(chain)
@@ -425,6 +461,7 @@ __all__ = [
     "Frame",
     "FrameAnalyser",
     "FramePainter",
+    "Painted",
     "stream",
     "video_config",
 ]

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-STAGES: tuple[str, ...] = ("detect", "landmarks", "align", "swap", "paste")
+STAGES: tuple[str, ...] = ("detect", "landmarks", "align", "swap", "mask", "paste", "enhance")
 """Stages the image pipeline times, in order."""
 
 

@@ -73,5 +73,18 @@ class BuildContext:
         """Load a model file or its bytes with the pipeline's runtime."""
         return self.runtime.load(model)
 
+    def load_named(
+        self, model: str, runtime: str | None, *, path: str
+    ) -> tuple[InferenceSession, str]:
+        """Find ``model`` (a file path or a model-store name, verified) and load it.
+
+        :param runtime: a runtime name for this model only; ``None`` uses the pipeline's.
+        :param path: the config path of ``runtime``, for error messages.
+        :returns: the session and the file it came from.
+        """
+        file = self.models.resolve(model)
+        loader = self.runtime if runtime is None else self.runtime_for({"type": runtime}, path=path)
+        return loader.load(file), str(file)
+
 
 __all__ = ["DEFAULT_RUNTIME", "BuildContext", "ComponentBuilder", "ComponentRef"]

@@ -24,9 +24,11 @@ if TYPE_CHECKING:
         AlignmentTemplate,
         Dataset,
         Detector,
+        Enhancer,
         Exporter,
         Landmarker,
         Loss,
+        Masker,
         Metric,
         Recognizer,
         Runner,
@@ -118,6 +120,36 @@ def register_swappers(register: Register[Swapper]) -> None:
     """Register swap models (:class:`faceswap_core.interfaces.Swapper`).
 
     :param register: callback that adds one swapper to the registry.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_maskers(register: Register[Masker]) -> None:
+    """Register paste maskers (:class:`faceswap_core.interfaces.Masker`).
+
+    A masker returns a soft mask per face crop (1 = paste the new face, 0 = keep
+    the target); ``pipeline.paste.mask`` names the maskers a pipeline combines,
+    by element-wise minimum. Core registers ``box``, ``hull``, ``model``,
+    ``area``, ``occlusion`` (XSeg) and ``region`` (BiSeNet).
+
+    :param register: callback that adds one masker to the registry.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_enhancers(register: Register[Enhancer]) -> None:
+    """Register face enhancers (:class:`faceswap_core.interfaces.Enhancer`).
+
+    An enhancer restores aligned crops of its own size on its own alignment
+    template; ``pipeline.enhancer`` picks one, and the pipeline runs it on the
+    swapped faces and pastes its output through the paste masks. Core
+    registers ``gfpgan``, ``codeformer``, ``gpen_bfr_256`` and ``gpen_bfr_512``.
+
+    :param register: callback that adds one enhancer to the registry.
 
     .. versionadded:: 0.1
     """

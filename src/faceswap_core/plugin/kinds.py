@@ -18,9 +18,11 @@ from faceswap_core.interfaces import (
     AlignmentTemplate,
     Dataset,
     Detector,
+    Enhancer,
     Exporter,
     Landmarker,
     Loss,
+    Masker,
     Metric,
     Recognizer,
     Runner,
@@ -61,6 +63,8 @@ ALIGNMENT_TEMPLATE: Kind[AlignmentTemplate] = Kind(
     "template", "alignment_templates", AlignmentTemplate, "crop layouts faces are aligned to"
 )
 SWAPPER: Kind[Swapper] = Kind("swapper", "swappers", Swapper, "swap models")
+MASKER: Kind[Masker] = Kind("masker", "maskers", Masker, "paste masks (box, occlusion, region...)")
+ENHANCER: Kind[Enhancer] = Kind("enhancer", "enhancers", Enhancer, "face restorers (GFPGAN...)")
 LOSS: Kind[Loss] = Kind("loss", "losses", Loss, "training losses")
 METRIC: Kind[Metric] = Kind("metric", "metrics", Metric, "evaluation metrics")
 DATASET: Kind[Dataset] = Kind("dataset", "datasets", Dataset, "datasets runners read")
@@ -74,6 +78,8 @@ KINDS: tuple[Kind[Any], ...] = (
     LANDMARKER,
     ALIGNMENT_TEMPLATE,
     SWAPPER,
+    MASKER,
+    ENHANCER,
     LOSS,
     METRIC,
     DATASET,
@@ -121,6 +127,7 @@ __all__ = [
     "CONFIG_SECTIONS_HOOK",
     "DATASET",
     "DETECTOR",
+    "ENHANCER",
     "EXPORTER",
     "EXTRA_HOOKS",
     "HOOK_NAMES",
@@ -128,6 +135,7 @@ __all__ = [
     "KIND_NAMES",
     "LANDMARKER",
     "LOSS",
+    "MASKER",
     "METRIC",
     "OPERATIONS_HOOK",
     "RECOGNIZER",

@@ -29,9 +29,11 @@ from faceswap_core.interfaces import (
     AlignmentTemplate,
     Dataset,
     Detector,
+    Enhancer,
     Exporter,
     Landmarker,
     Loss,
+    Masker,
     Metric,
     Recognizer,
     Runner,
@@ -47,11 +49,13 @@ from faceswap_core.plugin.kinds import (
     CONFIG_SECTIONS_HOOK,
     DATASET,
     DETECTOR,
+    ENHANCER,
     EXPORTER,
     HOOK_NAMES,
     KINDS,
     LANDMARKER,
     LOSS,
+    MASKER,
     METRIC,
     OPERATIONS_HOOK,
     RECOGNIZER,
@@ -77,6 +81,8 @@ CORE_DISTRIBUTION = "faceswap-core"
 # from the thin hooks module of the sub-package that implements them.
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "faceswap_core.swappers.hooks",
+    "faceswap_core.maskers.hooks",
+    "faceswap_core.enhancers.hooks",
     "faceswap_core.runtime.hooks",
     "faceswap_core.eval.hooks",
     "faceswap_core.pipeline.hooks",
@@ -354,6 +360,12 @@ class FaceswapPlugins:
 
     def swappers(self) -> Registry[Swapper]:
         return self.registry(SWAPPER)
+
+    def maskers(self) -> Registry[Masker]:
+        return self.registry(MASKER)
+
+    def enhancers(self) -> Registry[Enhancer]:
+        return self.registry(ENHANCER)
 
     def losses(self) -> Registry[Loss]:
         return self.registry(LOSS)

@@ -7,6 +7,7 @@ through the pipeline's runtime, so a runtime plugin serves them too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -23,13 +24,7 @@ def load_model(
 
     :param runtime: a runtime name for this model only; ``None`` uses the pipeline's.
     """
-    path = context.models.resolve(model)
-    loader = (
-        context.runtime
-        if runtime is None
-        else context.runtime_for({"type": runtime}, path="$.pipeline.swapper.runtime")
-    )
-    return loader.load(path), str(path)
+    return context.load_named(model, runtime, path="$.pipeline.swapper.runtime")
 
 
 def to_blob(crop: Image, size: int) -> FloatArray:
@@ -47,6 +42,24 @@ def from_blob(blob: np.ndarray[Any, Any]) -> Image:
     return np.ascontiguousarray(image.astype(np.uint8))
 
 
+def to_blobs(crops: Sequence[Image], size: int) -> FloatArray:
+    """RGB uint8 crops -> N x 3 x S x S float32 in [0, 1], converted as one array."""
+    for crop in crops:
+        if crop.dtype != np.uint8 or crop.shape != (size, size, 3):
+            raise InvalidImageError(
+                f"swap crop must be uint8 {size}x{size}x3, got {crop.dtype} {crop.shape}"
+            )
+    batch = np.stack(crops).transpose(0, 3, 1, 2)
+    return np.ascontiguousarray(batch, dtype=np.float32) / np.float32(255.0)
+
+
+def from_blobs(blobs: np.ndarray[Any, Any]) -> list[Image]:
+    """N x 3 x S x S in [0, 1] -> RGB uint8 S x S x 3 crops (as :func:`from_blob`, at once)."""
+    scaled = np.clip(np.asarray(blobs, np.float32) * np.float32(255.0) + np.float32(0.5), 0, 255)
+    images = scaled.astype(np.uint8).transpose(0, 2, 3, 1)
+    return [np.ascontiguousarray(image) for image in images]
+
+
 def require_embedding(face: Face, who: str) -> FloatArray:
     """The source face's embedding, or a config error saying a recognizer is needed."""
     if face.embedding is None:
@@ -54,4 +67,4 @@ def require_embedding(face: Face, who: str) -> FloatArray:
     return face.embedding
 
 
-__all__ = ["from_blob", "load_model", "require_embedding", "to_blob"]
+__all__ = ["from_blob", "from_blobs", "load_model", "require_embedding", "to_blob", "to_blobs"]

@@ -9,6 +9,7 @@ and its output on every run (:func:`faceswap_core.swappers.contract.check_inswap
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,8 @@ from faceswap_core.interfaces import SwapOutput
 from faceswap_core.interfaces.face import Face, FloatArray, Image
 from faceswap_core.io.provenance import TRAINED_COMPOSITE
 from faceswap_core.plugin.context import BuildContext
-from faceswap_core.swappers.blobs import from_blob, load_model, require_embedding, to_blob
+from faceswap_core.runtime.batch import run_batched
+from faceswap_core.swappers.blobs import from_blobs, load_model, require_embedding, to_blobs
 from faceswap_core.swappers.configs import InswapperConfig
 from faceswap_core.swappers.contract import MAX_EMBEDDING_DIM, check_inswapper, check_output
 
@@ -69,6 +71,8 @@ class InswapperSwapper:
         self.target_name, self.source_name = contract.target, contract.source
         self.output_name = contract.output
         self.crop_size = contract.crop_size
+        # Any batch: swap_batch runs a batch-1 graph (inswapper_128 as published) once per crop.
+        self.max_batch = 0
 
     def prepare_source(self, crop: Image, face: Face) -> FloatArray:
         embedding = require_embedding(face, "inswapper")
@@ -83,11 +87,29 @@ class InswapperSwapper:
         return latent.astype(np.float32)
 
     def swap(self, crop: Image, face: Face, source: FloatArray) -> SwapOutput:
-        size = self.crop_size
-        outputs = self.session.run(
-            {self.target_name: to_blob(crop, size), self.source_name: source}
+        return self.swap_batch([crop], [face], source)[0]
+
+    def swap_batch(
+        self, crops: Sequence[Image], faces: Sequence[Face], source: FloatArray
+    ) -> list[SwapOutput]:
+        """Swap several crops of one source (pixel boost's sub-crops).
+
+        inswapper_128 as published takes a batch of 1, so it runs once per crop;
+        a graph with a dynamic batch takes them all in one run.
+        """
+        size, count = self.crop_size, len(crops)
+        outputs = run_batched(
+            self.session,
+            {
+                self.target_name: to_blobs(crops, size),
+                self.source_name: np.repeat(
+                    np.asarray(source, np.float32).reshape(1, -1), count, axis=0
+                ),
+            },
+            batched=[self.target_name, self.source_name],
+            outputs=[self.output_name],
         )
-        image = check_output(
-            self.origin, self.output_name, outputs[self.output_name], (1, 3, size, size)
+        images = check_output(
+            self.origin, self.output_name, outputs[self.output_name], (count, 3, size, size)
         )
-        return SwapOutput(from_blob(image))
+        return [SwapOutput(image) for image in from_blobs(images)]

@@ -26,7 +26,8 @@ from faceswap_core.errors import ModelFileError
 from faceswap_core.interfaces import Face, FloatArray, Image, Recognizer, SwapOutput
 from faceswap_core.io.provenance import TRAINED_COMPOSITE
 from faceswap_core.plugin.context import BuildContext
-from faceswap_core.swappers.blobs import from_blob, load_model, require_embedding, to_blob
+from faceswap_core.runtime.batch import run_batched
+from faceswap_core.swappers.blobs import from_blobs, load_model, require_embedding, to_blobs
 from faceswap_core.swappers.configs import OnnxSwapperConfig
 from faceswap_core.swappers.contract import (
     EXPORT_MASK,
@@ -149,29 +150,27 @@ class OnnxSwapper:
     def swap_batch(
         self, crops: Sequence[Image], faces: Sequence[Face], source: FloatArray
     ) -> list[SwapOutput]:
-        """Several crops of one source in one run (:class:`~faceswap_core.interfaces.BatchSwapper`).
-
-        A graph with a fixed batch of 1 runs them one by one.
-        """
+        """Swap several crops of one source: one run when the graph's batch is dynamic."""
         size, count = self.crop_size, len(crops)
-        if count > 1 and self.max_batch == 1:
-            return [
-                self.swap_batch([crop], [face], source)[0]
-                for crop, face in zip(crops, faces, strict=True)
-            ]
-        target = np.concatenate([to_blob(crop, size) for crop in crops])
-        sources = np.repeat(source.reshape(1, -1), count, axis=0)
-        outputs = self.session.run({"target": target, "source": sources})
+        names = [EXPORT_OUTPUT, EXPORT_MASK] if self.has_mask else [EXPORT_OUTPUT]
+        outputs = run_batched(
+            self.session,
+            {
+                "target": to_blobs(crops, size),
+                "source": np.repeat(np.asarray(source, np.float32).reshape(1, -1), count, axis=0),
+            },
+            batched=["target", "source"],
+            outputs=names,
+        )
         images = check_output(
             self.origin, EXPORT_OUTPUT, outputs[EXPORT_OUTPUT], (count, 3, size, size)
         )
-        masks = None
+        masks: list[FloatArray | None] = [None] * count
         if self.has_mask:
             raw = check_output(
                 self.origin, EXPORT_MASK, outputs[EXPORT_MASK], (count, 1, size, size)
             )
-            masks = np.clip(raw.reshape(count, size, size), 0, 1)
+            masks = [np.clip(raw[k].reshape(size, size), 0, 1) for k in range(count)]
         return [
-            SwapOutput(from_blob(images[i : i + 1]), None if masks is None else masks[i])
-            for i in range(count)
+            SwapOutput(image, mask) for image, mask in zip(from_blobs(images), masks, strict=True)
         ]

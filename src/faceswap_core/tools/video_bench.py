@@ -183,7 +183,7 @@ def _run(
         video = attrs.evolve(config.video, swap_batch=options.swap_batch)
         config = attrs.evolve(config, video=video)
     pipeline = Pipeline(config, plugins)
-    identity = pipeline.prepare_source(load_sample("t1"))
+    identity = pipeline.prepare_source(load_sample("t1"), announce=False)
     runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="faceswap-video-bench-") as folder:
         clip = make_clip(Path(folder) / "clip.mp4", pipeline, options)

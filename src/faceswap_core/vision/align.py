@@ -7,7 +7,10 @@ with its own layout names it and core needs no edit. Core's follow
 insightface's conventions (``face_align.estimate_norm``): ``arcface``, the
 ArcFace 112 px template scaled for multiples of 112, ``inswapper``, the +8 px
 x-shifted variant scaled for multiples of 128 (what inswapper_128 was trained
-on), and ``classic``, the ArcFace layout shrunk so the whole face fits.
+on; it is FaceFusion's ``arcface_128``, which GPEN-BFR 256 uses too), and
+``classic``, the ArcFace layout shrunk so the whole face fits. ``ffhq`` is the
+FFHQ alignment the face restorers GFPGAN, CodeFormer and GPEN-BFR 512 were
+trained on (FaceFusion's ``ffhq_512``), scaled to any size.
 
 One more, ``native``, is not a set of points: it cuts the face out of the
 image as it is (no rotation, no scaling, a whole-pixel offset) in a square
@@ -46,7 +49,19 @@ ARCFACE_TEMPLATE_112 = np.array(
     dtype=np.float32,
 )
 
-TEMPLATES: tuple[str, ...] = ("arcface", "inswapper", "classic")
+FFHQ_TEMPLATE_UNIT = np.array(
+    [
+        [0.37691676, 0.46864664],
+        [0.62285697, 0.46912813],
+        [0.50123859, 0.61331904],
+        [0.39308822, 0.72541100],
+        [0.61150205, 0.72490465],
+    ],
+    dtype=np.float32,
+)
+"""The FFHQ five points as fractions of the crop side (FaceFusion ``face_helper``, ``ffhq_512``)."""
+
+TEMPLATES: tuple[str, ...] = ("arcface", "inswapper", "classic", "ffhq")
 """Core's fixed-size templates; plugins may register more (:func:`fixed_templates`)."""
 
 MIN_CROP = 16
@@ -90,6 +105,11 @@ def classic_points(size: int) -> FloatArray:
     unit = ARCFACE_TEMPLATE_112 / 112.0 - 0.5
     unit[:, 1] -= 0.06  # leave room below the chin rather than above the brows
     return ((unit * CLASSIC_FACE_SCALE + 0.5) * size).astype(np.float32)
+
+
+def ffhq_points(size: int) -> FloatArray:
+    """The FFHQ five points scaled by ``size`` (the face restorers' crops)."""
+    return FFHQ_TEMPLATE_UNIT * np.float32(size)
 
 
 @attrs.frozen
@@ -141,12 +161,14 @@ class NativeTemplate:
 ARCFACE = PointTemplate(arcface_points, cv2.BORDER_CONSTANT)
 INSWAPPER = PointTemplate(inswapper_points, cv2.BORDER_CONSTANT)
 CLASSIC = PointTemplate(classic_points, cv2.BORDER_REFLECT_101)
+FFHQ = PointTemplate(ffhq_points, cv2.BORDER_REFLECT_101)
 NATIVE_TEMPLATE = NativeTemplate()
 
 BUILTIN_TEMPLATES: Mapping[str, AlignmentTemplate] = {
     "arcface": ARCFACE,
     "inswapper": INSWAPPER,
     "classic": CLASSIC,
+    "ffhq": FFHQ,
     NATIVE: NATIVE_TEMPLATE,
 }
 """Core's templates, registered by :mod:`faceswap_core.vision.hooks` like a plugin's."""

@@ -6,10 +6,12 @@ stays byte-identical to the input frame.
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 import cv2
 import numpy as np
 
-from faceswap_core.config.schema import PasteConfig
 from faceswap_core.errors import ConfigError
 from faceswap_core.interfaces.face import FloatArray, Image
 from faceswap_core.vision.align import Matrix, invert, transform_points
@@ -35,6 +37,9 @@ def soften(mask: FloatArray, *, erode: float, blur: float) -> FloatArray:
 def box_mask(size: int, *, erode: float, blur: float) -> FloatArray:
     """The whole crop, eroded and blurred at its edges: insightface's paste-back mask.
 
+    It depends only on its arguments, so it is made once per size and kept
+    (read-only): a video pays for it on its first frame.
+
     insightface (``INSwapper.get``) warps a white crop into the frame, erodes
     it with a ``k`` x ``k`` kernel, ``k = mask_size // 10``, and blurs it with a
     ``2 * (mask_size // 20) + 1`` Gaussian. This is the same in crop pixels:
@@ -45,6 +50,11 @@ def box_mask(size: int, *, erode: float, blur: float) -> FloatArray:
     edge, so the blurred edge ends inside the crop: its outermost pixels stay 0
     and the paste has no step at the crop's border.
     """
+    return _box_mask(int(size), float(erode), float(blur))
+
+
+@functools.lru_cache(maxsize=32)
+def _box_mask(size: int, erode: float, blur: float) -> FloatArray:
     blur_side = _odd(blur * 2 + 1) if blur >= 1 else 1
     k = _odd(max(erode, blur_side + 2 if blur >= 1 else 3))
     out = np.asarray(
@@ -61,7 +71,9 @@ def box_mask(size: int, *, erode: float, blur: float) -> FloatArray:
             cv2.GaussianBlur(out, (blur_side, blur_side), 0, borderType=cv2.BORDER_CONSTANT),
             np.float32,
         )
-    return np.clip(out, 0.0, 1.0)
+    kept: FloatArray = np.clip(out, 0.0, 1.0)
+    kept.setflags(write=False)
+    return kept
 
 
 def hull_mask(size: int, landmarks: FloatArray, *, erode: float, blur: float) -> FloatArray:
@@ -95,7 +107,13 @@ def match_color(source: Image, target: Image, mask: FloatArray) -> Image:
 
 
 def paste_back(
-    frame: Image, crop: Image, matrix: Matrix, mask: FloatArray, *, inplace: bool = False
+    frame: Image,
+    crop: Image,
+    matrix: Matrix,
+    mask: FloatArray,
+    *,
+    inplace: bool = False,
+    within: tuple[FloatArray, Matrix] | None = None,
 ) -> Image:
     """Blend ``crop`` (aligned with ``matrix``) into ``frame`` under ``mask``.
 
@@ -103,7 +121,9 @@ def paste_back(
     with ``inplace=True`` (a video stream owns its decoded frames). Only frame
     pixels whose warped mask is above zero are written; every other pixel is
     left byte-identical. The work is limited to where the mask is non-zero:
-    its bounding box in the crop, mapped into the frame.
+    its bounding box in the crop, mapped into the frame. ``within`` (another
+    crop's mask and its matrix) confines the paste further to the pixels that
+    mask reaches: an enhancer's paste never writes where the swap did not.
     """
     out = frame if inplace else frame.copy()
     weights = np.asarray(mask, np.float32)
@@ -134,6 +154,19 @@ def paste_back(
     ]
     alpha = cv2.warpAffine(weights, shifted, roi_size, flags=cv2.INTER_LINEAR, borderValue=0.0)
     changed = alpha > 0
+    if within is not None:
+        limit_mask, limit_matrix = within
+        limit = invert(limit_matrix)
+        limit[0, 2] -= x0
+        limit[1, 2] -= y0
+        reach = cv2.warpAffine(
+            np.asarray(limit_mask, np.float32),
+            limit,
+            roi_size,
+            flags=cv2.INTER_LINEAR,
+            borderValue=0.0,
+        )
+        changed &= reach > 0
     if not changed.any():
         return out
     roi = out[y0:y1, x0:x1]
@@ -147,20 +180,24 @@ def paste_back(
     return out
 
 
-def paste_mask(
-    config: PasteConfig,
+BUILT_IN_MASKS: tuple[str, ...] = ("auto", "model", "hull", "box")
+"""The masks made from the crop's geometry, the landmarks or the swap model's own mask."""
+
+
+def builtin_mask(
+    mode: str,
     size: int,
     *,
+    erode: float,
+    blur: float,
     model_mask: FloatArray | None,
     landmarks: FloatArray | None,
 ) -> FloatArray:
-    """The mask the paste config asks for, falling back model -> hull -> box under ``auto``.
+    """One of :data:`BUILT_IN_MASKS` for a ``size`` crop (``erode``/``blur`` in its pixels).
 
-    A model's mask is capped by the box, so no mask reaches the crop's border.
+    ``auto`` falls back model -> hull -> box. A model's mask is capped by the
+    box, so no mask reaches the crop's border.
     """
-    scale = size / 128.0
-    erode, blur = config.erode * scale, config.blur * scale
-    mode = config.mask
     if mode in ("auto", "model") and model_mask is not None:
         # A model's own mask may stay high up to the crop's edge, where the crop ends
         # and a square seam would show: it is combined with the box by element-wise
@@ -173,4 +210,23 @@ def paste_mask(
         return hull_mask(size, landmarks, erode=erode, blur=blur)
     if mode == "hull":
         raise ConfigError("paste mask 'hull' needs landmarks; configure a landmarker")
+    if mode not in BUILT_IN_MASKS:
+        raise ConfigError(f"unknown built-in mask {mode!r}; one of {', '.join(BUILT_IN_MASKS)}")
     return box_mask(size, erode=erode, blur=blur)
+
+
+EDGE_SIGMA = 5.0
+"""Gaussian sigma (crop pixels) that softens a model's or a polygon's hard mask edge."""
+
+
+def feather_edges(mask: np.ndarray[Any, Any], sigma: float = EDGE_SIGMA) -> FloatArray:
+    """Soften a (near) binary mask without growing it: blur, keep the upper half, rescale.
+
+    FaceFusion's post-processing of its occlusion, region and area masks
+    (``face_masker.py``): ``(GaussianBlur(mask, sigma).clip(0.5, 1) - 0.5) * 2``.
+    The edge falls to 0 at the mask's own border, so nothing outside it is pasted.
+    """
+    clipped = np.clip(np.asarray(mask, np.float32), 0.0, 1.0)
+    blurred = cv2.GaussianBlur(clipped, (0, 0), sigma)
+    out: FloatArray = ((np.clip(blurred, 0.5, 1.0) - 0.5) * 2.0).astype(np.float32)
+    return out

@@ -1,5 +1,5 @@
 """Core's alignment templates, registered through ``register_alignment_templates`` like a
-plugin's: ``arcface``, ``inswapper``, ``classic`` and ``native``.
+plugin's: ``arcface``, ``inswapper``, ``classic``, ``ffhq`` and ``native``.
 
 Nothing heavy at import: the templates (OpenCV, scikit-image) load in the factories.
 """
@@ -34,6 +34,10 @@ def _classic(config: None, context: BuildContext) -> AlignmentTemplate:
     return _builtin("classic")
 
 
+def _ffhq(config: None, context: BuildContext) -> AlignmentTemplate:
+    return _builtin("ffhq")
+
+
 def _native(config: None, context: BuildContext) -> AlignmentTemplate:
     return _builtin("native")
 
@@ -43,4 +47,5 @@ def register_alignment_templates(register: Register[AlignmentTemplate]) -> None:
     register("arcface", _arcface)
     register("inswapper", _inswapper)
     register("classic", _classic)
+    register("ffhq", _ffhq)
     register("native", _native)

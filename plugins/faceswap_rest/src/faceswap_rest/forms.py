@@ -20,7 +20,7 @@ from faceswap_rest.errors import ClientClosedError, shorten
 from faceswap_rest.media import MAX_FILENAME_CHARS, ensure_image, text_field
 from faceswap_rest.service import Service
 
-FORM_LIMITS = {"max_files": 4, "max_fields": 16, "max_part_size": 4096}
+FORM_LIMITS = {"max_files": 4, "max_fields": 32, "max_part_size": 4096}
 """Multipart limits: files, fields, and bytes of one text field."""
 
 

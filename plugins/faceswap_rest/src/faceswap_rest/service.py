@@ -44,8 +44,10 @@ from faceswap_core.models.store import default_root
 from faceswap_core.operations.swap import SwapSpec
 from faceswap_core.operations.video import VideoSpec
 from faceswap_core.pipeline.image import Pipeline, SourceIdentity
+from faceswap_core.pipeline.settings import ENHANCER_OFF, QualityOptions
 from faceswap_core.pipeline.timing import StageTimer
 from faceswap_core.pipeline.video import swap_video
+from faceswap_core.plugin.kinds import ENHANCER
 from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins
 from faceswap_rest.admission import Admission, Release
 from faceswap_rest.config import Settings
@@ -143,6 +145,10 @@ def check_model(pipeline: Pipeline, model: str | None) -> None:
             f"model {model!r} is not loaded by this server (it serves {loaded!r}); start "
             f"faceswap serve with a config whose pipeline.swapper is {{type: {model}}}"
         )
+
+
+MODEL_OPTIONS: tuple[str, ...] = ("enhancer", "occluder", "parser")
+"""Request fields that name a model: a name the server knows, never a path on the server."""
 
 
 class Service:
@@ -292,6 +298,33 @@ class Service:
     def check_image(self, data: bytes, name: str) -> None:
         check_format(data, name, self.limits.formats, self._max_bytes())
 
+    def request_quality(self, options: SwapSpec | VideoSpec) -> QualityOptions:
+        """A request's quality options (``mask``, ``enhancer``...), checked before it waits.
+
+        A model is named as the server knows it (an enhancer component or a model
+        in its store, ``faceswap models list``): a request never names a file on
+        the server. Unknown names and masks fail here (422), before any slot.
+        """
+        quality = QualityOptions.of(options)
+        models = self.probe.context.models
+        enhancers = self.plugins.registry(ENHANCER)
+        for name in MODEL_OPTIONS:
+            value = getattr(quality, name)
+            if value is None or (name == "enhancer" and value == ENHANCER_OFF):
+                continue
+            if not (models.knows(value) or (name == "enhancer" and value in enhancers)):
+                raise ConfigError(
+                    f"{name}: {value[:64]!r} is not a model this server knows; a request names "
+                    "a model (faceswap models list on the server), never a file path"
+                )
+        self.probe.with_config(quality.apply(self.pipeline_config))
+        return quality
+
+    @staticmethod
+    def _for_request(pipeline: Pipeline, options: SwapSpec | VideoSpec) -> Pipeline:
+        """A pooled pipeline with the request's quality settings (sharing its loaded models)."""
+        return pipeline.with_config(QualityOptions.of(options).apply(pipeline.config))
+
     def register_source(self, data: bytes) -> SourceIdentity:
         self.check_image(data, "source")
         with self.swaps.checkout() as pipeline:
@@ -310,8 +343,9 @@ class Service:
             self.check_image(source, "source")
         if reference is not None:
             self.check_image(reference, "reference")
-        with self.swaps.checkout() as pipeline:
-            check_model(pipeline, options.model)
+        with self.swaps.checkout() as pooled:
+            check_model(pooled, options.model)
+            pipeline = self._for_request(pooled, options)
             timer = StageTimer()
             with timer.stage("decode"):
                 frame = pipeline.decode(target, name="target")
@@ -408,13 +442,13 @@ class Service:
             return
         store.write(record.evolve(status="running", started=time.time()))
         try:
-            with self.video.checkout() as pipeline:
-                check_model(pipeline, options.model)
+            with self.video.checkout() as pooled:
+                check_model(pooled, options.model)
                 report = swap_video(
                     video,
                     source,
                     store.folder(job_id) / output,
-                    pipeline=pipeline,
+                    pipeline=self._for_request(pooled, options),
                     faces=options.faces,
                     reference=reference,
                     threshold=options.threshold,

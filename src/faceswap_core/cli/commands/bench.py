@@ -60,6 +60,12 @@ def _print_table(record: dict[str, Any]) -> None:
         f"FPS {record['fps']}  faces found {record['faces_found']}/{record['faces']}"
         f"  repeat {record['repeat']} (+{record['warmup']} warmup)"
     )
+    quality = record.get("quality") or {}
+    per_face = ", ".join(f"{k} {v:.2f}" for k, v in (quality.get("per_face_ms") or {}).items())
+    console.print(
+        f"pixel boost {quality.get('pixel_boost')}, mask {','.join(quality.get('mask') or [])}, "
+        f"enhancer {quality.get('enhancer') or 'none'}; ms per face: {per_face}"
+    )
     console.print(
         f"device {record['device']}, {record['threads']} threads,"
         f" peak RSS {record['peak_rss_mb']} MB"

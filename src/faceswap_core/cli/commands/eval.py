@@ -13,6 +13,7 @@ from faceswap_core.errors import RegressionError
 from faceswap_core.eval.evaluator import EvalOptions, EvalResult, evaluate
 from faceswap_core.operations.evaluate import EVAL, EvalSpec
 from faceswap_core.pipeline.runner import spec_runner
+from faceswap_core.pipeline.settings import QualityOptions
 
 
 def eval_options(spec: EvalSpec) -> EvalOptions:
@@ -31,6 +32,7 @@ def eval_options(spec: EvalSpec) -> EvalOptions:
         overrides=spec.overrides,
         runtime=spec.runtime,
         providers=spec.providers,
+        quality=QualityOptions.of(spec),
     )
 
 

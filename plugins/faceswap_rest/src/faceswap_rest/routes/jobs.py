@@ -51,6 +51,7 @@ async def submit_video(request: Request) -> Response:
         )
     fields, files = await read_form(request)
     options = parse_request(VIDEO, fields)
+    service.request_quality(options)
     upload = _video_upload(fields, files)
     source = await source_of(service, fields, files)
     reference = await file_bytes(files, "reference")

@@ -28,6 +28,7 @@ async def swap(request: Request) -> Response:
     # The whole body first (bounded in size, time and rate): a slow upload holds no slot.
     fields, files = await read_form(request)
     options = parse_request(SWAP, fields)
+    service.request_quality(options)
     require_file(fields, files, "target")
     identity = registered_source(service, fields, files)
     release = await admit(request, service)

@@ -212,18 +212,7 @@ def _video(spec: Any, extra: Mapping[str, Any]) -> Any:
                 spec.source,
                 pipeline=pipeline.config,
                 plugins=pipeline.plugins,
-                overwrite=spec.overwrite,
-                faces=spec.faces,
-                reference=spec.reference,
-                threshold=spec.threshold,
-                codec=spec.codec,
-                crf=spec.crf,
-                preset=spec.preset,
-                pix_fmt=spec.pix_fmt,
-                start=spec.start,
-                end=spec.end,
-                audio=spec.audio,
-                provenance=spec.provenance,
+                **spec.file_options(),
                 **options,
             )
         return record.raise_failure()
@@ -232,19 +221,8 @@ def _video(spec: Any, extra: Mapping[str, Any]) -> Any:
         spec.source,
         spec.output,
         pipeline=shared_pipeline(spec),
-        faces=spec.faces,
-        reference=spec.reference,
-        threshold=spec.threshold,
-        overwrite=spec.overwrite,
-        codec=spec.codec,
-        crf=spec.crf,
-        preset=spec.preset,
-        pix_fmt=spec.pix_fmt,
-        start=spec.start,
-        end=spec.end,
-        audio=spec.audio,
-        provenance=spec.provenance,
         progress=spec.on_progress,
+        **spec.file_options(),
         **options,
     )
 
@@ -264,32 +242,12 @@ def _stream_frames(spec: Any, extra: Mapping[str, Any]) -> Any:
     )
 
 
-def eval_options(spec: Any) -> EvalOptions:
-    """The evaluator's options from an :class:`~faceswap_core.operations.evaluate.EvalSpec`."""
-    return EvalOptions(
-        config=spec.config,
-        model=spec.model,
-        model_path=spec.model_path,
-        run=spec.run,
-        data=spec.data,
-        pairs=spec.pairs,
-        videos=spec.videos,
-        out=spec.output,
-        baseline=spec.baseline,
-        tolerance=spec.tolerance,
-        overrides=spec.overrides,
-        runtime=spec.runtime,
-        providers=spec.providers,
-        quality=QualityOptions.of(spec),
-    )
-
-
 def _evaluate_spec(spec: Any, extra: Mapping[str, Any]) -> Any:
     if spec.cluster is None:
-        return _evaluate(eval_options(spec))
+        return _evaluate(EvalOptions.of(spec))
     plugins = get_plugins()
     with spec_runner(spec, plugins) as runner:
-        return _evaluate(eval_options(spec), plugins=plugins, runner=runner)
+        return _evaluate(EvalOptions.of(spec), plugins=plugins, runner=runner)
 
 
 def _train(spec: Any, extra: Mapping[str, Any]) -> Any:
@@ -359,4 +317,4 @@ HANDLERS: dict[str, Callable[[Any, Mapping[str, Any]], Any]] = {
 """One handler per operation with a Python function (keyed by operation name)."""
 
 
-__all__ = ["HANDLERS", "REQUIRED", "call", "eval_options", "shared_pipeline"]
+__all__ = ["HANDLERS", "REQUIRED", "call", "shared_pipeline"]

@@ -22,10 +22,9 @@ from tests import quality_graphs
 from tests.integration.conftest import build_white_export
 from tests.video.clips import encode, pan_zoom
 
-from faceswap_core.cli.commands.eval import eval_options
 from faceswap_core.cli.main import make_cli
 from faceswap_core.cli.spec_command import build_from_context
-from faceswap_core.eval.evaluator import resolve_experiment
+from faceswap_core.eval.evaluator import EvalOptions, resolve_experiment
 from faceswap_core.interfaces.face import Image
 from faceswap_core.operations import build_spec
 from faceswap_core.operations.evaluate import EVAL
@@ -170,7 +169,7 @@ def test_eval_takes_the_options_and_its_rerun_command_keeps_them(tmp_path: Path)
         "pixel_boost": 384, "mask": ("box,area",), "areas": ("mouth", "lower-face"),
         "enhancer": "gfpgan_1.4", "enhance_blend": 0.25,
     }  # fmt: skip
-    options = eval_options(build_spec(EVAL, given, "cli"))
+    options = EvalOptions.of(build_spec(EVAL, given, "cli"))
     argv = options.command()
     assert argv[:2] == ["faceswap", "eval"]
     command = make_cli(FaceswapPlugins(strict=True)).get_command(
@@ -178,7 +177,7 @@ def test_eval_takes_the_options_and_its_rerun_command_keeps_them(tmp_path: Path)
     )
     assert command is not None
     with command.make_context("eval", argv[2:]) as ctx:
-        rerun = eval_options(build_from_context(ctx, EVAL))
+        rerun = EvalOptions.of(build_from_context(ctx, EVAL))
     assert rerun.quality == options.quality
     experiment, _, _ = resolve_experiment(options, FaceswapPlugins(strict=True))
     pipeline = experiment.pipeline

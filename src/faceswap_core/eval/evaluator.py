@@ -116,6 +116,27 @@ class EvalOptions:
     providers: Sequence[str] = ()
     quality: QualityOptions = attrs.Factory(QualityOptions)
 
+    @classmethod
+    def of(cls, spec: Any) -> EvalOptions:
+        """The options of an ``eval`` spec (:class:`~faceswap_core.operations.evaluate.EvalSpec`:
+        the command line and ``faceswap.evaluate`` alike)."""
+        return cls(
+            config=spec.config,
+            model=spec.model,
+            model_path=spec.model_path,
+            run=spec.run,
+            data=spec.data,
+            pairs=spec.pairs,
+            videos=spec.videos,
+            out=spec.output,
+            baseline=spec.baseline,
+            tolerance=spec.tolerance,
+            overrides=spec.overrides,
+            runtime=spec.runtime,
+            providers=spec.providers,
+            quality=QualityOptions.of(spec),
+        )
+
     def command(self) -> list[str]:
         """The ``faceswap eval`` command line that reruns this evaluation."""
         argv = ["faceswap", "eval"]

@@ -67,6 +67,22 @@ def _pipeline() -> Any:
     )
 
 
+FILE_OPTIONS: tuple[str, ...] = (
+    "faces", "reference", "threshold", "overwrite", "codec", "crf", "preset", "pix_fmt",
+    "start", "end", "audio", "provenance",
+)  # fmt: skip
+"""The fields of :class:`VideoSpec` that ``swap_video`` takes by the same name."""
+
+
+def video_overrides(spec: Any) -> dict[str, Any]:
+    """The ``pipeline.video`` overrides a video or stream spec gives."""
+    options: dict[str, Any] = dict(parse_smooth_params(spec.smooth_params))
+    for name in ("detect_every", "swap_batch", "smooth"):
+        if getattr(spec, name) is not None:
+            options[name] = getattr(spec, name)
+    return options
+
+
 @attrs.frozen(kw_only=True)
 class VideoSpec:
     """Swap the face of SOURCE into the video TARGET and write OUTPUT.
@@ -188,14 +204,12 @@ class VideoSpec:
     def video_options(self) -> dict[str, Any]:
         """The ``pipeline.video`` overrides given: ``detect_every``, ``swap_batch``, ``smooth``
         and its params."""
-        options: dict[str, Any] = dict(parse_smooth_params(self.smooth_params))
-        if self.detect_every is not None:
-            options["detect_every"] = self.detect_every
-        if self.swap_batch is not None:
-            options["swap_batch"] = self.swap_batch
-        if self.smooth is not None:
-            options["smooth"] = self.smooth
-        return options
+        return video_overrides(self)
+
+    def file_options(self) -> dict[str, Any]:
+        """The keywords of ``swap_video`` (and of one video of ``swap_videos``) this spec
+        sets besides the pipeline and :meth:`video_options`."""
+        return {name: getattr(self, name) for name in FILE_OPTIONS}
 
 
 @attrs.frozen(kw_only=True)
@@ -248,14 +262,7 @@ class StreamSpec:
     def video_options(self) -> dict[str, Any]:
         """The ``pipeline.video`` overrides given: ``detect_every``, ``swap_batch``, ``smooth``
         and its params."""
-        options: dict[str, Any] = dict(parse_smooth_params(self.smooth_params))
-        if self.detect_every is not None:
-            options["detect_every"] = self.detect_every
-        if self.swap_batch is not None:
-            options["swap_batch"] = self.swap_batch
-        if self.smooth is not None:
-            options["smooth"] = self.smooth
-        return options
+        return video_overrides(self)
 
 
 VIDEO = Operation(

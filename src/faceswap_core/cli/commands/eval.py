@@ -13,27 +13,6 @@ from faceswap_core.errors import RegressionError
 from faceswap_core.eval.evaluator import EvalOptions, EvalResult, evaluate
 from faceswap_core.operations.evaluate import EVAL, EvalSpec
 from faceswap_core.pipeline.runner import spec_runner
-from faceswap_core.pipeline.settings import QualityOptions
-
-
-def eval_options(spec: EvalSpec) -> EvalOptions:
-    """The evaluator's options from the spec (the same for ``faceswap.evaluate``)."""
-    return EvalOptions(
-        config=spec.config,
-        model=spec.model,
-        model_path=spec.model_path,
-        run=spec.run,
-        data=spec.data,
-        pairs=spec.pairs,
-        videos=spec.videos,
-        out=spec.output,
-        baseline=spec.baseline,
-        tolerance=spec.tolerance,
-        overrides=spec.overrides,
-        runtime=spec.runtime,
-        providers=spec.providers,
-        quality=QualityOptions.of(spec),
-    )
 
 
 def _summary(result: EvalResult) -> str:
@@ -76,7 +55,7 @@ def run(ctx: click.Context, spec: EvalSpec) -> None:
         plugins = plugins_from(ctx)
         with spec_runner(spec, plugins) as runner:
             result = evaluate(
-                eval_options(spec),
+                EvalOptions.of(spec),
                 plugins=plugins,
                 progress=progress,
                 runner=None if spec.cluster is None else runner,

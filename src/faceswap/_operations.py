@@ -185,9 +185,10 @@ def swap_video(
     """Swap the identity of the largest face in source through the video target into output;
     returns the job's report (frames, frames/s, per-stage milliseconds, streams).
 
-    :param target: Input video.
+    :param target: Input video (or, on the command line, a folder of videos; repeatable).
     :param source: Image whose (largest) face identity is used.
-    :param output: Output video (.mp4, .mov, .mkv, .webm...).
+    :param output: Output video (.mp4, .mov, .mkv, .webm...); on the command line, the folder
+        for several.
     :param model: Swapper: classic (default), inswapper, onnx, or a plugin's.
     :param model_path: Model file (or model-store name) for inswapper/onnx.
     :param faces: Which target faces to swap: all, largest, or reference (reference alone

@@ -183,3 +183,68 @@ def test_a_reference_that_never_matches_warns_like_swap(
         f"Warning: no face selected in target '{still}'; written unchanged, "
         "without the provenance mark"
     ]
+
+
+def test_several_videos_go_into_a_folder_and_a_broken_one_is_reported(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    """Two targets (a folder of two clips after a broken file): each written under its own name,
+    one JSON line per video, the summary, the broken one's exit code at the end; a rerun is
+    refused before any work, --skip-existing resumes, clashing names are refused."""
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    shutil.copy(files["clip"], videos / "a.mp4")
+    shutil.copy(files["clip"], videos / "b.mov")
+    (videos / "notes.txt").write_text("not a video, and not a target either")
+    broken, _ = bad_videos(tmp_path, files["clip"])["not-a-video"]
+    out = tmp_path / "out"
+    plugins = FaceswapPlugins(strict=True)
+    args = ["video", "-s", str(files["source"]), "-t", str(broken), "-t", str(videos), "-o"]
+
+    first = CliRunner().invoke(make_cli(plugins), [*args, str(out), "--json"])
+    assert first.exit_code == 3, first.output
+    assert "Error: cannot decode video" in first.stderr
+    *records, last = (json.loads(line) for line in first.stdout.strip().splitlines())
+    assert [(r["status"], Path(r["output"]).name) for r in records] == [
+        ("failed", "notes.mp4"), ("done", "a.mp4"), ("done", "b.mov"),
+    ]  # fmt: skip
+    assert records[0]["exit_code"] == 3
+    assert [r["frames_swapped"] for r in records[1:]] == [12, 12]
+    assert last == {
+        "summary": {
+            "done": 2, "failed": 1, "skipped": 0, "not_run": 0, "exit_code": 3,
+            "frames": 24, "frames_swapped": 24,
+        }
+    }  # fmt: skip
+    assert sorted(os.listdir(out)) == ["a.mp4", "b.mov"]
+    assert len(decode_video(out / "b.mov")[0]) == 12
+    written = {name: (out / name).read_bytes() for name in os.listdir(out)}
+
+    clash = tmp_path / "other"
+    clash.mkdir()
+    shutil.copy(files["clip"], clash / "A.mp4")
+    refused = [
+        ([*args, str(out)], "already exists"),
+        ([*args, str(tmp_path / "o2"), "-t", str(clash / "A.mp4")], "same output name"),
+        ([*args, str(out), "--overwrite", "--skip-existing"], "contradict"),
+    ]
+    for given, message in refused:
+        result = CliRunner().invoke(make_cli(plugins), given)
+        assert result.exit_code == 2, (given, result.output)
+        assert message in result.output
+    assert not (tmp_path / "o2").exists()
+
+    stopped = CliRunner().invoke(make_cli(plugins), [*args, str(tmp_path / "ff"), "--fail-fast"])
+    assert stopped.exit_code == 3, stopped.output
+    assert "video: 0 done, 1 failed, 0 skipped, 2 not run" in stopped.stderr
+    assert os.listdir(tmp_path / "ff") == []
+    one = [*args[:4], str(videos / "a.mp4"), "-o", str(out / "a.mp4"), "--skip-existing"]
+    kept = CliRunner().invoke(make_cli(plugins), [*one, "--json"])
+    assert kept.exit_code == 0, kept.output
+    assert json.loads(kept.stdout.splitlines()[0])["status"] == "skipped"
+
+    resumed = CliRunner().invoke(make_cli(plugins), [*args, str(out), "--skip-existing"])
+    assert resumed.exit_code == 3, resumed.output
+    assert "a.mp4: skipped (output exists)" in resumed.stdout
+    assert "video: 0 done, 1 failed, 2 skipped" in resumed.stderr
+    assert {name: (out / name).read_bytes() for name in os.listdir(out)} == written

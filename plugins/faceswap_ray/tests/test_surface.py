@@ -91,6 +91,26 @@ def test_video_on_the_cluster_is_the_local_video(
     assert "exists" in again.output
 
 
+def test_several_videos_on_the_cluster_are_the_local_videos(
+    ray_head: dict[str, str], source_path: Path, tmp_path: Path
+) -> None:
+    """Two videos in one ``swap_videos`` call on two workers: the local files, lines, summary."""
+    clips = [_clip(tmp_path / "a.mp4"), _clip(tmp_path / "b.mov", frames=4)]
+    common = ["video", "-s", source_path, "-t", clips[0], "-t", clips[1], "--json"]
+    local = cli(*common, "-o", tmp_path / "local")
+    remote = cli(*common, "-o", tmp_path / "ray", "--cluster", ray_head["gcs"], "--workers", "2")
+    assert local.exit_code == remote.exit_code == 0, remote.output
+    for name, frames in (("a.mp4", 6), ("b.mov", 4)):
+        here, there = _frames(tmp_path / "local" / name), _frames(tmp_path / "ray" / name)
+        assert len(here) == len(there) == frames
+        assert all(np.array_equal(a, b) for a, b in zip(here, there, strict=True)), name
+    lines, remote_lines = _json_lines(local), _json_lines(remote)
+    assert [line["input"] for line in remote_lines[:-1]] == [str(c) for c in clips]
+    assert [line["frames_swapped"] for line in remote_lines[:-1]] == [6, 4]
+    assert remote_lines[-1] == lines[-1]
+    assert remote_lines[-1]["summary"]["done"] == 2
+
+
 def test_eval_on_the_cluster_gives_the_local_metrics(
     ray_head: dict[str, str], faces_dir: Path, source_path: Path, tmp_path: Path
 ) -> None:

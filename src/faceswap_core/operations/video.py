@@ -90,14 +90,25 @@ class VideoSpec:
     Frame rate, timestamps, frame count, rotation and audio are kept (audio is
     copied without re-encoding where the container allows). OUTPUT is written
     to a temporary file and renamed at the end; it is never half-written.
+
+    \b
+    Several targets (or a folder of videos) go into the OUTPUT folder, each
+    under its own name (a.mov -> OUTPUT/a.mov; a suffix that names no
+    container written here gets .mp4 added). Two videos with one output name,
+    an output that would replace an input and an existing output (without
+    --overwrite or --skip-existing) are refused with exit code 2 before any
+    work. A video that cannot be read is reported (its Error line) and the
+    others go on; the exit code is the first failure's (--fail-fast stops at
+    once). --json prints one object per video, then {"summary": ...}.
     """
 
     target: Any = fields.option(
-        "Input video.",
+        "Input video (or, on the command line, a folder of videos; repeatable).",
         default=None,
         required=True,
         short="-t",
         media=True,
+        repeatable=True,
         api_positional=True,
         api_aliases=("in_path",),
         rest_aliases=("video",),
@@ -107,7 +118,7 @@ class VideoSpec:
         "A source registered with POST /v1/sources (instead of the source file).", default=None
     )
     output: str | None = fields.output(
-        "Output video (.mp4, .mov, .mkv, .webm...).",
+        "Output video (.mp4, .mov, .mkv, .webm...); on the command line, the folder for several.",
         required=True,
         api_positional=True,
         api_aliases=("out_path",),
@@ -157,6 +168,8 @@ class VideoSpec:
         parse=_video_format,
     )
     overwrite: bool = fields.overwrite("Replace OUTPUT if it exists.")
+    skip_existing: bool = fields.flag("Skip videos whose output exists (resume a set of videos).")
+    fail_fast: bool = fields.flag("Stop at the first video that fails.")
     provenance: bool | None = fields.option(
         "Mark the file as AI-altered (default: pipeline.provenance).", default=None
     )
@@ -170,7 +183,7 @@ class VideoSpec:
         api_aliases=("progress",),
     )
     json: bool = fields.json_lines(
-        'Print only JSON Lines: the video\'s report when it is written, then {"summary": ...}.'
+        'Print only JSON Lines: each video\'s report when it is written, then {"summary": ...}.'
     )
     config: str | None = fields.config(
         "Config file or shipped config name; its pipeline section is used."

@@ -38,9 +38,9 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import attrs
 
@@ -146,13 +146,16 @@ class BatchRecord:
         return data
 
 
-def expand_targets(targets: Sequence[str | Path]) -> tuple[list[Path], list[Path], bool]:
+def expand_targets(
+    targets: Sequence[str | Path], suffixes: Collection[str] = (), *, noun: str = "images"
+) -> tuple[list[Path], list[Path], bool]:
     """Target files, the folders they came from, and whether the output must be a folder.
 
-    A folder contributes every file whose suffix the decoder reads
-    (:func:`~faceswap_core.io.decode.decode_suffixes`: GIF, TGA, PPM... too).
+    A folder contributes every file with one of ``suffixes``; by default those
+    the image decoder reads (:func:`~faceswap_core.io.decode.decode_suffixes`:
+    GIF, TGA, PPM... too). ``noun`` names what a folder without them lacks.
     """
-    suffixes = set(decode_suffixes())
+    suffixes = set(suffixes or decode_suffixes())
     files: list[Path] = []
     folders: list[Path] = []
     many = len(targets) > 1
@@ -166,7 +169,7 @@ def expand_targets(targets: Sequence[str | Path]) -> tuple[list[Path], list[Path
             )
             if not found:
                 raise InputError(
-                    f"target folder {path} has no images (looked for {', '.join(sorted(suffixes))})"
+                    f"target folder {path} has no {noun} (looked for {', '.join(sorted(suffixes))})"
                 )
             files.extend(found)
         else:
@@ -221,6 +224,12 @@ def _inside(child: Path, parent: Path) -> bool:
     return child == parent or child.is_relative_to(parent)
 
 
+def check_resume_flags(overwrite: bool, skip_existing: bool) -> None:
+    """``overwrite`` and ``skip_existing`` together: refused (exit 2)."""
+    if overwrite and skip_existing:
+        raise ConfigError("--overwrite and --skip-existing contradict each other; choose one")
+
+
 def plan_batch(
     targets: Sequence[str | Path],
     output: str | Path,
@@ -238,13 +247,44 @@ def plan_batch(
         folder inside an input folder without ``overwrite``, or an existing
         output without ``overwrite`` / ``skip_existing``.
     """
-    if overwrite and skip_existing:
-        raise ConfigError("--overwrite and --skip-existing contradict each other; choose one")
+    check_resume_flags(overwrite, skip_existing)
     files, folders, many = expand_targets(targets)
     out = Path(output)
     folder = many or out.is_dir()
     chosen = output_format(out, fmt, folder=folder)
-    if folder:
+    return plan_outputs(
+        files,
+        folders,
+        out,
+        output_names(files, chosen) if folder else None,
+        [chosen] * len(files),
+        inputs=inputs,
+        overwrite=overwrite,
+        skip_existing=skip_existing,
+    )
+
+
+def plan_outputs(
+    files: Sequence[Path],
+    folders: Sequence[Path],
+    output: Path,
+    names: Sequence[str] | None,
+    formats: Sequence[str],
+    *,
+    inputs: Sequence[str | Path] = (),
+    overwrite: bool = False,
+    skip_existing: bool = False,
+) -> BatchPlan:
+    """The refusals of :func:`plan_batch` for files already named, for any kind of target.
+
+    :param names: each file's name in the ``output`` folder; ``None``: one
+        file, written to ``output`` itself.
+    :param formats: each item's format (image format, video container).
+    """
+    check_resume_flags(overwrite, skip_existing)
+    out = output
+    folder = names is not None
+    if names is not None:
         if out.exists() and not out.is_dir():
             raise ConfigError(f"output {out} must be a folder when there are several targets")
         for source_folder in folders:
@@ -253,7 +293,6 @@ def plan_batch(
                     f"output folder {out} is inside the input folder {source_folder}, so results "
                     "would mix with the originals; choose another folder or pass --overwrite"
                 )
-        names = output_names(files, chosen)
         counts = Counter(n.casefold() for n in names)
         clashes = [name for name, count in counts.items() if count > 1]
         if clashes:
@@ -269,7 +308,7 @@ def plan_batch(
     every_input = [*files, *(Path(p) for p in inputs)]
     items = []
     existing = []
-    for target, destination in zip(files, destinations, strict=True):
+    for target, destination, chosen in zip(files, destinations, formats, strict=True):
         for source in every_input:
             if _same_file(destination, source) or destination.absolute() == source.absolute():
                 raise ConfigError(
@@ -316,6 +355,16 @@ def prepare_output_folder(plan: BatchPlan) -> None:
         ) from None
 
 
+class Outcome(Protocol):
+    """What :meth:`BatchSummary.add` counts: a record of any kind of item (image, video)."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def exit_code(self) -> int: ...
+
+
 @attrs.frozen
 class BatchSummary:
     """Counts of a finished (or stopped) batch and the exit code it ends with.
@@ -336,7 +385,20 @@ class BatchSummary:
     def to_dict(self) -> dict[str, int]:
         return attrs.asdict(self)
 
-    def add(self, record: BatchRecord) -> BatchSummary:
+    def not_run_of(self, planned: int) -> BatchSummary:
+        """This summary with the items never tried (``fail_fast`` stopped) counted."""
+        return attrs.evolve(self, not_run=planned - (self.done + self.failed + self.skipped))
+
+    def line(self, command: str) -> str:
+        """The line a command ends a batch with on stderr."""
+        not_run = f", {self.not_run} not run" if self.not_run else ""
+        retried = f", {self.retries} retried (a worker died)" if self.retries else ""
+        return (
+            f"{command}: {self.done} done, {self.failed} failed, {self.skipped} skipped"
+            f"{not_run}{retried}"
+        )
+
+    def add(self, record: Outcome) -> BatchSummary:
         code = self.exit_code or record.exit_code
         if record.status == "done":
             return attrs.evolve(self, done=self.done + 1)
@@ -663,13 +725,16 @@ __all__ = [
     "BatchSummary",
     "BatchWork",
     "ImageWork",
+    "Outcome",
     "SwapOptions",
     "SwapTask",
     "Swapped",
+    "check_resume_flags",
     "expand_targets",
     "output_format",
     "output_names",
     "plan_batch",
+    "plan_outputs",
     "prepare_output_folder",
     "run_batch",
     "shipped",

@@ -27,6 +27,12 @@ built once per worker), and this process writes each result atomically, under
 the same no-clobber rule. A video that fails for its own reason (damaged, no
 video stream, an output that appeared meanwhile) is reported and the others go
 on.
+
+``faceswap video`` with several targets or a folder plans them with
+:func:`plan_videos` (the naming and refusal rules of image batches,
+:func:`~faceswap_core.pipeline.batch.plan_outputs`), checks them with
+:func:`check_videos`, and runs them with :func:`run_videos` (one after another on
+one loaded pipeline) or, on a cluster, with :func:`swap_videos`.
 """
 
 from __future__ import annotations
@@ -63,6 +69,13 @@ from faceswap_core.io.video.orientation import stored, upright
 from faceswap_core.io.video.reader import DecodedFrame, VideoReader
 from faceswap_core.io.video.remux import remux
 from faceswap_core.io.video.writer import CRF_CODECS, PRESET_CODECS, VideoWriter, check_preset
+from faceswap_core.pipeline.batch import (
+    BatchItem,
+    BatchPlan,
+    check_resume_flags,
+    expand_targets,
+    plan_outputs,
+)
 from faceswap_core.pipeline.image import (
     ImageInput,
     Pipeline,
@@ -365,6 +378,10 @@ def swap_video(
 VIDEO_FAILURES: tuple[type[FaceswapError], ...] = (InputError, InvalidVideoError, InvalidImageError)
 """Errors that fail one video of a set and let the others go on."""
 
+SET_FAILURES: tuple[type[FaceswapError], ...] = (*VIDEO_FAILURES, OutputPathError)
+"""Those and an output that appeared since the plan (:func:`run_videos`; :func:`swap_videos`
+reports it when it writes)."""
+
 
 @attrs.frozen
 class VideoTask:
@@ -379,12 +396,13 @@ class VideoRecord:
     """What happened to one video of a set (:func:`swap_videos`).
 
     :ivar report: the job's :class:`VideoReport` when it is done.
+    :ivar status: ``skipped`` when the output exists and ``skip_existing`` keeps it.
     :ivar error: the one-line reason of a failure; ``exit_code`` its code.
     """
 
     input: str
     output: str
-    status: Literal["done", "failed"]
+    status: Literal["done", "failed", "skipped"]
     report: VideoReport | None = None
     exit_code: int = 0
     error: str | None = None
@@ -401,6 +419,8 @@ class VideoRecord:
     def to_dict(self) -> dict[str, Any]:
         if self.report is not None:
             return {"status": self.status, **self.report.to_dict()}
+        if self.status == "skipped":
+            return {"input": self.input, "output": self.output, "status": self.status}
         return {
             "input": self.input,
             "output": self.output,
@@ -534,7 +554,106 @@ def swap_videos(
         yield attrs.evolve(record, data=None)
 
 
+DEFAULT_CONTAINER = ".mp4"
+"""The container of an output whose input's suffix names none :func:`swap_video` writes."""
+
+
+def plan_videos(
+    targets: Sequence[str | os.PathLike[str]],
+    folder: str | os.PathLike[str],
+    *,
+    inputs: Sequence[str | os.PathLike[str]] = (),
+    overwrite: bool = False,
+    skip_existing: bool = False,
+) -> BatchPlan:
+    """Several videos (files or folders of files with a video suffix) into ``folder``.
+
+    Each output keeps its input's name (``a.mov`` -> ``OUT/a.mov``: the same
+    container); an input whose suffix names no container :func:`swap_video`
+    writes gets ``.mp4`` added (``a.ts`` -> ``OUT/a.ts.mp4``). The refusals are
+    :func:`~faceswap_core.pipeline.batch.plan_batch`'s, before any work: two
+    videos with one output name, an output replacing an input, an output folder
+    inside an input folder (without ``overwrite``), an existing output (without
+    ``overwrite`` or ``skip_existing``), a device, FIFO, socket or symbolic link.
+    """
+    check_resume_flags(overwrite, skip_existing)
+    files, folders, _ = expand_targets([Path(t) for t in targets], VIDEO_SUFFIXES, noun="videos")
+    names = [
+        f.name if f.suffix.lower() in VIDEO_SUFFIXES else f.name + DEFAULT_CONTAINER for f in files
+    ]
+    return plan_outputs(
+        files,
+        folders,
+        Path(folder),
+        names,
+        [Path(name).suffix.lower().lstrip(".") for name in names],
+        inputs=[Path(i) for i in inputs],
+        overwrite=overwrite,
+        skip_existing=skip_existing,
+    )
+
+
+def check_videos(plan: BatchPlan, pipeline: Pipeline, options: Mapping[str, Any]) -> None:
+    """What :func:`swap_video` would refuse for every video of ``plan``, checked before the
+    first runs: the threshold, the encoder options, and a signer's output containers."""
+    check_threshold(options.get("threshold"))
+    _check_encoder_options(options.get("codec"), options.get("crf"), options.get("preset"))
+    signer = pipeline.signer
+    if signer is None or options.get("provenance") is False:
+        return  # (provenance off with a signer is refused by the first video, before any work)
+    for item in plan.items:
+        mime = VIDEO_MIME_TYPES.get(item.output.suffix.lower(), "video/unknown")
+        signer.check_format(mime, f"output {os.fspath(item.output)!r}")
+
+
+def run_videos(
+    pipeline: Pipeline,
+    source: ImageInput | SourceIdentity,
+    plan: BatchPlan,
+    *,
+    progress: Callable[[BatchItem], Progress | None] | None = None,
+    **options: Any,
+) -> Iterator[VideoRecord]:
+    """The videos of ``plan`` one after another in this process, on one loaded pipeline.
+
+    A video that fails for its own reason (damaged, no video stream, an output
+    that appeared meanwhile) is a failed record and the next one runs; a
+    skipped item is a ``skipped`` record. ``options`` are :func:`swap_video`'s
+    but ``overwrite`` (the plan's); :func:`check_videos` checks them first.
+
+    :param progress: the frame callback for each video (``None``: none).
+    """
+    identity = pipeline.prepare_source(source)
+    for item in plan.items:
+        given, out = os.fspath(item.target), os.fspath(item.output)
+        if item.skip:
+            yield VideoRecord(given, out, "skipped")
+            continue
+        try:
+            report = swap_video(
+                item.target,
+                identity,
+                item.output,
+                pipeline=pipeline,
+                overwrite=plan.overwrite,
+                progress=None if progress is None else progress(item),
+                **options,
+            )
+        except SET_FAILURES as exc:
+            yield VideoRecord(
+                given,
+                out,
+                "failed",
+                exit_code=exc.exit_code,
+                error=str(exc),
+                error_type=type(exc).__name__,
+            )
+            continue
+        yield VideoRecord(given, out, "done", report)
+
+
 __all__ = [
+    "DEFAULT_CONTAINER",
     "VIDEO_FAILURES",
     "VIDEO_STAGES",
     "VideoRecord",
@@ -542,7 +661,10 @@ __all__ = [
     "VideoTask",
     "VideoWork",
     "check_output",
+    "check_videos",
+    "plan_videos",
     "run_video_task",
+    "run_videos",
     "swap_video",
     "swap_videos",
 ]

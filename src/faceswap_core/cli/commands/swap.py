@@ -105,8 +105,7 @@ def _run_here(
     ):
         summary = summary.add(record)
         reporter.record(record)
-    counted = summary.done + summary.failed + summary.skipped
-    return attrs.evolve(summary, not_run=len(plan.items) - counted)
+    return summary.not_run_of(len(plan.items))
 
 
 def run(ctx: click.Context, spec: SwapSpec) -> None:
@@ -165,13 +164,7 @@ def run(ctx: click.Context, spec: SwapSpec) -> None:
     if spec.json:
         emit_summary(summary.to_dict())
     elif len(plan.items) > 1:
-        not_run = f", {summary.not_run} not run" if summary.not_run else ""
-        retried = f", {summary.retries} retried (a worker died)" if summary.retries else ""
-        click.echo(
-            f"swap: {summary.done} done, {summary.failed} failed, {summary.skipped} skipped"
-            f"{not_run}{retried}",
-            err=True,
-        )
+        click.echo(summary.line("swap"), err=True)
     if summary.exit_code:
         ctx.exit(summary.exit_code)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -31,6 +32,23 @@ TEST_ENV = {"FACESWAP_STRICT_PLUGINS": "1", "OMP_NUM_THREADS": "2", "PYTHONDONTW
 def install_all(session: nox.Session) -> None:
     plugins = [f"plugins/{name}{PLUGIN_EXTRAS.get(name, '')}" for name in PLUGINS]
     session.install("-e", ".[test]", *[arg for path in plugins for arg in ("-e", path)])
+
+
+FULL_STACK = ROOT / ".nox" / "tests"
+"""The environment `nox -s tests` builds: core and every plugin, torch, Ray, c2pa..."""
+
+
+def full_stack_python(session: nox.Session) -> str:
+    """The Python of :data:`FULL_STACK`, built by `nox -s tests --install-only` if missing.
+
+    Sessions that need the whole stack but not an environment of their own (typecheck,
+    chain_train) run there: one install of torch and Ray (minutes and gigabytes) instead
+    of one per session.
+    """
+    python = FULL_STACK / "bin" / "python"
+    if not python.exists():
+        session.run(sys.executable, "-m", "nox", "-s", "tests", "--install-only", external=True)
+    return str(python)
 
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -64,6 +82,7 @@ def tests(session: nox.Session) -> None:
         *[f"{path}/tests" for path in PLUGIN_PATHS],
         *[f"--cov={name}" for name in PLUGINS],
         "--hypothesis-profile=ci",
+        "--durations=20",  # where CI's minutes go
         *session.posargs,
         env=TEST_ENV,
     )
@@ -161,14 +180,14 @@ CHAIN = ROOT / ".nox" / "_artifacts" / "chain"
 """Where `nox -s chain_train` leaves the run, its evaluation and its export for `nox -s chain`."""
 
 
-@nox.session(python=PYTHON)
+@nox.session(venv_backend="none")
 def chain_train(session: nox.Session) -> None:
-    """The training half of `nox -s chain`, where torch is (`.ci/chain.py train`): an
-    LFW-layout folder of real faces, `data lfw prepare`, `train` (smoke config, 20 steps),
-    `eval --run RUN`, `export onnx --run RUN`."""
-    session.install("-e", ".", "-e", "plugins/faceswap_retinaface", "-e", "plugins/faceswap_unet")
+    """The training half of `nox -s chain`, where torch is (`.ci/chain.py train`, in the
+    full stack of `nox -s tests`): an LFW-layout folder of real faces, `data lfw prepare`,
+    `train` (smoke config, 20 steps), `eval --run RUN`, `export onnx --run RUN`."""
+    python = full_stack_python(session)
     shutil.rmtree(CHAIN, ignore_errors=True)
-    session.run("python", ".ci/chain.py", "train", str(CHAIN), env=TEST_ENV)
+    session.run(python, ".ci/chain.py", "train", str(CHAIN), env=TEST_ENV, external=True)
 
 
 @nox.session(python=PYTHON, requires=["chain_train"])
@@ -231,12 +250,14 @@ def surface(session: nox.Session) -> None:
     session.run("python", "-m", "faceswap_core.operations.pysig", "src/faceswap/_operations.py")
 
 
-@nox.session(python=PYTHON)
+@nox.session(venv_backend="none")
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on core and every plugin."""
-    install_all(session)
-    session.install("mypy>=1.11", "types-PyYAML", "types-defusedxml")
-    session.run("mypy", "--strict", "src", *[f"{path}/src" for path in PLUGIN_PATHS])
+    """mypy --strict on core and every plugin, in the full stack of `nox -s tests`."""
+    python = full_stack_python(session)
+    stubs = ("mypy>=1.11", "types-PyYAML", "types-defusedxml")
+    session.run(python, "-m", "pip", "install", "-q", *stubs, external=True)
+    paths = ["src", *[f"{path}/src" for path in PLUGIN_PATHS]]
+    session.run(python, "-m", "mypy", "--strict", *paths, external=True)
 
 
 @nox.session(python=PYTHON)

@@ -66,10 +66,12 @@ def faceswap(*args: str, cwd: Path, timeout: float = 900) -> str:
 
 
 def last_json(text: str) -> dict[str, Any]:
+    """The ``{"summary": {...}}`` line every ``--json`` command ends with, unwrapped."""
     data = json.loads(text.strip().splitlines()[-1])
-    if not isinstance(data, dict):
-        raise ChainError(f"expected a JSON object, got {data!r}")
-    return data
+    summary = data.get("summary") if isinstance(data, dict) else None
+    if not isinstance(summary, dict):
+        raise ChainError(f'expected {{"summary": {{...}}}} last, got {data!r}')
+    return summary
 
 
 class Clock:
@@ -87,7 +89,7 @@ class Clock:
 
 def evaluate(folder: Path, out: str, *model: str) -> dict[str, Any]:
     """``faceswap eval`` on the raw folder with the chain's pairs; the metrics and model."""
-    args = ["eval", *model, "--data", "raw", "--out", out, "--json"]
+    args = ["eval", *model, "--data", "raw", "-o", out, "--json"]
     for setting in EVAL_SETTINGS:
         args += ["--set", setting]
     summary = last_json(faceswap(*args, cwd=folder))
@@ -103,11 +105,11 @@ def train(folder: Path) -> dict[str, Any]:
 
     clock = Clock()
     images = write_raw_tree(folder / "raw")
-    prepare = ["data", "lfw", "prepare", "--src", "raw", "--out", "prepared", "--json"]
+    prepare = ["data", "lfw", "prepare", "--src", "raw", "-o", "prepared", "--json"]
     prepared = last_json(faceswap(*prepare, "--config", str(SMOKE), cwd=folder))
     clock.step("prepare")
 
-    args = ["train", str(SMOKE), "--work-dir", "run", "--json", "--set", "data.root=prepared"]
+    args = ["train", "--config", str(SMOKE), "-o", "run", "--json", "--set", "data.root=prepared"]
     for setting in TRAIN_SETTINGS:
         args += ["--set", setting]
     trained = last_json(faceswap(*args, cwd=folder))
@@ -129,7 +131,7 @@ def train(folder: Path) -> dict[str, Any]:
         )
 
     exported = last_json(
-        faceswap("export", "onnx", "--run", "run", "--out", "export/m.onnx", "--json", cwd=folder)
+        faceswap("export", "onnx", "--run", "run", "-o", "export/m.onnx", "--json", cwd=folder)
     )
     clock.step("export")
     if not str(exported["checkpoint"]).endswith(best_checkpoint):

@@ -54,6 +54,7 @@ __all__ = [
     "build_component",
     "isolated_plugins",
     "mounted_tmpfs",
+    "only_error_line",
     "pin_companions",
     "register_plugin",
     "remount_tmpfs",
@@ -155,6 +156,17 @@ def run_cli(
             catch_exceptions=catch_exceptions,
             prog_name="faceswap",
         )
+
+
+def only_error_line(result: Result) -> str:
+    """The one ``Error: ...`` line a failed command printed (nothing else, no log lines).
+
+    :raises AssertionError: the output has other lines, or its line is not an error.
+    """
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    if len(lines) != 1 or not lines[0].startswith("Error: "):
+        raise AssertionError(f"expected one 'Error: ...' line, got:\n{result.output}")
+    return lines[0]
 
 
 def sample_probe_faces(count: int = 4) -> list[tuple[Image, Face]]:

@@ -27,6 +27,7 @@ from faceswap_core.cli.main import make_cli
 from faceswap_core.errors import MAX_MESSAGE, ConfigError, InvalidImageError
 from faceswap_core.eval.results import write_metrics_csv
 from faceswap_core.plugin.manager import FaceswapPlugins
+from faceswap_core.testing import only_error_line
 
 
 @pytest.fixture(scope="module")
@@ -36,13 +37,6 @@ def plugins() -> FaceswapPlugins:
 
 def run(plugins: FaceswapPlugins, *args: str | Path) -> Result:
     return CliRunner().invoke(make_cli(plugins), [str(a) for a in args])
-
-
-def only_line(result: Result) -> str:
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1, result.output
-    assert lines[0].startswith("Error: ")
-    return lines[0]
 
 
 class WarnThenFail:
@@ -69,7 +63,7 @@ def test_library_warnings_before_an_error_go_to_debug_only(tom_hanks_path: Path)
     args = ["detect", str(tom_hanks_path), "--set", "pipeline.detector=warner"]
     result = run(manager, *args)
     assert result.exit_code == 3
-    assert only_line(result) == "Error: the image is unusable"
+    assert only_error_line(result) == "Error: the image is unusable"
     debug = run(manager, "--debug", *args)
     assert "RuntimeWarning: divide by zero" in debug.output
     assert "a library's note to developers" in debug.output
@@ -88,7 +82,7 @@ def test_a_multi_line_message_is_one_line_and_a_huge_one_is_cut(tom_hanks_path: 
     manager = FaceswapPlugins(strict=True)
     manager.register(LoudPlugin(), name="loud")
     result = run(manager, "detect", tom_hanks_path, "--set", "pipeline.detector=loud")
-    line = only_line(result)
+    line = only_error_line(result)
     assert line.startswith("Error: first line second line xxx")
     assert len(line) < MAX_MESSAGE + 100
     assert line.endswith("more characters)")
@@ -103,7 +97,9 @@ def test_a_bad_x264_preset_is_refused_before_the_encoder_logs(
     out = tmp_path / "out.mp4"
     result = run(plugins, "video", "-s", tom_hanks_path, "-t", clip, "-o", out, "--preset", "bogus")
     assert result.exit_code == 2
-    assert only_line(result).startswith("Error: unknown --preset 'bogus'; use one of ultrafast")
+    assert only_error_line(result).startswith(
+        "Error: unknown --preset 'bogus'; use one of ultrafast"
+    )
     with pytest.raises(ConfigError, match="unknown --preset 'bogus'"):
         faceswap.swap_video(clip, tom_hanks_path, out, preset="bogus")
     assert not out.exists()
@@ -122,7 +118,7 @@ def test_compare_of_an_eval_run_and_a_training_run_says_why(
     for pair in ((evaluation, training), (training, evaluation)):
         result = run(plugins, "compare", *pair)
         assert result.exit_code == 3
-        line = only_line(result)
+        line = only_error_line(result)
         assert "is not a training run's metrics" in line
         assert "faceswap report EVAL_A EVAL_B" in line
 
@@ -138,7 +134,7 @@ def test_a_ratings_field_over_128_kb_is_an_input_error(
     ratings.write_text(f"item_id,score,rater\n{item},4,{'r' * 140_000}\n")
     result = run(plugins, "mos", "import", run_dir, ratings)
     assert result.exit_code == 3
-    line = only_line(result)
+    line = only_error_line(result)
     assert line.startswith(f"Error: ratings file {ratings} line 2: field larger than field limit")
     assert len(line) < 400
 

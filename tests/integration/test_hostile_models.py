@@ -24,6 +24,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from faceswap_core.cli.main import make_cli
 from faceswap_core.plugin.manager import FaceswapPlugins
+from faceswap_core.testing import only_error_line
 
 SIZE, DIM = 112, 128
 
@@ -35,13 +36,6 @@ def plugins() -> FaceswapPlugins:
 
 def run(plugins: FaceswapPlugins, *args: str | Path) -> Result:
     return CliRunner().invoke(make_cli(plugins), [str(a) for a in args])
-
-
-def only_line(result: Result) -> str:
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1, result.output  # no ONNX Runtime log lines around it
-    assert lines[0].startswith("Error: ")
-    return lines[0]
 
 
 def contract_graph(
@@ -188,7 +182,7 @@ def test_an_endless_loop_is_stopped_in_swap(
         plugins, model, tmp_path, tom_hanks_path, "--set", "pipeline.runtime.run_timeout_s=1"
     )
     assert result.exit_code == 5
-    assert "ran longer than 1 s and was stopped (runtime.run_timeout_s)" in only_line(result)
+    assert "ran longer than 1 s and was stopped (runtime.run_timeout_s)" in only_error_line(result)
 
 
 def test_an_endless_loop_is_stopped_in_export_verify(
@@ -198,7 +192,7 @@ def test_an_endless_loop_is_stopped_in_export_verify(
     args = ["export", "verify", "--onnx", model, "--runtime", "onnxruntime", "--run-timeout", "1"]
     result = run(plugins, *args, "--shape", "target:1x3x112x112", "--shape", "source:1x128")
     assert result.exit_code == 5
-    assert "ran longer than 1 s" in only_line(result)
+    assert "ran longer than 1 s" in only_error_line(result)
 
 
 def test_a_graph_with_a_known_3_gb_tensor_is_refused_at_load(
@@ -208,7 +202,7 @@ def test_a_graph_with_a_known_3_gb_tensor_is_refused_at_load(
     assert model.stat().st_size < 1000
     result = swap_with(plugins, model, tmp_path, tom_hanks_path)  # the default 2048 MB limit
     assert result.exit_code == 5
-    line = only_line(result)
+    line = only_error_line(result)
     assert "has a tensor 'big' of 2,861 MB, over runtime.memory_limit_mb (2048 MB)" in line
 
 
@@ -220,7 +214,7 @@ def test_an_allocation_known_only_at_run_time_is_stopped_by_the_arena(
         plugins, model, tmp_path, tom_hanks_path, "--set", "pipeline.runtime.memory_limit_mb=64"
     )
     assert result.exit_code == 5
-    assert "needed more than 64 MB for one run and was stopped" in only_line(result)
+    assert "needed more than 64 MB for one run and was stopped" in only_error_line(result)
 
 
 @pytest.mark.parametrize(
@@ -239,7 +233,7 @@ def test_models_add_runs_the_graph_before_storing_it(
     root = tmp_path / "store"
     result = run(plugins, "models", "--root", root, "add", "mine", model, "--type", "onnx")
     assert result.exit_code == 5
-    line = only_line(result)
+    line = only_error_line(result)
     assert message in line
     listed = run(plugins, "models", "--root", root, "list", "--json")
     assert "mine" not in listed.output

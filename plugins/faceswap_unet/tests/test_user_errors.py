@@ -18,6 +18,7 @@ from click.testing import CliRunner, Result
 from faceswap_core import Register, hookimpl
 from faceswap_core.cli.main import make_cli
 from faceswap_core.plugin.manager import FaceswapPlugins
+from faceswap_core.testing import only_error_line
 from faceswap_unet.testing import random_checkpoint
 
 from .conftest import SMOKE
@@ -30,13 +31,6 @@ def plugins() -> FaceswapPlugins:
 
 def run(plugins: FaceswapPlugins, *args: str | Path) -> Result:
     return CliRunner().invoke(make_cli(plugins), [str(a) for a in args])
-
-
-def only_line(result: Result) -> str:
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1, result.output
-    assert lines[0].startswith("Error: ")
-    return lines[0]
 
 
 @pytest.mark.parametrize(
@@ -58,7 +52,7 @@ def test_a_checkpoint_with_impossible_sizes_is_a_model_file_error(
     out = tmp_path / "m.onnx"
     result = run(plugins, "export", "onnx", "--checkpoint", checkpoint, "-o", out)
     assert result.exit_code == 5
-    line = only_line(result)
+    line = only_error_line(result)
     assert message in line
     assert "the checkpoint is damaged or was not written by faceswap-unet" in line
     assert not out.exists()

@@ -17,16 +17,14 @@ import ray.cloudpickle
 
 from faceswap_core.config.schema import PipelineConfig
 from faceswap_core.errors import ConfigError, NoFaceError
+from faceswap_core.interfaces.jobs import Work
 from faceswap_core.io.atomic import TEMP_MARKER
 from faceswap_core.io.decode import decode
 from faceswap_core.pipeline.batch import (
     BatchRecord,
     BatchRun,
     BatchSummary,
-    BatchWork,
     SwapOptions,
-    Swapped,
-    SwapTask,
     plan_batch,
     prepare_output_folder,
     run_batch,
@@ -154,22 +152,23 @@ def test_fail_fast_stops_at_the_first_failure_and_writes_nothing_after_it(
 
 @attrs.frozen
 class Announcing:
-    """The real swap, but each item first leaves ``<pid>`` in a folder and takes a moment."""
+    """The real work (a batch's swaps, a video), but each item first leaves ``<pid>`` in a folder
+    and takes a moment."""
 
-    inner: BatchWork
+    inner: Work[Any, Any]
     folder: str
 
     @property
     def plugins(self) -> tuple[str, ...] | None:
         return self.inner.plugins
 
-    def start(self) -> Callable[[SwapTask], Swapped]:
-        swap = self.inner.start()
+    def start(self) -> Callable[[Any], Any]:
+        run = self.inner.start()
 
-        def announced(task: SwapTask) -> Swapped:
+        def announced(task: Any) -> Any:
             (Path(self.folder) / str(os.getpid())).touch()
             time.sleep(1.0)
-            return swap(task)
+            return run(task)
 
         return announced
 

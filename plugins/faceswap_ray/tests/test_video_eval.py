@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+import threading
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -12,13 +14,18 @@ import av
 import cv2
 import numpy as np
 import pytest
+import ray.cloudpickle
 
+from faceswap_core.config.schema import PipelineConfig
 from faceswap_core.eval.evaluator import EvalOptions, evaluate
+from faceswap_core.io.read import read_file_bytes
 from faceswap_core.pipeline.image import Pipeline
-from faceswap_core.pipeline.video import swap_video, swap_videos
-from faceswap_core.plugin.manager import get_plugins
+from faceswap_core.pipeline.video import VideoTask, VideoWork, swap_video, swap_videos
+from faceswap_core.plugin.manager import get_plugins, loaded_distributions
 from faceswap_core.tools.samples import load_sample
 from faceswap_ray.runner import RayRunner, connect
+
+from .test_batch import Announcing, _kill_first_worker
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +81,38 @@ def test_videos_run_as_tasks_with_the_local_frames_and_a_bad_one_is_reported(
     assert done.report.input == str(clip)
     assert done.report.frames_swapped == local.frames_swapped
     ours, theirs = _frames(tmp_path / "out" / "clip.mp4"), _frames(tmp_path / "local.mp4")
+    assert len(ours) == len(theirs) == 6
+    for index, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+        np.testing.assert_array_equal(a, b, err_msg=f"frame {index}")
+
+
+def test_a_worker_killed_mid_video_costs_a_retry_and_gives_the_local_frames(
+    runner: RayRunner, source_path: Path, tmp_path: Path
+) -> None:
+    """The video's worker is killed inside its task: Ray restarts it, the task runs again, the
+    runner counts the retry, and the video comes back whole, frame for frame the local one."""
+    ray.cloudpickle.register_pickle_by_value(sys.modules[Announcing.__module__])
+    clip = _clip(tmp_path / "clip.mp4")
+    local = swap_video(clip, source_path, tmp_path / "local.mp4", pipeline=Pipeline())
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    source = read_file_bytes(source_path, "source", 1 << 30)
+    work = VideoWork(PipelineConfig(), source, {}, loaded_distributions(get_plugins()))
+    task = VideoTask(read_file_bytes(clip, "video", 1 << 30), str(tmp_path / "out.mp4"))
+    before = runner.retries
+    killed: list[int] = []
+    killer = threading.Thread(target=_kill_first_worker, args=(marks, killed))
+    killer.start()
+    (record,) = runner.map(Announcing(work, str(marks)), [task], large=True)
+    killer.join()
+    assert killed, "no worker announced the video"
+    assert runner.retries - before >= 1
+    assert record.status == "done", record.error
+    assert record.report is not None
+    assert record.report.frames_swapped == local.frames_swapped
+    assert record.data is not None
+    (tmp_path / "out.mp4").write_bytes(record.data)
+    ours, theirs = _frames(tmp_path / "out.mp4"), _frames(tmp_path / "local.mp4")
     assert len(ours) == len(theirs) == 6
     for index, (a, b) in enumerate(zip(ours, theirs, strict=True)):
         np.testing.assert_array_equal(a, b, err_msg=f"frame {index}")

@@ -86,13 +86,13 @@ def run(ctx: click.Context, spec: VideoSpec) -> None:
         if spec.json:
             emit_summary(
                 {"done": 0, "failed": 0, "skipped": 1, "frames": 0, "frames_swapped": 0,
-                 "exit_code": 0}
+                 "retries": 0, "exit_code": 0}
             )  # fmt: skip
         return
     check_output(spec.target, str(spec.output), overwrite=spec.overwrite)
     pipeline = Pipeline(resolved, plugins_from(ctx))
     if spec.cluster is not None:
-        _show(spec, on_cluster(spec, resolved, pipeline.plugins))
+        _show(spec, *on_cluster(spec, resolved, pipeline.plugins))
         return
     bar = FrameBar()
     try:
@@ -129,6 +129,7 @@ def run_many(ctx: click.Context, spec: VideoSpec, targets: tuple[Any, ...]) -> N
     summary = BatchSummary()
     frames = {"frames": 0, "frames_swapped": 0}
     with spec_runner(spec, pipeline.plugins) as runner:  # a cluster is reached before any write
+        retries_before = runner.retries
         prepare_output_folder(plan)
         bar = FrameBar()
 
@@ -153,10 +154,10 @@ def run_many(ctx: click.Context, spec: VideoSpec, targets: tuple[Any, ...]) -> N
                     break
         finally:
             bar.close()
+        summary = attrs.evolve(summary, retries=runner.retries - retries_before)
     summary = summary.not_run_of(len(plan.items))
-    if spec.json:  # (no retries: swap_videos does not count them)
-        totals = {k: v for k, v in summary.to_dict().items() if k != "retries"}
-        emit_summary({**totals, **frames})
+    if spec.json:
+        emit_summary({**summary.to_dict(), **frames})
     else:
         click.echo(summary.line("video"), err=True)
     if summary.exit_code:
@@ -172,7 +173,8 @@ def _on_cluster_many(
     options: dict[str, Any],
 ) -> Iterator[VideoRecord]:
     """The plan's videos in one :func:`swap_videos` call (the workers run them in parallel);
-    skipped items are recorded in plan order around the cluster's records."""
+    skipped items are recorded in plan order around the cluster's records. The call is run
+    to its end, so that the runner has counted its retries."""
     todo = [item for item in plan.items if not item.skip]
     done = swap_videos(
         runner,
@@ -188,10 +190,14 @@ def _on_cluster_many(
             yield VideoRecord(str(item.target), str(item.output), "skipped")
         else:
             yield next(done)
+    yield from done  # nothing left: lets the runner finish and count its retries
 
 
-def on_cluster(spec: VideoSpec, resolved: PipelineConfig, plugins: FaceswapPlugins) -> VideoReport:
-    """The video as one job on ``spec.cluster``; its failure raises as it would here."""
+def on_cluster(
+    spec: VideoSpec, resolved: PipelineConfig, plugins: FaceswapPlugins
+) -> tuple[VideoReport, int]:
+    """The video as one job on ``spec.cluster`` and how often a worker died under it (the
+    retries); its failure raises as it would here."""
     with spec_runner(spec, plugins) as runner:
         (record,) = swap_videos(
             runner,
@@ -202,7 +208,8 @@ def on_cluster(spec: VideoSpec, resolved: PipelineConfig, plugins: FaceswapPlugi
             **spec.file_options(),
             **spec.video_options(),
         )
-    return record.raise_failure()
+        retries = runner.retries
+    return record.raise_failure(), retries
 
 
 def _show_record(spec: VideoSpec, record: VideoRecord) -> None:
@@ -225,7 +232,7 @@ def _warn(result: VideoReport) -> None:
         warnings.warn(result.warning, FaceswapWarning, stacklevel=1)
 
 
-def _show(spec: VideoSpec, result: VideoReport) -> None:
+def _show(spec: VideoSpec, result: VideoReport, retries: int = 0) -> None:
     _warn(result)
     if spec.json:
         emit(result.to_dict())
@@ -235,11 +242,14 @@ def _show(spec: VideoSpec, result: VideoReport) -> None:
                 "failed": 0,
                 "frames": result.frames_out,
                 "frames_swapped": result.frames_swapped,
+                "retries": retries,
                 "exit_code": 0,
             }
         )
         return
     click.echo(_line(result))
+    if retries:
+        click.echo(f"{retries} retried (a worker died)", err=True)
 
 
 def _line(result: VideoReport) -> str:

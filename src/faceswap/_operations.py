@@ -269,6 +269,14 @@ def stream(
     faces: str | None = None,
     reference: ImageInput = None,
     threshold: float | None = None,
+    pixel_boost: int | None = None,
+    mask: str | Sequence[str] = (),
+    areas: str | Sequence[str] = (),
+    regions: str | Sequence[str] = (),
+    occluder: str | None = None,
+    parser: str | None = None,
+    enhancer: str | None = None,
+    enhance_blend: float | None = None,
     detect_every: int | None = None,
     swap_batch: int | None = None,
     smooth: str | None = None,
@@ -295,6 +303,23 @@ def stream(
     :param reference: Image of the person to replace (implies faces reference).
     :param threshold: Identity distance for faces reference: above 0, at most 2 (default: the
         recognizer's).
+    :param pixel_boost: Align faces at this side and run a fixed-size model (inswapper 128,
+        onnx, unet) on its interleaved sub-grids as one batch: sharper faces (default:
+        pipeline.pixel_boost).
+    :param mask: Paste masks combined by minimum: box, hull, model, auto, area, occlusion,
+        region or a plugin's; comma-separated or repeated (default: pipeline.paste.mask).
+    :param areas: Face areas the area mask swaps (implies area when mask is not given).
+    :param regions: Face parser classes the region mask swaps (implies region when mask is not
+        given).
+    :param occluder: XSeg occluder of the occlusion mask: a model name (xseg_1) or a .onnx path
+        (implies occlusion when mask is not given).
+    :param parser: BiSeNet face parser of the region mask: a model name (bisenet_resnet_34) or a
+        .onnx path (implies region when mask is not given).
+    :param enhancer: Face enhancer on every swapped face: gfpgan_1.4, codeformer, gpen_bfr_256,
+        gpen_bfr_512, an enhancer's name, a .onnx path (GFPGAN's contract), or none (default:
+        pipeline.enhancer).
+    :param enhance_blend: Share of the enhancer's face under the paste mask: 0 keeps the swap, 1
+        takes the enhancer's (default: pipeline.enhance_blend, 0.8).
     :param detect_every: Run the detector every N frames and track faces in between (default:
         pipeline.video.detect_every).
     :param swap_batch: Swap the faces of up to N waiting frames in one model run when the

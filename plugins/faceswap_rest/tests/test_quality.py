@@ -10,9 +10,11 @@ the server, and its enhancer runs on the server's loaded pipeline.
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import numpy as np
 import onnx
@@ -20,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 from onnx import TensorProto, helper, numpy_helper
 from PIL import Image as PILImage
-from starlette.testclient import TestClient
+from starlette.testclient import TestClient, WebSocketDenialResponse
 
 import faceswap
 from faceswap_core.cli.main import make_cli
@@ -73,7 +75,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def quality_client(home: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(settings_for(home, max_jobs=1))) as client:
+    with TestClient(create_app(settings_for(home, max_jobs=1, max_streams=1))) as client:
         wait_ready(client)
         yield client
 
@@ -143,10 +145,62 @@ def test_a_bad_quality_option_is_the_same_line_on_every_surface(
     with pytest.raises(ConfigError) as raised:
         faceswap.swap(target, source, **keywords)  # type: ignore[arg-type]
     assert str(raised.value) == plain
+    with pytest.raises(ConfigError) as raised:
+        faceswap.stream([], source, **keywords)  # type: ignore[arg-type]
+    assert str(raised.value) == plain
     for route in ("/v1/swap", "/v1/jobs/video"):
         answered = quality_client.post(route, files=_files(faces), data=fields)
         assert answered.status_code == 422, (route, answered.text)
         assert answered.json()["error"]["message"] == plain
+    query = urlencode({"source_id": _source_id(quality_client, faces), **fields})
+    with (
+        pytest.raises(WebSocketDenialResponse) as denied,
+        quality_client.websocket_connect(f"/v1/stream?{query}"),
+    ):
+        pass
+    assert denied.value.status_code == 422
+    assert json.loads(denied.value.content)["error"]["message"] == plain
+
+
+def _source_id(client: TestClient, faces: dict[str, bytes]) -> str:
+    registered = client.post("/v1/sources", files={"source": ("s.png", faces["source"])})
+    assert registered.status_code == 201, registered.text
+    return str(registered.json()["source_id"])
+
+
+def _streamed(client: TestClient, query: str, frames: list[bytes]) -> list[np.ndarray]:
+    """The frames a ``/v1/stream`` connection sends back, one frame at a time (none dropped)."""
+    out = []
+    with client.websocket_connect(f"/v1/stream?{query}") as ws:
+        for frame in frames:
+            ws.send_bytes(frame)
+            header = ws.receive_json()
+            assert header["type"] == "frame", header
+            out.append(_decoded(ws.receive_bytes()))
+    return out
+
+
+def _assert_restored_under_the_swap(
+    restored: np.ndarray, swapped: np.ndarray, target: np.ndarray
+) -> None:
+    """Outside the swap's reach the target is untouched; at the face centre the restorer's colour.
+
+    "Reach" is where the swap changed a pixel, plus a margin: at the far edge of the soft mask
+    a tiny weight can round a swapped pixel back to the target's value, and the enhancer's
+    colour to another one.
+    """
+    reached = np.any(swapped != target, axis=2)
+    ys, xs = np.nonzero(reached)
+    margin = 8
+    outside = np.ones(reached.shape, bool)
+    outside[
+        max(ys.min() - margin, 0) : ys.max() + margin + 1,
+        max(xs.min() - margin, 0) : xs.max() + margin + 1,
+    ] = False
+    assert np.array_equal(restored[outside], target[outside])
+    centre = restored[(ys.min() + ys.max()) // 2, (xs.min() + xs.max()) // 2]
+    assert np.abs(centre.astype(int) - round((RESTORED + 1) / 2 * 255)).max() <= 1
+    assert np.abs(restored.astype(int) - swapped).max() > 50
 
 
 def test_an_enhancer_named_in_a_request_restores_the_swapped_face_only(
@@ -162,27 +216,36 @@ def test_an_enhancer_named_in_a_request_restores_the_swapped_face_only(
     assert plain.status_code == enhanced.status_code == 200, enhanced.text
     assert _stage_ms(enhanced, "enhance") > 0.0 == _stage_ms(plain, "enhance")
     swapped, restored = _decoded(plain.content), _decoded(enhanced.content)
-    reached = np.any(swapped != target, axis=2)
-    ys, xs = np.nonzero(reached)
-    # Outside the swap's reach the target is untouched. "Reach" is where the swap changed a
-    # pixel, plus a margin: at the far edge of the soft mask a tiny weight can round a swapped
-    # pixel back to the target's value, and the enhancer's colour to another one.
-    margin = 8
-    outside = np.ones(reached.shape, bool)
-    outside[
-        max(ys.min() - margin, 0) : ys.max() + margin + 1,
-        max(xs.min() - margin, 0) : xs.max() + margin + 1,
-    ] = False
-    assert np.array_equal(restored[outside], target[outside])
-    # Inside, the face centre is the restorer's colour (blend 1, mask 1 there).
-    centre = restored[(ys.min() + ys.max()) // 2, (xs.min() + xs.max()) // 2]
-    assert np.abs(centre.astype(int) - round((RESTORED + 1) / 2 * 255)).max() <= 1
-    assert np.abs(restored.astype(int) - swapped).max() > 50
+    _assert_restored_under_the_swap(restored, swapped, target)
     # And it is the Python API's result for the same options, pixel for pixel.
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("FACESWAP_HOME", str(home / "home"))
         expected = faceswap.swap(target, faces["source"], enhancer=RESTORER, enhance_blend=1.0)
     assert np.array_equal(restored, expected)
+
+
+def test_an_enhancer_on_a_stream_restores_each_swapped_face(
+    quality_client: TestClient, faces: dict[str, bytes], home: Path
+) -> None:
+    """``WS /v1/stream`` and ``faceswap.stream`` take the enhancer as ``POST /v1/swap`` does,
+    on the stream's own pipeline, and give the same frames."""
+    target = _decoded(faces["target"])
+    frames = [faces["target"]] * 3
+    source_id = _source_id(quality_client, faces)
+    plain = _streamed(quality_client, f"source_id={source_id}&format=png", frames)
+    query = f"source_id={source_id}&format=png&enhancer={RESTORER}&enhance_blend=1"
+    enhanced = _streamed(quality_client, query, frames)
+    for swapped, restored in zip(plain, enhanced, strict=True):
+        _assert_restored_under_the_swap(restored, swapped, target)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FACESWAP_HOME", str(home / "home"))
+        streamed = faceswap.stream(
+            [target] * 3, faces["source"], enhancer=RESTORER, enhance_blend=1.0
+        )
+        python = [frame.image for frame in streamed]
+    assert len(python) == 3
+    for index, (ours, served) in enumerate(zip(python, enhanced, strict=True)):
+        np.testing.assert_array_equal(ours, served, err_msg=f"frame {index}")
 
 
 @pytest.mark.parametrize("field", ["enhancer", "occluder", "parser"])
@@ -195,3 +258,11 @@ def test_a_request_names_models_never_paths_on_the_server(
     message = answered.json()["error"]["message"]
     assert message.startswith(f"{field}: ")
     assert "is not a model this server knows" in message
+    query = urlencode({"source_id": _source_id(quality_client, faces), field: path})
+    with (
+        pytest.raises(WebSocketDenialResponse) as denied,
+        quality_client.websocket_connect(f"/v1/stream?{query}"),
+    ):
+        pass
+    assert denied.value.status_code == 422
+    assert json.loads(denied.value.content)["error"]["message"] == message

@@ -246,6 +246,14 @@ class StreamSpec:
     faces: str | None = fields.faces()
     reference: Any = fields.reference()
     threshold: float | None = fields.threshold()
+    pixel_boost: int | None = fields.pixel_boost()
+    mask: tuple[str, ...] = fields.mask()
+    areas: tuple[str, ...] = fields.areas()
+    regions: tuple[str, ...] = fields.regions()
+    occluder: str | None = fields.occluder()
+    parser: str | None = fields.parser()
+    enhancer: str | None = fields.enhancer()
+    enhance_blend: float | None = fields.enhance_blend()
     detect_every: int | None = fields.detect_every()
     swap_batch: int | None = fields.swap_batch()
     smooth: str | None = fields.smooth()
@@ -269,6 +277,7 @@ class StreamSpec:
     pipeline: Any = _pipeline()
 
     def __attrs_post_init__(self) -> None:
+        fields.check_mask_options(self)
         face_selection(self.faces, self.reference)
         parse_smooth_params(self.smooth_params)
 

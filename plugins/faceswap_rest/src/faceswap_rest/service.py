@@ -298,7 +298,7 @@ class Service:
     def check_image(self, data: bytes, name: str) -> None:
         check_format(data, name, self.limits.formats, self._max_bytes())
 
-    def request_quality(self, options: SwapSpec | VideoSpec) -> QualityOptions:
+    def request_quality(self, options: SwapSpec | VideoSpec | QualityOptions) -> QualityOptions:
         """A request's quality options (``mask``, ``enhancer``...), checked before it waits.
 
         A model is named as the server knows it (an enhancer component or a model

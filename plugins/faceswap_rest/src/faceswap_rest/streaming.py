@@ -36,6 +36,7 @@ from faceswap_core.io.encode import encode
 from faceswap_core.operations import build_spec
 from faceswap_core.operations.video import STREAM
 from faceswap_core.pipeline.image import Pipeline, SourceIdentity
+from faceswap_core.pipeline.settings import QualityOptions
 from faceswap_core.pipeline.stream import FrameAnalyser, FramePainter
 from faceswap_core.pipeline.timing import StageTimer
 from faceswap_rest.errors import OverloadedError, error_kind
@@ -55,7 +56,12 @@ DEFAULT_QUALITY = 90
 
 @attrs.frozen
 class StreamOptions:
-    """Query parameters of ``/v1/stream``: the stream operation's spec, plus defaults."""
+    """Query parameters of ``/v1/stream``: the stream operation's spec, plus defaults.
+
+    :ivar quality: the sent frames' JPEG / WebP quality.
+    :ivar face_quality: how swapped faces are made (``pixel_boost``, ``mask``, ``enhancer``...),
+        as on ``POST /v1/swap``.
+    """
 
     source_id: str
     faces: str | None
@@ -63,6 +69,7 @@ class StreamOptions:
     quality: int
     model: str | None
     video: dict[str, Any]
+    face_quality: QualityOptions = attrs.Factory(QualityOptions)
 
     @classmethod
     def parse(cls, params: dict[str, str]) -> StreamOptions:
@@ -82,6 +89,7 @@ class StreamOptions:
             DEFAULT_QUALITY if spec.quality is None else spec.quality,
             spec.model,
             spec.video_options(),
+            QualityOptions.of(spec),
         )
 
 
@@ -181,6 +189,8 @@ class LatestFrame:
 async def serve_stream(websocket: WebSocket, service: Service, options: StreamOptions) -> None:
     """Run an accepted stream until the client closes it."""
     identity = service.sources.get(options.source_id)
+    # a model the server knows (never a path), checked before the stream takes a slot
+    face_quality = service.request_quality(options.face_quality)
     pipeline = service.streams.try_checkout()
     if pipeline is None:
         service.metrics.rejected.labels("stream").inc()
@@ -188,7 +198,9 @@ async def serve_stream(websocket: WebSocket, service: Service, options: StreamOp
     service.metrics.streams.inc()
     try:
         check_model(pipeline, options.model)
-        worker = FrameWorker(service, pipeline, identity, options)
+        # the stream's own pipeline and loaded models, with this stream's quality settings
+        swapping = pipeline.with_config(face_quality.apply(pipeline.config))
+        worker = FrameWorker(service, swapping, identity, options)
         await websocket.accept()
         await _run(websocket, service, worker)
     finally:

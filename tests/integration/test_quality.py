@@ -15,6 +15,7 @@ restorer that returns one colour. The promises under test:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,11 @@ import attrs
 import cv2
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from tests import quality_graphs as graphs
 from tests.integration.conftest import build_white_export
 
+from faceswap_core.cli.main import make_cli
 from faceswap_core.config.schema import PasteConfig, PipelineConfig
 from faceswap_core.errors import ConfigError, ModelFileError, UnknownComponentError
 from faceswap_core.interfaces.face import Image
@@ -35,6 +38,7 @@ from faceswap_core.pipeline.settings import QualityOptions
 from faceswap_core.pipeline.stream import stream
 from faceswap_core.pipeline.timing import StageTimer
 from faceswap_core.plugin.manager import FaceswapPlugins
+from faceswap_core.testing import only_error_line
 from faceswap_core.vision.align import invert, transform_points
 from faceswap_core.vision.selection import largest
 
@@ -471,6 +475,34 @@ def test_bench_reports_the_cost_of_pixel_boost_and_the_enhancer_per_face(
     assert quality["per_face_ms"]["swap"] > 0
     assert quality["per_face_ms"]["enhance"] > 0
     assert record["stages"]["enhance"]["p50_ms"] > 0
+
+
+def test_bench_takes_the_quality_options_as_swap_does(
+    models: dict[str, Path], tmp_path: Path
+) -> None:
+    """``--pixel-boost`` and ``--enhancer`` on ``faceswap bench`` (swap's declaration): the image
+    record gives their cost per face, the video record their settings and the enhance stage;
+    a mask rule is refused with swap's line."""
+    cli = make_cli(FaceswapPlugins(strict=True))
+    common = [
+        "bench", "--model-path", str(models["identity"]), "--pixel-boost", "256",
+        "--enhancer", str(models["restorer"]), "--size", "320x240", "--json",
+    ]  # fmt: skip
+    image = CliRunner().invoke(cli, [*common, "--repeat", "2", "--warmup", "1"])
+    assert image.exit_code == 0, image.output
+    quality = json.loads(image.stdout.splitlines()[-1])["summary"]["quality"]
+    assert (quality["pixel_boost"], quality["enhancer"]) == (256, str(models["restorer"]))
+    assert quality["per_face_ms"]["enhance"] > 0
+    video = CliRunner().invoke(cli, [*common, "--video", "--frames", "10", "--detect-every", "5"])
+    assert video.exit_code == 0, video.output
+    record = json.loads(video.stdout.splitlines()[-1])["summary"]
+    assert record["quality"]["pixel_boost"] == 256
+    assert record["quality"]["enhancer"] == str(models["restorer"])
+    assert record["stream"]["stages_mean"]["enhance"] > 0
+    assert all(run["stages_mean"]["enhance"] > 0 for run in record["runs"])
+    refused = CliRunner().invoke(cli, ["bench", "--mask", "box", "--areas", "mouth"])
+    assert refused.exit_code == 2
+    assert only_error_line(refused) == "Error: --areas applies to the area mask; add area to --mask"
 
 
 # -- the options on every surface: one pipeline setting each ---------------------------------------

@@ -19,6 +19,9 @@ from faceswap_core.tools.video_bench import DEFAULT_FRAMES
 class BenchSpec:
     """Per-stage latency (decode, detect ... swap, mask, paste, enhance, encode) and FPS.
 
+    The quality options (--pixel-boost, --mask, --enhancer...) are swap's: the
+    record gives their cost per face (docs/quality.md).
+
     With --video, frames per second of the video path instead: swap_video from
     a synthetic clip (detecting every 1 and 5 frames, or every --detect-every)
     and the stream on decoded frames. With --profile, the run uses the
@@ -50,6 +53,14 @@ class BenchSpec:
     overrides: tuple[str, ...] = fields.overrides()
     runtime: Any = fields.runtime()
     providers: tuple[str, ...] = fields.providers()
+    pixel_boost: int | None = fields.pixel_boost()
+    mask: tuple[str, ...] = fields.mask()
+    areas: tuple[str, ...] = fields.areas()
+    regions: tuple[str, ...] = fields.regions()
+    occluder: str | None = fields.occluder()
+    parser: str | None = fields.parser()
+    enhancer: str | None = fields.enhancer()
+    enhance_blend: float | None = fields.enhance_blend()
     profile: str | None = fields.option(
         "Edge profile: its frame size and runtime, then pass/fail per budget (FPS, GPU memory).",
         default=None,
@@ -98,6 +109,7 @@ class BenchSpec:
 
     def __attrs_post_init__(self) -> None:
         fields.check_cluster(self.cluster, self.workers, self.gpus_per_worker)
+        fields.check_mask_options(self)
         if self.images is not None and self.cluster is None:
             raise RuleError("{images} sets the folder of the {cluster} bench; add it or drop it")
         if self.cluster is not None:

@@ -66,7 +66,7 @@ from faceswap_core.interfaces.face import Image
 from faceswap_core.io.decode import decode
 from faceswap_core.io.encode import encode
 from faceswap_core.pipeline.image import Pipeline, SourceIdentity
-from faceswap_core.pipeline.settings import resolved_pipeline
+from faceswap_core.pipeline.settings import QualityOptions, resolved_pipeline
 from faceswap_core.pipeline.stream import FrameAnalyser, FramePainter, video_config
 from faceswap_core.pipeline.timing import percentiles
 from faceswap_core.tools.bench_compare import reference_record, reference_workload
@@ -124,6 +124,7 @@ class BenchOptions:
     :ivar overrides: ``--set KEY=VALUE`` config overrides.
     :ivar detect_every: run the detector every N frames and track in between (the stream's
         stages); 1 runs the image pipeline on every frame.
+    :ivar quality: ``--pixel-boost``, ``--mask``, ``--enhancer``... over the config's.
     """
 
     width: int = 1280
@@ -138,6 +139,7 @@ class BenchOptions:
     providers: tuple[str, ...] = ()
     detect_every: int = 1
     overrides: tuple[str, ...] = ()
+    quality: QualityOptions = attrs.Factory(QualityOptions)
 
     def __attrs_post_init__(self) -> None:
         if not (16 <= self.width <= MAX_SIDE and 16 <= self.height <= MAX_SIDE):
@@ -253,7 +255,8 @@ def _peak_rss_mb() -> float:
 
 def pipeline_config(options: BenchOptions) -> PipelineConfig:
     """The pipeline of ``--config`` (or the defaults) with ``--set``, ``--model`` /
-    ``--model-path`` and ``--runtime`` / ``--providers`` applied, as every command reads it."""
+    ``--model-path``, ``--runtime`` / ``--providers`` and the quality options applied, as
+    every command reads it."""
     return resolved_pipeline(
         options.config,
         options.overrides,
@@ -261,6 +264,7 @@ def pipeline_config(options: BenchOptions) -> PipelineConfig:
         model_path=options.model_path,
         runtime=options.runtime,
         providers=options.providers,
+        quality=options.quality,
     )
 
 
@@ -411,6 +415,16 @@ PER_FACE_STAGES: tuple[str, ...] = ("align", "swap", "mask", "paste", "enhance")
 """Stages whose cost grows with each swapped face: reported per face as well."""
 
 
+def quality_settings(config: PipelineConfig) -> dict[str, Any]:
+    """The quality options a run used (``--pixel-boost``, ``--mask``, ``--enhancer``...)."""
+    return {
+        "pixel_boost": config.pixel_boost,
+        "mask": list(config.paste.mask),
+        "enhancer": config.enhancer,
+        "enhance_blend": config.enhance_blend,
+    }
+
+
 def quality_record(
     config: PipelineConfig, samples: Mapping[str, list[float]], faces_found: list[int]
 ) -> dict[str, Any]:
@@ -421,10 +435,7 @@ def quality_record(
     """
     faces = max(float(np.mean(faces_found)), 1.0) if faces_found else 1.0
     return {
-        "pixel_boost": config.pixel_boost,
-        "mask": list(config.paste.mask),
-        "enhancer": config.enhancer,
-        "enhance_blend": config.enhance_blend,
+        **quality_settings(config),
         "per_face_ms": {
             stage: round(float(np.mean(samples[stage])) / faces, 3)
             for stage in PER_FACE_STAGES

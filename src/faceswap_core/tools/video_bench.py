@@ -24,7 +24,8 @@ The JSON record (:func:`run_video_bench`)::
      "stream": {"detect_every": 5, "fps": ..., "stages_mean": {...}},
      "fps": <the stream's>, "faces": 1, "runtime": {...}, "gpu": {...} | null,
      "model": "classic", "swapper": {"type": "classic", "precision": null, "max_batch": 1},
-     "swap_batch": 4, "codec": "libx264", "preset": "veryfast",
+     "swap_batch": 4, "quality": {"pixel_boost", "mask", "enhancer", "enhance_blend"},
+     "codec": "libx264", "preset": "veryfast",
      "device": "...", "threads": 2, "peak_rss_mb": ..., "versions": {...}}
 
 ``swapper`` says what swapped: its ``precision`` (an export's ``faceswap.precision``:
@@ -56,6 +57,7 @@ from faceswap_core.interfaces.face import Image
 from faceswap_core.io.video.reader import VideoReader
 from faceswap_core.io.video.writer import PRESET_CODECS, write_video
 from faceswap_core.pipeline.image import Pipeline
+from faceswap_core.pipeline.settings import QualityOptions
 from faceswap_core.pipeline.stream import stream
 from faceswap_core.pipeline.video import VIDEO_STAGES, swap_video
 from faceswap_core.tools.bench import (
@@ -63,6 +65,7 @@ from faceswap_core.tools.bench import (
     make_frame,
     package_versions,
     pipeline_config,
+    quality_settings,
     runtime_facts,
 )
 from faceswap_core.tools.gpu import GpuMemoryMonitor
@@ -88,6 +91,7 @@ class VideoBenchOptions:
     :ivar detect_every: one ``swap_video`` run per value; the stream runs the last one
         (the default pair 1, 5 streams at 5).
     :ivar swap_batch: ``pipeline.video.swap_batch`` of every run (``None``: the config's).
+    :ivar quality: ``--pixel-boost``, ``--mask``, ``--enhancer``... over the config's.
     """
 
     width: int = 1280
@@ -103,6 +107,7 @@ class VideoBenchOptions:
     providers: tuple[str, ...] = ()
     overrides: tuple[str, ...] = ()
     swap_batch: int | None = attrs.field(default=None, validator=swap_batch_size)
+    quality: QualityOptions = attrs.Factory(QualityOptions)
 
     def __attrs_post_init__(self) -> None:
         if not 10 <= self.frames <= 10_000:
@@ -177,6 +182,7 @@ def _run(
             runtime=options.runtime,
             providers=options.providers,
             overrides=options.overrides,
+            quality=options.quality,
         )
     )
     if options.swap_batch is not None:
@@ -238,6 +244,7 @@ def _run(
         "model": str(config.swapper.get("type")),
         "swapper": _swapper_facts(pipeline),
         "swap_batch": pipeline.config.video.swap_batch,
+        "quality": quality_settings(pipeline.config),
         "codec": options.codec,
         "preset": PRESET_CODECS.get(options.codec),
         "device": cpu_model(),
@@ -258,6 +265,16 @@ def _swapper_facts(pipeline: Pipeline) -> dict[str, Any]:
     }
 
 
+def _quality_title(quality: Mapping[str, Any]) -> str:
+    """``, pixel boost 256, enhancer gfpgan_1.4`` for the options that are on."""
+    parts = []
+    if quality.get("pixel_boost"):
+        parts.append(f"pixel boost {quality['pixel_boost']}")
+    if quality.get("enhancer"):
+        parts.append(f"enhancer {quality['enhancer']}")
+    return "".join(f", {part}" for part in parts)
+
+
 def print_table(record: dict[str, Any], stages: Sequence[str] = VIDEO_STAGES) -> None:
     """The record as a table: one column per run, a row per stage (ms per frame), FPS last."""
     from rich.console import Console
@@ -269,6 +286,7 @@ def print_table(record: dict[str, Any], stages: Sequence[str] = VIDEO_STAGES) ->
         f"{record['frames']} frames, {record.get('faces', 1)} face(s), {record['model']}"
         + (f" ({precision})" if precision else "")
         + f", swap batch up to {record.get('swap_batch', 1)}"
+        + _quality_title(record.get("quality") or {})
     )
     table.add_column("ms per frame")
     for run in record["runs"]:

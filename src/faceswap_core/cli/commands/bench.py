@@ -18,7 +18,7 @@ from faceswap_core.cli.spec_command import spec_command
 from faceswap_core.errors import BenchTargetError, ConfigError, RegressionError
 from faceswap_core.io.atomic import refuse_special
 from faceswap_core.operations.bench import BENCH, BenchSpec
-from faceswap_core.pipeline.settings import spec_pipeline
+from faceswap_core.pipeline.settings import QualityOptions, spec_pipeline
 from faceswap_core.tools import video_bench
 from faceswap_core.tools.bench import DEFAULT_SIZE, BenchOptions, parse_size, run_bench
 from faceswap_core.tools.bench_compare import BenchCompareError, gate, regression_message
@@ -139,6 +139,7 @@ def _video(ctx: click.Context, spec: BenchSpec) -> None:
         providers=spec.providers,
         overrides=spec.overrides,
         swap_batch=spec.swap_batch,
+        quality=QualityOptions.of(spec),
     )
     record = video_bench.run_video_bench(
         options,
@@ -218,6 +219,7 @@ def run(ctx: click.Context, spec: BenchSpec) -> None:
         providers=spec.providers,
         detect_every=spec.detect_every or 1,
         overrides=spec.overrides,
+        quality=QualityOptions.of(spec),
     )
     progress = None
     bar = None

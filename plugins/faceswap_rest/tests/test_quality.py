@@ -152,14 +152,19 @@ def test_a_bad_quality_option_is_the_same_line_on_every_surface(
         answered = quality_client.post(route, files=_files(faces), data=fields)
         assert answered.status_code == 422, (route, answered.text)
         assert answered.json()["error"]["message"] == plain
-    query = urlencode({"source_id": _source_id(quality_client, faces), **fields})
+    assert _stream_refusal(quality_client, faces, fields) == plain
+
+
+def _stream_refusal(client: TestClient, faces: dict[str, bytes], query: dict[str, str]) -> str:
+    """The message of the 422 that refuses a ``/v1/stream`` with ``query`` before it opens."""
+    encoded = urlencode({"source_id": _source_id(client, faces), **query})
     with (
         pytest.raises(WebSocketDenialResponse) as denied,
-        quality_client.websocket_connect(f"/v1/stream?{query}"),
+        client.websocket_connect(f"/v1/stream?{encoded}"),
     ):
         pass
     assert denied.value.status_code == 422
-    assert json.loads(denied.value.content)["error"]["message"] == plain
+    return str(json.loads(denied.value.content)["error"]["message"])
 
 
 def _source_id(client: TestClient, faces: dict[str, bytes]) -> str:
@@ -258,11 +263,4 @@ def test_a_request_names_models_never_paths_on_the_server(
     message = answered.json()["error"]["message"]
     assert message.startswith(f"{field}: ")
     assert "is not a model this server knows" in message
-    query = urlencode({"source_id": _source_id(quality_client, faces), field: path})
-    with (
-        pytest.raises(WebSocketDenialResponse) as denied,
-        quality_client.websocket_connect(f"/v1/stream?{query}"),
-    ):
-        pass
-    assert denied.value.status_code == 422
-    assert json.loads(denied.value.content)["error"]["message"] == message
+    assert _stream_refusal(quality_client, faces, {field: path}) == message

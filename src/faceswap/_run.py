@@ -206,12 +206,16 @@ def _video(spec: Any, extra: Mapping[str, Any]) -> Any:
     if spec.cluster is not None:
         pipeline = shared_pipeline(spec)
         with spec_runner(spec, pipeline.plugins) as runner:
+            on_progress = spec.on_progress
             (record,) = swap_videos(
                 runner,
                 [(spec.target, spec.output)],
                 spec.source,
                 pipeline=pipeline.config,
                 plugins=pipeline.plugins,
+                item_progress=None
+                if on_progress is None
+                else (lambda _, done, total: on_progress(done, total)),
                 **spec.file_options(),
                 **options,
             )

@@ -124,6 +124,33 @@ def test_swap_videos_keeps_an_output_made_while_its_video_ran(tmp_path: Path) ->
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "out.mp4"]
 
 
+def test_the_local_runner_reports_each_videos_frames_by_its_index(tmp_path: Path) -> None:
+    """``item_progress(index, done, total)`` follows each video to its last frame, beside the
+    video's own ``progress`` callback."""
+    clips = [
+        encode(tmp_path / f"c{count}.mp4", [np.full((64, 64, 3), 80, np.uint8)] * count)
+        for count in (3, 5)
+    ]
+    seen: list[tuple[int, int, int | None]] = []
+    own: list[int] = []
+    records = list(
+        swap_videos(
+            LocalRunner(),
+            [(clip, tmp_path / f"out{index}.mp4") for index, clip in enumerate(clips)],
+            sample_path("tom_hanks"),
+            item_progress=lambda index, done, total: seen.append((index, done, total)),
+            progress=lambda done, total: own.append(done),
+        )
+    )
+    assert [record.status for record in records] == ["done", "done"]
+    for index, frames in ((0, 3), (1, 5)):
+        reports = [(done, total) for i, done, total in seen if i == index]
+        assert reports[-1] == (frames, frames)
+        assert [done for done, _ in reports] == sorted(done for done, _ in reports)
+    assert [i for i, _, _ in seen] == sorted(i for i, _, _ in seen)  # one video after the other
+    assert own == [done for _, done, _ in seen]
+
+
 def test_swap_videos_checks_options_before_any_work(tmp_path: Path) -> None:
     clip = encode(tmp_path / "clip.mp4", [np.full((64, 64, 3), 80, np.uint8)] * 3)
     for options in ({"threshold": float("nan")}, {"crf": 99}, {"preset": "bogus"}):

@@ -78,13 +78,23 @@ def test_video_on_the_cluster_is_the_local_video(
     local = cli("video", "-t", clip, "-s", source_path, "-o", tmp_path / "local.mp4", "--json")
     remote = cli(
         "video", "-t", clip, "-s", source_path, "-o", tmp_path / "ray.mp4", "--json",
-        "--cluster", ray_head["gcs"],
+        "--cluster", ray_head["gcs"], "--progress",
     )  # fmt: skip
     assert local.exit_code == remote.exit_code == 0, remote.output
     assert _json_lines(remote)[-1]["summary"] == _json_lines(local)[-1]["summary"]
+    assert "6/6" in remote.stderr  # the frame bar, fed by the worker
     here, there = _frames(tmp_path / "local.mp4"), _frames(tmp_path / "ray.mp4")
     assert len(here) == len(there) == 6
     assert all(np.array_equal(a, b) for a, b in zip(here, there, strict=True))
+    heard: list[tuple[int, int | None]] = []
+    report = faceswap.swap_video(
+        clip, source_path, tmp_path / "python.mp4", cluster=ray_head["gcs"],
+        on_progress=lambda done, total: heard.append((done, total)),
+    )  # fmt: skip
+    assert report.frames_out == 6
+    assert heard[-1] == (6, 6)
+    python = _frames(tmp_path / "python.mp4")
+    assert all(np.array_equal(a, b) for a, b in zip(here, python, strict=True))
     again = cli("video", "-t", clip, "-s", source_path, "-o", tmp_path / "ray.mp4",
                 "--cluster", ray_head["gcs"])  # fmt: skip
     assert again.exit_code == 2
@@ -98,8 +108,13 @@ def test_several_videos_on_the_cluster_are_the_local_videos(
     clips = [_clip(tmp_path / "a.mp4"), _clip(tmp_path / "b.mov", frames=4)]
     common = ["video", "-s", source_path, "-t", clips[0], "-t", clips[1], "--json"]
     local = cli(*common, "-o", tmp_path / "local")
-    remote = cli(*common, "-o", tmp_path / "ray", "--cluster", ray_head["gcs"], "--workers", "2")
+    remote = cli(
+        *common, "-o", tmp_path / "ray", "--cluster", ray_head["gcs"], "--workers", "2",
+        "--progress",
+    )  # fmt: skip
     assert local.exit_code == remote.exit_code == 0, remote.output
+    assert "2 videos on the cluster" in remote.stderr
+    assert "10/10" in remote.stderr  # one bar: the frames of both videos
     for name, frames in (("a.mp4", 6), ("b.mov", 4)):
         here, there = _frames(tmp_path / "local" / name), _frames(tmp_path / "ray" / name)
         assert len(here) == len(there) == frames

@@ -86,6 +86,30 @@ def test_videos_run_as_tasks_with_the_local_frames_and_a_bad_one_is_reported(
         np.testing.assert_array_equal(a, b, err_msg=f"frame {index}")
 
 
+def test_videos_on_the_cluster_report_their_frames_to_the_driver(
+    runner: RayRunner, source_path: Path, tmp_path: Path
+) -> None:
+    """Two videos run at once on two workers; the driver hears each one's frames as they go,
+    up to its last frame, by the video's index."""
+    clips = [_clip(tmp_path / "a.mp4", frames=6), _clip(tmp_path / "b.mp4", frames=4)]
+    seen: list[tuple[int, int, int | None]] = []
+    records = list(
+        swap_videos(
+            runner,
+            [(clip, tmp_path / "out" / clip.name) for clip in clips],
+            source_path,
+            plugins=get_plugins(),
+            item_progress=lambda index, done, total: seen.append((index, done, total)),
+        )
+    )
+    assert [record.status for record in records] == ["done", "done"]
+    for index, frames in ((0, 6), (1, 4)):
+        reports = [(done, total) for i, done, total in seen if i == index]
+        assert reports, f"no progress from video {index}"
+        assert reports[-1] == (frames, frames)
+        assert [done for done, _ in reports] == sorted(done for done, _ in reports)
+
+
 def test_a_worker_killed_mid_video_costs_a_retry_and_gives_the_local_frames(
     runner: RayRunner, source_path: Path, tmp_path: Path
 ) -> None:

@@ -11,6 +11,9 @@ ResultT = TypeVar("ResultT")
 ItemT_contra = TypeVar("ItemT_contra", contravariant=True)
 ResultT_co = TypeVar("ResultT_co", covariant=True)
 
+ItemProgress = Callable[[int, int, int | None], None]
+"""``progress(index, done, total)``: how far the item at ``index`` has got (a video's frames)."""
+
 
 @runtime_checkable
 class Runner(Protocol):
@@ -88,12 +91,20 @@ class WorkRunner(Runner, Protocol):
     def retries(self) -> int: ...
 
     def map(
-        self, work: Work[ItemT, ResultT], items: Iterable[ItemT], *, large: bool = False
+        self,
+        work: Work[ItemT, ResultT],
+        items: Iterable[ItemT],
+        *,
+        large: bool = False,
+        progress: ItemProgress | None = None,
     ) -> Iterator[ResultT]:
         """Run ``work`` on every item; results come in the items' order, as they finish.
 
         :param large: the items are few and heavy (whole videos): one task per
             item rather than batches of many.
+        :param progress: called in this process as ``progress(index, done, total)``
+            while the item at ``index`` runs, for work that reports how far it has
+            got (:mod:`faceswap_core.pipeline.item_progress`; a video: its frames).
         """
         ...
 
@@ -171,6 +182,7 @@ class JobsRunner(WorkRunner, Protocol):
 __all__ = [
     "CheckedRunner",
     "DetachedJobs",
+    "ItemProgress",
     "JobState",
     "JobsRunner",
     "Runner",

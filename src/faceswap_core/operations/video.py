@@ -198,14 +198,11 @@ class VideoSpec:
 
     def __attrs_post_init__(self) -> None:
         fields.check_cluster(self.cluster, self.workers, self.gpus_per_worker)
-        if self.cluster is not None:
-            for name in ("pipeline", "on_progress"):
-                if getattr(self, name) is not None:
-                    raise RuleError(
-                        f"{{{name}}} lives in this process and {{cluster}} runs the video on a "
-                        "worker (which builds its pipeline from config, model and runtime); "
-                        "drop one of them"
-                    )
+        if self.cluster is not None and self.pipeline is not None:
+            raise RuleError(
+                "{pipeline} lives in this process and {cluster} runs the video on a worker "
+                "(which builds its pipeline from config, model and runtime); drop one of them"
+            )
         fields.check_mask_options(self)
         face_selection(self.faces, self.reference)
         parse_smooth_params(self.smooth_params)

@@ -8,7 +8,8 @@ local runner never loses a worker, so its ``retries`` stay 0.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,7 +17,8 @@ from typing import Any, TypeVar
 import attrs
 
 from faceswap_core.errors import ConfigError, UnknownComponentError
-from faceswap_core.interfaces.jobs import Work, WorkRunner
+from faceswap_core.interfaces.jobs import ItemProgress, Work, WorkRunner
+from faceswap_core.pipeline.item_progress import reporting
 from faceswap_core.plugin.kinds import RUNNER
 from faceswap_core.plugin.manager import FaceswapPlugins, get_plugins
 
@@ -42,10 +44,17 @@ class LocalRunner:
         return 0
 
     def map(
-        self, work: Work[ItemT, ResultT], items: Iterable[ItemT], *, large: bool = False
+        self,
+        work: Work[ItemT, ResultT],
+        items: Iterable[ItemT],
+        *,
+        large: bool = False,
+        progress: ItemProgress | None = None,
     ) -> Iterator[ResultT]:
         run = work.start()
-        return (run(item) for item in items)
+        if progress is None:
+            return (run(item) for item in items)
+        return _reported(run, items, progress)
 
     def run(self, config: Any, work_dir: Path) -> Mapping[str, Any]:
         """Evaluate ``config``'s ``eval`` section into ``work_dir`` (the eval job)."""
@@ -55,6 +64,16 @@ class LocalRunner:
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+def _reported(
+    run: Callable[[ItemT], ResultT], items: Iterable[ItemT], progress: ItemProgress
+) -> Iterator[ResultT]:
+    """Each item run with ``progress`` (bound to its index) as its reporter."""
+    for index, item in enumerate(items):
+        with reporting(functools.partial(progress, index)):
+            result = run(item)
+        yield result
 
 
 CLUSTER_RUNNER = "ray"

@@ -60,7 +60,7 @@ from faceswap_core.errors import (
     OutputPathError,
     error_named,
 )
-from faceswap_core.interfaces.jobs import WorkRunner
+from faceswap_core.interfaces.jobs import ItemProgress, WorkRunner
 from faceswap_core.io.atomic import atomic_path, atomic_write_bytes, refuse_special
 from faceswap_core.io.provenance import VIDEO_MIME_TYPES, video_tags
 from faceswap_core.io.read import FileBytes, read_file_bytes
@@ -83,6 +83,7 @@ from faceswap_core.pipeline.image import (
     check_threshold,
     unchanged_note,
 )
+from faceswap_core.pipeline.item_progress import item_reporter
 from faceswap_core.pipeline.stream import STREAM_STAGES, stream
 from faceswap_core.plugin.manager import FaceswapPlugins, loaded_distributions
 
@@ -434,6 +435,9 @@ class VideoRecord:
 class VideoWork:
     """:func:`swap_video` on a worker, for :class:`VideoTask` items (picklable).
 
+    Each video reports its frames to the runner's reporter when there is one
+    (:func:`~faceswap_core.pipeline.item_progress.item_reporter`).
+
     :ivar options: :func:`swap_video`'s keywords (``faces``, ``codec``, ``crf``,
         ``detect_every``...), except the paths, ``pipeline`` and ``overwrite``.
     """
@@ -451,7 +455,16 @@ class VideoWork:
             pipeline.reference_embedding(reference)
 
         def run(task: VideoTask) -> VideoRecord:
-            return run_video_task(pipeline, identity, task, self.options)
+            reporter, own = item_reporter(), self.options.get("progress")
+            if reporter is None:
+                return run_video_task(pipeline, identity, task, self.options)
+
+            def progress(done: int, total: int | None) -> None:
+                if own is not None:
+                    own(done, total)
+                reporter(done, total)
+
+            return run_video_task(pipeline, identity, task, {**self.options, "progress": progress})
 
         return run
 
@@ -496,9 +509,13 @@ def swap_videos(
     pipeline: PipelineConfig | None = None,
     plugins: FaceswapPlugins | None = None,
     overwrite: bool = False,
+    item_progress: ItemProgress | None = None,
     **options: Any,
 ) -> Iterator[VideoRecord]:
     """Swap ``source`` into each ``(input, output)`` video on ``runner``; records in order.
+
+    ``item_progress(index, frames_done, frames_total)`` is called here while
+    the video at ``index`` runs (the videos run at once on several workers).
 
     Every output is checked before any work (:func:`check_output`: a clash,
     a device, FIFO, socket or symbolic link, an existing file without
@@ -535,7 +552,7 @@ def swap_videos(
         VideoTask(read_file_bytes(given, "video", 1 << 40, kind="a video file"), os.fspath(out))
         for (given, _), out in zip(videos, outputs, strict=True)
     )
-    for record in runner.map(work, tasks, large=True):
+    for record in runner.map(work, tasks, large=True, progress=item_progress):
         if record.data is None:
             yield record
             continue

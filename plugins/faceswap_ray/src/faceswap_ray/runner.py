@@ -15,6 +15,9 @@ leave a duplicate or a partial file, because workers write nothing.
   run through the Ray Client.
 - A worker process that dies is restarted by Ray and its items run again;
   a tracker actor counts those re-runs (:attr:`RayRunner.retries`).
+- With ``progress``, a board actor holds each running item's latest
+  ``(done, total)`` (a video's frames, sent by its worker a few times a
+  second); the driver reads it while it waits and calls ``progress`` here.
 - A worker whose faceswap or plugin versions differ from the driver's
   refuses the job with one line (:class:`~faceswap_core.errors.WorkerMismatchError`).
 """
@@ -36,7 +39,8 @@ import ray.data
 from ray.data import ActorPoolStrategy
 
 from faceswap_core.errors import ClusterError, FaceswapError
-from faceswap_core.interfaces.jobs import Work
+from faceswap_core.interfaces.jobs import ItemProgress, Work
+from faceswap_core.pipeline.item_progress import reporting
 from faceswap_ray.address import ClusterAddress, parse_address
 from faceswap_ray.config import RayRunnerConfig
 from faceswap_ray.versions import Versions, check_versions, installed_plugins, versions_of
@@ -62,6 +66,48 @@ class _Tracker:
 
 
 _TrackerActor: Any = ray.remote(num_cpus=0)(_Tracker)
+
+
+class _Board:
+    """The latest ``(done, total)`` each running item reported (a video's frames)."""
+
+    def __init__(self) -> None:
+        self.latest: dict[int, tuple[int, int | None]] = {}
+
+    def report(self, index: int, done: int, total: int | None) -> None:
+        self.latest[index] = (done, total)
+
+    def read(self) -> dict[int, tuple[int, int | None]]:
+        return dict(self.latest)
+
+
+_BoardActor: Any = ray.remote(num_cpus=0)(_Board)
+
+REPORT_EVERY_S = 0.25
+"""How often a worker sends an item's progress to the board (and the driver reads it)."""
+
+
+class _BoardReporter:
+    """An item's reporter on a worker: sends to the board at most every :data:`REPORT_EVERY_S`,
+    and :meth:`flush` sends the last numbers and waits, so the driver reads them."""
+
+    def __init__(self, board: Any, index: int) -> None:
+        self.board, self.index = board, index
+        self.sent = 0.0
+        self.last: tuple[int, int | None] | None = None
+        self.unsent = False
+
+    def __call__(self, done: int, total: int | None) -> None:
+        self.last, self.unsent = (done, total), True
+        now = time.monotonic()
+        if now - self.sent >= REPORT_EVERY_S:
+            self.board.report.remote(self.index, done, total)
+            self.sent, self.unsent = now, False
+
+    def flush(self) -> None:
+        if self.last is not None and self.unsent:
+            ray.get(self.board.report.remote(self.index, *self.last))
+            self.unsent = False
 
 
 class _Raised:
@@ -98,8 +144,11 @@ class _Worker:
     without a face is exit 4 on a cluster too).
     """
 
-    def __init__(self, work: Work[Any, Any], expected: Versions, tracker: Any) -> None:
+    def __init__(
+        self, work: Work[Any, Any], expected: Versions, tracker: Any, board: Any = None
+    ) -> None:
         self.tracker = tracker
+        self.board = board
         self.error: BaseException | None = None
         self.run: Callable[[Any], Any] | None = None
         try:
@@ -124,13 +173,27 @@ class _Worker:
         return {"index": batch["index"], "result": out}
 
     def one(self, index: int, blob: bytes) -> bytes:
-        """Run one large item (a video) as its own task."""
+        """Run one large item (a video) as its own task, its progress on the board if any."""
         ray.get(self.tracker.started.remote([index]))
-        return self._one(blob)
+        if self.board is None:
+            return self._one(blob)
+        reporter = _BoardReporter(self.board, index)
+        with reporting(reporter):
+            result = self._one(blob)
+        reporter.flush()
+        return result
 
 
 def _reraise(error: BaseException) -> Any:
     raise error
+
+
+def _show(board: Any, progress: ItemProgress, shown: dict[int, tuple[int, int | None]]) -> None:
+    """Call ``progress`` for every item whose numbers on the board changed since ``shown``."""
+    for index, numbers in sorted(ray.get(board.read.remote()).items()):
+        if shown.get(index) != numbers:
+            shown[index] = numbers
+            progress(index, *numbers)
 
 
 def faceswap_error(exc: BaseException) -> FaceswapError | None:
@@ -198,11 +261,19 @@ class RayRunner:
     # -- the WorkRunner interface -------------------------------------------------------
 
     def map(
-        self, work: Work[ItemT, ResultT], items: Iterable[ItemT], *, large: bool = False
+        self,
+        work: Work[ItemT, ResultT],
+        items: Iterable[ItemT],
+        *,
+        large: bool = False,
+        progress: ItemProgress | None = None,
     ) -> Iterator[ResultT]:
+        """Batches through Ray Data, or one task per item (``large``, or through the Ray
+        Client); only one task per item reports ``progress``."""
         expected = versions_of(self._plugins_of(work))
-        if large or self.address.kind == "client":  # Ray Data does not run through the client
-            return self._map_tasks(work, items, expected)
+        if large or progress is not None or self.address.kind == "client":
+            # Ray Data does not run through the client
+            return self._map_tasks(work, items, expected, progress)
         return self._map_batches(work, items, expected)
 
     def run(self, config: Any, work_dir: Path) -> Mapping[str, Any]:
@@ -313,10 +384,24 @@ class RayRunner:
     # -- large items: one task each ------------------------------------------------------
 
     def _map_tasks(
-        self, work: Work[ItemT, ResultT], items: Iterable[ItemT], expected: Versions
+        self,
+        work: Work[ItemT, ResultT],
+        items: Iterable[ItemT],
+        expected: Versions,
+        progress: ItemProgress | None = None,
     ) -> Iterator[ResultT]:
         config = self.config
         tracker: Any = _TrackerActor.remote()
+        board: Any = None if progress is None else _BoardActor.remote()
+        shown: dict[int, tuple[int, int | None]] = {}
+
+        def result(ref: Any) -> Any:
+            if board is not None and progress is not None:
+                while not ray.wait([ref], timeout=REPORT_EVERY_S)[0]:
+                    _show(board, progress, shown)
+                _show(board, progress, shown)
+            return self._result(ref)
+
         actor_class: Any = ray.remote(
             num_cpus=config.cpus_per_worker,
             num_gpus=config.gpus_per_worker,
@@ -325,7 +410,7 @@ class RayRunner:
             **self._remote_args(),
         )(_Worker)
         pool: list[Any] = [
-            actor_class.remote(work, expected, tracker) for _ in range(config.workers)
+            actor_class.remote(work, expected, tracker, board) for _ in range(config.workers)
         ]
         pending: list[tuple[int, Any]] = []
         try:
@@ -333,9 +418,9 @@ class RayRunner:
                 actor = pool[index % len(pool)]
                 pending.append((index, actor.one.remote(index, pickle.dumps(item))))
                 if len(pending) >= 2 * len(pool):
-                    yield self._result(pending.pop(0)[1])
+                    yield result(pending.pop(0)[1])
             while pending:
-                yield self._result(pending.pop(0)[1])
+                yield result(pending.pop(0)[1])
             self._retries += ray.get(tracker.retries.remote())
         finally:
             for _, ref in pending:
@@ -343,6 +428,8 @@ class RayRunner:
             for actor in pool:
                 ray.kill(actor)
             ray.kill(tracker)
+            if board is not None:
+                ray.kill(board)
 
     @staticmethod
     def _result(ref: Any) -> Any:

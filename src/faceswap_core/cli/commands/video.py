@@ -59,12 +59,34 @@ class FrameBar:
             from tqdm import tqdm
 
             self.bar = tqdm(total=total, desc=self.desc, unit="frame", file=sys.stderr)
+        elif total != self.bar.total:
+            self.bar.total = total
         self.bar.update(done - self.bar.n)
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+
+class VideosBar:
+    """One frame bar for videos that run at once on a cluster: the frames done of all of them,
+    of the frames of all whose length is known (a retried video starts again from 0)."""
+
+    def __init__(self, desc: str) -> None:
+        self.frames = FrameBar(desc)
+        self.videos: dict[int, tuple[int, int | None]] = {}
+
+    def __call__(self, index: int, done: int, total: int | None) -> None:
+        self.videos[index] = (done, total)
+        totals = [total for _, total in self.videos.values()]
+        self.frames(
+            sum(done for done, _ in self.videos.values()),
+            None if None in totals else sum(t for t in totals if t is not None),
+        )
+
+    def close(self) -> None:
+        self.frames.close()
 
 
 def _shows_progress(spec: VideoSpec) -> bool:
@@ -138,9 +160,13 @@ def run_many(ctx: click.Context, spec: VideoSpec, targets: tuple[Any, ...]) -> N
             bar.desc = item.target.name
             return bar if _shows_progress(spec) else None
 
+        todo = sum(not item.skip for item in plan.items)
+        videos_bar = VideosBar(f"{todo} videos on the cluster")
         if spec.cluster is None:
             records = run_videos(pipeline, spec.source, plan, progress=progress, **options)
         else:
+            if _shows_progress(spec):
+                options["item_progress"] = videos_bar
             records = _on_cluster_many(runner, spec, plan, resolved, pipeline.plugins, options)
         try:
             for record in records:
@@ -154,6 +180,7 @@ def run_many(ctx: click.Context, spec: VideoSpec, targets: tuple[Any, ...]) -> N
                     break
         finally:
             bar.close()
+            videos_bar.close()
         summary = attrs.evolve(summary, retries=runner.retries - retries_before)
     summary = summary.not_run_of(len(plan.items))
     if spec.json:
@@ -198,16 +225,23 @@ def on_cluster(
 ) -> tuple[VideoReport, int]:
     """The video as one job on ``spec.cluster`` and how often a worker died under it (the
     retries); its failure raises as it would here."""
+    bar = FrameBar()
     with spec_runner(spec, plugins) as runner:
-        (record,) = swap_videos(
-            runner,
-            [(spec.target, str(spec.output))],
-            spec.source,
-            pipeline=resolved,
-            plugins=plugins,
-            **spec.file_options(),
-            **spec.video_options(),
-        )
+        try:
+            (record,) = swap_videos(
+                runner,
+                [(spec.target, str(spec.output))],
+                spec.source,
+                pipeline=resolved,
+                plugins=plugins,
+                item_progress=(lambda _, done, total: bar(done, total))
+                if _shows_progress(spec)
+                else None,
+                **spec.file_options(),
+                **spec.video_options(),
+            )
+        finally:
+            bar.close()
         retries = runner.retries
     return record.raise_failure(), retries
 

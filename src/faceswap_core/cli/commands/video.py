@@ -70,8 +70,9 @@ class FrameBar:
 
 
 class VideosBar:
-    """One frame bar for videos that run at once on a cluster: the frames done of all of them,
-    of the frames of all whose length is known (a retried video starts again from 0)."""
+    """One frame bar for the videos of a cluster run (one or several at once): the frames done
+    of all of them, of the frames of all whose length is known (a retried video starts again
+    from 0)."""
 
     def __init__(self, desc: str) -> None:
         self.frames = FrameBar(desc)
@@ -225,7 +226,7 @@ def on_cluster(
 ) -> tuple[VideoReport, int]:
     """The video as one job on ``spec.cluster`` and how often a worker died under it (the
     retries); its failure raises as it would here."""
-    bar = FrameBar()
+    bar = VideosBar("video")
     with spec_runner(spec, plugins) as runner:
         try:
             (record,) = swap_videos(
@@ -234,9 +235,7 @@ def on_cluster(
                 spec.source,
                 pipeline=resolved,
                 plugins=plugins,
-                item_progress=(lambda _, done, total: bar(done, total))
-                if _shows_progress(spec)
-                else None,
+                item_progress=bar if _shows_progress(spec) else None,
                 **spec.file_options(),
                 **spec.video_options(),
             )
